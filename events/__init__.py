@@ -1,0 +1,56 @@
+"""The facts of the performance cycle: one immutable, versioned type per fact.
+
+This package defines facts only; the ledger stores and checks them, the
+projections fold them into figures.
+"""
+
+from __future__ import annotations
+
+from events.base import GENESIS, LedgerEvent, Submission, dumps
+from events.budget import (
+    BudgetItemOpened,
+    BudgetVaried,
+    ReservationAdjusted,
+    ReservationApproved,
+    ReservationMade,
+)
+from events.corrections import EventCorrected
+from events.errors import InvalidEvent, InvalidField, PerfledgerError, UnknownEventType
+from events.measures import IndicatorMeasured
+from events.parse import event_type, parse_submission
+from events.plan import (
+    LedgerOpened,
+    ObjectiveChanged,
+    ObjectiveDefined,
+    ObjectiveStruck,
+    IndicatorDefined,
+    PlanOpened,
+    PolicyLineDefined,
+)
+
+__all__ = [
+    "GENESIS",
+    "BudgetItemOpened",
+    "BudgetVaried",
+    "EventCorrected",
+    "IndicatorDefined",
+    "IndicatorMeasured",
+    "InvalidEvent",
+    "InvalidField",
+    "LedgerEvent",
+    "LedgerOpened",
+    "ObjectiveChanged",
+    "ObjectiveDefined",
+    "ObjectiveStruck",
+    "PerfledgerError",
+    "PlanOpened",
+    "PolicyLineDefined",
+    "ReservationAdjusted",
+    "ReservationApproved",
+    "ReservationMade",
+    "Submission",
+    "UnknownEventType",
+    "dumps",
+    "event_type",
+    "parse_submission",
+]

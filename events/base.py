@@ -1,0 +1,244 @@
+"""The envelope every fact carries, and its canonical bytes.
+
+A fact is a frozen ``eventsourcing`` aggregate event. Besides its own fields it
+carries an envelope: the event id (the idempotency key), the effective date
+(when the fact holds in the domain), the recorded-at instant (the event's
+``timestamp``, set by the ledger, UTC), the actor, an optional act, a note, and
+the hash of the previous event (``prev``).
+
+Canonical form (what is stored, byte for byte, and hashed)::
+
+    JSON object, UTF-8, no insignificant whitespace, keys sorted by code point,
+    envelope keys  type, v, seq, id, effective_date, recorded_at, actor, act,
+                   note, prev
+    plus the fact's own fields; amounts and numbers as decimal strings
+    ("1306000.00", "0.344444"), dates "YYYY-MM-DD", recorded_at
+    "YYYY-MM-DDTHH:MM:SS.ffffffZ", seq and v as JSON integers, no floats.
+
+    hash(event) = SHA-256(canonical bytes), hex; the canonical bytes contain
+    prev = hash(previous event) (64 zeros for the first), so each hash covers
+    the previous event's hash and the event's own content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import typing
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cached_property
+from typing import Annotated, Any, ClassVar
+from uuid import UUID
+
+import orjson
+from eventsourcing.domain import AggregateEvent
+
+from events.errors import InvalidEvent, InvalidField, MissingField, UnknownField
+from events.fields import (
+    Act,
+    ActKind,
+    Code,
+    Day,
+    Kind,
+    Optional,
+    Text,
+    format_timestamp,
+    parse_timestamp,
+)
+
+GENESIS = "0" * 64
+ENVELOPE = ("type", "v", "seq", "id", "effective_date", "recorded_at", "actor", "act", "note", "prev")
+LEDGER_SET = frozenset({"seq", "prev", "hash"})
+
+
+def dumps(body: dict[str, Any]) -> bytes:
+    """Canonical JSON bytes of a body made of str, int, None, bool and dicts."""
+    return orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+
+
+class LedgerEvent(AggregateEvent):
+    """Base of every fact in the ledger. Subclasses are named in the past tense."""
+
+    TYPE: ClassVar[str]
+    class_version: ClassVar[int] = 1
+    # Fields a correction may not change: the identity and references of the fact.
+    KEYS: ClassVar[tuple[str, ...]] = ()
+    PAYLOAD: ClassVar[dict[str, Kind]]
+
+    event_id: Annotated[str, Code("id")]
+    effective_date: Annotated[date, Day("effective_date")]
+    actor: Annotated[str, Code("actor")]
+    act: Annotated[Act | None, Optional("act", ActKind("act"))]
+    note: Annotated[str, Text("note")]
+    prev: str
+
+    def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
+        cls.TYPE = cls.__name__
+
+    def apply(self, aggregate: Any) -> None:
+        aggregate.record(self)
+
+    @classmethod
+    def payload_kinds(cls) -> dict[str, Kind]:
+        """The fact's own fields (not the envelope) with their kinds, in declaration order."""
+        found = cls.__dict__.get("_payload_kinds")
+        if found is None:
+            hints = typing.get_type_hints(cls, include_extras=True)
+            found = {}
+            for name, hint in hints.items():
+                if name in _ENVELOPE_FIELDS:
+                    continue
+                for meta in getattr(hint, "__metadata__", ()):
+                    if isinstance(meta, Kind):
+                        found[name] = meta
+            cls._payload_kinds = found  # type: ignore[attr-defined]
+        return found  # type: ignore[no-any-return]
+
+    # -- canonical form ---------------------------------------------------
+    def content(self) -> dict[str, Any]:
+        """The fact as submitted: envelope and payload, without what the ledger adds."""
+        body: dict[str, Any] = {
+            "type": self.TYPE,
+            "v": self.class_version,
+            "id": self.event_id,
+            "effective_date": self.effective_date.isoformat(),
+            "actor": self.actor,
+            "act": None if self.act is None else ActKind("act").encode(self.act),
+            "note": self.note,
+        }
+        for name, kind in self.payload_kinds().items():
+            body[name] = kind.encode(getattr(self, name))
+        return body
+
+    def body(self) -> dict[str, Any]:
+        """The canonical body: the content plus seq, recorded_at and prev."""
+        body = self.content()
+        body["seq"] = self.originator_version
+        body["recorded_at"] = format_timestamp(self.timestamp)
+        body["prev"] = self.prev
+        return body
+
+    @cached_property
+    def canonical_bytes(self) -> bytes:
+        return dumps(self.body())
+
+    @cached_property
+    def hash(self) -> str:
+        return hashlib.sha256(self.canonical_bytes).hexdigest()
+
+    @property
+    def seq(self) -> int:
+        return self.originator_version
+
+    @property
+    def recorded_at(self) -> datetime:
+        return self.timestamp
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any], originator_id: UUID) -> LedgerEvent:
+        """Rebuild a stored event from its canonical body."""
+        kwargs = envelope_kwargs(body)
+        for name, kind in cls.payload_kinds().items():
+            kwargs[name] = kind.decode(body.get(name), name)
+        return cls(
+            originator_id=originator_id,
+            originator_version=body["seq"],
+            timestamp=parse_timestamp(body["recorded_at"], "recorded_at"),
+            prev=body["prev"],
+            **kwargs,
+        )
+
+
+_ENVELOPE_FIELDS = frozenset(
+    {"originator_id", "originator_version", "timestamp", "event_id", "effective_date", "actor", "act", "note", "prev"}
+)
+
+
+def envelope_kwargs(obj: dict[str, Any]) -> dict[str, Any]:
+    """Parse the envelope fields a submitter supplies (id, dates, actor, act, note)."""
+    if "id" not in obj:
+        raise MissingField("id", "is required")
+    kwargs: dict[str, Any] = {"event_id": Code("id").parse(obj["id"], "id")}
+    if "effective_date" not in obj:
+        raise MissingField("effective_date", "is required (YYYY-MM-DD: when the fact holds)")
+    kwargs["effective_date"] = Day("effective_date").parse(obj["effective_date"], "effective_date")
+    if "actor" not in obj:
+        raise MissingField("actor", "is required (who records the fact)")
+    kwargs["actor"] = Code("actor").parse(obj["actor"], "actor")
+    kwargs["act"] = Optional("act", ActKind("act")).parse(obj.get("act"), "act")
+    kwargs["note"] = Text("note").parse(obj.get("note", ""), "note")
+    return kwargs
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A fact as a controller submitted it, checked for form but not yet for the rules."""
+
+    cls: type[LedgerEvent]
+    fields: dict[str, Any]
+    recorded_at: datetime | None = None
+
+    @property
+    def event_id(self) -> str:
+        return str(self.fields["event_id"])
+
+    def content_bytes(self) -> bytes:
+        """Canonical bytes of the submitted content, comparable with a stored event's."""
+        kinds = self.cls.payload_kinds()
+        body: dict[str, Any] = {
+            "type": self.cls.TYPE,
+            "v": self.cls.class_version,
+            "id": self.fields["event_id"],
+            "effective_date": self.fields["effective_date"].isoformat(),
+            "actor": self.fields["actor"],
+            "act": None if self.fields["act"] is None else ActKind("act").encode(self.fields["act"]),
+            "note": self.fields["note"],
+        }
+        for name, kind in kinds.items():
+            body[name] = kind.encode(self.fields[name])
+        return dumps(body)
+
+
+def parse_fields(cls: type[LedgerEvent], obj: dict[str, Any], *, allow_recorded_at: bool) -> Submission:
+    """Check a submission's form against its type: required fields, kinds, no unknown fields."""
+    kinds = cls.payload_kinds()
+    known = {"type", "v", "id", "effective_date", "actor", "act", "note", *kinds}
+    if allow_recorded_at:
+        known.add("recorded_at")
+    for name in obj:
+        if name in LEDGER_SET:
+            raise UnknownField(name, "is set by the ledger and cannot be submitted")
+        if name == "recorded_at":
+            raise UnknownField(
+                name, "is set by the ledger; only `import --backfill` accepts historical recording times"
+            )
+        if name not in known:
+            expected = ", ".join(sorted(kinds)) or "no fields of its own"
+            raise UnknownField(name, f"is not a field of {cls.TYPE} (its fields: {expected})")
+    version = obj.get("v", cls.class_version)
+    if version != cls.class_version:
+        raise InvalidEvent(
+            f"{cls.TYPE} version {version!r} is not supported (this program writes version {cls.class_version})"
+        )
+    fields = envelope_kwargs(obj)
+    for name, kind in kinds.items():
+        if name not in obj:
+            if kind.required:
+                raise MissingField(name, f"is required by {cls.TYPE}")
+            fields[name] = None
+        else:
+            fields[name] = kind.parse(obj[name], name)
+    recorded_at = None
+    if allow_recorded_at and "recorded_at" in obj:
+        recorded_at = parse_timestamp(obj["recorded_at"], "recorded_at")
+    return Submission(cls=cls, fields=fields, recorded_at=recorded_at)
+
+
+def check_is_object(obj: Any) -> dict[str, Any]:
+    if not isinstance(obj, dict):
+        raise InvalidEvent(f"an event must be a JSON object, not {type(obj).__name__}")
+    return obj
+
+
+__all__ = ["GENESIS", "ENVELOPE", "LedgerEvent", "Submission", "parse_fields", "InvalidField", "dumps"]

@@ -1,0 +1,100 @@
+"""The ledger aggregate: one chain of facts per ledger, its version is the sequence number."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from events import GENESIS, LedgerEvent, LedgerOpened, Submission
+from ledger.book import Book
+from ledger.errors import DuplicateId, RecordedAtOutOfOrder
+
+LEDGER_ID: UUID = uuid5(NAMESPACE_URL, "perfledger:ledger")
+
+
+class Ledger(Aggregate):
+    """The chain of every fact of one ledger, in recording order.
+
+    Its version is the gap-free sequence number of its last event: the store's
+    unique key on (ledger id, version) lets only one writer extend the chain
+    from a given head; the other gets an integrity error and retries on the
+    new head.
+    """
+
+    @staticmethod
+    def create_id(**_: Any) -> UUID:
+        return LEDGER_ID
+
+    def __init__(self, entity: str) -> None:
+        self.entity = entity
+        self.book = Book()
+        self.head = GENESIS
+        self.head_recorded_at: datetime | None = None
+
+    @classmethod
+    def open(cls, *, entity: str, actor: str, note: str, now: datetime) -> Ledger:
+        opened = now.date()
+        return cls._create(
+            LedgerOpened,
+            entity=entity,
+            event_id="ledger-opened",
+            effective_date=opened,
+            actor=actor,
+            act=None,
+            note=note,
+            prev=GENESIS,
+            timestamp=now,
+        )
+
+    def record(self, event: LedgerEvent) -> None:
+        """Called by every event's ``apply``: fold it into the book and move the head."""
+        self.book.apply(event)
+        self.head = event.hash
+        self.head_recorded_at = event.timestamp
+
+    def extend(self, batch: list[Submission], *, now: datetime) -> list[bool]:
+        """Append each new submission after checking the rules; return which were new.
+
+        An event already stored with identical content is skipped (idempotent
+        re-import); any failed rule raises and the whole batch is discarded by
+        the caller.
+        """
+        seen: set[str] = set()
+        new: list[bool] = []
+        for sub in batch:
+            if sub.event_id in seen:
+                raise DuplicateId("the same id appears twice in this batch", event_id=sub.event_id)
+            seen.add(sub.event_id)
+            if self.book.already_recorded(sub.event_id, sub.content_bytes()):
+                new.append(False)
+                continue
+            kwargs = dict(sub.fields, timestamp=self._recorded_at(sub, now), prev=self.head)
+            candidate = sub.cls(originator_id=self.id, originator_version=self.version + 1, **kwargs)
+            self.book.check(candidate)
+            self.trigger_event(sub.cls, **kwargs)
+            new.append(True)
+        return new
+
+    def _recorded_at(self, sub: Submission, now: datetime) -> datetime:
+        """Recorded-at never goes backwards along the chain, so "known at T" is always a prefix."""
+        last = self.head_recorded_at or now
+        if sub.recorded_at is None:
+            return max(now, last)
+        if sub.recorded_at < last:
+            raise RecordedAtOutOfOrder(
+                f"recorded_at {sub.recorded_at.isoformat()} is earlier than the ledger's last event"
+                f" ({last.isoformat()}); backfilled events must come in recording order",
+                event_id=sub.event_id,
+            )
+        if sub.recorded_at > now:
+            raise RecordedAtOutOfOrder(
+                f"recorded_at {sub.recorded_at.isoformat()} is in the future", event_id=sub.event_id
+            )
+        return sub.recorded_at
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)

@@ -1,0 +1,419 @@
+"""The ledger's rules: the state needed to check a new fact, and the checks.
+
+``Book`` folds stored facts (``apply``) without re-checking them — history was
+checked under the rules in force when it was written — and checks a candidate
+fact (``check``) against the current state before it is appended. A failed
+check raises a named ``RuleViolation`` carrying the ids involved.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from events import (
+    BudgetItemOpened,
+    BudgetVaried,
+    EventCorrected,
+    IndicatorDefined,
+    IndicatorMeasured,
+    LedgerEvent,
+    LedgerOpened,
+    ObjectiveChanged,
+    ObjectiveDefined,
+    ObjectiveStruck,
+    PlanOpened,
+    PolicyLineDefined,
+    ReservationAdjusted,
+    ReservationApproved,
+    ReservationMade,
+    dumps,
+)
+from events.errors import InvalidField
+from ledger.errors import (
+    AdjustmentInvalid,
+    ApprovalExceedsReservation,
+    DuplicateDefinition,
+    EffectiveDateOutsidePlan,
+    IdConflict,
+    InvalidCorrection,
+    OverReservation,
+    UnknownReference,
+    ValueDoesNotFitIndicator,
+    VariationBelowReserved,
+    WeightOutOfRange,
+)
+
+ZERO = Decimal("0.00")
+HUNDRED = Decimal(100)
+
+
+def available(total: Decimal, reserved: Decimal, adjusted: Decimal) -> Decimal:
+    """Disponibile = Totale - (Prenotato - Rettificato).
+
+    Approvato plays no part: the unapproved part of a reservation stays
+    locked. A positive rettifica releases reserved money back to availability.
+    """
+    return total - (reserved - adjusted)
+
+
+def euro(amount: Decimal) -> str:
+    return f"{amount:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+@dataclass
+class ItemState:
+    """Running sums of one budget item (prodotto)."""
+
+    item: str
+    year: int
+    line: str
+    objective: str
+    budget: Decimal = ZERO
+    variations: Decimal = ZERO
+    reserved: Decimal = ZERO
+    approved: Decimal = ZERO
+    adjusted: Decimal = ZERO
+
+    @property
+    def total(self) -> Decimal:
+        return self.budget + self.variations
+
+    @property
+    def available(self) -> Decimal:
+        return available(self.total, self.reserved, self.adjusted)
+
+
+@dataclass
+class ReservationState:
+    reservation: str
+    item: str
+    amount: Decimal = ZERO
+    approved: Decimal = ZERO
+    adjusted: Decimal = ZERO
+
+    @property
+    def net(self) -> Decimal:
+        """What stays reserved: Prenotato - Rettificato."""
+        return self.amount - self.adjusted
+
+
+def window(plan: PlanOpened) -> tuple[date, date]:
+    """The effective dates a year's facts may carry: 1 January to 31 December plus the horizon."""
+    return date(plan.year, 1, 1), date(plan.year, 12, 31) + timedelta(days=plan.horizon_days)
+
+
+def apply_changes(original: LedgerEvent, changes: dict[str, Any], correction_id: str) -> LedgerEvent:
+    """The original fact with a correction's new field values (checked by the original's kinds)."""
+    kinds = original.payload_kinds()
+    typed: dict[str, Any] = {}
+    for name, raw in changes.items():
+        if name not in kinds:
+            raise InvalidCorrection(
+                f"{original.TYPE} {original.event_id!r} has no field {name!r} to correct",
+                event_id=correction_id,
+            )
+        if name in original.KEYS:
+            raise InvalidCorrection(
+                f"field {name!r} identifies {original.TYPE} {original.event_id!r} and cannot be corrected;"
+                " record a new fact instead",
+                event_id=correction_id,
+            )
+        try:
+            typed[name] = kinds[name].parse(raw, name)
+        except InvalidField as e:
+            raise InvalidCorrection(f"changes.{e.message}", event_id=correction_id) from None
+    return dataclasses.replace(original, **typed)
+
+
+class Book:
+    """What the ledger must know to check the next fact."""
+
+    def __init__(self) -> None:
+        self.entity: str | None = None
+        self.plans: dict[int, PlanOpened] = {}
+        self.lines: dict[tuple[int, str], PolicyLineDefined] = {}
+        self.objectives: dict[str, ObjectiveDefined] = {}
+        self.struck: set[str] = set()
+        self.indicators: dict[str, IndicatorDefined] = {}
+        self.items: dict[str, ItemState] = {}
+        self.reservations: dict[str, ReservationState] = {}
+        # The current (corrected) version of each fact, and its submitted content.
+        self.facts: dict[str, LedgerEvent] = {}
+        self.contents: dict[str, bytes] = {}
+
+    # -- idempotency -------------------------------------------------------
+    def already_recorded(self, event_id: str, content: bytes) -> bool:
+        """True when the same event is already stored; IdConflict when the id holds other content."""
+        stored = self.contents.get(event_id)
+        if stored is None:
+            return False
+        if stored != content:
+            raise IdConflict(
+                "this id is already stored with different content; corrections need a new id"
+                " and an EventCorrected event",
+                event_id=event_id,
+            )
+        return True
+
+    # -- folding stored facts ---------------------------------------------
+    def apply(self, event: LedgerEvent) -> None:
+        self.contents[event.event_id] = dumps(event.content())
+        if isinstance(event, EventCorrected):
+            original = self.facts[event.corrects]
+            corrected = apply_changes(original, event.changes, event.event_id)
+            self._effect(original, -1)
+            self._effect(corrected, +1)
+            self.facts[event.corrects] = corrected
+        else:
+            self._effect(event, +1)
+        self.facts[event.event_id] = event
+
+    def _effect(self, fact: LedgerEvent, sign: int) -> None:
+        """Add (sign +1) or take back (sign -1) a fact's contribution to the state."""
+        if isinstance(fact, LedgerOpened):
+            self.entity = fact.entity
+        elif isinstance(fact, PlanOpened):
+            self.plans[fact.year] = fact
+        elif isinstance(fact, PolicyLineDefined):
+            self.lines[fact.year, fact.line] = fact
+        elif isinstance(fact, ObjectiveDefined):
+            self.objectives[fact.objective] = fact
+        elif isinstance(fact, IndicatorDefined):
+            self.indicators[fact.indicator] = fact
+        elif isinstance(fact, ObjectiveStruck):
+            if sign > 0:
+                self.struck.add(fact.objective)
+        elif isinstance(fact, BudgetItemOpened):
+            if fact.item not in self.items:
+                year = self.objectives[fact.objective].year
+                self.items[fact.item] = ItemState(fact.item, year, fact.line, fact.objective)
+            self.items[fact.item].budget += sign * fact.amount
+        elif isinstance(fact, BudgetVaried):
+            self.items[fact.item].variations += sign * fact.amount
+        elif isinstance(fact, ReservationMade):
+            res = self.reservations.setdefault(
+                fact.reservation, ReservationState(fact.reservation, fact.item)
+            )
+            res.amount += sign * fact.amount
+            self.items[fact.item].reserved += sign * fact.amount
+        elif isinstance(fact, ReservationApproved):
+            res = self.reservations[fact.reservation]
+            res.approved += sign * fact.amount
+            self.items[res.item].approved += sign * fact.amount
+        elif isinstance(fact, ReservationAdjusted):
+            res = self.reservations[fact.reservation]
+            res.adjusted += sign * fact.amount
+            self.items[res.item].adjusted += sign * fact.amount
+
+    # -- checking a candidate ----------------------------------------------
+    def check(self, fact: LedgerEvent) -> None:
+        """Raise a RuleViolation if ``fact`` may not be appended now."""
+        try:
+            if isinstance(fact, EventCorrected):
+                self._check_correction(fact)
+            else:
+                self._check_fact(fact, replacing=False)
+        except UnknownReference as e:
+            raise e.located(event_id=fact.event_id) from None
+
+    def _check_correction(self, fact: EventCorrected) -> None:
+        original = self.facts.get(fact.corrects)
+        if original is None:
+            raise UnknownReference(f"corrects unknown event {fact.corrects!r}", event_id=fact.event_id)
+        if isinstance(original, (LedgerOpened, EventCorrected)):
+            raise InvalidCorrection(
+                f"{original.TYPE} {fact.corrects!r} cannot be corrected; correct the original fact",
+                event_id=fact.event_id,
+            )
+        corrected = apply_changes(original, fact.changes, fact.event_id)
+        self._check_window(fact, self._year_of(original))
+        self._effect(original, -1)
+        try:
+            self._check_fact(corrected, replacing=True)
+        except (OverReservation, ApprovalExceedsReservation, AdjustmentInvalid, VariationBelowReserved) as e:
+            raise type(e)(f"the correction would break a rule: {e.message}", event_id=fact.event_id) from None
+        finally:
+            self._effect(original, +1)
+
+    def _check_fact(self, fact: LedgerEvent, *, replacing: bool) -> None:
+        eid = fact.event_id
+        if isinstance(fact, PlanOpened):
+            if fact.year in self.plans and not replacing:
+                raise DuplicateDefinition(f"the plan of {fact.year} is already open", event_id=eid)
+            self._check_window(fact, fact.year, plan=fact)
+            for name in ("band_achieved", "band_partly"):
+                self._check_percent(getattr(fact, name), name, eid)
+            return
+        year = self._year_of(fact)
+        self._check_window(fact, year)
+        if isinstance(fact, PolicyLineDefined):
+            if (year, fact.line) in self.lines and not replacing:
+                raise DuplicateDefinition(f"policy line {fact.line!r} of {year} already exists", event_id=eid)
+        elif isinstance(fact, ObjectiveDefined):
+            if fact.objective in self.objectives and not replacing:
+                raise DuplicateDefinition(f"objective {fact.objective!r} already exists", event_id=eid)
+            if fact.parent is not None:
+                self._objective(fact.parent, eid, year)
+            if fact.line is not None:
+                self._line(year, fact.line, eid)
+        elif isinstance(fact, IndicatorDefined):
+            if fact.indicator in self.indicators and not replacing:
+                raise DuplicateDefinition(f"indicator {fact.indicator!r} already exists", event_id=eid)
+            self._check_percent(fact.weight, "weight", eid)
+            self._check_value_kind(fact.direction, fact.target, "target", fact.indicator, eid)
+        elif isinstance(fact, ObjectiveChanged):
+            if fact.indicator is not None:
+                indicator = self._indicator(fact.indicator, eid)
+                if indicator.objective != fact.objective:
+                    raise UnknownReference(
+                        f"indicator {fact.indicator!r} belongs to objective {indicator.objective!r},"
+                        f" not {fact.objective!r}",
+                        event_id=eid,
+                    )
+                if fact.weight is not None:
+                    self._check_percent(fact.weight, "weight", eid)
+                if fact.target is not None:
+                    self._check_value_kind(indicator.direction, fact.target, "target", fact.indicator, eid)
+            elif fact.weight is not None or fact.target is not None:
+                raise UnknownReference("a change of weight or target must name its indicator", event_id=eid)
+        elif isinstance(fact, ObjectiveStruck):
+            if fact.objective in self.struck and not replacing:
+                raise DuplicateDefinition(f"objective {fact.objective!r} is already struck", event_id=eid)
+        elif isinstance(fact, BudgetItemOpened):
+            if fact.item in self.items and not replacing:
+                raise DuplicateDefinition(f"budget item {fact.item!r} already exists", event_id=eid)
+            self._line(year, fact.line, eid)
+        elif isinstance(fact, BudgetVaried):
+            item = self.items[fact.item]
+            if item.available + fact.amount < 0:
+                raise VariationBelowReserved(
+                    f"item {fact.item!r}: a variation of {euro(fact.amount)} would leave"
+                    f" {euro(item.available + fact.amount)} available (total {euro(item.total)},"
+                    f" net reserved {euro(item.reserved - item.adjusted)})",
+                    event_id=eid,
+                )
+        elif isinstance(fact, ReservationMade):
+            if fact.reservation in self.reservations and not replacing:
+                raise DuplicateDefinition(f"reservation {fact.reservation!r} already exists", event_id=eid)
+            item = self.items[fact.item]
+            if fact.amount > item.available and fact.override_reason is None:
+                raise OverReservation(
+                    f"item {fact.item!r} has {euro(item.available)} available; cannot reserve"
+                    f" {euro(fact.amount)} (give override_reason to reserve beyond availability)",
+                    event_id=eid,
+                )
+        elif isinstance(fact, ReservationApproved):
+            res = self.reservations[fact.reservation]
+            left = res.net - res.approved
+            if fact.amount > left:
+                raise ApprovalExceedsReservation(
+                    f"reservation {fact.reservation!r} has {euro(left)} left to approve"
+                    f" (reserved {euro(res.amount)}, adjusted {euro(res.adjusted)},"
+                    f" approved {euro(res.approved)}); cannot approve {euro(fact.amount)}",
+                    event_id=eid,
+                )
+        elif isinstance(fact, ReservationAdjusted):
+            res = self.reservations[fact.reservation]
+            net = res.net - fact.amount
+            if net < res.approved:
+                raise AdjustmentInvalid(
+                    f"reservation {fact.reservation!r}: releasing {euro(fact.amount)} would leave"
+                    f" {euro(net)} reserved, below the {euro(res.approved)} approved",
+                    event_id=eid,
+                )
+            item = self.items[res.item]
+            if fact.amount < 0 and -fact.amount > item.available:
+                raise OverReservation(
+                    f"item {res.item!r} has {euro(item.available)} available; an adjustment"
+                    f" cannot reserve {euro(-fact.amount)} more",
+                    event_id=eid,
+                )
+        elif isinstance(fact, IndicatorMeasured):
+            indicator = self.indicators[fact.indicator]
+            if indicator.source != "measured":
+                raise ValueDoesNotFitIndicator(
+                    f"indicator {fact.indicator!r} is {indicator.source}: the ledger computes it,"
+                    " it is not measured",
+                    event_id=eid,
+                )
+            self._check_value_kind(indicator.direction, fact.value, "value", fact.indicator, eid)
+            low, high = window(self.plans[year])
+            if not low <= fact.period_end <= high:
+                raise EffectiveDateOutsidePlan(
+                    f"period_end {fact.period_end} is outside the plan of {year} ({low} to {high})",
+                    event_id=eid,
+                )
+
+    # -- helpers -----------------------------------------------------------
+    def _year_of(self, fact: LedgerEvent) -> int:
+        """The plan year a fact belongs to, found through its references (which must exist)."""
+        eid = fact.event_id
+        if isinstance(fact, (PlanOpened, PolicyLineDefined, ObjectiveDefined)):
+            return fact.year
+        if isinstance(fact, (IndicatorDefined, ObjectiveChanged, ObjectiveStruck, BudgetItemOpened)):
+            return self._objective(fact.objective, eid).year
+        if isinstance(fact, (BudgetVaried, ReservationMade)):
+            return self._item(fact.item, eid).year
+        if isinstance(fact, (ReservationApproved, ReservationAdjusted)):
+            res = self.reservations.get(fact.reservation)
+            if res is None:
+                raise UnknownReference(f"unknown reservation {fact.reservation!r}", event_id=eid)
+            return self.items[res.item].year
+        if isinstance(fact, IndicatorMeasured):
+            return self._objective(self._indicator(fact.indicator, eid).objective, eid).year
+        raise UnknownReference(f"{fact.TYPE} belongs to no plan year", event_id=eid)
+
+    def _check_window(self, fact: LedgerEvent, year: int, plan: PlanOpened | None = None) -> None:
+        plan = plan or self.plans.get(year)
+        if plan is None:
+            raise UnknownReference(f"no plan is open for {year}; record PlanOpened first", event_id=fact.event_id)
+        low, high = window(plan)
+        if not low <= fact.effective_date <= high:
+            raise EffectiveDateOutsidePlan(
+                f"effective_date {fact.effective_date} is outside the plan of {year}"
+                f" ({low} to {high}; the plan's horizon_days is {plan.horizon_days})",
+                event_id=fact.event_id,
+            )
+
+    def _objective(self, code: str, eid: str, year: int | None = None) -> ObjectiveDefined:
+        objective = self.objectives.get(code)
+        if objective is None or (year is not None and objective.year != year):
+            raise UnknownReference(f"unknown objective {code!r}", event_id=eid)
+        return objective
+
+    def _line(self, year: int, code: str, eid: str) -> None:
+        if (year, code) not in self.lines:
+            raise UnknownReference(f"unknown policy line {code!r} in the plan of {year}", event_id=eid)
+
+    def _item(self, code: str, eid: str) -> ItemState:
+        item = self.items.get(code)
+        if item is None:
+            raise UnknownReference(f"unknown budget item {code!r}", event_id=eid)
+        return item
+
+    def _indicator(self, code: str, eid: str) -> IndicatorDefined:
+        indicator = self.indicators.get(code)
+        if indicator is None:
+            raise UnknownReference(f"unknown indicator {code!r}", event_id=eid)
+        return indicator
+
+    @staticmethod
+    def _check_percent(value: Decimal, name: str, eid: str) -> None:
+        if not 0 <= value <= HUNDRED:
+            raise WeightOutOfRange(f"{name} {value} is outside 0-100 (%)", event_id=eid)
+
+    @staticmethod
+    def _check_value_kind(direction: str, value: str, name: str, indicator: str, eid: str) -> None:
+        if value == "ND":
+            return
+        is_date = "-" in value[1:]
+        if (direction == "deadline") != is_date:
+            wanted = "a date (YYYY-MM-DD)" if direction == "deadline" else "a decimal number"
+            raise ValueDoesNotFitIndicator(
+                f"{name} {value!r} does not fit {direction} indicator {indicator!r}: expected {wanted} or ND",
+                event_id=eid,
+            )

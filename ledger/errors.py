@@ -1,0 +1,89 @@
+"""Named errors of the ledger's rules and store. Each names the ids involved."""
+
+from __future__ import annotations
+
+from events.errors import PerfledgerError
+
+
+class RuleViolation(PerfledgerError):
+    """A well-formed fact that the ledger's rules refuse; nothing is written."""
+
+
+class UnknownReference(RuleViolation):
+    """The fact refers to an objective, line, item, reservation, indicator or event that does not exist."""
+
+
+class DuplicateDefinition(RuleViolation):
+    """The fact defines something (a plan, an objective, an item...) that already exists."""
+
+
+class OverReservation(RuleViolation):
+    """A reservation beyond what is available (Totale - Prenotato + Rettificato), without an override."""
+
+
+class ApprovalExceedsReservation(RuleViolation):
+    """An approval beyond what is left of its reservation."""
+
+
+class AdjustmentInvalid(RuleViolation):
+    """A rettifica that would release more than is reserved and not approved."""
+
+
+class VariationBelowReserved(RuleViolation):
+    """A budget variation that would leave an item with less than is reserved on it."""
+
+
+class WeightOutOfRange(RuleViolation):
+    """An indicator weight outside 0-100%."""
+
+
+class EffectiveDateOutsidePlan(RuleViolation):
+    """An effective date outside the plan's year (plus the plan's horizon)."""
+
+
+class ValueDoesNotFitIndicator(RuleViolation):
+    """A target or measured value of the wrong kind for the indicator (a date for a ratio...)."""
+
+
+class InvalidCorrection(RuleViolation):
+    """A correction that changes a key field, an unknown field, or a correcting event."""
+
+
+class DuplicateId(RuleViolation):
+    """The same event id twice in one batch."""
+
+
+class IdConflict(RuleViolation):
+    """An event id already stored with different content."""
+
+
+class RecordedAtOutOfOrder(RuleViolation):
+    """A backfilled recorded-at earlier than the ledger's last event, or in the future."""
+
+
+class LedgerError(PerfledgerError):
+    """A problem with the store itself (missing, locked, too new, in conflict)."""
+
+
+class LedgerNotFound(LedgerError):
+    pass
+
+
+class LedgerExists(LedgerError):
+    pass
+
+
+class LedgerConflict(LedgerError):
+    """Another writer kept extending the chain; the append was not written."""
+
+
+class LedgerLocked(LedgerError):
+    pass
+
+
+class SchemaTooNew(LedgerError):
+    pass
+
+
+class StoreMisconfigured(LedgerError):
+    """WAL or synchronous=FULL could not be set on the ledger file."""
