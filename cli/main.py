@@ -196,6 +196,12 @@ def read_batch(stream: Any, *, backfill: bool, actor: str | None) -> tuple[list[
     return submissions, where
 
 
+def remove_ledger_file(location: str) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(location + suffix):
+            os.remove(location + suffix)
+
+
 @contextmanager
 def _nullbar(iterable: Any) -> Iterator[Any]:
     yield iterable
@@ -210,8 +216,9 @@ def _nullbar(iterable: Any) -> Iterator[Any]:
     "(UTC, in recording order, never before the ledger's last event).",
 )
 @click.option("--actor", envvar="PERFLEDGER_ACTOR", default=None, help="Actor for events that name none.")
+@click.option("--entity", default=None, help="Entity of the new ledger, when FILE goes to a path with no ledger yet.")
 @click.pass_context
-def import_(ctx: click.Context, file: Any, backfill: bool, actor: str | None) -> None:
+def import_(ctx: click.Context, file: Any, backfill: bool, actor: str | None, entity: str | None) -> None:
     """Import a JSON Lines file of events (- for stdin), all or nothing.
 
     Every event is checked; if any fails, nothing is written and the error
@@ -225,15 +232,17 @@ def import_(ctx: click.Context, file: Any, backfill: bool, actor: str | None) ->
       cat fixes.jsonl | perfledger import -
     """
     submissions, where = read_batch(file, backfill=backfill, actor=actor)
-    create = not os.path.exists(ctx.obj.removeprefix("sqlite:///"))
-    with open_store(ctx, create=create) as store:
-        if create:
-            name = os.path.splitext(os.path.basename(store.location))[0]
-            store.init(name, actor=actor or getpass.getuser())
-        try:
-            result = store.append(submissions)
-        except PerfledgerError as e:
-            raise e.located(line=where.get(e.event_id or "")) from None
+    location = ctx.obj.removeprefix("sqlite:///")
+    create = None
+    if not os.path.exists(location) or os.path.getsize(location) == 0:
+        create = (entity or os.path.splitext(os.path.basename(location))[0], actor or getpass.getuser())
+    try:
+        with open_store(ctx, create=create is not None) as store:
+            result = store.append(submissions, create=create)
+    except PerfledgerError as e:
+        if create is not None:
+            remove_ledger_file(location)  # the new file holds no event: leave nothing behind
+        raise e.located(line=where.get(e.event_id or "")) from None
     written = result.written
     span = f" (events {written[0].seq}-{written[-1].seq})" if written else ""
     click.echo(f"Imported {len(written)} new event(s){span}; {len(result.present)} already present.")

@@ -209,7 +209,7 @@ def parse_fields(cls: type[LedgerEvent], obj: dict[str, Any], *, allow_recorded_
     for name in obj:
         if name in LEDGER_SET:
             raise UnknownField(name, "is set by the ledger and cannot be submitted")
-        if name == "recorded_at":
+        if name == "recorded_at" and not allow_recorded_at:
             raise UnknownField(
                 name, "is set by the ledger; only `import --backfill` accepts historical recording times"
             )

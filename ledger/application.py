@@ -164,37 +164,51 @@ class Store:
             raise LedgerExists(f"{self.location} already holds a ledger ({self.entity()})")
         ledger = Ledger.open(entity=entity, actor=actor, note=note, now=utcnow())
         opened: LedgerEvent = ledger.pending_events[0]  # type: ignore[assignment]
-        self._save(ledger)
+        try:
+            self._save(ledger)
+        except IntegrityError:
+            raise LedgerExists(f"{self.location} already holds a ledger") from None
         return opened
 
-    def append(self, batch: Sequence[Submission], *, now: datetime | None = None) -> AppendResult:
+    def append(
+        self, batch: Sequence[Submission], *, now: datetime | None = None, create: tuple[str, str] | None = None
+    ) -> AppendResult:
         """Check and append a batch atomically: every new event is written, or none is.
 
-        If another writer extends the chain first, the batch is checked again
-        on the new head and retried.
+        ``create`` = (entity, actor) opens the ledger in the same transaction
+        when it has no events yet; its first event then takes the recording
+        time of the batch's first event (so a backfilled history stays in
+        recording order). If another writer extends the chain first, the batch
+        is checked again on the new head and retried.
         """
         for attempt in range(ATTEMPTS):
-            ledger = self._load()
-            before = ledger.version
-            new = ledger.extend(list(batch), now=now or utcnow())
-            written: list[LedgerEvent] = list(ledger.pending_events)  # type: ignore[arg-type]
+            moment = now or utcnow()
+            ledger = self._load(missing_ok=create is not None)
+            if ledger is None:
+                assert create is not None
+                first = batch[0].recorded_at if batch and batch[0].recorded_at else moment
+                ledger = Ledger.open(entity=create[0], actor=create[1], note="", now=first)
+            before = len(ledger.pending_events)
+            new = ledger.extend(list(batch), now=moment)
+            written: list[LedgerEvent] = list(ledger.pending_events[before:])  # type: ignore[arg-type]
             present = [sub.event_id for sub, is_new in zip(batch, new) if not is_new]
-            if not written:
+            if not ledger.pending_events:
                 return AppendResult([], present)
             try:
                 self._save(ledger)
             except IntegrityError:
-                # Someone else appended at version before+1: check again on their head.
+                # Someone else appended first: check the batch again on their head.
                 time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
                 continue
-            assert written[0].originator_version == before + 1
             return AppendResult(written, present)
         raise LedgerConflict(f"the chain kept moving: gave up after {ATTEMPTS} attempts; nothing was written")
 
-    def _load(self) -> Ledger:
+    def _load(self, *, missing_ok: bool = False) -> Ledger | None:
         try:
             ledger: Ledger = self.app.repository.get(LEDGER_ID)
         except AggregateNotFoundError:
+            if missing_ok:
+                return None
             raise LedgerNotFound(f"{self.location} has no ledger yet; run `perfledger init`") from None
         except OperationalError as e:
             raise _store_error(e, Path(self.location)) from None

@@ -1,0 +1,322 @@
+"""Achievement: per indicator, objective, perspective, level and for the entity.
+
+Scoring rules (v = value, t = target, r = achievement, clamped to 0-100%):
+
+- ``higher``: r = v / t (t = 0: 100% if v >= 0);
+- ``lower``: r = 2 - v / t (t = 0: 100% if v <= 0, else 0%);
+- ``at_least``: 100% if v >= t, else 0%;
+- ``deadline``: 100% on or before t; late: 1 - penalty x days late, floored
+  at 0 (the penalty is the plan's ``deadline_penalty``, 2% a day by default).
+
+An objective's achievement is sum(w_i r_i) / sum(w_i) over its indicators that
+count: weight > 0, a value and a target that are not ND. The entity's level is
+the mean of its strategic objectives, struck ones excluded. Bands apply to the
+percentage rounded half-up: >= band_achieved achieved, >= band_partly partly,
+below not achieved. Values stay unrounded; only display rounds.
+
+Derived indicators are computed by the ledger: ``derived:variations`` (the
+variations projection's ratio), ``derived:reporting_delay`` (timeliness) and
+``derived:entity_level`` (the mean of the strategic objectives other than the
+indicator's own objective, which is left out of its own mean).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from events import (
+    IndicatorDefined,
+    IndicatorMeasured,
+    LedgerEvent,
+    ObjectiveChanged,
+    ObjectiveDefined,
+    ObjectiveStruck,
+    PlanOpened,
+)
+from events.errors import PerfledgerError
+from projections.explain import Derivation, EventRef, refs
+from projections.facts import Cut, Fact, in_force, known_facts, of_type
+from projections.timeliness import timeliness
+from projections.variations import variations
+
+ONE = Decimal(1)
+ZERO = Decimal(0)
+BANDS = ("achieved", "partly", "not_achieved")
+
+
+class NoPlan(PerfledgerError):
+    """No plan is open for the year asked (at the point in time asked)."""
+
+
+def score(direction: str, value: str, target: str, penalty: Decimal) -> tuple[Decimal, str]:
+    """The achievement (a fraction, clamped to 0..1) and the rule with the numbers put in."""
+    if direction == "deadline":
+        done, due = date.fromisoformat(value), date.fromisoformat(target)
+        late = (done - due).days
+        if late <= 0:
+            return ONE, f"deadline: done {done} on or before {due} -> 100%"
+        raw = ONE - penalty * late
+        text = f"deadline: {late} day(s) late: 1 - {penalty} x {late} = {raw}"
+    else:
+        v, t = Decimal(value), Decimal(target)
+        if direction == "at_least":
+            raw = ONE if v >= t else ZERO
+            text = f"at least: {v} {'>=' if v >= t else '<'} {t} -> {raw * 100}%"
+        elif direction == "higher":
+            if t == 0:
+                raw = ONE if v >= 0 else ZERO
+                text = f"higher is better, target 0: {v} -> {raw * 100}%"
+            else:
+                raw = v / t
+                text = f"higher is better: v / t = {v} / {t} = {raw}"
+        else:
+            if t == 0:
+                raw = ONE if v <= 0 else ZERO
+                text = f"lower is better, target 0: {v} -> {raw * 100}%"
+            else:
+                raw = 2 - v / t
+                text = f"lower is better: 2 - v / t = 2 - {v} / {t} = {raw}"
+    clamped = min(ONE, max(ZERO, raw))
+    if clamped != raw:
+        text += f", {'capped at 100%' if clamped == ONE else 'floored at 0%'}"
+    return clamped, text
+
+
+def rounded_percent(fraction: Decimal) -> int:
+    """The displayed percentage: half-up to a whole number (0.9374 -> 94)."""
+    return int((fraction * 100).quantize(ONE, rounding=ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
+class IndicatorScore:
+    definition: Fact
+    weight: Decimal
+    target: str
+    revisions: tuple[Fact, ...]
+    value: str | None
+    measurement: Fact | None
+    achievement: Decimal | None
+    rule: str
+    excluded: str | None
+    derived: Derivation | None = None
+
+    @property
+    def code(self) -> str:
+        return str(self.definition.indicator)
+
+    @property
+    def counts(self) -> bool:
+        return self.excluded is None
+
+    def derivation(self) -> Derivation:
+        events = refs(self.definition, f"defines {self.code}: weight {self.definition.weight}%, target "
+                      f"{self.definition.target}, {self.definition.direction}")
+        for rev in self.revisions:
+            events += refs(rev, f"revises {self.code} ({rev.cause}): {rev.what}")
+        if self.measurement is not None:
+            events += refs(self.measurement, f"measured {self.value} for the period ending {self.measurement.period_end}")
+        value = self.achievement
+        formula = self.rule if self.excluded is None else f"{self.rule}; excluded: {self.excluded}"
+        return Derivation(
+            f"achievement of indicator {self.code} ({self.definition.title})",
+            value,
+            formula,
+            tuple(events),
+            () if self.derived is None else (self.derived,),
+        )
+
+
+@dataclass(frozen=True)
+class ObjectiveScore:
+    definition: Fact
+    struck: Fact | None
+    indicators: tuple[IndicatorScore, ...]
+    achievement: Decimal | None
+    band: str | None
+
+    @property
+    def code(self) -> str:
+        return str(self.definition.objective)
+
+    def derivation(self) -> Derivation:
+        counted = [i for i in self.indicators if i.counts]
+        weights = sum((i.weight for i in counted), ZERO)
+        terms = " + ".join(f"{i.weight} x {i.achievement}" for i in counted) or "nothing"
+        if self.achievement is None:
+            formula = "no indicator counts (weight 0 or ND): no achievement"
+        else:
+            formula = f"sum(w x r) / sum(w) = ({terms}) / {weights} = {self.achievement}"
+        events = refs(self.definition, f"defines objective {self.code}")
+        if self.struck is not None:
+            events += refs(self.struck, f"struck ({self.struck.cause}): {self.struck.reason}; left out of every mean")
+        return Derivation(
+            f"achievement of objective {self.code} ({self.definition.title})",
+            self.achievement,
+            formula,
+            tuple(events),
+            tuple(i.derivation() for i in self.indicators),
+        )
+
+
+@dataclass(frozen=True)
+class Achievement:
+    year: int
+    plan: Fact
+    objectives: tuple[ObjectiveScore, ...]
+    cut: Cut
+
+    def objective(self, code: str) -> ObjectiveScore:
+        for objective in self.objectives:
+            if objective.code == code:
+                return objective
+        raise KeyError(code)
+
+    def indicator(self, code: str) -> IndicatorScore:
+        for objective in self.objectives:
+            for indicator in objective.indicators:
+                if indicator.code == code:
+                    return indicator
+        raise KeyError(code)
+
+    def scored(self, level: str = "strategic") -> list[ObjectiveScore]:
+        """Objectives of a level that enter the means: not struck, with an achievement."""
+        return [
+            o for o in self.objectives
+            if o.definition.level == level and o.struck is None and o.achievement is not None
+        ]
+
+    @property
+    def entity(self) -> Decimal | None:
+        return _mean([o.achievement for o in self.scored()])  # type: ignore[misc]
+
+    @property
+    def bands(self) -> dict[str, int]:
+        counts = dict.fromkeys(BANDS, 0)
+        for objective in self.scored():
+            counts[str(objective.band)] += 1
+        return counts
+
+    def by_level(self) -> dict[str, Decimal | None]:
+        levels = ("strategic", "operational", "individual")
+        return {level: _mean([o.achievement for o in self.scored(level)]) for level in levels}  # type: ignore[misc]
+
+    def by_perspective(self) -> dict[str, Decimal | None]:
+        groups: dict[str, list[Decimal]] = {}
+        for o in self.scored():
+            groups.setdefault(o.definition.perspective or "-", []).append(o.achievement)  # type: ignore[arg-type]
+        return {name: _mean(values) for name, values in groups.items()}
+
+    def entity_derivation(self) -> Derivation:
+        scored = self.scored()
+        entity = self.entity
+        terms = " + ".join(f"{o.achievement}" for o in scored)
+        left_out = [o.code for o in self.objectives if o.definition.level == "strategic" and o not in scored]
+        formula = f"mean of {len(scored)} strategic objectives = ({terms}) / {len(scored)} = {entity}"
+        if left_out:
+            formula += f"; left out (struck or without achievement): {', '.join(left_out)}"
+        return Derivation(
+            f"entity level {self.year}", entity, formula, parts=tuple(o.derivation() for o in scored)
+        )
+
+
+def _mean(values: list[Decimal]) -> Decimal | None:
+    return None if not values else sum(values, ZERO) / len(values)
+
+
+def band(fraction: Decimal | None, plan: PlanOpened) -> str | None:
+    if fraction is None:
+        return None
+    pct = rounded_percent(fraction)
+    if pct >= plan.band_achieved:
+        return "achieved"
+    if pct >= plan.band_partly:
+        return "partly"
+    return "not_achieved"
+
+
+def achievement(events: Iterable[LedgerEvent], cut: Cut = Cut(), year: int | None = None) -> Achievement:
+    """Fold the events into the achievement of every objective of ``year`` at ``cut``."""
+    events = list(events)
+    facts = list(in_force(known_facts(events, cut), cut))
+    plans = {f.year: f for f in of_type(facts, PlanOpened)}
+    if year is None and plans:
+        year = max(plans)
+    if year not in plans:
+        raise NoPlan(f"no plan is open for {year}" + (f" as of {cut.as_of}" if cut.as_of else ""))
+    assert year is not None
+    plan = plans[year]
+    objectives = [f for f in of_type(facts, ObjectiveDefined) if f.year == year]
+    codes = {o.objective for o in objectives}
+    struck = {f.objective: f for f in of_type(facts, ObjectiveStruck) if f.objective in codes}
+    definitions = [f for f in of_type(facts, IndicatorDefined) if f.objective in codes]
+    revisions: dict[str, list[Fact]] = {}
+    for change in sorted(of_type(facts, ObjectiveChanged), key=lambda f: (f.effective_date, f.original.seq)):
+        if change.indicator is not None:
+            revisions.setdefault(change.indicator, []).append(change)
+    latest: dict[str, Fact] = {}
+    for m in of_type(facts, IndicatorMeasured):
+        held = latest.get(m.indicator)
+        if held is None or (m.period_end, m.original.seq) >= (held.period_end, held.original.seq):
+            latest[m.indicator] = m
+
+    derived: dict[str, Derivation] = {}
+    var = variations(events, cut, year)
+    derived["derived:variations"] = var.derivation()
+    derived["derived:reporting_delay"] = timeliness(events, cut, year).derivation()
+
+    def indicator_score(definition: Fact, entity_level: Derivation | None) -> IndicatorScore:
+        weight, target = definition.weight, definition.target
+        for rev in revisions.get(definition.indicator, []):
+            weight = rev.weight if rev.weight is not None else weight
+            target = rev.target if rev.target is not None else target
+        base = IndicatorScore(definition, weight, target, tuple(revisions.get(definition.indicator, [])),
+                              None, None, None, "", None)
+        if definition.source == "measured":
+            measurement = latest.get(definition.indicator)
+            value = None if measurement is None else measurement.value
+            base = replace(base, value=value, measurement=measurement)
+        else:
+            source = entity_level if definition.source == "derived:entity_level" else derived[definition.source]
+            assert source is not None
+            value = None if source.value is None else f"{source.value:f}"
+            base = replace(base, value=value, derived=source)
+        if base.value is None:
+            return replace(base, rule="no measurement", excluded="not measured")
+        if base.value == "ND":
+            return replace(base, rule="ND: not available", excluded="ND (not available)")
+        if target == "ND":
+            return replace(base, rule="no target", excluded="the plan sets no measurable target")
+        achieved, rule = score(definition.direction, base.value, target, plan.deadline_penalty)
+        excluded = "weight 0" if weight == 0 else None
+        return replace(base, achievement=achieved, rule=rule, excluded=excluded)
+
+    def objective_score(objective: Fact, entity_level: Derivation | None) -> ObjectiveScore:
+        scores = tuple(indicator_score(d, entity_level) for d in definitions if d.objective == objective.objective)
+        counted = [s for s in scores if s.counts]
+        weights = sum((s.weight for s in counted), ZERO)
+        value = None if weights == 0 else sum((s.weight * s.achievement for s in counted), ZERO) / weights  # type: ignore[operator]
+        return ObjectiveScore(objective, struck.get(objective.objective), scores, value, band(value, plan))
+
+    def needs_entity_level(objective: Fact) -> bool:
+        return any(d.objective == objective.objective and d.source == "derived:entity_level" for d in definitions)
+
+    # Pass 1: objectives that do not depend on the entity level; pass 2: the others,
+    # with the entity level computed over pass 1 (an objective is left out of its own mean).
+    first = {o.objective: objective_score(o, None) for o in objectives if not needs_entity_level(o)}
+    partial = Achievement(year, plan, tuple(first.values()), cut)
+    entity_level = replace(
+        partial.entity_derivation(),
+        figure=f"entity level {year} without the objectives that measure it",
+        parts=(),
+    )
+    scores = tuple(
+        first[o.objective] if o.objective in first else objective_score(o, entity_level) for o in objectives
+    )
+    return Achievement(year, plan, scores, cut)
+
+
+__all__ = ["Achievement", "IndicatorScore", "NoPlan", "ObjectiveScore", "achievement", "rounded_percent", "score",
+           "EventRef"]

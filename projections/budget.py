@@ -1,0 +1,251 @@
+"""Budget availability: per product, per objective, per line and in total.
+
+Columns (euros, Decimal):
+
+- Budget: the initial amount of the item (BudgetItemOpened);
+- Variazioni: the sum of its signed variations (BudgetVaried);
+- Totale = Budget + Variazioni;
+- Prenotato: the sum of its reservations (ReservationMade);
+- Approvato: the sum of approvals of those reservations (ReservationApproved);
+- Rettificato: the sum of signed adjustments of those reservations
+  (ReservationAdjusted). A positive rettifica releases reserved money;
+- Disponibile = Totale - (Prenotato - Rettificato). Approvato plays no part:
+  the unapproved part of a reservation stays locked.
+
+Subtotals are sums of their rows; the ratio Disponibile / Totale per objective
+is the seed's "ICT_" summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from events import (
+    BudgetItemOpened,
+    BudgetVaried,
+    LedgerEvent,
+    ObjectiveDefined,
+    PolicyLineDefined,
+    ReservationAdjusted,
+    ReservationApproved,
+    ReservationMade,
+)
+from ledger.book import ZERO, available
+from projections.explain import Derivation, EventRef, refs
+from projections.facts import Cut, Fact, in_force, known_facts
+
+COLUMNS = ("budget", "variations", "total", "reserved", "approved", "adjusted", "available")
+BASE = ("budget", "variations", "reserved", "approved", "adjusted")
+LABELS = {
+    "budget": "Budget",
+    "variations": "Variazioni",
+    "total": "Totale",
+    "reserved": "Prenotato",
+    "approved": "Approvato",
+    "adjusted": "Rettificato",
+    "available": "Disponibile",
+}
+
+
+@dataclass(frozen=True)
+class Amounts:
+    budget: Decimal = ZERO
+    variations: Decimal = ZERO
+    reserved: Decimal = ZERO
+    approved: Decimal = ZERO
+    adjusted: Decimal = ZERO
+
+    @property
+    def total(self) -> Decimal:
+        return self.budget + self.variations
+
+    @property
+    def available(self) -> Decimal:
+        return available(self.total, self.reserved, self.adjusted)
+
+    def __add__(self, other: Amounts) -> Amounts:
+        return Amounts(*(getattr(self, c) + getattr(other, c) for c in BASE))
+
+    def get(self, column: str) -> Decimal:
+        if column not in COLUMNS:
+            raise KeyError(column)
+        return getattr(self, column)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One event's contribution to one column of one item."""
+
+    column: str
+    amount: Decimal
+    fact: Fact
+
+
+@dataclass
+class Row:
+    item: str
+    line: str
+    objective: str
+    product: str
+    amounts: Amounts = field(default_factory=Amounts)
+    entries: list[Entry] = field(default_factory=list)
+
+    def add(self, column: str, amount: Decimal, fact: Fact) -> None:
+        self.amounts = self.amounts + Amounts(**{column: amount})
+        self.entries.append(Entry(column, amount, fact))
+
+
+@dataclass(frozen=True)
+class Group:
+    """A subtotal: an objective within a line, or a line."""
+
+    key: str
+    title: str
+    rows: tuple[Row, ...]
+
+    @property
+    def amounts(self) -> Amounts:
+        return sum((row.amounts for row in self.rows), Amounts())
+
+    @property
+    def ratio(self) -> Decimal | None:
+        """Disponibile / Totale (None when Totale is 0)."""
+        total = self.amounts.total
+        return None if total == 0 else self.amounts.available / total
+
+
+@dataclass(frozen=True)
+class Budget:
+    rows: tuple[Row, ...]
+    objectives: tuple[Group, ...]
+    lines: tuple[Group, ...]
+    cut: Cut
+
+    @property
+    def total(self) -> Group:
+        return Group("total", "Totale complessivo", self.rows)
+
+    @property
+    def ratio(self) -> Decimal | None:
+        return self.total.ratio
+
+    def row(self, item: str) -> Row:
+        for row in self.rows:
+            if row.item == item:
+                return row
+        raise KeyError(item)
+
+    def objective(self, code: str) -> Group:
+        for group in self.objectives:
+            if group.key == code:
+                return group
+        raise KeyError(code)
+
+    def line(self, code: str) -> Group:
+        for group in self.lines:
+            if group.key == code:
+                return group
+        raise KeyError(code)
+
+
+def budget(events: Iterable[LedgerEvent], cut: Cut = Cut(), year: int | None = None) -> Budget:
+    """Fold the events into the budget table as it stood at ``cut``."""
+    facts = known_facts(events, cut)
+    titles: dict[str, str] = {}
+    years: dict[str, int] = {}
+    for fact in facts:
+        if isinstance(fact.current, ObjectiveDefined):
+            titles[f"objective:{fact.objective}"] = fact.title
+            years[fact.objective] = fact.year
+        elif isinstance(fact.current, PolicyLineDefined):
+            titles[f"line:{fact.line}"] = fact.title
+    rows: dict[str, Row] = {}
+    reservations: dict[str, str] = {}
+    for fact in in_force(facts, cut):
+        event = fact.current
+        if isinstance(event, BudgetItemOpened):
+            if year is not None and years.get(event.objective) != year:
+                continue
+            row = rows[event.item] = Row(event.item, event.line, event.objective, event.product)
+            row.add("budget", event.amount, fact)
+        elif isinstance(event, BudgetVaried) and event.item in rows:
+            rows[event.item].add("variations", event.amount, fact)
+        elif isinstance(event, ReservationMade) and event.item in rows:
+            reservations[event.reservation] = event.item
+            rows[event.item].add("reserved", event.amount, fact)
+        elif isinstance(event, ReservationApproved) and event.reservation in reservations:
+            rows[reservations[event.reservation]].add("approved", event.amount, fact)
+        elif isinstance(event, ReservationAdjusted) and event.reservation in reservations:
+            rows[reservations[event.reservation]].add("adjusted", event.amount, fact)
+    ordered = tuple(rows.values())
+    objectives: dict[tuple[str, str], list[Row]] = {}
+    lines: dict[str, list[Row]] = {}
+    for row in ordered:
+        objectives.setdefault((row.line, row.objective), []).append(row)
+        lines.setdefault(row.line, []).append(row)
+    return Budget(
+        rows=ordered,
+        objectives=tuple(
+            Group(code, titles.get(f"objective:{code}", code), tuple(group))
+            for (_, code), group in objectives.items()
+        ),
+        lines=tuple(Group(code, titles.get(f"line:{code}", code), tuple(group)) for code, group in lines.items()),
+        cut=cut,
+    )
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:f}"
+
+
+def explain_row(row: Row, column: str) -> Derivation:
+    """How one product's column was reached, event by event."""
+    figure = f"{LABELS[column]} of item {row.item} ({row.product})"
+    value = row.amounts.get(column)
+    if column == "total":
+        return Derivation(
+            figure,
+            value,
+            f"Budget + Variazioni = {_money(row.amounts.budget)} + {_money(row.amounts.variations)} = {_money(value)}",
+            parts=(explain_row(row, "budget"), explain_row(row, "variations")),
+        )
+    if column == "available":
+        a = row.amounts
+        return Derivation(
+            figure,
+            value,
+            f"Totale - (Prenotato - Rettificato) = {_money(a.total)} - ({_money(a.reserved)} - {_money(a.adjusted)})"
+            f" = {_money(value)}",
+            parts=tuple(explain_row(row, c) for c in ("total", "reserved", "adjusted")),
+        )
+    entries = [e for e in row.entries if e.column == column]
+    terms = " + ".join(_money(e.amount) for e in entries) or "0"
+    events: list[EventRef] = []
+    for entry in entries:
+        events += refs(entry.fact, f"{'+' if entry.amount >= 0 else ''}{_money(entry.amount)}")
+    return Derivation(figure, value, f"sum of {len(entries)} event(s) = {terms} = {_money(value)}", tuple(events))
+
+
+def explain_group(group: Group, column: str, kind: str) -> Derivation:
+    """A subtotal is the sum of its rows; each row explains itself."""
+    value = group.amounts.get(column)
+    terms = " + ".join(_money(row.amounts.get(column)) for row in group.rows) or "0"
+    return Derivation(
+        f"{LABELS[column]} of {kind} {group.key} ({group.title})",
+        value,
+        f"sum of {len(group.rows)} product(s) = {terms} = {_money(value)}",
+        parts=tuple(explain_row(row, column) for row in group.rows),
+    )
+
+
+def explain_ratio(group: Group, kind: str) -> Derivation:
+    a = group.amounts
+    ratio = group.ratio
+    return Derivation(
+        f"Disponibile / Totale of {kind} {group.key} ({group.title})",
+        ratio,
+        f"{_money(a.available)} / {_money(a.total)} = {'ND' if ratio is None else f'{ratio:.6f}'}",
+        parts=(explain_group(group, "available", kind), explain_group(group, "total", kind)),
+    )

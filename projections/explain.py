@@ -1,0 +1,84 @@
+"""Derivations: how a figure was reached, down to the events, for the OIV.
+
+A projection builds its figures and their derivations in the same fold, so a
+figure explained and the same figure reported cannot differ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from events import LedgerEvent
+from projections.facts import Fact
+
+
+@dataclass(frozen=True)
+class EventRef:
+    """One contributing event, with everything an evaluator needs to find and check it."""
+
+    seq: int
+    id: str
+    type: str
+    effective_date: str
+    recorded_at: str
+    actor: str
+    act: str | None
+    hash: str
+    contributes: str
+
+    @classmethod
+    def of(cls, event: LedgerEvent, contributes: str) -> EventRef:
+        return cls(
+            seq=event.seq,
+            id=event.event_id,
+            type=event.TYPE,
+            effective_date=event.effective_date.isoformat(),
+            recorded_at=event.recorded_at.isoformat().replace("+00:00", "Z"),
+            actor=event.actor,
+            act=None if event.act is None else str(event.act),
+            hash=event.hash,
+            contributes=contributes,
+        )
+
+
+def refs(fact: Fact, contributes: str) -> list[EventRef]:
+    """The original event and each correction that shaped a fact."""
+    found = [EventRef.of(fact.original, contributes if not fact.corrections else f"{contributes} (as corrected)")]
+    found += [EventRef.of(c, f"corrects {fact.original.event_id}: {c.reason}") for c in fact.corrections]
+    return found
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A figure, its value, the formula with the numbers put in, and where they came from."""
+
+    figure: str
+    value: Decimal | str | None
+    formula: str
+    events: tuple[EventRef, ...] = ()
+    parts: tuple[Derivation, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "figure": self.figure,
+            "value": None if self.value is None else (f"{self.value:f}" if isinstance(self.value, Decimal) else self.value),
+            "formula": self.formula,
+            "events": [ref.__dict__ for ref in self.events],
+            "parts": [part.to_dict() for part in self.parts],
+        }
+
+    def lines(self, depth: int = 0) -> list[str]:
+        """The derivation as indented text."""
+        pad = "  " * depth
+        out = [f"{pad}{self.figure}", f"{pad}  = {self.formula}"]
+        for ref in self.events:
+            act = f" [{ref.act}]" if ref.act else ""
+            out.append(
+                f"{pad}  #{ref.seq} {ref.type} {ref.id!r} eff {ref.effective_date} rec {ref.recorded_at}"
+                f" by {ref.actor}{act} {ref.hash[:12]}: {ref.contributes}"
+            )
+        for part in self.parts:
+            out += part.lines(depth + 1)
+        return out

@@ -1,0 +1,82 @@
+"""Timeliness of monitoring: days from a four-month period's end to the recording of its data.
+
+For each period end (30 April, 31 August, 31 December) that is on or before
+``as_of`` and has measurements, the delay is the number of days from the
+period's end to the recorded-at date of the last original measurement of the
+period (corrections recorded later are not data collection). The indicator is
+the mean delay over those periods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from events import IndicatorMeasured, LedgerEvent
+from projections.explain import Derivation, refs
+from projections.facts import Cut, Fact, known_facts, of_type
+
+
+def period_ends(year: int) -> tuple[date, date, date]:
+    return date(year, 4, 30), date(year, 8, 31), date(year, 12, 31)
+
+
+@dataclass(frozen=True)
+class Period:
+    end: date
+    measurements: tuple[Fact, ...]
+
+    @property
+    def last(self) -> Fact:
+        return max(self.measurements, key=lambda f: f.original.recorded_at)
+
+    @property
+    def days(self) -> int:
+        return (self.last.original.recorded_at.date() - self.end).days
+
+
+@dataclass(frozen=True)
+class Timeliness:
+    year: int
+    periods: tuple[Period, ...]
+
+    @property
+    def mean_days(self) -> Decimal | None:
+        if not self.periods:
+            return None
+        return Decimal(sum(p.days for p in self.periods)) / Decimal(len(self.periods))
+
+    def derivation(self) -> Derivation:
+        parts = tuple(
+            Derivation(
+                f"period ending {p.end}",
+                Decimal(p.days),
+                f"{p.last.original.recorded_at.date()} - {p.end} = {p.days} days"
+                f" (last of {len(p.measurements)} measurements recorded)",
+                tuple(refs(p.last, "last measurement of the period")),
+            )
+            for p in self.periods
+        )
+        days = " + ".join(str(p.days) for p in self.periods) or "0"
+        mean = self.mean_days
+        return Derivation(
+            f"days from period end to recording of its data, {self.year}",
+            mean,
+            f"mean over {len(self.periods)} period(s) = ({days}) / {len(self.periods)}"
+            f" = {'ND' if mean is None else f'{mean:f}'}",
+            parts=parts,
+        )
+
+
+def timeliness(events: Iterable[LedgerEvent], cut: Cut, year: int) -> Timeliness:
+    measurements = list(of_type(known_facts(events, cut), IndicatorMeasured))
+    periods = []
+    for end in period_ends(year):
+        if not cut.holds(end):
+            continue
+        found = tuple(m for m in measurements if m.period_end == end)
+        if found:
+            periods.append(Period(end, found))
+    return Timeliness(year, tuple(periods))
