@@ -1,9 +1,440 @@
-"""Figure commands (budget, achievement, variations, report, explain); filled in by the projections."""
+"""The figure commands: budget, achievement, variations, report, explain, demo.
+
+Each replays the events through one projection and prints what it returns;
+explain prints the derivation the same projection built alongside the figure.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, time, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
 import click
 
+from cli.output import cell, format_option, locale_option, percent, render, to_json
+from events import LedgerEvent
+from events.errors import InvalidField
+from events.fields import parse_date, parse_timestamp
+from ledger import Store
+from projections.achievement import Achievement, IndicatorScore, ObjectiveScore, achievement, rounded_percent
+from projections.budget import COLUMNS, LABELS, Budget, Group, budget, explain_group, explain_ratio, explain_row
+from projections.explain import Derivation
+from projections.facts import Cut
+from projections.variations import Variations, variations
 
-def register(group: click.Group) -> None:
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "cciaa-massa-carrara-2012" / "events.jsonl"
+
+
+def parse_as_of(_: Any, __: Any, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return parse_date(value, "--as-of")
+    except InvalidField as e:
+        raise click.BadParameter(e.message) from None
+
+
+def parse_known_at(_: Any, __: Any, value: str | None) -> int | datetime | None:
+    """A sequence number, a day (known by the end of that day, UTC) or an instant with a timezone."""
+    if value is None:
+        return None
+    try:
+        if value.isdigit():
+            return int(value)
+        if len(value) == 10:
+            return datetime.combine(parse_date(value, "--known-at"), time.max, tzinfo=timezone.utc)
+        return parse_timestamp(value, "--known-at")
+    except InvalidField as e:
+        raise click.BadParameter(e.message) from None
+
+
+def cut_options(func: Any) -> Any:
+    func = click.option(
+        "--known-at",
+        callback=parse_known_at,
+        metavar="SEQ|DATE|TIMESTAMP",
+        help="Only events recorded by then: a sequence number, a day (to its end, UTC) "
+        "or an instant such as 2012-09-15T12:00:00Z.",
+    )(func)
+    func = click.option(
+        "--as-of",
+        callback=parse_as_of,
+        metavar="DATE",
+        help="Only facts effective on or before DATE (YYYY-MM-DD, inclusive).",
+    )(func)
+    return click.option("--year", type=int, default=None, help="Plan year. [default: the latest plan]")(func)
+
+
+@contextmanager
+def replay(ctx: click.Context) -> Iterator[list[LedgerEvent]]:
+    from cli.main import open_store
+
+    with open_store(ctx) as store:
+        yield list(store.events())
+
+
+# -- budget ----------------------------------------------------------------------------------
+def _amounts(group_amounts: Any) -> dict[str, Decimal]:
+    return {c: group_amounts.get(c) for c in COLUMNS}
+
+
+def budget_rows(table: Budget) -> list[dict[str, Any]]:
+    """Products with their subtotals in the seed's order: rows, objective, line, grand total."""
+    rows: list[dict[str, Any]] = []
+    for line in table.lines:
+        for objective in (g for g in table.objectives if g.rows[0].line == line.key):
+            for row in objective.rows:
+                rows.append({"level": "product", "line": row.line, "objective": row.objective, "item": row.item,
+                             "product": row.product, **_amounts(row.amounts)})
+            rows.append({"level": "objective", "line": line.key, "objective": objective.key, "item": None,
+                         "product": f"{objective.key}. {objective.title} Somma", **_amounts(objective.amounts)})
+        rows.append({"level": "line", "line": line.key, "objective": None, "item": None,
+                     "product": f"{line.key} - {line.title} Totale", **_amounts(line.amounts)})
+    rows.append({"level": "total", "line": None, "objective": None, "item": None, "product": "Totale complessivo",
+                 **_amounts(table.total.amounts)})
+    return rows
+
+
+def ratio_rows(table: Budget, locale: str) -> list[dict[str, Any]]:
+    groups = [*table.objectives, table.total]
+    return [
+        {"objective": g.key, "title": g.title, "total": g.amounts.total, "reserved": g.amounts.reserved,
+         "available": g.amounts.available, "ratio": percent(g.ratio, 1 if g.ratio is not None and g.ratio < Decimal("0.01") else 0, locale)}
+        for g in groups
+    ]
+
+
+def budget_json(table: Budget) -> dict[str, Any]:
+    def group(g: Group, kind: str) -> dict[str, Any]:
+        return {kind: g.key, "title": g.title, **_amounts(g.amounts), "ratio": g.ratio}
+
+    return {
+        "rows": [{"line": r.line, "objective": r.objective, "item": r.item, "product": r.product, **_amounts(r.amounts)}
+                 for r in table.rows],
+        "objectives": [group(g, "objective") for g in table.objectives],
+        "lines": [group(g, "line") for g in table.lines],
+        "total": {**_amounts(table.total.amounts), "ratio": table.ratio},
+    }
+
+
+def show_budget(table: Budget, fmt: str, locale: str) -> str:
+    if fmt == "json":
+        return to_json(budget_json(table))
+    rows = budget_rows(table)
+    if fmt == "csv":
+        return render(rows, fmt)
+    headers = {"line": "Linea", "objective": "Obiettivo", "product": "Prodotto", **LABELS}
+    shown = [{headers[k]: v for k, v in row.items() if k in headers} for row in rows]
+    ratios = [{"Obiettivo": r["objective"], "Totale": r["total"], "Prenotato": r["reserved"],
+               "Disponibile": r["available"], "Disponibile/Totale": r["ratio"]} for r in ratio_rows(table, locale)]
+    return render(shown, fmt, locale=locale) + "\n\n" + render(ratios, fmt, locale=locale)
+
+
+# -- achievement -----------------------------------------------------------------------------
+def indicator_json(i: IndicatorScore) -> dict[str, Any]:
+    d = i.definition
+    return {
+        "id": i.code, "title": d.title, "weight": i.weight, "direction": d.direction, "target": i.target,
+        "unit": d.unit, "source": d.source, "value": i.value, "achievement": i.achievement,
+        "percent": None if i.achievement is None else rounded_percent(i.achievement), "rule": i.rule,
+        "counts": i.counts, "excluded": i.excluded,
+    }
+
+
+def objective_json(o: ObjectiveScore) -> dict[str, Any]:
+    d = o.definition
+    return {
+        "id": o.code, "title": d.title, "level": d.level, "perspective": d.perspective, "parent": d.parent,
+        "struck": None if o.struck is None else {"cause": o.struck.cause, "reason": o.struck.reason},
+        "achievement": o.achievement, "percent": None if o.achievement is None else rounded_percent(o.achievement),
+        "band": o.band, "indicators": [indicator_json(i) for i in o.indicators],
+    }
+
+
+def achievement_json(a: Achievement) -> dict[str, Any]:
+    entity = a.entity
+    return {
+        "year": a.year,
+        "entity": {"achievement": entity, "percent": None if entity is None else rounded_percent(entity)},
+        "bands": a.bands,
+        "by_level": a.by_level(),
+        "by_perspective": a.by_perspective(),
+        "objectives": [objective_json(o) for o in a.objectives],
+    }
+
+
+def _value(i: IndicatorScore, locale: str) -> str:
+    if i.value is None or i.value == "ND" or i.definition.direction == "deadline":
+        return "" if i.value is None else (cell(date.fromisoformat(i.value), locale) if "-" in i.value[1:] else i.value)
+    number = Decimal(i.value)
+    if i.definition.unit == "%":
+        return percent(number, 0, locale)
+    text = f"{number:,.2f}"
+    return text.replace(",", "_").replace(".", ",").replace("_", ".") if locale == "it" else text
+
+
+def show_achievement(a: Achievement, fmt: str, locale: str) -> str:
+    if fmt == "json":
+        return to_json(achievement_json(a))
+    rows: list[dict[str, Any]] = []
+    for o in a.objectives:
+        struck = " (struck)" if o.struck is not None else ""
+        rows.append({"id": o.code, "title": f"{o.definition.title[:70]}{struck}", "level": o.definition.level,
+                     "weight": "", "value": "", "target": "", "achievement": percent(o.achievement, 0, locale),
+                     "band": o.band or ""})
+        for i in o.indicators:
+            target = i.target if i.target == "ND" or i.definition.direction != "deadline" else cell(date.fromisoformat(i.target), locale)
+            if i.target != "ND" and i.definition.unit == "%" and i.definition.direction != "deadline":
+                target = percent(Decimal(i.target), 0, locale)
+            rows.append({"id": f"  {i.code}", "title": f"  {i.definition.title[:68]}", "level": "",
+                         "weight": f"{i.weight}%", "value": _value(i, locale), "target": target,
+                         "achievement": percent(i.achievement, 0, locale) if i.counts or i.achievement is not None else "ND",
+                         "band": "" if i.counts else (i.excluded or "")})
+    if fmt == "csv":
+        return render(rows, fmt)
+    entity = a.entity
+    summary = [{"entity level": percent(entity, 0, locale), **{k: v for k, v in a.bands.items()}}]
+    return render(rows, fmt, locale=locale) + "\n\n" + render(summary, fmt, locale=locale)
+
+
+# -- variations ------------------------------------------------------------------------------
+def variations_json(v: Variations, target: str | None) -> dict[str, Any]:
+    return {
+        "year": v.year,
+        "count": v.count,
+        "objectives": len(v.objectives),
+        "ratio": v.ratio,
+        "target": target,
+        "by_cause": v.by_cause,
+        "changes": [
+            {"id": c.event_id, "objective": c.objective, "cause": c.cause, "effective_date": c.effective_date.isoformat(),
+             "reason": c.reason, "what": c.what, "counts": c.cause == "internal"}
+            for c in v.changes
+        ],
+        "struck": [{"objective": s.objective, "cause": s.cause, "reason": s.reason} for s in v.struck],
+    }
+
+
+def variations_target(a: Achievement | None) -> str | None:
+    if a is None:
+        return None
+    for o in a.objectives:
+        for i in o.indicators:
+            if i.definition.source == "derived:variations":
+                return i.target
     return None
+
+
+def show_variations(v: Variations, target: str | None, fmt: str, locale: str) -> str:
+    data = variations_json(v, target)
+    if fmt == "json":
+        return to_json(data)
+    if fmt == "csv":
+        return render(data["changes"], fmt)
+    changes = render(data["changes"], fmt, locale=locale, columns=["effective_date", "objective", "cause", "counts", "what"])
+    summary = {"changes counted (internal)": v.count, "strategic objectives": len(v.objectives),
+               "ratio": percent(v.ratio, 1, locale), "target": percent(Decimal(target), 0, locale) if target and target != "ND" else "",
+               **{f"cause {k}": n for k, n in v.by_cause.items()}}
+    return changes + "\n\n" + render([summary], fmt, locale=locale)
+
+
+# -- registering -----------------------------------------------------------------------------
+def register(group: click.Group) -> None:
+    @group.command(name="budget")
+    @cut_options
+    @format_option
+    @locale_option
+    @click.pass_context
+    def budget_cmd(ctx: click.Context, year: int | None, as_of: date | None, known_at: Any, fmt: str, locale: str) -> None:
+        """Show budget availability per product, objective and line.
+
+        Disponibile = Totale - (Prenotato - Rettificato); a positive rettifica
+        releases reserved money. Approvato is shown but does not change Disponibile.
+
+        \b
+        Example:
+          perfledger budget --as-of 2012-08-31
+          perfledger budget --as-of 2012-08-31 --known-at 2012-09-15 --locale it
+        """
+        with replay(ctx) as events:
+            table = budget(events, Cut(as_of, known_at), year)
+        click.echo(show_budget(table, fmt, locale))
+
+    @group.command(name="achievement")
+    @cut_options
+    @format_option
+    @locale_option
+    @click.pass_context
+    def achievement_cmd(ctx: click.Context, year: int | None, as_of: date | None, known_at: Any, fmt: str, locale: str) -> None:
+        """Show % achievement per indicator and objective, the entity level and the bands.
+
+        \b
+        Example:
+          perfledger achievement --format json
+          perfledger achievement --known-at 2013-02-01
+        """
+        with replay(ctx) as events:
+            result = achievement(events, Cut(as_of, known_at), year)
+        click.echo(show_achievement(result, fmt, locale))
+
+    @group.command(name="variations")
+    @cut_options
+    @format_option
+    @locale_option
+    @click.pass_context
+    def variations_cmd(ctx: click.Context, year: int | None, as_of: date | None, known_at: Any, fmt: str, locale: str) -> None:
+        """Show the changes to objectives and the variations indicator.
+
+        ratio = changes with an internal cause / strategic objectives.
+
+        \b
+        Example:
+          perfledger variations --as-of 2012-06-30
+        """
+        with replay(ctx) as events:
+            result = achievement(events, Cut(as_of, known_at), year)
+            changes = variations(events, Cut(as_of, known_at), result.year)
+        click.echo(show_variations(changes, variations_target(result), fmt, locale))
+
+    @group.command(name="report")
+    @cut_options
+    @format_option
+    @locale_option
+    @click.pass_context
+    def report_cmd(ctx: click.Context, year: int | None, as_of: date | None, known_at: Any, fmt: str, locale: str) -> None:
+        """Show the report's tables together: budget, achievement, variations.
+
+        \b
+        Example:
+          perfledger report --locale it
+          perfledger report --format json > report-2012.json
+        """
+        click.echo(report_text(ctx, Cut(as_of, known_at), year, fmt, locale))
+
+    @group.command(name="explain")
+    @click.argument("figure", nargs=-1, required=True)
+    @cut_options
+    @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+    @click.pass_context
+    def explain_cmd(ctx: click.Context, figure: tuple[str, ...], year: int | None, as_of: date | None,
+                    known_at: Any, fmt: str) -> None:
+        """Show how a figure was reached: the formula with its numbers and every event behind it.
+
+        \b
+        FIGURE is one of:
+          budget item ITEM COLUMN          budget objective CODE COLUMN|ratio
+          budget line CODE COLUMN          budget total COLUMN|ratio
+          achievement indicator CODE       achievement objective CODE
+          achievement entity               variations
+        COLUMN: budget, variations, total, reserved, approved, adjusted, available.
+
+        \b
+        Example:
+          perfledger explain budget item A1/04/09 available
+          perfledger explain achievement objective 08 --format json
+        """
+        with replay(ctx) as events:
+            derivation = explain(events, list(figure), Cut(as_of, known_at), year)
+        click.echo(to_json(derivation.to_dict()) if fmt == "json" else "\n".join(derivation.lines()))
+
+    @group.command(name="demo")
+    @click.option("--file", "path", type=click.Path(exists=True, dir_okay=False), default=None,
+                  help="The example's events. [default: examples/cciaa-massa-carrara-2012/events.jsonl]")
+    @click.pass_context
+    def demo_cmd(ctx: click.Context, path: str | None) -> None:
+        """Load the 2012 report of CCIAA Massa Carrara into a new ledger and print its figures.
+
+        The ledger goes to --ledger if given, else ./perfledger-demo.db (which must not exist).
+        """
+        from cli.main import read_batch
+
+        source = Path(path) if path else EXAMPLE
+        if not source.exists():
+            raise click.ClickException(f"the example is not at {source}; give --file PATH")
+        if ctx.get_parameter_source("location") is click.core.ParameterSource.DEFAULT:  # type: ignore[union-attr]
+            ctx.obj = "perfledger-demo.db"
+        if os.path.exists(ctx.obj):
+            raise click.ClickException(f"{ctx.obj} already exists: remove it or give another --ledger")
+        with source.open(encoding="utf-8") as stream:
+            submissions, _ = read_batch(stream, backfill=True, actor=None)
+        store = Store.open(ctx.obj, create=True)
+        try:
+            result = store.append(submissions, create=("Camera di Commercio di Massa Carrara", "demo"))
+            report = store.verify()
+        finally:
+            store.close()
+        click.echo(f"Loaded {len(result.written)} events of the 2012 report into {ctx.obj}; {report.count} events,"
+                   f" chain intact (head {report.head[:12]}).\n")
+        click.echo(report_text(ctx, Cut(), None, "table", "it"))
+        click.echo(f"\nTry: perfledger --ledger {ctx.obj} budget --as-of 2012-08-31 --locale it")
+
+
+def report_text(ctx: click.Context, cut: Cut, year: int | None, fmt: str, locale: str) -> str:
+    with replay(ctx) as events:
+        scores = achievement(events, cut, year)
+        table = budget(events, cut, scores.year)
+        changes = variations(events, cut, scores.year)
+    target = variations_target(scores)
+    if fmt == "json":
+        return to_json({
+            "year": scores.year,
+            "as_of": None if cut.as_of is None else cut.as_of.isoformat(),
+            "known_at": None if cut.known_at is None else str(cut.known_at),
+            "budget": budget_json(table),
+            "achievement": achievement_json(scores),
+            "variations": variations_json(changes, target),
+        })
+    if fmt == "csv":
+        return render(budget_rows(table), fmt)
+    parts = [
+        f"Budget {scores.year}" + (f" as of {cell(cut.as_of, locale)}" if cut.as_of else ""),
+        show_budget(table, fmt, locale),
+        f"\nAchievement {scores.year}",
+        show_achievement(scores, fmt, locale),
+        f"\nVariations to objectives {scores.year}",
+        show_variations(changes, target, fmt, locale),
+    ]
+    return "\n".join(parts)
+
+
+def explain(events: list[LedgerEvent], figure: list[str], cut: Cut, year: int | None) -> Derivation:
+    """Find the figure asked for and return the derivation its projection built."""
+    usage = "see `perfledger explain --help` for the figures that can be explained"
+    try:
+        if figure[0] == "budget":
+            table = budget(events, cut, year)
+            scope, rest = figure[1], figure[2:]
+            if scope == "item" and len(rest) == 2:
+                return explain_row(table.row(rest[0]), _column(rest[1]))
+            if scope in ("objective", "line") and len(rest) == 2:
+                group = table.objective(rest[0]) if scope == "objective" else table.line(rest[0])
+                return explain_ratio(group, scope) if rest[1] == "ratio" else explain_group(group, _column(rest[1]), scope)
+            if scope == "total" and len(rest) == 1:
+                return explain_ratio(table.total, "the") if rest[0] == "ratio" else explain_group(table.total, _column(rest[0]), "the")
+        elif figure[0] == "achievement":
+            scores = achievement(events, cut, year)
+            if figure[1:2] == ["entity"]:
+                return scores.entity_derivation()
+            if figure[1] == "indicator" and len(figure) == 3:
+                return scores.indicator(figure[2]).derivation()
+            if figure[1] == "objective" and len(figure) == 3:
+                return scores.objective(figure[2]).derivation()
+        elif figure == ["variations"]:
+            scores = achievement(events, cut, year)
+            return variations(events, cut, scores.year).derivation()
+    except KeyError as e:
+        raise click.ClickException(f"{' '.join(figure)}: no such {figure[1] if len(figure) > 1 else 'figure'} {e}") from None
+    except IndexError:
+        pass
+    raise click.UsageError(f"cannot explain {' '.join(figure)!r}: {usage}")
+
+
+def _column(name: str) -> str:
+    if name not in COLUMNS:
+        raise click.UsageError(f"unknown budget column {name!r}; one of {', '.join(COLUMNS)}")
+    return name

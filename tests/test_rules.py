@@ -1,0 +1,187 @@
+"""The ledger's rules, checked on the aggregate in memory (no store involved)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from ledger.aggregate import Ledger
+from ledger.errors import (
+    AdjustmentInvalid,
+    ApprovalExceedsReservation,
+    DuplicateDefinition,
+    DuplicateId,
+    EffectiveDateOutsidePlan,
+    IdConflict,
+    InvalidCorrection,
+    OverReservation,
+    RecordedAtOutOfOrder,
+    UnknownReference,
+    ValueDoesNotFitIndicator,
+    VariationBelowReserved,
+    WeightOutOfRange,
+)
+from tests.conftest import ev, small_plan, submissions
+
+NOW = datetime(2012, 6, 1, 12, 0, tzinfo=timezone.utc)
+
+
+def ledger_with(*extra: dict[str, Any]) -> Ledger:
+    ledger = Ledger.open(entity="CCIAA", actor="cdg", note="", now=NOW)
+    ledger.extend(submissions([*small_plan(), *extra]), now=NOW)
+    return ledger
+
+
+def append(ledger: Ledger, *objs: dict[str, Any]) -> list[bool]:
+    return ledger.extend(submissions(list(objs)), now=NOW)
+
+
+def reserve(rid: str, amount: str, item: str = "A1/04/01", **kw: Any) -> dict[str, Any]:
+    return ev("ReservationMade", rid, reservation=rid, item=item, amount=amount, **kw)
+
+
+def test_a_reservation_may_use_exactly_what_is_available() -> None:
+    ledger = ledger_with(reserve("r1", "6000.00"))
+    assert append(ledger, reserve("r2", "4000.00")) == [True]
+    assert ledger.book.items["A1/04/01"].available == Decimal("0.00")
+
+
+def test_a_reservation_beyond_availability_is_refused_with_the_amounts() -> None:
+    ledger = ledger_with(reserve("r1", "6000.00"))
+    with pytest.raises(OverReservation) as caught:
+        append(ledger, reserve("r2", "4000.01"))
+    assert caught.value.event_id == "r2"
+    assert "has 4.000,00 available; cannot reserve 4.000,01" in str(caught.value)
+
+
+def test_an_override_with_a_reason_allows_reserving_beyond_availability() -> None:
+    ledger = ledger_with()
+    append(ledger, reserve("r1", "12000.00", override_reason="urgent flood grants, Giunta 12/2012"))
+    assert ledger.book.items["A1/04/01"].available == Decimal("-2000.00")
+
+
+def test_an_approval_may_not_exceed_what_is_left_of_its_reservation() -> None:
+    ledger = ledger_with(reserve("r1", "1000.00"), ev("ReservationApproved", "a1", reservation="r1", amount="900.00"))
+    with pytest.raises(ApprovalExceedsReservation, match="has 100,00 left to approve"):
+        append(ledger, ev("ReservationApproved", "a2", reservation="r1", amount="100.01"))
+
+
+def test_a_rettifica_releases_reserved_money_but_not_below_what_was_approved() -> None:
+    ledger = ledger_with(reserve("r1", "1000.00"), ev("ReservationApproved", "a1", reservation="r1", amount="600.00"))
+    append(ledger, ev("ReservationAdjusted", "adj1", reservation="r1", amount="300.00"))
+    assert ledger.book.items["A1/04/01"].available == Decimal("9300.00")
+    with pytest.raises(AdjustmentInvalid, match="below the 600,00 approved"):
+        append(ledger, ev("ReservationAdjusted", "adj2", reservation="r1", amount="100.01"))
+
+
+def test_a_negative_variation_may_not_leave_less_than_is_reserved() -> None:
+    ledger = ledger_with(reserve("r1", "9000.00"))
+    with pytest.raises(VariationBelowReserved):
+        append(ledger, ev("BudgetVaried", "v1", item="A1/04/01", amount="-1000.01"))
+    assert append(ledger, ev("BudgetVaried", "v2", item="A1/04/01", amount="-1000.00")) == [True]
+
+
+@pytest.mark.parametrize(
+    "obj, reference",
+    [
+        (reserve("r1", "1.00", item="A9/99/99"), "unknown budget item 'A9/99/99'"),
+        (ev("ReservationApproved", "a1", reservation="nope", amount="1.00"), "unknown reservation 'nope'"),
+        (ev("IndicatorMeasured", "m1", "2012-04-30", indicator="99.9", period_end="2012-04-30", value="1"),
+         "unknown indicator '99.9'"),
+        (ev("ObjectiveStruck", "s1", objective="77", cause="external", reason="x"), "unknown objective '77'"),
+        (ev("BudgetItemOpened", "i9", item="A2/04/01", line="A2", objective="04", product="p", amount="1.00"),
+         "unknown policy line 'A2'"),
+        (ev("EventCorrected", "c1", corrects="ghost", reason="x", changes={"amount": "1.00"}),
+         "corrects unknown event 'ghost'"),
+    ],
+)
+def test_unknown_references_are_named(obj: dict[str, Any], reference: str) -> None:
+    with pytest.raises(UnknownReference, match=reference) as caught:
+        append(ledger_with(), obj)
+    assert caught.value.event_id == obj["id"]
+
+
+@pytest.mark.parametrize("weight", ["100.01", "-1", "250"])
+def test_weights_must_lie_between_0_and_100(weight: str) -> None:
+    obj = ev("IndicatorDefined", "i9", indicator="04.9", objective="04", title="t", weight=weight,
+             direction="higher", target="1", unit="n.", source="measured")
+    with pytest.raises(WeightOutOfRange, match=f"weight {weight} is outside 0-100"):
+        append(ledger_with(), obj)
+
+
+@pytest.mark.parametrize("day", ["2011-12-31", "2013-03-02"])
+def test_effective_dates_must_fall_in_the_plan_year_plus_its_horizon(day: str) -> None:
+    with pytest.raises(EffectiveDateOutsidePlan, match="outside the plan of 2012"):
+        append(ledger_with(), reserve("r1", "1.00", effective_date=day) | {"effective_date": day})
+
+
+def test_the_horizon_admits_dates_just_after_the_year() -> None:
+    assert append(ledger_with(), reserve("r1", "1.00") | {"effective_date": "2013-03-01"}) == [True]
+
+
+def test_values_must_fit_the_indicator_direction() -> None:
+    ledger = ledger_with()
+    with pytest.raises(ValueDoesNotFitIndicator, match="expected a date"):
+        append(ledger, ev("IndicatorMeasured", "m1", "2012-04-30", indicator="04.2", period_end="2012-04-30", value="3"))
+    with pytest.raises(ValueDoesNotFitIndicator, match="expected a decimal number"):
+        append(ledger, ev("IndicatorMeasured", "m2", "2012-04-30", indicator="04.1", period_end="2012-04-30",
+                          value="2012-03-01"))
+
+
+def test_derived_indicators_cannot_be_typed_in() -> None:
+    derived = ev("IndicatorDefined", "i-var", indicator="04.3", objective="04", title="variazioni", weight="0",
+                 direction="lower", target="0.10", unit="%", source="derived:variations")
+    with pytest.raises(ValueDoesNotFitIndicator, match="derived:variations"):
+        append(ledger_with(derived), ev("IndicatorMeasured", "m", "2012-04-30", indicator="04.3",
+                                        period_end="2012-04-30", value="0.05"))
+
+
+def test_definitions_cannot_be_repeated() -> None:
+    with pytest.raises(DuplicateDefinition, match="objective '04' already exists"):
+        append(ledger_with(), ev("ObjectiveDefined", "o-again", year=2012, objective="04", level="strategic",
+                                 title="x"))
+
+
+def test_the_same_id_twice_in_a_batch_is_refused() -> None:
+    with pytest.raises(DuplicateId):
+        append(ledger_with(), reserve("r1", "1.00"), reserve("r1", "1.00"))
+
+
+def test_an_identical_resubmission_is_a_no_op_and_a_different_one_a_conflict() -> None:
+    ledger = ledger_with(reserve("r1", "1.00"))
+    version = ledger.version
+    assert append(ledger, reserve("r1", "1.00")) == [False]
+    assert ledger.version == version
+    with pytest.raises(IdConflict):
+        append(ledger, reserve("r1", "2.00"))
+
+
+def test_a_correction_replaces_fields_and_is_checked_against_the_rules() -> None:
+    ledger = ledger_with(reserve("r1", "1000.00"))
+    append(ledger, ev("EventCorrected", "c1", corrects="r1", reason="typo", changes={"amount": "100.00"}))
+    assert ledger.book.items["A1/04/01"].reserved == Decimal("100.00")
+    with pytest.raises(OverReservation, match="the correction would break a rule"):
+        append(ledger, ev("EventCorrected", "c2", corrects="r1", reason="x", changes={"amount": "10000.01"}))
+    with pytest.raises(InvalidCorrection, match="identifies"):
+        append(ledger, ev("EventCorrected", "c3", corrects="r1", reason="x", changes={"item": "A1/04/02"}))
+    with pytest.raises(InvalidCorrection, match="no field 'colour'"):
+        append(ledger, ev("EventCorrected", "c4", corrects="r1", reason="x", changes={"colour": "red"}))
+
+
+def test_a_failed_rule_leaves_the_aggregate_without_pending_events_from_that_fact() -> None:
+    ledger = ledger_with()
+    pending = len(ledger.pending_events)
+    with pytest.raises(OverReservation):
+        append(ledger, reserve("r1", "99999.00"))
+    assert len(ledger.pending_events) == pending
+
+
+def test_backfilled_recording_times_must_not_go_backwards() -> None:
+    ledger = ledger_with()
+    late = submissions([reserve("r1", "1.00")])[0]
+    early = type(late)(late.cls, late.fields, recorded_at=datetime(2012, 1, 1, tzinfo=timezone.utc))
+    with pytest.raises(RecordedAtOutOfOrder, match="earlier than the ledger's last event"):
+        ledger.extend([early], now=NOW)

@@ -1,0 +1,197 @@
+"""The SQLite store: gap-free sequence, atomic batches, immutability, verification, concurrency."""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import sqlite3
+from decimal import Decimal
+from pathlib import Path
+
+import orjson
+import pytest
+
+from events import parse_submission
+from ledger import Store
+from ledger.errors import LedgerLocked, LedgerNotFound, OverReservation, SchemaTooNew
+from tests.conftest import ev, small_plan, submissions
+
+
+def raw(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(str(path), isolation_level=None)
+
+
+def test_each_event_gets_the_next_sequence_number_and_links_to_the_previous_hash(store: Store) -> None:
+    events = list(store.events())
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    assert events[0].prev == "0" * 64
+    for before, after in zip(events, events[1:]):
+        assert after.prev == before.hash
+        assert after.recorded_at >= before.recorded_at
+
+
+def test_the_store_runs_in_wal_mode_with_full_synchronous_writes(store: Store) -> None:
+    assert store.recorder.pragmas() == {"journal_mode": "wal", "synchronous": 2}
+
+
+def test_a_batch_with_one_bad_event_writes_nothing(store: Store) -> None:
+    head = store.verify().head
+    batch = submissions([
+        ev("ReservationMade", "ok-1", reservation="ok-1", item="A1/04/01", amount="100.00"),
+        ev("ReservationMade", "too-much", reservation="too-much", item="A1/04/01", amount="99999.00"),
+    ])
+    with pytest.raises(OverReservation):
+        store.append(batch)
+    assert store.verify().head == head
+    assert store.find("ok-1") is None
+
+
+def test_reimporting_the_same_batch_adds_nothing(store: Store) -> None:
+    length = store.length()
+    result = store.append(submissions(small_plan()))
+    assert result.written == [] and len(result.present) == len(small_plan())
+    assert store.length() == length
+
+
+@pytest.mark.parametrize("statement", ["UPDATE stored_events SET state = x'00'", "DELETE FROM stored_events",
+                                       "UPDATE perfledger_chain SET hash = 'x'", "DELETE FROM perfledger_chain"])
+def test_the_database_refuses_to_edit_or_delete_events(store: Store, ledger_path: Path, statement: str) -> None:
+    with pytest.raises(sqlite3.IntegrityError, match="events are immutable"):
+        raw(ledger_path).execute(statement)
+
+
+def attacker(path: Path) -> sqlite3.Connection:
+    """Someone with the file: drops the triggers first."""
+    db = raw(path)
+    for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='trigger'").fetchall():
+        db.execute(f"DROP TRIGGER {name}")
+    return db
+
+
+def state_of(db: sqlite3.Connection, seq: int) -> bytes:
+    return db.execute("SELECT state FROM stored_events WHERE originator_version=?", (seq,)).fetchone()[0]  # type: ignore[no-any-return]
+
+
+def test_verify_passes_on_an_intact_chain(store: Store) -> None:
+    report = store.verify()
+    assert report.ok and report.count == store.length()
+    assert report.head == list(store.events())[-1].hash
+
+
+def test_verify_names_an_edited_event(store: Store, ledger_path: Path) -> None:
+    db = attacker(ledger_path)
+    body = orjson.loads(state_of(db, 6))
+    body["amount"] = "99999.00"
+    db.execute("UPDATE stored_events SET state=? WHERE originator_version=6",
+               (orjson.dumps(body, option=orjson.OPT_SORT_KEYS),))
+    report = store.verify()
+    assert not report.ok and report.bad_seq == 6 and "altered" in str(report.problem)
+
+
+def test_verify_catches_an_edit_even_with_the_chain_table_rewritten(store: Store, ledger_path: Path) -> None:
+    db = attacker(ledger_path)
+    body = orjson.loads(state_of(db, 6))
+    body["amount"] = "99999.00"
+    state = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+    db.execute("UPDATE stored_events SET state=? WHERE originator_version=6", (state,))
+    db.execute("UPDATE perfledger_chain SET hash=? WHERE seq=6", (hashlib.sha256(state).hexdigest(),))
+    report = store.verify()
+    assert not report.ok and report.bad_seq == 7 and "does not link to event 6" in str(report.problem)
+
+
+def test_verify_names_a_deleted_event(store: Store, ledger_path: Path) -> None:
+    attacker(ledger_path).execute("DELETE FROM stored_events WHERE originator_version=4")
+    report = store.verify()
+    assert not report.ok and report.bad_seq == 4 and "missing" in str(report.problem)
+
+
+def test_verify_notices_the_last_event_removed(store: Store, ledger_path: Path) -> None:
+    last = store.length()
+    attacker(ledger_path).execute("DELETE FROM stored_events WHERE originator_version=?", (last,))
+    report = store.verify()
+    assert not report.ok and report.bad_seq == last
+
+
+def test_verify_names_swapped_events(store: Store, ledger_path: Path) -> None:
+    db = attacker(ledger_path)
+    a, b = state_of(db, 5), state_of(db, 6)
+    db.execute("UPDATE stored_events SET state=? WHERE originator_version=5", (b,))
+    db.execute("UPDATE stored_events SET state=? WHERE originator_version=6", (a,))
+    report = store.verify()
+    assert not report.ok and report.bad_seq == 5
+
+
+def test_verify_names_an_event_appended_behind_the_ledgers_back(store: Store, ledger_path: Path) -> None:
+    db = attacker(ledger_path)
+    last = store.length()
+    body = orjson.loads(state_of(db, last))
+    body.update(seq=last + 1, id="forged", prev=list(store.events())[-1].hash)
+    row = db.execute("SELECT originator_id, topic FROM stored_events LIMIT 1").fetchone()
+    db.execute("INSERT INTO stored_events VALUES (?,?,?,?)",
+               (row[0], last + 1, row[1], orjson.dumps(body, option=orjson.OPT_SORT_KEYS)))
+    report = store.verify()
+    assert not report.ok and report.bad_seq == last + 1 and "behind the ledger's back" in str(report.problem)
+
+
+def test_opening_a_missing_or_foreign_file_says_so(tmp_path: Path) -> None:
+    with pytest.raises(LedgerNotFound, match="no ledger at"):
+        Store.open(str(tmp_path / "nothing.db"))
+    foreign = tmp_path / "notes.db"
+    foreign.write_bytes(b"just some text, not a database" * 10)
+    with pytest.raises(LedgerNotFound, match="not a perfledger ledger"):
+        Store.open(str(foreign))
+    assert not (tmp_path / "nothing.db").exists()
+
+
+def test_a_ledger_from_a_newer_program_is_refused(store: Store, ledger_path: Path) -> None:
+    raw(ledger_path).execute("UPDATE perfledger_meta SET value='99' WHERE key='schema_version'")
+    with pytest.raises(SchemaTooNew, match="schema version 99"):
+        Store.open(str(ledger_path))
+
+
+def test_a_writer_blocked_past_the_lock_timeout_gets_a_clear_error(
+    store: Store, ledger_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PERFLEDGER_LOCK_TIMEOUT", "1")
+    other = Store.open(str(ledger_path))
+    blocker = raw(ledger_path)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(LedgerLocked, match="locked by another writer"):
+            other.append(submissions([ev("ReservationMade", "r", reservation="r", item="A1/04/01", amount="1.00")]))
+    finally:
+        blocker.execute("ROLLBACK")
+        other.close()
+    assert store.find("r") is None
+
+
+def _reserve_many(path: str, writer: int, count: int) -> list[str]:
+    """One process's reservations of 700.00 each on the same item; returns the ones refused."""
+    refused = []
+    store = Store.open(path)
+    try:
+        for n in range(count):
+            rid = f"w{writer}-{n}"
+            sub = parse_submission(ev("ReservationMade", rid, reservation=rid, item="A1/04/01", amount="700.00"))
+            try:
+                store.append([sub])
+            except OverReservation:
+                refused.append(rid)
+    finally:
+        store.close()
+    return refused
+
+
+def test_concurrent_writers_never_reserve_beyond_the_total_and_keep_the_chain_gap_free(
+    store: Store, ledger_path: Path
+) -> None:
+    start = store.length()
+    context = multiprocessing.get_context("fork")
+    with context.Pool(4) as pool:
+        refused = pool.starmap(_reserve_many, [(str(ledger_path), w, 5) for w in range(4)])
+    written = [e for e in store.events(after=start)]
+    # 10,000.00 available, 700.00 each: exactly 14 fit, the other 6 are refused.
+    assert len(written) == 14 and sum(len(r) for r in refused) == 6
+    assert [e.seq for e in written] == list(range(start + 1, start + 15))
+    assert sum((e.amount for e in written), Decimal(0)) == Decimal("9800.00")
+    assert store.verify().ok
