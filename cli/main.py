@@ -294,7 +294,10 @@ def log(ctx: click.Context, types: tuple[str, ...], actor: str | None, from_: An
             if fmt == "table":
                 row["hash"] = row["hash"][:12]
             rows.append(row)
-    click.echo(render(rows, fmt))
+    click.echo(render(rows, fmt, columns=LOG_COLUMNS))
+
+
+LOG_COLUMNS = ("seq", "id", "type", "effective_date", "recorded_at", "actor", "hash")
 
 
 @main.command()

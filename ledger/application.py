@@ -275,7 +275,7 @@ class Store:
                 problem = _check_row(row, seq, prev, hashes.get(seq))
                 if problem:
                     return VerifyReport(False, seq - 1, prev, seq, problem)
-                prev = hashlib.sha256(row.state).hexdigest()
+                prev = hashlib.sha256(row.state).hexdigest()  # _check_row made sure state is bytes
         if recorded_length > seq:
             return VerifyReport(
                 False, seq, prev, seq + 1, f"event {seq + 1} is missing: the chain records {recorded_length} events"
@@ -287,6 +287,8 @@ def _check_row(row: StoredEvent, seq: int, prev: str, recorded_hash: str | None)
     version = row.originator_version
     if version != seq:
         return f"event {seq} is missing (the next stored event is {version})"
+    if not isinstance(row.state, bytes):
+        return f"event {seq} was altered: its stored bytes were replaced by {type(row.state).__name__}"
     digest = hashlib.sha256(row.state).hexdigest()
     if recorded_hash is None:
         return f"event {seq} is not in the chain table: it was inserted behind the ledger's back"
