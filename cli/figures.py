@@ -350,6 +350,11 @@ def register(group: click.Group) -> None:
         """Load the 2012 report of CCIAA Massa Carrara into a new ledger and print its figures.
 
         The ledger goes to --ledger if given, else ./perfledger-demo.db (which must not exist).
+
+        \b
+        Example:
+          perfledger demo
+          perfledger --ledger /tmp/cciaa-2012.db demo
         """
         from cli.main import read_batch
 

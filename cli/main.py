@@ -331,6 +331,11 @@ def verify(ctx: click.Context) -> None:
     Exit 0 with the head hash when intact; exit 1 naming the first bad event
     otherwise. Keep the head hash somewhere else: a chain rewritten whole is
     only caught against a head you kept.
+
+    \b
+    Example:
+      perfledger verify
+      sqlite3 cciaa.db ".backup copy.db" && perfledger --ledger copy.db verify
     """
     with open_store(ctx) as store:
         report = store.verify()

@@ -165,6 +165,5 @@ def test_every_command_has_help_with_an_example_and_is_in_the_readme() -> None:
         result = CliRunner().invoke(main, [name, "--help"])
         assert result.exit_code == 0, name
         assert command.help and command.help.strip(), name
-        if name != "demo":
-            assert "Example" in result.output, f"{name} --help has no example"
+        assert "Example" in result.output, f"{name} --help has no example"
         assert f"perfledger {name}" in readme or f"`{name}`" in readme, f"{name} is missing from the README"
