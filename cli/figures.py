@@ -168,11 +168,16 @@ def achievement_json(a: Achievement) -> dict[str, Any]:
     }
 
 
-def _value(i: IndicatorScore, locale: str) -> str:
-    if i.value is None or i.value == "ND" or i.definition.direction == "deadline":
-        return "" if i.value is None else (cell(date.fromisoformat(i.value), locale) if "-" in i.value[1:] else i.value)
-    number = Decimal(i.value)
-    if i.definition.unit == "%":
+def shown(raw: str | None, unit: str, locale: str) -> str:
+    """A value or target as people read it: 94%, 0,91, 31/12/2012, ND."""
+    if raw is None:
+        return ""
+    if raw == "ND":
+        return "ND"
+    if "-" in raw[1:]:
+        return str(cell(date.fromisoformat(raw), locale))
+    number = Decimal(raw)
+    if unit == "%":
         return percent(number, 0, locale)
     text = f"{number:,.2f}"
     return text.replace(",", "_").replace(".", ",").replace("_", ".") if locale == "it" else text
@@ -188,11 +193,10 @@ def show_achievement(a: Achievement, fmt: str, locale: str) -> str:
                      "weight": "", "value": "", "target": "", "achievement": percent(o.achievement, 0, locale),
                      "band": o.band or ""})
         for i in o.indicators:
-            target = i.target if i.target == "ND" or i.definition.direction != "deadline" else cell(date.fromisoformat(i.target), locale)
-            if i.target != "ND" and i.definition.unit == "%" and i.definition.direction != "deadline":
-                target = percent(Decimal(i.target), 0, locale)
+            unit = i.definition.unit
             rows.append({"id": f"  {i.code}", "title": f"  {i.definition.title[:68]}", "level": "",
-                         "weight": f"{i.weight}%", "value": _value(i, locale), "target": target,
+                         "weight": f"{i.weight}%", "value": shown(i.value, unit, locale),
+                         "target": shown(i.target, unit, locale),
                          "achievement": percent(i.achievement, 0, locale) if i.counts or i.achievement is not None else "ND",
                          "band": "" if i.counts else (i.excluded or "")})
     if fmt == "csv":
@@ -361,7 +365,7 @@ def register(group: click.Group) -> None:
         source = Path(path) if path else EXAMPLE
         if not source.exists():
             raise click.ClickException(f"the example is not at {source}; give --file PATH")
-        if ctx.get_parameter_source("location") is click.core.ParameterSource.DEFAULT:  # type: ignore[union-attr]
+        if ctx.find_root().get_parameter_source("location") is click.core.ParameterSource.DEFAULT:
             ctx.obj = "perfledger-demo.db"
         if os.path.exists(ctx.obj):
             raise click.ClickException(f"{ctx.obj} already exists: remove it or give another --ledger")

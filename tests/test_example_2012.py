@@ -215,3 +215,12 @@ def test_the_example_file_is_the_build_scripts_output(tmp_path: Path) -> None:
     lines, printed = module.build(seed)
     assert "\n".join(lines) + "\n" == (EXAMPLE_DIR / "events.jsonl").read_text(encoding="utf-8")
     assert printed == PRINTED
+
+
+def test_what_the_four_monthly_report_said_about_august_before_a_later_correction(events: list[LedgerEvent]) -> None:
+    august = date(2012, 8, 31)
+    reported = achievement(events, Cut(as_of=august, known_at=datetime(2012, 9, 15, 23, 59, tzinfo=timezone.utc)))
+    now = achievement(events, Cut(as_of=august))
+    assert reported.indicator("07.1").value == "35" and now.indicator("07.1").value == "38"
+    # Facts effective after 31 August are not in force yet: the year-end values are absent.
+    assert reported.indicator("07.2").value is None

@@ -377,6 +377,10 @@ def build(seed: Path) -> tuple[list[str], dict[str, Any]]:
                 fields["value"] = "62"  # first recorded wrongly, corrected below
             w.add(at(final_recorded, 10), "IndicatorMeasured", date(2012, 12, 31), id=f"m-{ind}-2012-12-31",
                   indicator=ind, period_end="2012-12-31", **fields)
+    late = date(2012, 10, 2)
+    w.add(at(late, 11), "EventCorrected", date(2012, 8, 31), id="fix-m-07.1-2012-08-31", corrects="m-07.1-2012-08-31",
+          reason="three late registrations to the August missions were not counted: 38, not 35",
+          changes={"value": "38"}, note="illustrative correction after the four-monthly report of 15/09/2012")
     correction_day = date(2013, 2, 20)
     w.add(at(correction_day, 11), "EventCorrected", date(2012, 12, 31), id="fix-m-12.4", corrects="m-12.4-2012-12-31",
           reason="absence days re-counted from the payroll system after the year-end report: 67, not 62",

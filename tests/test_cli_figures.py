@@ -1,0 +1,128 @@
+"""The figure commands end to end on the 2012 example: options, formats, locale, explain."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from cli.main import main
+from tests.conftest import EXAMPLE_DIR
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    ledger = tmp_path_factory.mktemp("figures") / "cciaa.db"
+    result = CliRunner().invoke(main, ["--ledger", str(ledger), "import", str(EXAMPLE_DIR / "events.jsonl"),
+                                       "--backfill", "--entity", "CCIAA Massa Carrara"])
+    assert result.exit_code == 0, result.output
+    yield ledger
+
+
+def run(ledger: Path, *args: str) -> Result:
+    result = CliRunner().invoke(main, ["--ledger", str(ledger), *args], catch_exceptions=False)
+    return result
+
+
+def test_budget_json_has_the_documented_rows_and_totals(example: Path) -> None:
+    data = json.loads(run(example, "budget", "--format", "json").output)
+    assert set(data["rows"][0]) == {"line", "objective", "item", "product", "budget", "variations", "total",
+                                    "reserved", "approved", "adjusted", "available"}
+    assert data["total"]["available"] == "136406.72" and data["total"]["budget"] == "1306000.00"
+    assert {o["objective"]: o["ratio"][:6] for o in data["objectives"]}["02"] == "0.3184"
+
+
+def test_budget_in_italian_and_as_csv(example: Path) -> None:
+    table = run(example, "budget", "--locale", "it").output
+    assert "€ 1.306.000,00" in table and "€ 136.406,72" in table and "-€ 9.916,67" in table
+    assert "0,2%" in table and "32%" in table
+    lines = run(example, "budget", "--format", "csv").output.splitlines()
+    assert lines[0] == "level,line,objective,item,product,budget,variations,total,reserved,approved,adjusted,available"
+    assert lines[-1] == "total,,,,Totale complessivo,1306000.00,669472.69,1975472.69,1839065.97,1832151.60,0.00,136406.72"
+
+
+def test_budget_as_of_a_date_differs_from_the_year_end(example: Path) -> None:
+    august = json.loads(run(example, "budget", "--as-of", "2012-08-31", "--format", "json").output)
+    year = json.loads(run(example, "budget", "--format", "json").output)
+    assert august["total"]["total"] != year["total"]["total"]
+    early = json.loads(run(example, "budget", "--known-at", "20", "--format", "json").output)
+    assert early["rows"] == []
+
+
+def test_achievement_json_and_table(example: Path) -> None:
+    data = json.loads(run(example, "achievement", "--format", "json").output)
+    assert data["entity"]["percent"] == 94 and data["bands"] == {"achieved": 15, "partly": 2, "not_achieved": 1}
+    first = data["objectives"][0]
+    assert {"id", "achievement", "band", "indicators"} <= set(first)
+    assert first["id"] == "01" and first["percent"] == 94 and first["indicators"][0]["value"] == "0.91"
+    table = run(example, "achievement", "--locale", "it").output
+    assert "31/12/2012" in table and "94%" in table
+
+
+def test_achievement_known_before_a_correction(example: Path) -> None:
+    before = json.loads(run(example, "achievement", "--known-at", "2013-02-01", "--format", "json").output)
+    after = json.loads(run(example, "achievement", "--format", "json").output)
+    pct = {o["id"]: o["percent"] for o in before["objectives"]}, {o["id"]: o["percent"] for o in after["objectives"]}
+    assert (pct[0]["12"], pct[1]["12"]) == (94, 92)
+
+
+def test_variations_json(example: Path) -> None:
+    data = json.loads(run(example, "variations", "--format", "json").output)
+    assert (data["count"], data["objectives"], data["ratio"][:6], data["target"]) == (1, 18, "0.0555", "0.10")
+    assert data["by_cause"] == {"internal": 1, "normative": 1, "external": 1}
+    before = json.loads(run(example, "variations", "--as-of", "2012-05-01", "--format", "json").output)
+    assert before["count"] == 0 and before["by_cause"]["normative"] == 1
+
+
+def test_report_json_holds_the_three_tables(example: Path) -> None:
+    data = json.loads(run(example, "report", "--format", "json").output)
+    assert set(data) == {"year", "as_of", "known_at", "budget", "achievement", "variations"}
+    assert data["achievement"]["entity"]["percent"] == 94
+
+
+def test_explain_a_budget_figure_down_to_the_events(example: Path) -> None:
+    text = run(example, "explain", "budget", "item", "A1/04/09", "available").output
+    assert "Totale - (Prenotato - Rettificato) = 10000.00 - (10000.00 - 0.00) = 0.00" in text
+    assert "ReservationMade 'res-A1/04/09-1'" in text
+    tree = json.loads(run(example, "explain", "budget", "total", "available", "--format", "json").output)
+    assert tree["value"] == "136406.72" and len(tree["parts"]) == 42
+    leaf = tree["parts"][0]["parts"][0]["parts"][0]["events"][0]
+    assert set(leaf) == {"seq", "id", "type", "effective_date", "recorded_at", "actor", "act", "hash", "contributes"}
+
+
+def test_explain_achievement_entity_and_variations(example: Path) -> None:
+    objective = json.loads(run(example, "explain", "achievement", "objective", "08", "--format", "json").output)
+    assert objective["value"] == "0.5" and "excluded: ND" in objective["parts"][0]["formula"]
+    entity = run(example, "explain", "achievement", "entity").output
+    assert entity.startswith("entity level 2012") and "mean of 18 strategic objectives" in entity
+    variations = run(example, "explain", "variations").output
+    assert "internal changes / strategic objectives = 1 / 18" in variations
+    assert "Delibera di Giunta n. n.d. del 22/05/2012" in variations
+    indicator = run(example, "explain", "achievement", "indicator", "15.2").output
+    assert "mean over 3 period(s) = (15 + 15 + 15) / 3 = 15" in indicator
+
+
+def test_explain_refuses_unknown_figures(example: Path) -> None:
+    result = CliRunner().invoke(main, ["--ledger", str(example), "explain", "budget", "item", "nope", "total"])
+    assert result.exit_code == 1 and "no such item 'nope'" in result.output
+    result = CliRunner().invoke(main, ["--ledger", str(example), "explain", "weather"])
+    assert result.exit_code == 2 and "cannot explain 'weather'" in result.output
+
+
+def test_bad_points_in_time_are_usage_errors(example: Path) -> None:
+    result = CliRunner().invoke(main, ["--ledger", str(example), "budget", "--as-of", "31/08/2012"])
+    assert result.exit_code == 2 and "--as-of" in result.output
+    result = CliRunner().invoke(main, ["--ledger", str(example), "budget", "--known-at", "2012-09-15T10:00"])
+    assert result.exit_code == 2 and "timezone" in result.output
+
+
+def test_demo_loads_the_example_and_prints_the_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PERFLEDGER_LEDGER", raising=False)
+    result = CliRunner().invoke(main, ["demo"])
+    assert result.exit_code == 0, result.output
+    assert "into perfledger-demo.db" in result.output and "€ 136.406,72" in result.output
+    assert (tmp_path / "perfledger-demo.db").exists() and not (tmp_path / "perfledger.db").exists()
