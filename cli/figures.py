@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,16 @@ from events.errors import InvalidField
 from events.fields import parse_date, parse_timestamp
 from ledger import Store
 from projections.achievement import Achievement, IndicatorScore, ObjectiveScore, achievement, rounded_percent
-from projections.budget import COLUMNS, LABELS, Budget, Group, budget, explain_group, explain_ratio, explain_row
+from projections.budget import (
+    COLUMNS,
+    LABELS,
+    Budget,
+    Group,
+    budget,
+    explain_group,
+    explain_ratio,
+    explain_row,
+)
 from projections.explain import Derivation
 from projections.facts import Cut
 from projections.variations import Variations, variations
@@ -47,7 +56,7 @@ def parse_known_at(_: Any, __: Any, value: str | None) -> int | datetime | None:
         if value.isdigit():
             return int(value)
         if len(value) == 10:
-            return datetime.combine(parse_date(value, "--known-at"), time.max, tzinfo=timezone.utc)
+            return datetime.combine(parse_date(value, "--known-at"), time.max, tzinfo=UTC)
         return parse_timestamp(value, "--known-at")
     except InvalidField as e:
         raise click.BadParameter(e.message) from None

@@ -19,11 +19,11 @@ from events.errors import InvalidEvent, InvalidField, PerfledgerError, UnknownEv
 from events.measures import IndicatorMeasured
 from events.parse import event_type, parse_submission
 from events.plan import (
+    IndicatorDefined,
     LedgerOpened,
     ObjectiveChanged,
     ObjectiveDefined,
     ObjectiveStruck,
-    IndicatorDefined,
     PlanOpened,
     PolicyLineDefined,
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -281,7 +281,7 @@ def format_timestamp(moment: datetime) -> str:
     """The canonical spelling of a recorded-at instant: UTC, microseconds, ``Z``."""
     if moment.tzinfo is None:
         raise ValueError("recorded-at timestamps must be timezone-aware")
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 _TIMESTAMP = re.compile(
@@ -296,7 +296,7 @@ def parse_timestamp(value: Any, field: str) -> datetime:
             field, f"must be an ISO timestamp with a timezone, e.g. 2012-09-15T09:00:00Z; got {value!r}"
         )
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value)
     except ValueError:
         raise InvalidField(field, f"{value} is not a valid instant") from None
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)

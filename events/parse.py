@@ -46,7 +46,8 @@ SUBMITTABLE: tuple[type[LedgerEvent], ...] = (
     IndicatorMeasured,
     EventCorrected,
 )
-ALL_TYPES: dict[str, type[LedgerEvent]] = {cls.TYPE: cls for cls in (LedgerOpened, *SUBMITTABLE)}
+_EVERY: tuple[type[LedgerEvent], ...] = (LedgerOpened, *SUBMITTABLE)
+ALL_TYPES: dict[str, type[LedgerEvent]] = {cls.TYPE: cls for cls in _EVERY}
 _BY_SPELLING = {cls.TYPE.lower(): cls for cls in SUBMITTABLE}
 
 

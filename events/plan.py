@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Annotated
+from uuid import UUID
 
 from eventsourcing.domain import CanInitAggregate
 
@@ -17,7 +18,7 @@ CAUSES = ("internal", "normative", "external")
 SOURCES = ("measured", "derived:variations", "derived:entity_level", "derived:reporting_delay")
 
 
-class LedgerOpened(CanInitAggregate, LedgerEvent):  # type: ignore[misc]
+class LedgerOpened(CanInitAggregate[UUID], LedgerEvent):
     """The ledger was created for an entity (a public body). Always event 1."""
 
     # The aggregate class the chain rebuilds into; part of the canonical body.

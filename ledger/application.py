@@ -11,7 +11,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
+from uuid import UUID
 
 import orjson
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -45,7 +46,7 @@ ATTEMPTS = 50
 _TOPICS = {get_topic(cls): cls for cls in ALL_TYPES.values()}
 
 
-class CanonicalMapper(Mapper):
+class CanonicalMapper(Mapper[UUID]):
     """Stores each event as its canonical bytes, so what is hashed is exactly what is stored."""
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
@@ -67,10 +68,10 @@ def decode(stored: StoredEvent) -> LedgerEvent:
     return cls.from_body(orjson.loads(stored.state), stored.originator_id)  # type: ignore[arg-type]
 
 
-class LedgerApplication(Application):
+class LedgerApplication(Application[UUID]):
     name = "perfledger"
 
-    def construct_mapper(self) -> Mapper:  # type: ignore[override]
+    def construct_mapper(self) -> Mapper[UUID]:
         return CanonicalMapper(transcoder=self.construct_transcoder())
 
 
@@ -151,7 +152,7 @@ class Store:
     def close(self) -> None:
         self.app.close()
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

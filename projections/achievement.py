@@ -38,7 +38,7 @@ from events import (
 )
 from events.errors import PerfledgerError
 from projections.explain import Derivation, EventRef, refs
-from projections.facts import Cut, Fact, in_force, known_facts, of_type
+from projections.facts import EVERYTHING, Cut, Fact, in_force, known_facts, of_type
 from projections.timeliness import timeliness
 from projections.variations import variations
 
@@ -237,7 +237,7 @@ def band(fraction: Decimal | None, plan: PlanOpened) -> str | None:
     return "not_achieved"
 
 
-def achievement(events: Iterable[LedgerEvent], cut: Cut = Cut(), year: int | None = None) -> Achievement:
+def achievement(events: Iterable[LedgerEvent], cut: Cut = EVERYTHING, year: int | None = None) -> Achievement:
     """Fold the events into the achievement of every objective of ``year`` at ``cut``."""
     events = list(events)
     facts = list(in_force(known_facts(events, cut), cut))
@@ -248,6 +248,7 @@ def achievement(events: Iterable[LedgerEvent], cut: Cut = Cut(), year: int | Non
         raise NoPlan(f"no plan is open for {year}" + (f" as of {cut.as_of}" if cut.as_of else ""))
     assert year is not None
     plan = plans[year]
+    rules: PlanOpened = plan.current  # type: ignore[assignment]
     objectives = [f for f in of_type(facts, ObjectiveDefined) if f.year == year]
     codes = {o.objective for o in objectives}
     struck = {f.objective: f for f in of_type(facts, ObjectiveStruck) if f.objective in codes}
@@ -289,7 +290,7 @@ def achievement(events: Iterable[LedgerEvent], cut: Cut = Cut(), year: int | Non
             return replace(base, rule="ND: not available", excluded="ND (not available)")
         if target == "ND":
             return replace(base, rule="no target", excluded="the plan sets no measurable target")
-        achieved, rule = score(definition.direction, base.value, target, plan.deadline_penalty)
+        achieved, rule = score(definition.direction, base.value, target, rules.deadline_penalty)
         excluded = "weight 0" if weight == 0 else None
         return replace(base, achievement=achieved, rule=rule, excluded=excluded)
 
@@ -298,7 +299,7 @@ def achievement(events: Iterable[LedgerEvent], cut: Cut = Cut(), year: int | Non
         counted = [s for s in scores if s.counts]
         weights = sum((s.weight for s in counted), ZERO)
         value = None if weights == 0 else sum((s.weight * s.achievement for s in counted), ZERO) / weights  # type: ignore[operator]
-        return ObjectiveScore(objective, struck.get(objective.objective), scores, value, band(value, plan))
+        return ObjectiveScore(objective, struck.get(objective.objective), scores, value, band(value, rules))
 
     def needs_entity_level(objective: Fact) -> bool:
         return any(d.objective == objective.objective and d.source == "derived:entity_level" for d in definitions)
@@ -318,5 +319,13 @@ def achievement(events: Iterable[LedgerEvent], cut: Cut = Cut(), year: int | Non
     return Achievement(year, plan, scores, cut)
 
 
-__all__ = ["Achievement", "IndicatorScore", "NoPlan", "ObjectiveScore", "achievement", "rounded_percent", "score",
-           "EventRef"]
+__all__ = [
+    "Achievement",
+    "EventRef",
+    "IndicatorScore",
+    "NoPlan",
+    "ObjectiveScore",
+    "achievement",
+    "rounded_percent",
+    "score",
+]

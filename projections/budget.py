@@ -34,7 +34,7 @@ from events import (
 )
 from ledger.book import ZERO, available
 from projections.explain import Derivation, EventRef, refs
-from projections.facts import Cut, Fact, in_force, known_facts
+from projections.facts import EVERYTHING, Cut, Fact, in_force, known_facts
 
 COLUMNS = ("budget", "variations", "total", "reserved", "approved", "adjusted", "available")
 BASE = ("budget", "variations", "reserved", "approved", "adjusted")
@@ -150,7 +150,7 @@ class Budget:
         raise KeyError(code)
 
 
-def budget(events: Iterable[LedgerEvent], cut: Cut = Cut(), year: int | None = None) -> Budget:
+def budget(events: Iterable[LedgerEvent], cut: Cut = EVERYTHING, year: int | None = None) -> Budget:
     """Fold the events into the budget table as it stood at ``cut``."""
     facts = known_facts(events, cut)
     titles: dict[str, str] = {}

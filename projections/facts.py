@@ -42,6 +42,10 @@ class Cut:
         return self.as_of is None or day <= self.as_of
 
 
+EVERYTHING = Cut()
+"""The cut that counts every fact ever recorded: the year as it stands now."""
+
+
 @dataclass(frozen=True)
 class Fact:
     """A fact as it stands at a cut: the current version and the events that made it."""

@@ -15,7 +15,7 @@ from decimal import Decimal
 from events import LedgerEvent, ObjectiveChanged, ObjectiveDefined, ObjectiveStruck
 from events.plan import CAUSES
 from projections.explain import Derivation, refs
-from projections.facts import Cut, Fact, in_force, known_facts, of_type
+from projections.facts import EVERYTHING, Cut, Fact, in_force, known_facts, of_type
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ class Variations:
         )
 
 
-def variations(events: Iterable[LedgerEvent], cut: Cut = Cut(), year: int | None = None) -> Variations:
+def variations(events: Iterable[LedgerEvent], cut: Cut = EVERYTHING, year: int | None = None) -> Variations:
     facts = list(in_force(known_facts(events, cut), cut))
     objectives = [f for f in of_type(facts, ObjectiveDefined) if year is None or f.year == year]
     years = {f.objective: f.year for f in of_type(facts, ObjectiveDefined)}

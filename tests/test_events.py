@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from uuid import uuid4
 
@@ -134,7 +134,7 @@ def _event_from(sub: object, seq: int = 7) -> ReservationMade:
     return sub.cls(  # type: ignore[attr-defined,no-any-return]
         originator_id=uuid4(),
         originator_version=seq,
-        timestamp=datetime(2012, 3, 1, 10, 0, tzinfo=timezone.utc),
+        timestamp=datetime(2012, 3, 1, 10, 0, tzinfo=UTC),
         prev=GENESIS,
         **sub.fields,  # type: ignore[attr-defined]
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -117,7 +117,7 @@ def test_the_seeds_text_contradicts_its_table_on_the_approved_total(events: list
 
 
 def test_each_indicators_printed_percentage(final: Achievement) -> None:
-    for code, objective in PRINTED["objectives"].items():
+    for objective in PRINTED["objectives"].values():
         for ind, printed in objective["indicators"].items():
             score = final.indicator(ind)
             if printed is None:
@@ -182,7 +182,7 @@ def test_the_budget_as_of_31_august_2012(events: list[LedgerEvent]) -> None:
 
 
 def test_what_the_ledger_knew_before_a_correction(events: list[LedgerEvent]) -> None:
-    before = achievement(events, Cut(known_at=datetime(2013, 2, 1, tzinfo=timezone.utc)))
+    before = achievement(events, Cut(known_at=datetime(2013, 2, 1, tzinfo=UTC)))
     after = achievement(events)
     assert before.indicator("12.4").value == "62" and after.indicator("12.4").value == "67"
     assert rounded_percent(before.objective("12").achievement) == 94  # type: ignore[arg-type]
@@ -219,7 +219,7 @@ def test_the_example_file_is_the_build_scripts_output(tmp_path: Path) -> None:
 
 def test_what_the_four_monthly_report_said_about_august_before_a_later_correction(events: list[LedgerEvent]) -> None:
     august = date(2012, 8, 31)
-    reported = achievement(events, Cut(as_of=august, known_at=datetime(2012, 9, 15, 23, 59, tzinfo=timezone.utc)))
+    reported = achievement(events, Cut(as_of=august, known_at=datetime(2012, 9, 15, 23, 59, tzinfo=UTC)))
     now = achievement(events, Cut(as_of=august))
     assert reported.indicator("07.1").value == "35" and now.indicator("07.1").value == "38"
     # Facts effective after 31 August are not in force yet: the year-end values are absent.

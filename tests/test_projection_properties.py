@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +17,7 @@ from projections.budget import COLUMNS, Amounts, budget
 from projections.facts import Cut
 from tests.conftest import ev, small_plan
 
-NOW = datetime(2013, 1, 1, tzinfo=timezone.utc)
+NOW = datetime(2013, 1, 1, tzinfo=UTC)
 ITEMS = ["A1/04/01", "A1/04/02"]
 days = st.integers(0, 330).map(lambda n: (date(2012, 1, 27) + timedelta(days=n)).isoformat())
 money = st.integers(1, 800_000).map(lambda c: f"{Decimal(c) / 100:.2f}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -26,7 +26,7 @@ from ledger.errors import (
 )
 from tests.conftest import ev, small_plan, submissions
 
-NOW = datetime(2012, 6, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2012, 6, 1, 12, 0, tzinfo=UTC)
 
 
 def ledger_with(*extra: dict[str, Any]) -> Ledger:
@@ -182,6 +182,6 @@ def test_a_failed_rule_leaves_the_aggregate_without_pending_events_from_that_fac
 def test_backfilled_recording_times_must_not_go_backwards() -> None:
     ledger = ledger_with()
     late = submissions([reserve("r1", "1.00")])[0]
-    early = type(late)(late.cls, late.fields, recorded_at=datetime(2012, 1, 1, tzinfo=timezone.utc))
+    early = type(late)(late.cls, late.fields, recorded_at=datetime(2012, 1, 1, tzinfo=UTC))
     with pytest.raises(RecordedAtOutOfOrder, match="earlier than the ledger's last event"):
         ledger.extend([early], now=NOW)

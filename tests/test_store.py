@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import multiprocessing
 import sqlite3
 from decimal import Decimal
@@ -25,7 +26,7 @@ def test_each_event_gets_the_next_sequence_number_and_links_to_the_previous_hash
     events = list(store.events())
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
     assert events[0].prev == "0" * 64
-    for before, after in zip(events, events[1:]):
+    for before, after in itertools.pairwise(events):
         assert after.prev == before.hash
         assert after.recorded_at >= before.recorded_at
 
