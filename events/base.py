@@ -225,9 +225,12 @@ def parse_fields(cls: type[LedgerEvent], obj: dict[str, Any], *, allow_recorded_
     fields = envelope_kwargs(obj)
     for name, kind in kinds.items():
         if name not in obj:
-            if kind.required:
+            if kind.default is not None:
+                fields[name] = kind.parse(kind.default, name)
+            elif kind.required:
                 raise MissingField(name, f"is required by {cls.TYPE}")
-            fields[name] = None
+            else:
+                fields[name] = None
         else:
             fields[name] = kind.parse(obj[name], name)
     recorded_at = None

@@ -8,6 +8,7 @@ relies on it.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -59,9 +60,14 @@ def _json_type(value: Any) -> str:
 
 @dataclass(frozen=True)
 class Kind:
-    """A kind of field value. Subclasses override parse/encode/decode."""
+    """A kind of field value. Subclasses override parse/encode/decode.
+
+    ``default`` is the value (as a user would write it) a submission gets when
+    it leaves the field out; None means the field is required.
+    """
 
     name: str
+    default: Any = dataclasses.field(default=None, kw_only=True)
 
     def parse(self, value: Any, field: str) -> Any:
         raise NotImplementedError

@@ -33,16 +33,17 @@ class PlanOpened(LedgerEvent):
     scores with them: ``deadline_penalty`` is the share of achievement lost per
     day late on a deadline indicator (0.02 = 2% a day); ``horizon_days`` is how
     many days after 31 December effective dates may still fall; the bands are
-    the lower bounds (in %) of "achieved" and "partly achieved".
+    the lower bounds (in %) of "achieved" and "partly achieved". Left out, they
+    default to 0.02, 0 days, 90 and 80.
     """
 
     KEYS = ("year",)
     year: Annotated[int, Count("year")]
     title: Annotated[str, Text("title")]
-    horizon_days: Annotated[int, Count("horizon_days")]
-    deadline_penalty: Annotated[Decimal, Number("deadline_penalty")]
-    band_achieved: Annotated[Decimal, Number("band_achieved")]
-    band_partly: Annotated[Decimal, Number("band_partly")]
+    horizon_days: Annotated[int, Count("horizon_days", default=0)]
+    deadline_penalty: Annotated[Decimal, Number("deadline_penalty", default="0.02")]
+    band_achieved: Annotated[Decimal, Number("band_achieved", default="90")]
+    band_partly: Annotated[Decimal, Number("band_partly", default="80")]
 
 
 class PolicyLineDefined(LedgerEvent):
@@ -89,8 +90,8 @@ class IndicatorDefined(LedgerEvent):
     weight: Annotated[Decimal, Number("weight")]
     direction: Annotated[str, Choice("direction", DIRECTIONS)]
     target: Annotated[str, MeasuredValue("target")]
-    unit: Annotated[str, Text("unit")]
-    source: Annotated[str, Choice("source", SOURCES)]
+    unit: Annotated[str, Text("unit", default="")]
+    source: Annotated[str, Choice("source", default="measured", choices=SOURCES)]
 
 
 class ObjectiveChanged(LedgerEvent):

@@ -165,3 +165,12 @@ def test_the_hash_covers_the_previous_hash() -> None:
     other.__dict__.pop("canonical_bytes", None)
     other.__dict__.pop("hash", None)
     assert first.hash != other.hash
+
+
+def test_plan_parameters_have_the_domains_defaults() -> None:
+    sub = parse_submission(ev("PlanOpened", "plan", year=2012, title="Piano 2012"))
+    assert (sub.fields["horizon_days"], sub.fields["deadline_penalty"], sub.fields["band_achieved"],
+            sub.fields["band_partly"]) == (0, Decimal("0.02"), Decimal(90), Decimal(80))
+    explicit = parse_submission(ev("PlanOpened", "plan", year=2012, title="Piano 2012", horizon_days=0,
+                                   deadline_penalty="0.02", band_achieved="90", band_partly="80"))
+    assert explicit.content_bytes() == sub.content_bytes()
