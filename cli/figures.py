@@ -210,9 +210,12 @@ def show_achievement(a: Achievement, fmt: str, locale: str) -> str:
                          "band": "" if i.counts else (i.excluded or "")})
     if fmt == "csv":
         return render(rows, fmt)
-    entity = a.entity
-    summary = [{"entity level": percent(entity, 0, locale), **{k: v for k, v in a.bands.items()}}]
-    return render(rows, fmt, locale=locale) + "\n\n" + render(summary, fmt, locale=locale)
+    summary = [{"entity level": percent(a.entity, 0, locale), **a.bands}]
+    means = [{"mean of": f"perspective {name}", "achievement": percent(value, 0, locale)}
+             for name, value in a.by_perspective().items()]
+    means += [{"mean of": f"{level} objectives", "achievement": percent(value, 0, locale)}
+              for level, value in a.by_level().items() if value is not None]
+    return "\n\n".join(render(part, fmt, locale=locale) for part in (rows, summary, means))
 
 
 # -- variations ------------------------------------------------------------------------------
