@@ -23,7 +23,8 @@ from events import PerfledgerError, Submission, event_type, parse_submission
 from events.fields import ActKind, Changes, Count, Optional
 from events.parse import SUBMITTABLE, loads_strict
 from ledger import Store
-from ledger.application import DEFAULT_LEDGER
+from ledger.application import DEFAULT_LEDGER, is_postgres, sqlite_path
+from ledger.errors import LedgerNotFound
 
 
 class Perfledger(click.Group):
@@ -232,16 +233,21 @@ def import_(ctx: click.Context, file: Any, backfill: bool, actor: str | None, en
       cat fixes.jsonl | perfledger import -
     """
     submissions, where = read_batch(file, backfill=backfill, actor=actor)
-    location = ctx.obj.removeprefix("sqlite:///")
-    create = None
-    if not os.path.exists(location) or os.path.getsize(location) == 0:
-        create = (entity or os.path.splitext(os.path.basename(location))[0], actor or getpass.getuser())
     try:
-        with open_store(ctx, create=create is not None) as store:
-            result = store.append(submissions, create=create)
+        store, created = Store.open(ctx.obj), False
+    except LedgerNotFound:
+        fresh = not is_postgres(ctx.obj) and not sqlite_path(ctx.obj).exists()
+        store, created = Store.open(ctx.obj, create=True), True
+    try:
+        with store:
+            new = None
+            if created or store.length() == 0:
+                name = entity or os.path.splitext(os.path.basename(str(sqlite_path(store.location))))[0]
+                new = (name, actor or getpass.getuser())
+            result = store.append(submissions, create=new)
     except PerfledgerError as e:
-        if create is not None:
-            remove_ledger_file(location)  # the new file holds no event: leave nothing behind
+        if created and fresh:
+            remove_ledger_file(str(sqlite_path(ctx.obj)))  # the new file holds no event: leave nothing behind
         raise e.located(line=where.get(e.event_id or "")) from None
     written = result.written
     span = f" (events {written[0].seq}-{written[-1].seq})" if written else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import os
 import random
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Self
+from urllib.parse import parse_qs, urlsplit
 from uuid import UUID
 
 import orjson
@@ -19,7 +21,6 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
     IntegrityError,
     Mapper,
-    OperationalError,
     PersistenceError,
     StoredEvent,
 )
@@ -107,35 +108,48 @@ class Store:
     # -- opening -------------------------------------------------------------
     @classmethod
     def open(cls, location: str | None = None, *, create: bool = False) -> Store:
-        """Open the ledger at ``location`` (a path or ``sqlite:///path``); ``create`` makes the file."""
+        """Open the ledger at ``location``; ``create`` makes its file or tables.
+
+        ``location`` is a file path, ``sqlite:///PATH`` or a PostgreSQL URL
+        ``postgresql://USER@HOST:PORT/DBNAME[?schema=NAME]``; the password never goes in
+        the URL: libpq takes it from ``PGPASSWORD`` or ``~/.pgpass``.
+        """
         location = location or os.environ.get("PERFLEDGER_LEDGER") or DEFAULT_LEDGER
-        if location.startswith(("postgresql://", "postgres://")):
-            raise LedgerError("PostgreSQL ledgers are not supported by this version; use a SQLite path")
-        path = sqlite_path(location)
-        if not create and not path.exists():
-            raise LedgerNotFound(f"no ledger at {path}; create one with `perfledger init`")
-        if path.is_dir():
-            raise LedgerError(f"{path} is a directory, not a ledger file")
-        env = {
-            "PERSISTENCE_MODULE": "ledger.sqlite_store:LedgerSQLiteFactory",
-            "SQLITE_DBNAME": str(path),
-            "SQLITE_LOCK_TIMEOUT": os.environ.get("PERFLEDGER_LOCK_TIMEOUT", "10"),
-            "CREATE_TABLE": "y" if create else "n",
-        }
+        lock_timeout = os.environ.get("PERFLEDGER_LOCK_TIMEOUT", "10")
+        if is_postgres(location):
+            env, shown = postgres_env(location, lock_timeout), location
+        else:
+            path = sqlite_path(location)
+            shown = str(path)
+            if not create and not path.exists():
+                raise LedgerNotFound(f"no ledger at {path}; create one with `perfledger init`")
+            if path.is_dir():
+                raise LedgerError(f"{path} is a directory, not a ledger file")
+            env = {
+                "PERSISTENCE_MODULE": "ledger.sqlite_store:LedgerSQLiteFactory",
+                "SQLITE_DBNAME": str(path),
+                "SQLITE_LOCK_TIMEOUT": lock_timeout,
+            }
+        env["CREATE_TABLE"] = "y" if create else "n"
         try:
-            store = cls(LedgerApplication(env=env), str(path))
+            store = cls(LedgerApplication(env=env), shown)
             store._check_settings()
-        except PerfledgerError:
-            raise
-        except (PersistenceError, sqlite3.Error) as e:
-            raise _store_error(e, path) from None
+        except Exception as e:
+            if not is_driver_error(e):
+                raise
+            raise _store_error(e, shown) from None
         return store
 
     def _check_settings(self) -> None:
         try:
             version = self.recorder.schema_version()
-        except (PersistenceError, sqlite3.Error):
-            raise LedgerNotFound(f"{self.location} is not a perfledger ledger") from None
+        except Exception as e:
+            if not is_driver_error(e):
+                raise
+            error = _store_error(e, self.location)
+            if isinstance(error, LedgerNotFound) or "no such table" in str(e):
+                raise LedgerNotFound(f"{self.location} is not a perfledger ledger; create one with `perfledger init`") from None
+            raise error from None
         if version is None:
             raise LedgerNotFound(f"{self.location} is not a perfledger ledger")
         if version > SCHEMA_VERSION:
@@ -144,7 +158,7 @@ class Store:
                 f" {SCHEMA_VERSION}: upgrade perfledger"
             )
         pragmas = self.recorder.pragmas()
-        if str(pragmas["journal_mode"]).lower() != "wal" or pragmas["synchronous"] != 2:
+        if pragmas and (str(pragmas["journal_mode"]).lower() != "wal" or pragmas["synchronous"] != 2):
             raise StoreMisconfigured(
                 f"{self.location} must use journal_mode=WAL and synchronous=FULL; found {pragmas}"
             )
@@ -211,15 +225,21 @@ class Store:
             if missing_ok:
                 return None
             raise LedgerNotFound(f"{self.location} has no ledger yet; run `perfledger init`") from None
-        except OperationalError as e:
-            raise _store_error(e, Path(self.location)) from None
+        except Exception as e:
+            if not is_driver_error(e):
+                raise
+            raise _store_error(e, self.location) from None
         return ledger
 
     def _save(self, ledger: Ledger) -> None:
         try:
             self.app.save(ledger)
-        except OperationalError as e:
-            raise _store_error(e, Path(self.location)) from None
+        except IntegrityError:
+            raise
+        except Exception as e:
+            if not is_driver_error(e):
+                raise
+            raise _store_error(e, self.location) from None
 
     # -- reading -------------------------------------------------------------
     def stored(self, after: int = 0, upto: int | None = None) -> Iterator[StoredEvent]:
@@ -312,14 +332,54 @@ def _check_row(row: StoredEvent, seq: int, prev: str, recorded_hash: str | None)
     return None
 
 
-def _store_error(error: Exception, path: Path) -> LedgerError:
-    text = str(error)
-    if "locked" in text or "busy" in text:
-        return LedgerLocked(f"{path} is locked by another writer; try again (PERFLEDGER_LOCK_TIMEOUT sets the wait)")
+def _store_error(error: Exception, where: str | Path) -> LedgerError:
+    """One clear line for what the database drivers raise."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    if "locked" in text or "busy" in text or "lock timeout" in text:
+        return LedgerLocked(f"{where} is locked by another writer; try again (PERFLEDGER_LOCK_TIMEOUT sets the wait)")
     if "readonly" in text or "read-only" in text:
-        return LedgerError(f"{path} is read-only: nothing was written")
-    if "not a database" in text:
-        return LedgerNotFound(f"{path} is not a perfledger ledger")
-    if "unable to open" in text:
-        return LedgerError(f"cannot open {path}: {text}")
-    return LedgerError(f"{path}: {text}")
+        return LedgerError(f"{where} is read-only: nothing was written")
+    if "permission denied" in text:
+        return LedgerError(f"{where}: {text} (this role may only read; nothing was written)")
+    if "not a database" in text or "does not exist" in text:
+        return LedgerNotFound(f"{where} is not a perfledger ledger; create one with `perfledger init`")
+    if "unable to open" in text or "connect" in text or "Connection" in text:
+        return LedgerError(f"cannot open {where}: {text}")
+    return LedgerError(f"{where}: {text}")
+
+
+def is_driver_error(error: BaseException) -> bool:
+    """An error of the store (eventsourcing's, SQLite's, psycopg's), as opposed to a bug."""
+    if isinstance(error, (PersistenceError, sqlite3.Error)):
+        return True
+    module = type(error).__module__
+    return module.startswith(("psycopg", "psycopg_pool"))
+
+
+def is_postgres(location: str) -> bool:
+    return location.startswith(("postgresql://", "postgres://"))
+
+
+def postgres_env(url: str, lock_timeout: str) -> dict[str, str]:
+    """eventsourcing's settings for a PostgreSQL URL, with libpq's usual PG* fallbacks."""
+    parts = urlsplit(url)
+    if parts.password:
+        raise LedgerError(
+            "put the PostgreSQL password in PGPASSWORD or ~/.pgpass, not in the URL (it would end up in logs)"
+        )
+    query = parse_qs(parts.query)
+    user = parts.username or os.environ.get("PGUSER") or getpass.getuser()
+    return {
+        "PERSISTENCE_MODULE": "ledger.postgres_store:LedgerPostgresFactory",
+        "POSTGRES_DBNAME": parts.path.lstrip("/") or os.environ.get("PGDATABASE") or user,
+        "POSTGRES_HOST": parts.hostname or os.environ.get("PGHOST") or "localhost",
+        "POSTGRES_PORT": str(parts.port or os.environ.get("PGPORT") or 5432),
+        "POSTGRES_USER": user,
+        # Empty means "not given": libpq then reads PGPASSWORD or ~/.pgpass itself.
+        "POSTGRES_PASSWORD": "",
+        "POSTGRES_SCHEMA": query.get("schema", ["public"])[0],
+        "POSTGRES_LOCK_TIMEOUT": lock_timeout,
+        "POSTGRES_CONNECT_TIMEOUT": "5",
+        "POSTGRES_POOL_SIZE": "2",
+        "POSTGRES_MAX_OVERFLOW": "4",
+    }

@@ -1,0 +1,127 @@
+"""The PostgreSQL store: the shared ledger of a body with several offices.
+
+eventsourcing's PostgreSQL recorder, with the ledger's guarantees added, as
+on SQLite:
+
+- ``perfledger_chain`` keeps each event's hash by sequence number, written in
+  the same transaction as the events;
+- triggers refuse UPDATE, DELETE and TRUNCATE of events and chain, even by the
+  table's owner;
+- ``perfledger_meta`` records the schema version.
+
+The library's insert takes ``LOCK TABLE ... IN EXCLUSIVE MODE`` so that its
+notification ids commit in order. The ledger does not read by notification
+id: its order is the chain's sequence number, the aggregate's version, which
+commits in order by construction (a batch is built on a committed head and
+its first version is unique). Without that lock a controller role needs only
+INSERT and SELECT, never UPDATE, which is what lets the database refuse edits
+by privilege as well as by trigger.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
+from psycopg.sql import SQL, Identifier, Literal
+
+from ledger.sqlite_store import IMMUTABLE, SCHEMA_VERSION
+
+CHAIN = "perfledger_chain"
+META = "perfledger_meta"
+
+
+class LedgerPostgresRecorder(PostgresApplicationRecorder):
+    def __init__(self, datastore: Any, *, events_table_name: str = "perfledger_events"):
+        super().__init__(datastore, events_table_name=events_table_name)
+        schema = Identifier(self.datastore.schema)
+        # Keep the lock timeout, drop the table lock (see the module's docstring).
+        self.lock_table_statements = self.lock_table_statements[:1]
+        guard = Identifier("perfledger_refuse_change")
+        self.create_schema_statement = SQL("CREATE SCHEMA IF NOT EXISTS {0}").format(schema)
+        statements = [
+            SQL("CREATE TABLE IF NOT EXISTS {0}.{1} (seq bigint PRIMARY KEY, hash text NOT NULL)").format(
+                schema, Identifier(CHAIN)
+            ),
+            SQL("CREATE TABLE IF NOT EXISTS {0}.{1} (key text PRIMARY KEY, value text NOT NULL)").format(
+                schema, Identifier(META)
+            ),
+            SQL(
+                "CREATE OR REPLACE FUNCTION {0}.{1}() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$BEGIN RAISE EXCEPTION '{2}'; END$$"
+            ).format(schema, guard, SQL(IMMUTABLE)),
+        ]
+        for table in (self.events_table_name, CHAIN):
+            statements += [
+                SQL("DROP TRIGGER IF EXISTS {0} ON {1}.{2}").format(Identifier(f"{table}_immutable"), schema, Identifier(table)),
+                SQL(
+                    "CREATE TRIGGER {0} BEFORE UPDATE OR DELETE ON {1}.{2} FOR EACH ROW EXECUTE FUNCTION {1}.{3}()"
+                ).format(Identifier(f"{table}_immutable"), schema, Identifier(table), guard),
+                SQL("DROP TRIGGER IF EXISTS {0} ON {1}.{2}").format(Identifier(f"{table}_no_truncate"), schema, Identifier(table)),
+                SQL(
+                    "CREATE TRIGGER {0} BEFORE TRUNCATE ON {1}.{2} FOR EACH STATEMENT EXECUTE FUNCTION {1}.{3}()"
+                ).format(Identifier(f"{table}_no_truncate"), schema, Identifier(table), guard),
+            ]
+        statements.append(
+            SQL("INSERT INTO {0}.{1} VALUES ('schema_version', {2}) ON CONFLICT DO NOTHING").format(
+                schema, Identifier(META), Literal(str(SCHEMA_VERSION))
+            )
+        )
+        self.sql_create_statements += statements
+        self.insert_chain_statement = SQL("INSERT INTO {0}.{1} (seq, hash) VALUES (%s, %s)").format(
+            schema, Identifier(CHAIN)
+        )
+
+    def create_table(self) -> None:
+        # The schema must exist before the library creates its types and tables in it.
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(self.create_schema_statement)
+        super().create_table()
+
+    def _insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **_: Any) -> None:
+        """Runs in the same transaction, before the events themselves are inserted."""
+        if stored_events:
+            curs.executemany(
+                self.insert_chain_statement,
+                [(s.originator_version, hashlib.sha256(s.state).hexdigest()) for s in stored_events],
+            )
+
+    def _query(self, statement: Any, params: Sequence[Any] = ()) -> list[Any]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, params)
+            return list(curs.fetchall())
+
+    def pragmas(self) -> dict[str, Any]:
+        return {}
+
+    def chain_hashes(self, after: int, upto: int) -> dict[int, str]:
+        rows = self._query(
+            SQL("SELECT seq, hash FROM {0}.{1} WHERE seq > %s AND seq <= %s").format(
+                Identifier(self.datastore.schema), Identifier(CHAIN)
+            ),
+            (after, upto),
+        )
+        return {row["seq"]: row["hash"] for row in rows}
+
+    def chain_length(self) -> int:
+        rows = self._query(
+            SQL("SELECT COALESCE(MAX(seq), 0) AS n FROM {0}.{1}").format(
+                Identifier(self.datastore.schema), Identifier(CHAIN)
+            )
+        )
+        return int(rows[0]["n"])
+
+    def schema_version(self) -> int | None:
+        rows = self._query(
+            SQL("SELECT value FROM {0}.{1} WHERE key = 'schema_version'").format(
+                Identifier(self.datastore.schema), Identifier(META)
+            )
+        )
+        return int(rows[0]["value"]) if rows else None
+
+
+class LedgerPostgresFactory(PostgresFactory):
+    application_recorder_class = LedgerPostgresRecorder
