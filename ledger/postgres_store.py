@@ -84,6 +84,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
     def _insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **_: Any) -> None:
         """Runs in the same transaction, before the events themselves are inserted."""
         if stored_events:
+            self._lock_table(curs)  # sets the lock timeout for this transaction
             curs.executemany(
                 self.insert_chain_statement,
                 [(s.originator_version, hashlib.sha256(s.state).hexdigest()) for s in stored_events],

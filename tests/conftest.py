@@ -11,6 +11,7 @@ import pytest
 
 from events import parse_submission
 from ledger import Store
+from tests.backends import postgres_ledger_url
 
 EXAMPLE_DIR = Path(__file__).resolve().parents[1] / "examples" / "cciaa-massa-carrara-2012"
 
@@ -45,15 +46,28 @@ def submissions(objs: list[dict[str, Any]]) -> list[Any]:
     return [parse_submission(o) for o in objs]
 
 
+BACKENDS = ["sqlite", "postgres"]
+
+
 @pytest.fixture
 def ledger_path(tmp_path: Path) -> Path:
     return tmp_path / "ledger.db"
 
 
+@pytest.fixture(params=BACKENDS)
+def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Where a fresh ledger goes: a SQLite file, or a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "ledger.db")
+    else:
+        with postgres_ledger_url() as url:
+            yield url
+
+
 @pytest.fixture
-def store(ledger_path: Path) -> Iterator[Store]:
-    """A ledger holding the small plan."""
-    s = Store.open(str(ledger_path), create=True)
+def store(ledger_url: str) -> Iterator[Store]:
+    """A ledger holding the small plan, on each store."""
+    s = Store.open(ledger_url, create=True)
     s.init("CCIAA Test", actor="cdg")
     s.append(submissions(small_plan()))
     yield s

@@ -4,30 +4,30 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
 from cli.main import main
+from tests.backends import postgres_ledger_url, raw
 from tests.conftest import ev, small_plan, write_jsonl
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-def run(ledger: Path, *args: str, input: str | None = None) -> Result:
+def run(ledger: Path | str, *args: str, input: str | None = None) -> Result:
     return CliRunner().invoke(main, ["--ledger", str(ledger), *args], input=input, catch_exceptions=False)
 
 
-def fingerprint(ledger: Path) -> str:
+def fingerprint(ledger: Path | str) -> str:
     """What a user can see of the ledger: its whole log and head hash."""
     return run(ledger, "log", "--format", "json").output + run(ledger, "verify").output
 
 
 @pytest.fixture
-def planned(tmp_path: Path) -> Path:
-    ledger = tmp_path / "cli.db"
+def planned(ledger_url: str, tmp_path: Path) -> str:
+    ledger = ledger_url
     assert run(ledger, "init", "--entity", "CCIAA Test", "--actor", "cdg").exit_code == 0
     result = run(ledger, "import", str(write_jsonl(tmp_path / "plan.jsonl", small_plan())))
     assert result.exit_code == 0, result.output
@@ -44,7 +44,7 @@ def test_init_works_with_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert again.exit_code == 1 and again.output.startswith("Error: perfledger.db already holds a ledger")
 
 
-def test_append_with_options_and_with_json(planned: Path) -> None:
+def test_append_with_options_and_with_json(planned: str) -> None:
     result = run(planned, "append", "ReservationMade", "--id", "r-1", "--effective-date", "2012-03-15",
                  "--reservation", "r-1", "--item", "A1/04/01", "--amount", "1500.00", "--actor", "cdg")
     assert result.exit_code == 0 and "Appended ReservationMade 'r-1' as event 10" in result.output
@@ -55,7 +55,7 @@ def test_append_with_options_and_with_json(planned: Path) -> None:
     assert "Already present: 'a-1'" in again.output
 
 
-def test_append_of_a_json_typed_field_with_options(planned: Path) -> None:
+def test_append_of_a_json_typed_field_with_options(planned: str) -> None:
     result = run(planned, "append", "budget-varied", "--id", "v-1", "--effective-date", "2012-04-27",
                  "--item", "A1/04/02", "--amount", "30000.00",
                  "--act", '{"kind": "Delibera di Giunta", "number": "41", "date": "2012-04-27"}')
@@ -82,7 +82,7 @@ def test_append_of_a_json_typed_field_with_options(planned: Path) -> None:
         (["--json", "{not json"], "Error: malformed JSON"),
     ],
 )
-def test_bad_appends_print_one_error_line_and_write_nothing(planned: Path, args: list[str], message: str) -> None:
+def test_bad_appends_print_one_error_line_and_write_nothing(planned: str, args: list[str], message: str) -> None:
     before = fingerprint(planned)
     result = run(planned, "append", *args, "--actor", "cdg")
     assert result.exit_code == 1
@@ -91,7 +91,7 @@ def test_bad_appends_print_one_error_line_and_write_nothing(planned: Path, args:
     assert fingerprint(planned) == before
 
 
-def test_import_is_all_or_nothing_and_names_the_bad_line(planned: Path, tmp_path: Path) -> None:
+def test_import_is_all_or_nothing_and_names_the_bad_line(planned: str, tmp_path: Path) -> None:
     before = fingerprint(planned)
     batch = [
         ev("ReservationMade", "r-1", reservation="r-1", item="A1/04/01", amount="6000.00"),
@@ -104,7 +104,7 @@ def test_import_is_all_or_nothing_and_names_the_bad_line(planned: Path, tmp_path
     assert fingerprint(planned) == before
 
 
-def test_import_reports_new_and_present_events_and_reads_stdin(planned: Path) -> None:
+def test_import_reports_new_and_present_events_and_reads_stdin(planned: str) -> None:
     batch = [*small_plan(), ev("BudgetVaried", "v-1", item="A1/04/02", amount="4000.00")]
     text = "".join(json.dumps(o) + "\n" for o in batch)
     result = run(planned, "import", "-", input=text)
@@ -112,7 +112,7 @@ def test_import_reports_new_and_present_events_and_reads_stdin(planned: Path) ->
     assert "Imported 1 new event(s) (events 10-10); 8 already present." in result.output
 
 
-def test_a_malformed_line_is_named(planned: Path, tmp_path: Path) -> None:
+def test_a_malformed_line_is_named(planned: str, tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text(json.dumps(ev("BudgetVaried", "v-1", item="A1/04/02", amount="1.00")) + "\n{oops\n")
     result = run(planned, "import", str(path))
@@ -127,7 +127,7 @@ def test_import_into_a_new_path_creates_the_ledger_and_a_failed_one_leaves_no_fi
     assert failed.exit_code == 1 and not (tmp_path / "other.db").exists()
 
 
-def test_log_filters_and_formats(planned: Path) -> None:
+def test_log_filters_and_formats(planned: str) -> None:
     rows = json.loads(run(planned, "log", "--type", "ObjectiveDefined", "--format", "json").output)
     assert [r["id"] for r in rows] == ["obj-04", "obj-08"]
     assert set(rows[0]) == {"seq", "id", "type", "effective_date", "recorded_at", "actor", "hash"}
@@ -137,19 +137,19 @@ def test_log_filters_and_formats(planned: Path) -> None:
     assert "PlanOpened" in table and re.search(r"\b[0-9a-f]{12}\b", table)
 
 
-def test_csv_output_defuses_spreadsheet_formulas(planned: Path) -> None:
+def test_csv_output_defuses_spreadsheet_formulas(planned: str) -> None:
     obj = ev("BudgetVaried", "v-f", item="A1/04/02", amount="1.00", note='=HYPERLINK("http://x","y")')
     run(planned, "append", "--json", json.dumps(obj))
     out = run(planned, "show", "v-f", "--format", "csv").output
     assert "'=HYPERLINK" in out
 
 
-def test_verify_reports_the_head_or_the_first_bad_event(planned: Path) -> None:
+def test_verify_reports_the_head_or_the_first_bad_event(planned: str) -> None:
     result = run(planned, "verify")
     assert result.exit_code == 0 and re.fullmatch(r"OK: 9 events, chain intact, head [0-9a-f]{64}\n", result.output)
-    db = sqlite3.connect(str(planned), isolation_level=None)
-    db.execute("DROP TRIGGER stored_events_no_update")
-    db.execute("UPDATE stored_events SET state = replace(state, 'Territorio', 'Terra') WHERE originator_version=3")
+    db = raw(planned)
+    db.drop_triggers()
+    db.set_state(3, db.state_of(3).replace(b"Territorio", b"Terra"))
     result = run(planned, "verify")
     assert result.exit_code == 1 and result.output.startswith("Error: chain broken at event 3: event 3 was altered")
 
@@ -157,6 +157,21 @@ def test_verify_reports_the_head_or_the_first_bad_event(planned: Path) -> None:
 def test_a_missing_ledger_is_a_clear_error(tmp_path: Path) -> None:
     result = run(tmp_path / "none.db", "log")
     assert result.exit_code == 1 and result.output == f"Error: no ledger at {tmp_path / 'none.db'}; create one with `perfledger init`\n"
+
+
+def test_a_postgres_schema_without_a_ledger_is_a_clear_error_and_import_creates_one(tmp_path: Path) -> None:
+    with postgres_ledger_url() as url:
+        result = run(url, "log")
+        assert result.exit_code == 1
+        assert result.output == f"Error: {url} is not a perfledger ledger; create one with `perfledger init`\n"
+        created = run(url, "import", str(write_jsonl(tmp_path / "p.jsonl", small_plan())), "--actor", "cdg")
+        assert created.exit_code == 0 and "Imported 8 new event(s) (events 2-9)" in created.output
+        assert run(url, "log", "--type", "LedgerOpened", "--format", "json").output.count('"LedgerOpened"') == 1
+
+
+def test_a_password_in_a_postgres_url_is_refused() -> None:
+    result = run("postgresql://cdg:secret@127.0.0.1:5432/test", "log")
+    assert result.exit_code == 1 and "not in the URL" in result.output and "secret" not in result.output
 
 
 def test_every_command_has_help_with_an_example_and_is_in_the_readme() -> None:

@@ -4,30 +4,36 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
 from cli.main import main
-from tests.conftest import EXAMPLE_DIR
+from tests.backends import postgres_ledger_url
+from tests.conftest import BACKENDS, EXAMPLE_DIR
 
 
-@pytest.fixture(scope="module")
-def example(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    ledger = tmp_path_factory.mktemp("figures") / "cciaa.db"
-    result = CliRunner().invoke(main, ["--ledger", str(ledger), "import", str(EXAMPLE_DIR / "events.jsonl"),
-                                       "--backfill", "--entity", "CCIAA Massa Carrara"])
-    assert result.exit_code == 0, result.output
-    yield ledger
+@pytest.fixture(scope="module", params=BACKENDS)
+def example(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            ledger = str(tmp_path_factory.mktemp("figures") / "cciaa.db")
+        else:
+            ledger = stack.enter_context(postgres_ledger_url())
+        result = CliRunner().invoke(main, ["--ledger", ledger, "import", str(EXAMPLE_DIR / "events.jsonl"),
+                                           "--backfill", "--entity", "CCIAA Massa Carrara"])
+        assert result.exit_code == 0, result.output
+        yield ledger
 
 
-def run(ledger: Path, *args: str) -> Result:
+def run(ledger: str, *args: str) -> Result:
     result = CliRunner().invoke(main, ["--ledger", str(ledger), *args], catch_exceptions=False)
     return result
 
 
-def test_budget_json_has_the_documented_rows_and_totals(example: Path) -> None:
+def test_budget_json_has_the_documented_rows_and_totals(example: str) -> None:
     data = json.loads(run(example, "budget", "--format", "json").output)
     assert set(data["rows"][0]) == {"line", "objective", "item", "product", "budget", "variations", "total",
                                     "reserved", "approved", "adjusted", "available"}
@@ -35,7 +41,7 @@ def test_budget_json_has_the_documented_rows_and_totals(example: Path) -> None:
     assert {o["objective"]: o["ratio"][:6] for o in data["objectives"]}["02"] == "0.3184"
 
 
-def test_budget_in_italian_and_as_csv(example: Path) -> None:
+def test_budget_in_italian_and_as_csv(example: str) -> None:
     table = run(example, "budget", "--locale", "it").output
     assert "€ 1.306.000,00" in table and "€ 136.406,72" in table and "-€ 9.916,67" in table
     assert "0,2%" in table and "32%" in table
@@ -44,7 +50,7 @@ def test_budget_in_italian_and_as_csv(example: Path) -> None:
     assert lines[-1] == "total,,,,Totale complessivo,1306000.00,669472.69,1975472.69,1839065.97,1832151.60,0.00,136406.72"
 
 
-def test_budget_as_of_a_date_differs_from_the_year_end(example: Path) -> None:
+def test_budget_as_of_a_date_differs_from_the_year_end(example: str) -> None:
     august = json.loads(run(example, "budget", "--as-of", "2012-08-31", "--format", "json").output)
     year = json.loads(run(example, "budget", "--format", "json").output)
     assert august["total"]["total"] != year["total"]["total"]
@@ -52,7 +58,7 @@ def test_budget_as_of_a_date_differs_from_the_year_end(example: Path) -> None:
     assert early["rows"] == []
 
 
-def test_achievement_json_and_table(example: Path) -> None:
+def test_achievement_json_and_table(example: str) -> None:
     data = json.loads(run(example, "achievement", "--format", "json").output)
     assert data["entity"]["percent"] == 94 and data["bands"] == {"achieved": 15, "partly": 2, "not_achieved": 1}
     first = data["objectives"][0]
@@ -62,14 +68,14 @@ def test_achievement_json_and_table(example: Path) -> None:
     assert "31/12/2012" in table and "94%" in table
 
 
-def test_achievement_known_before_a_correction(example: Path) -> None:
+def test_achievement_known_before_a_correction(example: str) -> None:
     before = json.loads(run(example, "achievement", "--known-at", "2013-02-01", "--format", "json").output)
     after = json.loads(run(example, "achievement", "--format", "json").output)
     pct = {o["id"]: o["percent"] for o in before["objectives"]}, {o["id"]: o["percent"] for o in after["objectives"]}
     assert (pct[0]["12"], pct[1]["12"]) == (94, 92)
 
 
-def test_variations_json(example: Path) -> None:
+def test_variations_json(example: str) -> None:
     data = json.loads(run(example, "variations", "--format", "json").output)
     assert (data["count"], data["objectives"], data["ratio"][:6], data["target"]) == (1, 18, "0.0555", "0.10")
     assert data["by_cause"] == {"internal": 1, "normative": 1, "external": 1}
@@ -77,13 +83,13 @@ def test_variations_json(example: Path) -> None:
     assert before["count"] == 0 and before["by_cause"]["normative"] == 1
 
 
-def test_report_json_holds_the_three_tables(example: Path) -> None:
+def test_report_json_holds_the_three_tables(example: str) -> None:
     data = json.loads(run(example, "report", "--format", "json").output)
     assert set(data) == {"year", "as_of", "known_at", "budget", "achievement", "variations"}
     assert data["achievement"]["entity"]["percent"] == 94
 
 
-def test_explain_a_budget_figure_down_to_the_events(example: Path) -> None:
+def test_explain_a_budget_figure_down_to_the_events(example: str) -> None:
     text = run(example, "explain", "budget", "item", "A1/04/09", "available").output
     assert "Totale - (Prenotato - Rettificato) = 10000.00 - (10000.00 - 0.00) = 0.00" in text
     assert "ReservationMade 'res-A1/04/09-1'" in text
@@ -93,7 +99,7 @@ def test_explain_a_budget_figure_down_to_the_events(example: Path) -> None:
     assert set(leaf) == {"seq", "id", "type", "effective_date", "recorded_at", "actor", "act", "hash", "contributes"}
 
 
-def test_explain_achievement_entity_and_variations(example: Path) -> None:
+def test_explain_achievement_entity_and_variations(example: str) -> None:
     objective = json.loads(run(example, "explain", "achievement", "objective", "08", "--format", "json").output)
     assert objective["value"] == "0.5" and "excluded: ND" in objective["parts"][0]["formula"]
     entity = run(example, "explain", "achievement", "entity").output
@@ -105,17 +111,17 @@ def test_explain_achievement_entity_and_variations(example: Path) -> None:
     assert "mean over 3 period(s) = (15 + 15 + 15) / 3 = 15" in indicator
 
 
-def test_explain_refuses_unknown_figures(example: Path) -> None:
-    result = CliRunner().invoke(main, ["--ledger", str(example), "explain", "budget", "item", "nope", "total"])
+def test_explain_refuses_unknown_figures(example: str) -> None:
+    result = CliRunner().invoke(main, ["--ledger", example, "explain", "budget", "item", "nope", "total"])
     assert result.exit_code == 1 and "no such item 'nope'" in result.output
-    result = CliRunner().invoke(main, ["--ledger", str(example), "explain", "weather"])
+    result = CliRunner().invoke(main, ["--ledger", example, "explain", "weather"])
     assert result.exit_code == 2 and "cannot explain 'weather'" in result.output
 
 
-def test_bad_points_in_time_are_usage_errors(example: Path) -> None:
-    result = CliRunner().invoke(main, ["--ledger", str(example), "budget", "--as-of", "31/08/2012"])
+def test_bad_points_in_time_are_usage_errors(example: str) -> None:
+    result = CliRunner().invoke(main, ["--ledger", example, "budget", "--as-of", "31/08/2012"])
     assert result.exit_code == 2 and "--as-of" in result.output
-    result = CliRunner().invoke(main, ["--ledger", str(example), "budget", "--known-at", "2012-09-15T10:00"])
+    result = CliRunner().invoke(main, ["--ledger", example, "budget", "--known-at", "2012-09-15T10:00"])
     assert result.exit_code == 2 and "timezone" in result.output
 
 
@@ -126,3 +132,16 @@ def test_demo_loads_the_example_and_prints_the_report(tmp_path: Path, monkeypatc
     assert result.exit_code == 0, result.output
     assert "into perfledger-demo.db" in result.output and "€ 136.406,72" in result.output
     assert (tmp_path / "perfledger-demo.db").exists() and not (tmp_path / "perfledger.db").exists()
+
+
+def test_replays_on_sqlite_and_postgres_are_byte_identical(tmp_path: Path) -> None:
+    reports = []
+    with postgres_ledger_url() as url:
+        for ledger in (str(tmp_path / "cciaa.db"), url):
+            imported = CliRunner().invoke(main, ["--ledger", ledger, "import", str(EXAMPLE_DIR / "events.jsonl"),
+                                                 "--backfill", "--entity", "CCIAA Massa Carrara"])
+            assert imported.exit_code == 0, imported.output
+            reports.append(run(ledger, "report", "--format", "json").output.encode())
+            reports.append(run(ledger, "verify").output.encode())
+    assert reports[0] == reports[2] and reports[1] == reports[3]
+    assert b'"percent": 94' in reports[0]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -23,7 +24,8 @@ from projections.achievement import Achievement, achievement, rounded_percent
 from projections.budget import COLUMNS, budget
 from projections.facts import Cut
 from projections.variations import variations
-from tests.conftest import EXAMPLE_DIR
+from tests.backends import postgres_ledger_url
+from tests.conftest import BACKENDS, EXAMPLE_DIR
 
 PRINTED: dict[str, Any] = json.loads((EXAMPLE_DIR / "printed.json").read_text(encoding="utf-8"))
 
@@ -40,16 +42,20 @@ OBJECTIVE_DIFFERENCES = {
 }
 
 
-@pytest.fixture(scope="module")
-def events(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[LedgerEvent]]:
-    path = tmp_path_factory.mktemp("example") / "cciaa.db"
-    with (EXAMPLE_DIR / "events.jsonl").open(encoding="utf-8") as stream:
-        batch, _ = read_batch(stream, backfill=True, actor=None)
-    store = Store.open(str(path), create=True)
-    store.append(batch, create=("Camera di Commercio di Massa Carrara", "test"))
-    assert store.verify().ok
-    yield list(store.events())
-    store.close()
+@pytest.fixture(scope="module", params=BACKENDS)
+def events(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[LedgerEvent]]:
+    """The example replayed from each store."""
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            location = str(tmp_path_factory.mktemp("example") / "cciaa.db")
+        else:
+            location = stack.enter_context(postgres_ledger_url())
+        with (EXAMPLE_DIR / "events.jsonl").open(encoding="utf-8") as stream:
+            batch, _ = read_batch(stream, backfill=True, actor=None)
+        store = stack.enter_context(Store.open(location, create=True))
+        store.append(batch, create=("Camera di Commercio di Massa Carrara", "test"))
+        assert store.verify().ok
+        yield list(store.events())
 
 
 @pytest.fixture(scope="module")

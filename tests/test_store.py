@@ -1,11 +1,10 @@
-"""The SQLite store: gap-free sequence, atomic batches, immutability, verification, concurrency."""
+"""The stores (SQLite and PostgreSQL): gap-free sequence, atomic batches, immutability, verification, concurrency."""
 
 from __future__ import annotations
 
 import hashlib
 import itertools
 import multiprocessing
-import sqlite3
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,11 +14,13 @@ import pytest
 from events import parse_submission
 from ledger import Store
 from ledger.errors import LedgerLocked, LedgerNotFound, OverReservation, SchemaTooNew
+from tests.backends import Raw, raw
 from tests.conftest import ev, small_plan, submissions
 
 
-def raw(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(str(path), isolation_level=None)
+def test_the_sqlite_store_runs_in_wal_mode_with_full_synchronous_writes(ledger_path: Path) -> None:
+    with Store.open(str(ledger_path), create=True) as store:
+        assert store.recorder.pragmas() == {"journal_mode": "wal", "synchronous": 2}
 
 
 def test_each_event_gets_the_next_sequence_number_and_links_to_the_previous_hash(store: Store) -> None:
@@ -29,10 +30,6 @@ def test_each_event_gets_the_next_sequence_number_and_links_to_the_previous_hash
     for before, after in itertools.pairwise(events):
         assert after.prev == before.hash
         assert after.recorded_at >= before.recorded_at
-
-
-def test_the_store_runs_in_wal_mode_with_full_synchronous_writes(store: Store) -> None:
-    assert store.recorder.pragmas() == {"journal_mode": "wal", "synchronous": 2}
 
 
 def test_a_batch_with_one_bad_event_writes_nothing(store: Store) -> None:
@@ -54,23 +51,32 @@ def test_reimporting_the_same_batch_adds_nothing(store: Store) -> None:
     assert store.length() == length
 
 
-@pytest.mark.parametrize("statement", ["UPDATE stored_events SET state = x'00'", "DELETE FROM stored_events",
+@pytest.mark.parametrize("statement", ["UPDATE {events} SET topic = 'x'", "DELETE FROM {events}",
                                        "UPDATE perfledger_chain SET hash = 'x'", "DELETE FROM perfledger_chain"])
-def test_the_database_refuses_to_edit_or_delete_events(store: Store, ledger_path: Path, statement: str) -> None:
-    with pytest.raises(sqlite3.IntegrityError, match="events are immutable"):
-        raw(ledger_path).execute(statement)
+def test_the_database_refuses_to_edit_or_delete_events(store: Store, ledger_url: str, statement: str) -> None:
+    db = raw(ledger_url)
+    with pytest.raises(Exception, match="events are immutable") as caught:
+        db.execute(db.q(statement))
+    assert "Integrity" in type(caught.value).__name__ or "Raise" in type(caught.value).__name__
 
 
-def attacker(path: Path) -> sqlite3.Connection:
-    """Someone with the file: drops the triggers first."""
-    db = raw(path)
-    for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='trigger'").fetchall():
-        db.execute(f"DROP TRIGGER {name}")
+def test_even_the_owner_cannot_truncate_events_on_postgres(store: Store, ledger_url: str) -> None:
+    if not ledger_url.startswith("postgresql://"):
+        pytest.skip("SQLite has no TRUNCATE; DELETE is refused above")
+    db = raw(ledger_url)
+    with pytest.raises(Exception, match="events are immutable"):
+        db.execute("TRUNCATE perfledger_events")
+
+
+def attacker(url: str) -> Raw:
+    """Someone with the database in hand: drops the triggers first."""
+    db = raw(url)
+    db.drop_triggers()
     return db
 
 
-def state_of(db: sqlite3.Connection, seq: int) -> bytes:
-    return db.execute("SELECT state FROM stored_events WHERE originator_version=?", (seq,)).fetchone()[0]  # type: ignore[no-any-return]
+def canonical(body: dict[str, object]) -> bytes:
+    return orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
 
 
 def test_verify_passes_on_an_intact_chain(store: Store) -> None:
@@ -79,57 +85,53 @@ def test_verify_passes_on_an_intact_chain(store: Store) -> None:
     assert report.head == list(store.events())[-1].hash
 
 
-def test_verify_names_an_edited_event(store: Store, ledger_path: Path) -> None:
-    db = attacker(ledger_path)
-    body = orjson.loads(state_of(db, 6))
+def test_verify_names_an_edited_event(store: Store, ledger_url: str) -> None:
+    db = attacker(ledger_url)
+    body = orjson.loads(db.state_of(6))
     body["amount"] = "99999.00"
-    db.execute("UPDATE stored_events SET state=? WHERE originator_version=6",
-               (orjson.dumps(body, option=orjson.OPT_SORT_KEYS),))
+    db.set_state(6, canonical(body))
     report = store.verify()
     assert not report.ok and report.bad_seq == 6 and "altered" in str(report.problem)
 
 
-def test_verify_catches_an_edit_even_with_the_chain_table_rewritten(store: Store, ledger_path: Path) -> None:
-    db = attacker(ledger_path)
-    body = orjson.loads(state_of(db, 6))
+def test_verify_catches_an_edit_even_with_the_chain_table_rewritten(store: Store, ledger_url: str) -> None:
+    db = attacker(ledger_url)
+    body = orjson.loads(db.state_of(6))
     body["amount"] = "99999.00"
-    state = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
-    db.execute("UPDATE stored_events SET state=? WHERE originator_version=6", (state,))
-    db.execute("UPDATE perfledger_chain SET hash=? WHERE seq=6", (hashlib.sha256(state).hexdigest(),))
+    db.set_state(6, canonical(body))
+    db.set_chain_hash(6, hashlib.sha256(canonical(body)).hexdigest())
     report = store.verify()
     assert not report.ok and report.bad_seq == 7 and "does not link to event 6" in str(report.problem)
 
 
-def test_verify_names_a_deleted_event(store: Store, ledger_path: Path) -> None:
-    attacker(ledger_path).execute("DELETE FROM stored_events WHERE originator_version=4")
+def test_verify_names_a_deleted_event(store: Store, ledger_url: str) -> None:
+    attacker(ledger_url).delete(4)
     report = store.verify()
     assert not report.ok and report.bad_seq == 4 and "missing" in str(report.problem)
 
 
-def test_verify_notices_the_last_event_removed(store: Store, ledger_path: Path) -> None:
+def test_verify_notices_the_last_event_removed(store: Store, ledger_url: str) -> None:
     last = store.length()
-    attacker(ledger_path).execute("DELETE FROM stored_events WHERE originator_version=?", (last,))
+    attacker(ledger_url).delete(last)
     report = store.verify()
     assert not report.ok and report.bad_seq == last
 
 
-def test_verify_names_swapped_events(store: Store, ledger_path: Path) -> None:
-    db = attacker(ledger_path)
-    a, b = state_of(db, 5), state_of(db, 6)
-    db.execute("UPDATE stored_events SET state=? WHERE originator_version=5", (b,))
-    db.execute("UPDATE stored_events SET state=? WHERE originator_version=6", (a,))
+def test_verify_names_swapped_events(store: Store, ledger_url: str) -> None:
+    db = attacker(ledger_url)
+    a, b = db.state_of(5), db.state_of(6)
+    db.set_state(5, b)
+    db.set_state(6, a)
     report = store.verify()
     assert not report.ok and report.bad_seq == 5
 
 
-def test_verify_names_an_event_appended_behind_the_ledgers_back(store: Store, ledger_path: Path) -> None:
-    db = attacker(ledger_path)
+def test_verify_names_an_event_appended_behind_the_ledgers_back(store: Store, ledger_url: str) -> None:
+    db = attacker(ledger_url)
     last = store.length()
-    body = orjson.loads(state_of(db, last))
+    body = orjson.loads(db.state_of(last))
     body.update(seq=last + 1, id="forged", prev=list(store.events())[-1].hash)
-    row = db.execute("SELECT originator_id, topic FROM stored_events LIMIT 1").fetchone()
-    db.execute("INSERT INTO stored_events VALUES (?,?,?,?)",
-               (row[0], last + 1, row[1], orjson.dumps(body, option=orjson.OPT_SORT_KEYS)))
+    db.insert_like(last + 1, canonical(body), last)
     report = store.verify()
     assert not report.ok and report.bad_seq == last + 1 and "behind the ledger's back" in str(report.problem)
 
@@ -144,24 +146,23 @@ def test_opening_a_missing_or_foreign_file_says_so(tmp_path: Path) -> None:
     assert not (tmp_path / "nothing.db").exists()
 
 
-def test_a_ledger_from_a_newer_program_is_refused(store: Store, ledger_path: Path) -> None:
-    raw(ledger_path).execute("UPDATE perfledger_meta SET value='99' WHERE key='schema_version'")
+def test_a_ledger_from_a_newer_program_is_refused(store: Store, ledger_url: str) -> None:
+    raw(ledger_url).set_schema_version(99)
     with pytest.raises(SchemaTooNew, match="schema version 99"):
-        Store.open(str(ledger_path))
+        Store.open(ledger_url)
 
 
-def test_a_writer_blocked_past_the_lock_timeout_gets_a_clear_error(
-    store: Store, ledger_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_writer_blocked_past_the_lock_timeout_gets_a_clear_error_and_readers_still_work(
+    store: Store, ledger_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PERFLEDGER_LOCK_TIMEOUT", "1")
-    other = Store.open(str(ledger_path))
-    blocker = raw(ledger_path)
-    blocker.execute("BEGIN IMMEDIATE")
+    other = Store.open(ledger_url)
     try:
-        with pytest.raises(LedgerLocked, match="locked by another writer"):
-            other.append(submissions([ev("ReservationMade", "r", reservation="r", item="A1/04/01", amount="1.00")]))
+        with raw(ledger_url).writer_lock():
+            with pytest.raises(LedgerLocked, match="locked by another writer"):
+                other.append(submissions([ev("ReservationMade", "r", reservation="r", item="A1/04/01", amount="1.00")]))
+            assert store.verify().ok
     finally:
-        blocker.execute("ROLLBACK")
         other.close()
     assert store.find("r") is None
 
@@ -184,12 +185,12 @@ def _reserve_many(path: str, writer: int, count: int) -> list[str]:
 
 
 def test_concurrent_writers_never_reserve_beyond_the_total_and_keep_the_chain_gap_free(
-    store: Store, ledger_path: Path
+    store: Store, ledger_url: str
 ) -> None:
     start = store.length()
     context = multiprocessing.get_context("fork")
     with context.Pool(4) as pool:
-        refused = pool.starmap(_reserve_many, [(str(ledger_path), w, 5) for w in range(4)])
+        refused = pool.starmap(_reserve_many, [(ledger_url, w, 5) for w in range(4)])
     written = [e for e in store.events(after=start)]
     # 10,000.00 available, 700.00 each: exactly 14 fit, the other 6 are refused.
     assert len(written) == 14 and sum(len(r) for r in refused) == 6
