@@ -20,7 +20,7 @@ import click
 
 from cli.output import format_option, render, to_json
 from events import PerfledgerError, Submission, event_type, parse_submission
-from events.fields import ActKind, Changes, Count, Optional
+from events.fields import ActKind, Changes, Code, Count, Optional
 from events.parse import SUBMITTABLE, loads_strict
 from ledger import Store
 from ledger.application import DEFAULT_LEDGER, is_postgres, sqlite_path
@@ -349,6 +349,38 @@ def verify(ctx: click.Context) -> None:
         click.echo(f"OK: {report.count} events, chain intact, head {report.head}")
     else:
         raise click.ClickException(f"chain broken at event {report.bad_seq}: {report.problem}")
+
+
+@main.group()
+def db() -> None:
+    """Administer a shared PostgreSQL ledger.
+
+    \b
+    Example:
+      perfledger --ledger postgresql://owner@db.example/perf db grant --role controller mrossi
+    """
+
+
+@db.command()
+@click.option("--role", type=click.Choice(["controller", "auditor"]), required=True,
+              help="controller: insert and read events; auditor: read only.")
+@click.argument("name")
+@click.pass_context
+def grant(ctx: click.Context, role: str, name: str) -> None:
+    """Create the PostgreSQL role NAME (if needed) and grant it a controller's or an auditor's rights.
+
+    Run it as the owner of the ledger's tables. No role gets UPDATE, DELETE or
+    TRUNCATE, and triggers refuse them even to the owner. Set the role's
+    password with ALTER ROLE (never on the command line of a shared machine).
+
+    \b
+    Example:
+      perfledger --ledger postgresql://owner@db.example/perf db grant --role auditor oiv
+    """
+    name = Code("name").parse(name, "NAME")
+    with open_store(ctx) as store:
+        store.grant(role, name)
+    click.echo(f"Role {name!r} may now {'insert and read' if role == 'controller' else 'read'} events in {store.location}.")
 
 
 def today() -> date:

@@ -279,6 +279,22 @@ class Store:
                 return event
         return None
 
+    # -- roles (PostgreSQL) ----------------------------------------------------
+    def grant(self, role: str, name: str) -> None:
+        """Create (if needed) the PostgreSQL role ``name`` with a controller's or an auditor's rights."""
+        from ledger.postgres_store import LedgerPostgresRecorder, grant_statements
+
+        recorder = self.recorder
+        if not isinstance(recorder, LedgerPostgresRecorder):
+            raise LedgerError("database roles exist only on PostgreSQL; protect a SQLite ledger with file permissions")
+        statements = grant_statements(recorder.datastore.schema, recorder.events_table_name, role, name)
+        try:
+            with recorder.datastore.transaction(commit=True) as curs:
+                for statement in statements:
+                    curs.execute(statement)
+        except PersistenceError as e:
+            raise _store_error(e, self.location) from None
+
     # -- verifying -----------------------------------------------------------
     def verify(self) -> VerifyReport:
         """Recompute the whole chain; report the first event that breaks it."""

@@ -126,3 +126,35 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
 
 class LedgerPostgresFactory(PostgresFactory):
     application_recorder_class = LedgerPostgresRecorder
+
+
+ROLES = ("controller", "auditor")
+
+
+def grant_statements(schema: str, events_table: str, role: str, name: str) -> list[Any]:
+    """SQL that lets ``name`` log in and act as a controller (insert and read) or an auditor (read).
+
+    Nobody is granted UPDATE, DELETE or TRUNCATE: only the tables' owner holds
+    them, and the triggers refuse UPDATE, DELETE and TRUNCATE even to the owner.
+    """
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    who, s = Identifier(name), Identifier(schema)
+    tables = SQL(", ").join(SQL("{0}.{1}").format(s, Identifier(t)) for t in (events_table, CHAIN, META))
+    statements = [
+        SQL(
+            "DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {0}) THEN CREATE ROLE {1} LOGIN; "
+            "END IF; END$$"
+        ).format(Literal(name), who),
+        SQL("GRANT USAGE ON SCHEMA {0} TO {1}").format(s, who),
+        SQL("REVOKE ALL ON {0} FROM {1}").format(tables, who),
+        SQL("GRANT SELECT ON {0} TO {1}").format(tables, who),
+    ]
+    if role == "controller":
+        statements += [
+            SQL("GRANT INSERT ON {0}.{1}, {0}.{2} TO {3}").format(s, Identifier(events_table), Identifier(CHAIN), who),
+            SQL("GRANT USAGE ON SEQUENCE {0}.{1} TO {2}").format(
+                s, Identifier(f"{events_table}_notification_id_seq"), who
+            ),
+        ]
+    return statements

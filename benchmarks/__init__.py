@@ -1,0 +1,1 @@
+"""Benchmarks: measured figures, never pass/fail tests."""
