@@ -64,14 +64,14 @@ def euro(amount: Decimal) -> str:
     return f"{amount:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
 
 
-@dataclass
-class ItemState:
-    """Running sums of one budget item (prodotto)."""
+BASE = ("budget", "variations", "reserved", "approved", "adjusted")
+COLUMNS = ("budget", "variations", "total", "reserved", "approved", "adjusted", "available")
 
-    item: str
-    year: int
-    line: str
-    objective: str
+
+@dataclass(frozen=True)
+class Amounts:
+    """The budget columns of an item or a subtotal, in euros; total and available are derived."""
+
     budget: Decimal = ZERO
     variations: Decimal = ZERO
     reserved: Decimal = ZERO
@@ -85,6 +85,32 @@ class ItemState:
     @property
     def available(self) -> Decimal:
         return available(self.total, self.reserved, self.adjusted)
+
+    def __add__(self, other: Amounts) -> Amounts:
+        return Amounts(*(getattr(self, c) + getattr(other, c) for c in BASE))
+
+    def plus(self, column: str, amount: Decimal) -> Amounts:
+        """These amounts with ``amount`` added to one of the stored columns."""
+        return self + Amounts(**{column: amount})
+
+    def get(self, column: str) -> Decimal:
+        if column not in COLUMNS:
+            raise KeyError(column)
+        return getattr(self, column)  # type: ignore[no-any-return]
+
+
+@dataclass
+class ItemState:
+    """Running sums of one budget item (prodotto)."""
+
+    item: str
+    year: int
+    line: str
+    objective: str
+    amounts: Amounts = Amounts()
+
+    def add(self, column: str, amount: Decimal) -> None:
+        self.amounts = self.amounts.plus(column, amount)
 
 
 @dataclass
@@ -191,23 +217,23 @@ class Book:
             if fact.item not in self.items:
                 year = self.objectives[fact.objective].year
                 self.items[fact.item] = ItemState(fact.item, year, fact.line, fact.objective)
-            self.items[fact.item].budget += sign * fact.amount
+            self.items[fact.item].add("budget", sign * fact.amount)
         elif isinstance(fact, BudgetVaried):
-            self.items[fact.item].variations += sign * fact.amount
+            self.items[fact.item].add("variations", sign * fact.amount)
         elif isinstance(fact, ReservationMade):
             res = self.reservations.setdefault(
                 fact.reservation, ReservationState(fact.reservation, fact.item)
             )
             res.amount += sign * fact.amount
-            self.items[fact.item].reserved += sign * fact.amount
+            self.items[fact.item].add("reserved", sign * fact.amount)
         elif isinstance(fact, ReservationApproved):
             res = self.reservations[fact.reservation]
             res.approved += sign * fact.amount
-            self.items[res.item].approved += sign * fact.amount
+            self.items[res.item].add("approved", sign * fact.amount)
         elif isinstance(fact, ReservationAdjusted):
             res = self.reservations[fact.reservation]
             res.adjusted += sign * fact.amount
-            self.items[res.item].adjusted += sign * fact.amount
+            self.items[res.item].add("adjusted", sign * fact.amount)
 
     # -- checking a candidate ----------------------------------------------
     def check(self, fact: LedgerEvent) -> None:
@@ -288,7 +314,7 @@ class Book:
                 raise DuplicateDefinition(f"budget item {fact.item!r} already exists", event_id=eid)
             self._line(year, fact.line, eid)
         elif isinstance(fact, BudgetVaried):
-            item = self.items[fact.item]
+            item = self.items[fact.item].amounts
             if item.available + fact.amount < 0:
                 raise VariationBelowReserved(
                     f"item {fact.item!r}: a variation of {euro(fact.amount)} would leave"
@@ -299,7 +325,7 @@ class Book:
         elif isinstance(fact, ReservationMade):
             if fact.reservation in self.reservations and not replacing:
                 raise DuplicateDefinition(f"reservation {fact.reservation!r} already exists", event_id=eid)
-            item = self.items[fact.item]
+            item = self.items[fact.item].amounts
             if fact.amount > item.available and fact.override_reason is None:
                 raise OverReservation(
                     f"item {fact.item!r} has {euro(item.available)} available; cannot reserve"
@@ -325,7 +351,7 @@ class Book:
                     f" {euro(net)} reserved, below the {euro(res.approved)} approved",
                     event_id=eid,
                 )
-            item = self.items[res.item]
+            item = self.items[res.item].amounts
             if fact.amount < 0 and -fact.amount > item.available:
                 raise OverReservation(
                     f"item {res.item!r} has {euro(item.available)} available; an adjustment"

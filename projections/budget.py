@@ -32,12 +32,10 @@ from events import (
     ReservationApproved,
     ReservationMade,
 )
-from ledger.book import ZERO, available
+from ledger.book import COLUMNS, Amounts
 from projections.explain import Derivation, EventRef, refs
 from projections.facts import EVERYTHING, Cut, Fact, in_force, known_facts
 
-COLUMNS = ("budget", "variations", "total", "reserved", "approved", "adjusted", "available")
-BASE = ("budget", "variations", "reserved", "approved", "adjusted")
 LABELS = {
     "budget": "Budget",
     "variations": "Variazioni",
@@ -47,31 +45,6 @@ LABELS = {
     "adjusted": "Rettificato",
     "available": "Disponibile",
 }
-
-
-@dataclass(frozen=True)
-class Amounts:
-    budget: Decimal = ZERO
-    variations: Decimal = ZERO
-    reserved: Decimal = ZERO
-    approved: Decimal = ZERO
-    adjusted: Decimal = ZERO
-
-    @property
-    def total(self) -> Decimal:
-        return self.budget + self.variations
-
-    @property
-    def available(self) -> Decimal:
-        return available(self.total, self.reserved, self.adjusted)
-
-    def __add__(self, other: Amounts) -> Amounts:
-        return Amounts(*(getattr(self, c) + getattr(other, c) for c in BASE))
-
-    def get(self, column: str) -> Decimal:
-        if column not in COLUMNS:
-            raise KeyError(column)
-        return getattr(self, column)  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -93,7 +66,7 @@ class Row:
     entries: list[Entry] = field(default_factory=list)
 
     def add(self, column: str, amount: Decimal, fact: Fact) -> None:
-        self.amounts = self.amounts + Amounts(**{column: amount})
+        self.amounts = self.amounts.plus(column, amount)
         self.entries.append(Entry(column, amount, fact))
 
 
@@ -249,3 +222,7 @@ def explain_ratio(group: Group, kind: str) -> Derivation:
         f"{_money(a.available)} / {_money(a.total)} = {'ND' if ratio is None else f'{ratio:.6f}'}",
         parts=(explain_group(group, "available", kind), explain_group(group, "total", kind)),
     )
+
+
+__all__ = ["COLUMNS", "LABELS", "Amounts", "Budget", "Group", "Row", "budget", "explain_group", "explain_ratio",
+           "explain_row"]

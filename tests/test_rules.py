@@ -46,7 +46,7 @@ def reserve(rid: str, amount: str, item: str = "A1/04/01", **kw: Any) -> dict[st
 def test_a_reservation_may_use_exactly_what_is_available() -> None:
     ledger = ledger_with(reserve("r1", "6000.00"))
     assert append(ledger, reserve("r2", "4000.00")) == [True]
-    assert ledger.book.items["A1/04/01"].available == Decimal("0.00")
+    assert ledger.book.items["A1/04/01"].amounts.available == Decimal("0.00")
 
 
 def test_a_reservation_beyond_availability_is_refused_with_the_amounts() -> None:
@@ -60,7 +60,7 @@ def test_a_reservation_beyond_availability_is_refused_with_the_amounts() -> None
 def test_an_override_with_a_reason_allows_reserving_beyond_availability() -> None:
     ledger = ledger_with()
     append(ledger, reserve("r1", "12000.00", override_reason="urgent flood grants, Giunta 12/2012"))
-    assert ledger.book.items["A1/04/01"].available == Decimal("-2000.00")
+    assert ledger.book.items["A1/04/01"].amounts.available == Decimal("-2000.00")
 
 
 def test_an_approval_may_not_exceed_what_is_left_of_its_reservation() -> None:
@@ -72,7 +72,7 @@ def test_an_approval_may_not_exceed_what_is_left_of_its_reservation() -> None:
 def test_a_rettifica_releases_reserved_money_but_not_below_what_was_approved() -> None:
     ledger = ledger_with(reserve("r1", "1000.00"), ev("ReservationApproved", "a1", reservation="r1", amount="600.00"))
     append(ledger, ev("ReservationAdjusted", "adj1", reservation="r1", amount="300.00"))
-    assert ledger.book.items["A1/04/01"].available == Decimal("9300.00")
+    assert ledger.book.items["A1/04/01"].amounts.available == Decimal("9300.00")
     with pytest.raises(AdjustmentInvalid, match="below the 600,00 approved"):
         append(ledger, ev("ReservationAdjusted", "adj2", reservation="r1", amount="100.01"))
 
@@ -162,7 +162,7 @@ def test_an_identical_resubmission_is_a_no_op_and_a_different_one_a_conflict() -
 def test_a_correction_replaces_fields_and_is_checked_against_the_rules() -> None:
     ledger = ledger_with(reserve("r1", "1000.00"))
     append(ledger, ev("EventCorrected", "c1", corrects="r1", reason="typo", changes={"amount": "100.00"}))
-    assert ledger.book.items["A1/04/01"].reserved == Decimal("100.00")
+    assert ledger.book.items["A1/04/01"].amounts.reserved == Decimal("100.00")
     with pytest.raises(OverReservation, match="the correction would break a rule"):
         append(ledger, ev("EventCorrected", "c2", corrects="r1", reason="x", changes={"amount": "10000.01"}))
     with pytest.raises(InvalidCorrection, match="identifies"):
