@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Protocol, Self
 from urllib.parse import parse_qs, urlsplit
 from uuid import UUID
 
@@ -39,7 +39,7 @@ from ledger.errors import (
     SchemaTooNew,
     StoreMisconfigured,
 )
-from ledger.sqlite_store import SCHEMA_VERSION, LedgerSQLiteRecorder
+from ledger.sqlite_store import SCHEMA_VERSION
 
 DEFAULT_LEDGER = "perfledger.db"
 PAGE = 1000
@@ -93,6 +93,23 @@ class VerifyReport:
     problem: str | None = None
 
 
+class LedgerRecorder(Protocol):
+    """What the ledger needs of a store's recorder, beyond eventsourcing's (SQLite and PostgreSQL)."""
+
+    def select_events(
+        self, originator_id: UUID, *, gt: int | None = None, lte: int | None = None, desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]: ...
+
+    def pragmas(self) -> dict[str, Any]: ...
+
+    def chain_hashes(self, after: int, upto: int) -> dict[int, str]: ...
+
+    def chain_length(self) -> int: ...
+
+    def schema_version(self) -> int | None: ...
+
+
 def sqlite_path(location: str) -> Path:
     return Path(location.removeprefix("sqlite:///") if location.startswith("sqlite:///") else location)
 
@@ -103,7 +120,7 @@ class Store:
     def __init__(self, app: LedgerApplication, location: str):
         self.app = app
         self.location = location
-        self.recorder: LedgerSQLiteRecorder = app.recorder  # type: ignore[assignment]
+        self.recorder: LedgerRecorder = app.recorder  # type: ignore[assignment]
 
     # -- opening -------------------------------------------------------------
     @classmethod
