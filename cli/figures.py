@@ -192,9 +192,32 @@ def shown(raw: str | None, unit: str, locale: str) -> str:
     return text.replace(",", "_").replace(".", ",").replace("_", ".") if locale == "it" else text
 
 
+ACHIEVEMENT_CSV = ("objective", "indicator", "title", "weight", "direction", "unit", "source", "value", "target",
+                   "achievement", "percent", "counts", "excluded", "band")
+
+
+def achievement_csv_rows(a: Achievement) -> list[dict[str, Any]]:
+    """One row per objective and per indicator, with the data unformatted (decimal strings, ISO dates)."""
+    rows: list[dict[str, Any]] = []
+    for o in a.objectives:
+        rows.append({"objective": o.code, "indicator": None, "title": o.definition.title, "achievement": o.achievement,
+                     "percent": None if o.achievement is None else rounded_percent(o.achievement), "band": o.band,
+                     "excluded": "struck" if o.struck is not None else None})
+        for i in o.indicators:
+            rows.append({**indicator_json(i), "objective": o.code, "indicator": i.code})
+    return rows
+
+
+def _weight(weight: Decimal, locale: str) -> str:
+    text = f"{weight:f}%"
+    return text.replace(".", ",") if locale == "it" else text
+
+
 def show_achievement(a: Achievement, fmt: str, locale: str) -> str:
     if fmt == "json":
         return to_json(achievement_json(a))
+    if fmt == "csv":
+        return render(achievement_csv_rows(a), fmt, columns=ACHIEVEMENT_CSV)
     rows: list[dict[str, Any]] = []
     for o in a.objectives:
         struck = " (struck)" if o.struck is not None else ""
@@ -203,13 +226,12 @@ def show_achievement(a: Achievement, fmt: str, locale: str) -> str:
                      "band": o.band or ""})
         for i in o.indicators:
             unit = i.definition.unit
+            measured = i.achievement is not None or i.value == "ND"
             rows.append({"id": f"  {i.code}", "title": f"  {i.definition.title[:68]}", "level": "",
-                         "weight": f"{i.weight}%", "value": shown(i.value, unit, locale),
+                         "weight": _weight(i.weight, locale), "value": shown(i.value, unit, locale),
                          "target": shown(i.target, unit, locale),
-                         "achievement": percent(i.achievement, 0, locale) if i.counts or i.achievement is not None else "ND",
+                         "achievement": percent(i.achievement, 0, locale) if measured else "-",
                          "band": "" if i.counts else (i.excluded or "")})
-    if fmt == "csv":
-        return render(rows, fmt)
     summary = [{"entity level": percent(a.entity, 0, locale), **a.bands}]
     means = [{"mean of": f"perspective {name}", "achievement": percent(value, 0, locale)}
              for name, value in a.by_perspective().items()]
@@ -246,13 +268,17 @@ def variations_target(a: Achievement | None) -> str | None:
     return None
 
 
+CHANGES_CSV = ("id", "objective", "cause", "effective_date", "reason", "what", "counts")
+
+
 def show_variations(v: Variations, target: str | None, fmt: str, locale: str) -> str:
     data = variations_json(v, target)
     if fmt == "json":
         return to_json(data)
     if fmt == "csv":
-        return render(data["changes"], fmt)
-    changes = render(data["changes"], fmt, locale=locale, columns=["effective_date", "objective", "cause", "counts", "what"])
+        return render(data["changes"], fmt, columns=CHANGES_CSV)
+    shown_changes = [dict(c, effective_date=date.fromisoformat(c["effective_date"])) for c in data["changes"]]
+    changes = render(shown_changes, fmt, locale=locale, columns=["effective_date", "objective", "cause", "counts", "what"])
     summary = {"changes counted (internal)": v.count, "strategic objectives": len(v.objectives),
                "ratio": percent(v.ratio, 1, locale), "target": percent(Decimal(target), 0, locale) if target and target != "ND" else "",
                **{f"cause {k}": n for k, n in v.by_cause.items()}}
@@ -306,7 +332,8 @@ def register(group: click.Group) -> None:
     def variations_cmd(ctx: click.Context, year: int | None, as_of: date | None, known_at: Any, fmt: str, locale: str) -> None:
         """Show the changes to objectives and the variations indicator.
 
-        ratio = changes with an internal cause / strategic objectives.
+        ratio = changes with an internal cause / strategic objectives. With
+        --format csv, one row per change (the ratio is in table and json).
 
         \b
         Example:
@@ -319,7 +346,8 @@ def register(group: click.Group) -> None:
 
     @group.command(name="report")
     @cut_options
-    @format_option
+    @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+                  help="table for people, json for tools; for csv, ask each table: budget, achievement, variations.")
     @locale_option
     @click.pass_context
     def report_cmd(ctx: click.Context, year: int | None, as_of: date | None, known_at: Any, fmt: str, locale: str) -> None:
@@ -405,13 +433,11 @@ def report_text(ctx: click.Context, cut: Cut, year: int | None, fmt: str, locale
         return to_json({
             "year": scores.year,
             "as_of": None if cut.as_of is None else cut.as_of.isoformat(),
-            "known_at": None if cut.known_at is None else str(cut.known_at),
+            "known_at": known_at_json(cut.known_at),
             "budget": budget_json(table),
             "achievement": achievement_json(scores),
             "variations": variations_json(changes, target),
         })
-    if fmt == "csv":
-        return render(budget_rows(table), fmt)
     parts = [
         f"Budget {scores.year}" + (f" as of {cell(cut.as_of, locale)}" if cut.as_of else ""),
         show_budget(table, fmt, locale),
@@ -421,6 +447,12 @@ def report_text(ctx: click.Context, cut: Cut, year: int | None, fmt: str, locale
         show_variations(changes, target, fmt, locale),
     ]
     return "\n".join(parts)
+
+
+def known_at_json(known_at: int | datetime | None) -> int | str | None:
+    if isinstance(known_at, datetime):
+        return known_at.isoformat().replace("+00:00", "Z")
+    return known_at
 
 
 def explain(events: list[LedgerEvent], figure: list[str], cut: Cut, year: int | None) -> Derivation:

@@ -60,10 +60,12 @@ def main(ctx: click.Context, location: str) -> None:
 
     \b
     Example:
-      perfledger init --entity "CCIAA Massa Carrara"
-      perfledger import examples/cciaa-massa-carrara-2012/events.jsonl --backfill
-      perfledger log --type ReservationMade
-      perfledger verify
+      perfledger --ledger cciaa.db init --entity "CCIAA Massa Carrara"
+      perfledger --ledger cciaa.db append ReservationMade --id r-1 ...
+      perfledger --ledger cciaa-2012.db import examples/cciaa-massa-carrara-2012/events.jsonl \\
+          --backfill --entity "CCIAA Massa Carrara"
+      perfledger --ledger cciaa-2012.db log --type ReservationMade
+      perfledger --ledger cciaa-2012.db verify
     """
     ctx.obj = location
 
@@ -233,10 +235,14 @@ def import_(ctx: click.Context, file: Any, backfill: bool, actor: str | None, en
       cat fixes.jsonl | perfledger import -
     """
     submissions, where = read_batch(file, backfill=backfill, actor=actor)
+    fresh = not is_postgres(ctx.obj) and (
+        not sqlite_path(ctx.obj).exists() or sqlite_path(ctx.obj).stat().st_size == 0
+    )
     try:
         store, created = Store.open(ctx.obj), False
     except LedgerNotFound:
-        fresh = not is_postgres(ctx.obj) and not sqlite_path(ctx.obj).exists()
+        if not (fresh or is_postgres(ctx.obj)):
+            raise  # an existing file that is not a ledger: never take it over
         store, created = Store.open(ctx.obj, create=True), True
     try:
         with store:

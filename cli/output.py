@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -80,6 +81,7 @@ def cell(value: Any, locale: str) -> Any:
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 def _csv_cell(value: Any) -> Any:
@@ -87,7 +89,7 @@ def _csv_cell(value: Any) -> Any:
         return f"{value:f}"
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
         # A spreadsheet would run "=HYPERLINK(...)" as a formula: keep it text.
         return "'" + value
     return value

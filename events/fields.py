@@ -194,11 +194,14 @@ class Day(Kind):
 
 @dataclass(frozen=True)
 class Count(Kind):
-    """A non-negative integer (a year, a sequence number)."""
+    """An integer between ``low`` and ``high`` (a number of days, a year)."""
+
+    low: int = 0
+    high: int = 10**6
 
     def parse(self, value: Any, field: str) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise InvalidField(field, f"must be a non-negative integer; got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, int) or not self.low <= value <= self.high:
+            raise InvalidField(field, f"must be an integer from {self.low} to {self.high}; got {value!r}")
         return value
 
 
@@ -302,7 +305,9 @@ def parse_timestamp(value: Any, field: str) -> datetime:
             field, f"must be an ISO timestamp with a timezone, e.g. 2012-09-15T09:00:00Z; got {value!r}"
         )
     try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
+        moment = datetime.fromisoformat(value).astimezone(UTC)
+    except (ValueError, OverflowError):
         raise InvalidField(field, f"{value} is not a valid instant") from None
-    return moment.astimezone(UTC)
+    if not 1900 <= moment.year <= 2999:
+        raise InvalidField(field, f"{value} is outside the years 1900-2999")
+    return moment

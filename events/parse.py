@@ -81,6 +81,8 @@ def loads_strict(text: str | bytes) -> Any:
         return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
     except json.JSONDecodeError as e:
         raise InvalidEvent(f"malformed JSON: {e.msg} at column {e.colno}") from None
+    except ValueError as e:  # e.g. an integer too long to convert
+        raise InvalidEvent(f"malformed JSON: {e}") from None
     except RecursionError:
         raise InvalidEvent("malformed JSON: nested too deeply") from None
 

@@ -38,9 +38,9 @@ class PlanOpened(LedgerEvent):
     """
 
     KEYS = ("year",)
-    year: Annotated[int, Count("year")]
+    year: Annotated[int, Count("year", low=1900, high=2999)]
     title: Annotated[str, Text("title")]
-    horizon_days: Annotated[int, Count("horizon_days", default=0)]
+    horizon_days: Annotated[int, Count("horizon_days", default=0, high=3660)]
     deadline_penalty: Annotated[Decimal, Number("deadline_penalty", default="0.02")]
     band_achieved: Annotated[Decimal, Number("band_achieved", default="90")]
     band_partly: Annotated[Decimal, Number("band_partly", default="80")]
@@ -50,7 +50,7 @@ class PolicyLineDefined(LedgerEvent):
     """A policy line (linea di indirizzo, A1...A7) of a year's plan."""
 
     KEYS = ("year", "line")
-    year: Annotated[int, Count("year")]
+    year: Annotated[int, Count("year", low=1900, high=2999)]
     line: Annotated[str, Code("line")]
     title: Annotated[str, Text("title")]
 
@@ -63,7 +63,7 @@ class ObjectiveDefined(LedgerEvent):
     """
 
     KEYS = ("year", "objective", "parent", "line")
-    year: Annotated[int, Count("year")]
+    year: Annotated[int, Count("year", low=1900, high=2999)]
     objective: Annotated[str, Code("objective")]
     level: Annotated[str, Choice("level", LEVELS)]
     title: Annotated[str, Text("title")]
@@ -83,7 +83,7 @@ class IndicatorDefined(LedgerEvent):
     in (``measured``) or computed by the ledger from a named projection.
     """
 
-    KEYS = ("indicator", "objective")
+    KEYS = ("indicator", "objective", "direction", "source")
     indicator: Annotated[str, Code("indicator")]
     objective: Annotated[str, Code("objective")]
     title: Annotated[str, Text("title")]

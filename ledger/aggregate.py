@@ -84,9 +84,14 @@ class Ledger(Aggregate):
         if sub.recorded_at is None:
             return max(now, last)
         if sub.recorded_at < last:
+            hint = (
+                "; a history is backfilled into a new ledger: import it into a path with no ledger yet,"
+                " and the ledger's first event takes the history's first recording time"
+                if self.version == 1 else "; backfilled events must come in recording order"
+            )
             raise RecordedAtOutOfOrder(
                 f"recorded_at {sub.recorded_at.isoformat()} is earlier than the ledger's last event"
-                f" ({last.isoformat()}); backfilled events must come in recording order",
+                f" ({last.isoformat()}){hint}",
                 event_id=sub.event_id,
             )
         if sub.recorded_at > now:

@@ -24,7 +24,7 @@ from eventsourcing.persistence import (
     PersistenceError,
     StoredEvent,
 )
-from eventsourcing.utils import get_topic
+from eventsourcing.utils import Environment, get_topic
 
 from events import GENESIS, LedgerEvent, Submission, dumps
 from events.errors import PerfledgerError
@@ -63,14 +63,25 @@ class CanonicalMapper(Mapper[UUID]):
 
 
 def decode(stored: StoredEvent) -> LedgerEvent:
+    """Rebuild an event, refusing one whose type column disagrees with its hashed body."""
+    seq = stored.originator_version
     cls = _TOPICS.get(stored.topic)
     if cls is None:
-        raise LedgerError(f"event {stored.originator_version} has unknown type {stored.topic!r}")
-    return cls.from_body(orjson.loads(stored.state), stored.originator_id)  # type: ignore[arg-type]
+        raise LedgerError(f"event {seq} has unknown type {stored.topic!r}")
+    body = orjson.loads(stored.state)
+    if not isinstance(body, dict) or body.get("type") != cls.TYPE or body.get("v") != cls.class_version:
+        found = body.get("type") if isinstance(body, dict) else None
+        raise LedgerError(f"event {seq} is stored as {cls.TYPE} but its hashed body says {found!r}")
+    return cls.from_body(body, stored.originator_id)  # type: ignore[arg-type]
 
 
 class LedgerApplication(Application[UUID]):
     name = "perfledger"
+
+    def construct_env(self, name: str, env: Any = None) -> Environment:
+        # Only the settings perfledger builds: eventsourcing would also read os.environ,
+        # where a stray POSTGRES_* or PERFLEDGER_* variable could change how events are stored.
+        return Environment(name, dict(env or {}))
 
     def construct_mapper(self) -> Mapper[UUID]:
         return CanonicalMapper(transcoder=self.construct_transcoder())
@@ -110,6 +121,21 @@ class LedgerRecorder(Protocol):
     def schema_version(self) -> int | None: ...
 
 
+def is_sqlite_ledger(path: Path) -> bool:
+    """Does the file hold a perfledger ledger? Asked without changing it (eventsourcing would switch it to WAL)."""
+    try:
+        with path.open("rb") as file:
+            if file.read(16) != b"SQLite format 3\x00":
+                return False
+        db = sqlite3.connect(str(path))
+        try:
+            return db.execute("SELECT 1 FROM sqlite_master WHERE name='perfledger_meta'").fetchone() is not None
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return False
+
+
 def sqlite_path(location: str) -> Path:
     return Path(location.removeprefix("sqlite:///") if location.startswith("sqlite:///") else location)
 
@@ -142,6 +168,8 @@ class Store:
                 raise LedgerNotFound(f"no ledger at {path}; create one with `perfledger init`")
             if path.is_dir():
                 raise LedgerError(f"{path} is a directory, not a ledger file")
+            if not create and not is_sqlite_ledger(path):
+                raise LedgerNotFound(f"{path} is not a perfledger ledger; create one with `perfledger init`")
             env = {
                 "PERSISTENCE_MODULE": "ledger.sqlite_store:LedgerSQLiteFactory",
                 "SQLITE_DBNAME": str(path),
@@ -396,6 +424,10 @@ def is_postgres(location: str) -> bool:
 def postgres_env(url: str, lock_timeout: str) -> dict[str, str]:
     """eventsourcing's settings for a PostgreSQL URL, with libpq's usual PG* fallbacks."""
     parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        raise LedgerError(f"{url}: the port must be a number") from None
     if parts.password:
         raise LedgerError(
             "put the PostgreSQL password in PGPASSWORD or ~/.pgpass, not in the URL (it would end up in logs)"
@@ -406,7 +438,7 @@ def postgres_env(url: str, lock_timeout: str) -> dict[str, str]:
         "PERSISTENCE_MODULE": "ledger.postgres_store:LedgerPostgresFactory",
         "POSTGRES_DBNAME": parts.path.lstrip("/") or os.environ.get("PGDATABASE") or user,
         "POSTGRES_HOST": parts.hostname or os.environ.get("PGHOST") or "localhost",
-        "POSTGRES_PORT": str(parts.port or os.environ.get("PGPORT") or 5432),
+        "POSTGRES_PORT": str(port or os.environ.get("PGPORT") or 5432),
         "POSTGRES_USER": user,
         # Empty means "not given": libpq then reads PGPASSWORD or ~/.pgpass itself.
         "POSTGRES_PASSWORD": "",

@@ -41,6 +41,7 @@ from ledger.errors import (
     IdConflict,
     InvalidCorrection,
     OverReservation,
+    PlanParametersInvalid,
     UnknownReference,
     ValueDoesNotFitIndicator,
     VariationBelowReserved,
@@ -48,6 +49,8 @@ from ledger.errors import (
 )
 
 ZERO = Decimal("0.00")
+# Objectives, indicators, items and reservations are keyed by their code across the ledger's years.
+UNIQUE_CODES = " (codes are unique across the ledger's years: give another year's its own, e.g. 2013/01)"
 HUNDRED = Decimal(100)
 
 
@@ -257,13 +260,44 @@ class Book:
             )
         corrected = apply_changes(original, fact.changes, fact.event_id)
         self._check_window(fact, self._year_of(original))
+        items, reservations = self._touched(original)
+        before = {code: self.items[code].amounts.available for code in items}
         self._effect(original, -1)
         try:
             self._check_fact(corrected, replacing=True)
+            self._effect(corrected, +1)
+            try:
+                self._check_balances(corrected, items, reservations, before)
+            finally:
+                self._effect(corrected, -1)
         except (OverReservation, ApprovalExceedsReservation, AdjustmentInvalid, VariationBelowReserved) as e:
             raise type(e)(f"the correction would break a rule: {e.message}", event_id=fact.event_id) from None
         finally:
             self._effect(original, +1)
+
+    def _touched(self, fact: LedgerEvent) -> tuple[set[str], set[str]]:
+        """The items and reservations whose sums a budget fact feeds."""
+        if isinstance(fact, (BudgetItemOpened, BudgetVaried)):
+            return {fact.item}, set()
+        if isinstance(fact, ReservationMade):
+            return {fact.item}, {fact.reservation}
+        if isinstance(fact, (ReservationApproved, ReservationAdjusted)):
+            return {self.reservations[fact.reservation].item}, {fact.reservation}
+        return set(), set()
+
+    def _check_balances(self, fact: LedgerEvent, items: set[str], reservations: set[str], before: dict[str, Decimal]) -> None:
+        """After a corrected fact: approvals within reservations, and no availability lost below zero."""
+        for code in reservations:
+            res = self.reservations[code]
+            if res.approved > res.net:
+                raise ApprovalExceedsReservation(
+                    f"reservation {code!r} would hold {euro(res.net)} with {euro(res.approved)} already approved"
+                )
+        override = isinstance(fact, ReservationMade) and fact.override_reason is not None
+        for code in items:
+            now = self.items[code].amounts.available
+            if now < 0 and now < before[code] and not override:
+                raise OverReservation(f"item {code!r} would have {euro(now)} available")
 
     def _check_fact(self, fact: LedgerEvent, *, replacing: bool) -> None:
         eid = fact.event_id
@@ -273,6 +307,15 @@ class Book:
             self._check_window(fact, fact.year, plan=fact)
             for name in ("band_achieved", "band_partly"):
                 self._check_percent(getattr(fact, name), name, eid)
+            if fact.band_partly > fact.band_achieved:
+                raise PlanParametersInvalid(
+                    f"band_partly {fact.band_partly} is above band_achieved {fact.band_achieved}", event_id=eid
+                )
+            if not 0 <= fact.deadline_penalty <= 1:
+                raise PlanParametersInvalid(
+                    f"deadline_penalty {fact.deadline_penalty} must lie between 0 and 1 (0.02 = 2% a day)",
+                    event_id=eid,
+                )
             return
         year = self._year_of(fact)
         self._check_window(fact, year)
@@ -281,14 +324,18 @@ class Book:
                 raise DuplicateDefinition(f"policy line {fact.line!r} of {year} already exists", event_id=eid)
         elif isinstance(fact, ObjectiveDefined):
             if fact.objective in self.objectives and not replacing:
-                raise DuplicateDefinition(f"objective {fact.objective!r} already exists", event_id=eid)
+                raise DuplicateDefinition(
+                    f"objective {fact.objective!r} already exists{UNIQUE_CODES}", event_id=eid
+                )
             if fact.parent is not None:
                 self._objective(fact.parent, eid, year)
             if fact.line is not None:
                 self._line(year, fact.line, eid)
         elif isinstance(fact, IndicatorDefined):
             if fact.indicator in self.indicators and not replacing:
-                raise DuplicateDefinition(f"indicator {fact.indicator!r} already exists", event_id=eid)
+                raise DuplicateDefinition(
+                    f"indicator {fact.indicator!r} already exists{UNIQUE_CODES}", event_id=eid
+                )
             self._check_percent(fact.weight, "weight", eid)
             self._check_value_kind(fact.direction, fact.target, "target", fact.indicator, eid)
         elif isinstance(fact, ObjectiveChanged):
@@ -311,8 +358,14 @@ class Book:
                 raise DuplicateDefinition(f"objective {fact.objective!r} is already struck", event_id=eid)
         elif isinstance(fact, BudgetItemOpened):
             if fact.item in self.items and not replacing:
-                raise DuplicateDefinition(f"budget item {fact.item!r} already exists", event_id=eid)
+                raise DuplicateDefinition(f"budget item {fact.item!r} already exists{UNIQUE_CODES}", event_id=eid)
             self._line(year, fact.line, eid)
+            planned = self.objectives[fact.objective].line
+            if planned is not None and planned != fact.line:
+                raise UnknownReference(
+                    f"objective {fact.objective!r} belongs to policy line {planned!r}, not {fact.line!r}",
+                    event_id=eid,
+                )
         elif isinstance(fact, BudgetVaried):
             item = self.items[fact.item].amounts
             if item.available + fact.amount < 0:

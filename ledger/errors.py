@@ -33,6 +33,10 @@ class VariationBelowReserved(RuleViolation):
     """A budget variation that would leave an item with less than is reserved on it."""
 
 
+class PlanParametersInvalid(RuleViolation):
+    """A plan whose parameters make no sense (a negative deadline penalty, bands upside down)."""
+
+
 class WeightOutOfRange(RuleViolation):
     """An indicator weight outside 0-100%."""
 

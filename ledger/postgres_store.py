@@ -81,14 +81,20 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             curs.execute(self.create_schema_statement)
         super().create_table()
 
-    def _insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **_: Any) -> None:
-        """Runs in the same transaction, before the events themselves are inserted."""
-        if stored_events:
-            self._lock_table(curs)  # sets the lock timeout for this transaction
-            curs.executemany(
-                self.insert_chain_statement,
-                [(s.originator_version, hashlib.sha256(s.state).hexdigest()) for s in stored_events],
-            )
+    def _fetch_ids_after_insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
+        """After the events are inserted (and any conflict on their key raised), add their chain rows.
+
+        Same transaction as the events. Done here rather than before the
+        events so that a writer that lost the race fails on the events' key,
+        which eventsourcing reports as an IntegrityError (and perfledger
+        retries), not on an aborted pipeline.
+        """
+        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        curs.executemany(
+            self.insert_chain_statement,
+            [(s.originator_version, hashlib.sha256(s.state).hexdigest()) for s in stored_events],
+        )
+        return ids
 
     def _query(self, statement: Any, params: Sequence[Any] = ()) -> list[Any]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:

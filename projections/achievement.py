@@ -36,19 +36,14 @@ from events import (
     ObjectiveStruck,
     PlanOpened,
 )
-from events.errors import PerfledgerError
 from projections.explain import Derivation, EventRef, refs
-from projections.facts import EVERYTHING, Cut, Fact, in_force, known_facts, of_type
+from projections.facts import EVERYTHING, Cut, Fact, NoPlan, in_force, known_facts, of_type, plan_of
 from projections.timeliness import timeliness
 from projections.variations import variations
 
 ONE = Decimal(1)
 ZERO = Decimal(0)
 BANDS = ("achieved", "partly", "not_achieved")
-
-
-class NoPlan(PerfledgerError):
-    """No plan is open for the year asked (at the point in time asked)."""
 
 
 def score(direction: str, value: str, target: str, penalty: Decimal) -> tuple[Decimal, str]:
@@ -241,13 +236,8 @@ def achievement(events: Iterable[LedgerEvent], cut: Cut = EVERYTHING, year: int 
     """Fold the events into the achievement of every objective of ``year`` at ``cut``."""
     events = list(events)
     facts = list(in_force(known_facts(events, cut), cut))
-    plans = {f.year: f for f in of_type(facts, PlanOpened)}
-    if year is None and plans:
-        year = max(plans)
-    if year not in plans:
-        raise NoPlan(f"no plan is open for {year}" + (f" as of {cut.as_of}" if cut.as_of else ""))
-    assert year is not None
-    plan = plans[year]
+    plan = plan_of(facts, cut, year)
+    year = plan.year
     rules: PlanOpened = plan.current  # type: ignore[assignment]
     objectives = [f for f in of_type(facts, ObjectiveDefined) if f.year == year]
     codes = {o.objective for o in objectives}
@@ -290,7 +280,11 @@ def achievement(events: Iterable[LedgerEvent], cut: Cut = EVERYTHING, year: int 
             return replace(base, rule="ND: not available", excluded="ND (not available)")
         if target == "ND":
             return replace(base, rule="no target", excluded="the plan sets no measurable target")
-        achieved, rule = score(definition.direction, base.value, target, rules.deadline_penalty)
+        try:
+            achieved, rule = score(definition.direction, base.value, target, rules.deadline_penalty)
+        except (ValueError, ArithmeticError):
+            return replace(base, rule=f"{base.value!r} against {target!r} cannot be scored as {definition.direction}",
+                           excluded="value and target do not fit the direction")
         excluded = "weight 0" if weight == 0 else None
         return replace(base, achievement=achieved, rule=rule, excluded=excluded)
 

@@ -34,7 +34,7 @@ from events import (
 )
 from ledger.book import COLUMNS, Amounts
 from projections.explain import Derivation, EventRef, refs
-from projections.facts import EVERYTHING, Cut, Fact, in_force, known_facts
+from projections.facts import EVERYTHING, Cut, Fact, in_force, known_facts, plan_of
 
 LABELS = {
     "budget": "Budget",
@@ -124,8 +124,9 @@ class Budget:
 
 
 def budget(events: Iterable[LedgerEvent], cut: Cut = EVERYTHING, year: int | None = None) -> Budget:
-    """Fold the events into the budget table as it stood at ``cut``."""
+    """Fold the events into the budget table of ``year`` (default: the latest plan) as it stood at ``cut``."""
     facts = known_facts(events, cut)
+    year = plan_of(facts, cut, year).year
     titles: dict[str, str] = {}
     years: dict[str, int] = {}
     for fact in facts:
@@ -139,7 +140,7 @@ def budget(events: Iterable[LedgerEvent], cut: Cut = EVERYTHING, year: int | Non
     for fact in in_force(facts, cut):
         event = fact.current
         if isinstance(event, BudgetItemOpened):
-            if year is not None and years.get(event.objective) != year:
+            if years.get(event.objective) != year:
                 continue
             row = rows[event.item] = Row(event.item, event.line, event.objective, event.product)
             row.add("budget", event.amount, fact)
@@ -153,16 +154,16 @@ def budget(events: Iterable[LedgerEvent], cut: Cut = EVERYTHING, year: int | Non
         elif isinstance(event, ReservationAdjusted) and event.reservation in reservations:
             rows[reservations[event.reservation]].add("adjusted", event.amount, fact)
     ordered = tuple(rows.values())
-    objectives: dict[tuple[str, str], list[Row]] = {}
+    objectives: dict[str, list[Row]] = {}
     lines: dict[str, list[Row]] = {}
     for row in ordered:
-        objectives.setdefault((row.line, row.objective), []).append(row)
+        objectives.setdefault(row.objective, []).append(row)
         lines.setdefault(row.line, []).append(row)
     return Budget(
         rows=ordered,
         objectives=tuple(
             Group(code, titles.get(f"objective:{code}", code), tuple(group))
-            for (_, code), group in objectives.items()
+            for code, group in objectives.items()
         ),
         lines=tuple(Group(code, titles.get(f"line:{code}", code), tuple(group)) for code, group in lines.items()),
         cut=cut,

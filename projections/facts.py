@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from events import EventCorrected, LedgerEvent
+from events import EventCorrected, LedgerEvent, PlanOpened
+from events.errors import PerfledgerError
 from ledger.book import apply_changes
 
 
@@ -95,3 +96,19 @@ def in_force(facts: Iterable[Fact], cut: Cut) -> Iterator[Fact]:
 
 def of_type(facts: Iterable[Fact], *types: type[LedgerEvent]) -> Iterator[Fact]:
     return (fact for fact in facts if isinstance(fact.current, types))
+
+
+class NoPlan(PerfledgerError):
+    """No plan is open for the year asked (at the point in time asked)."""
+
+
+def plan_of(facts: Iterable[Fact], cut: Cut, year: int | None) -> Fact:
+    """The plan of ``year`` in force at the cut; without a year, the latest plan."""
+    plans = {f.year: f for f in of_type(facts, PlanOpened) if cut.holds(f.effective_date)}
+    when = f" as of {cut.as_of}" if cut.as_of else ""
+    if not plans:
+        raise NoPlan(f"the ledger holds no plan{when}; record a PlanOpened event first")
+    chosen = max(plans) if year is None else year
+    if chosen not in plans:
+        raise NoPlan(f"no plan is open for {chosen}{when}; plans: {', '.join(map(str, sorted(plans)))}")
+    return plans[chosen]

@@ -1,7 +1,7 @@
 """Timeliness of monitoring: days from a four-month period's end to the recording of its data.
 
 For each period end (30 April, 31 August, 31 December) that is on or before
-``as_of`` and has measurements, the delay is the number of days from the
+``as_of`` and has measurements in force at ``as_of``, the delay is the number of days from the
 period's end to the recorded-at date of the last original measurement of the
 period (corrections recorded later are not data collection). The indicator is
 the mean delay over those periods.
@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from events import IndicatorMeasured, LedgerEvent
 from projections.explain import Derivation, refs
-from projections.facts import Cut, Fact, known_facts, of_type
+from projections.facts import Cut, Fact, in_force, known_facts, of_type
 
 
 def period_ends(year: int) -> tuple[date, date, date]:
@@ -71,7 +71,7 @@ class Timeliness:
 
 
 def timeliness(events: Iterable[LedgerEvent], cut: Cut, year: int) -> Timeliness:
-    measurements = list(of_type(known_facts(events, cut), IndicatorMeasured))
+    measurements = list(of_type(in_force(known_facts(events, cut), cut), IndicatorMeasured))
     periods = []
     for end in period_ends(year):
         if not cut.holds(end):

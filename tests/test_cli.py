@@ -182,3 +182,23 @@ def test_every_command_has_help_with_an_example_and_is_in_the_readme() -> None:
         assert command.help and command.help.strip(), name
         assert "Example" in result.output, f"{name} --help has no example"
         assert f"perfledger {name}" in readme or f"`{name}`" in readme, f"{name} is missing from the README"
+
+
+def test_import_never_takes_over_an_existing_file_that_is_not_a_ledger(tmp_path: Path) -> None:
+    import sqlite3
+
+    other = tmp_path / "crm.db"
+    db = sqlite3.connect(str(other))
+    db.execute("CREATE TABLE customers (name TEXT)")
+    db.commit()
+    db.close()
+    before = other.read_bytes()
+    result = run(other, "import", str(write_jsonl(tmp_path / "p.jsonl", small_plan())))
+    assert result.exit_code == 1 and "is not a perfledger ledger" in result.output
+    assert other.read_bytes() == before
+
+
+def test_backfilling_into_a_ledger_opened_today_explains_what_to_do(planned: str, tmp_path: Path) -> None:
+    obj = ev("BudgetVaried", "v-old", item="A1/04/02", amount="1.00") | {"recorded_at": "2012-02-01T10:00:00Z"}
+    result = run(planned, "import", str(write_jsonl(tmp_path / "old.jsonl", [obj])), "--backfill")
+    assert result.exit_code == 1 and "earlier than the ledger's last event" in result.output

@@ -145,3 +145,63 @@ def test_replays_on_sqlite_and_postgres_are_byte_identical(tmp_path: Path) -> No
             reports.append(run(ledger, "verify").output.encode())
     assert reports[0] == reports[2] and reports[1] == reports[3]
     assert b'"percent": 94' in reports[0]
+
+
+@pytest.fixture
+def two_years(tmp_path: Path) -> str:
+    """The 2012 example plus a small 2013 plan with one funded item."""
+    ledger = str(tmp_path / "two.db")
+    CliRunner().invoke(main, ["--ledger", ledger, "import", str(EXAMPLE_DIR / "events.jsonl"), "--backfill"])
+    year_2013 = [
+        {"type": "PlanOpened", "id": "plan-2013", "effective_date": "2013-01-28", "year": 2013, "title": "Piano 2013"},
+        {"type": "PolicyLineDefined", "id": "line-2013-A1", "effective_date": "2013-01-28", "year": 2013,
+         "line": "A1", "title": "Territorio"},
+        {"type": "ObjectiveDefined", "id": "objective-2013/04", "effective_date": "2013-01-28", "year": 2013,
+         "objective": "2013/04", "level": "strategic", "title": "Territorio", "line": "A1"},
+        {"type": "BudgetItemOpened", "id": "item-2013", "effective_date": "2013-01-28", "item": "2013/A1/04/01",
+         "line": "A1", "objective": "2013/04", "product": "Accordo", "amount": "5000.00"},
+    ]
+    text = "".join(json.dumps(o) + "\n" for o in year_2013)
+    result = CliRunner().invoke(main, ["--ledger", ledger, "import", "-", "--actor", "cdg"], input=text)
+    assert result.exit_code == 0, result.output
+    return ledger
+
+
+def test_budget_shows_the_latest_plans_year_unless_asked(two_years: str) -> None:
+    latest = json.loads(run(two_years, "budget", "--format", "json").output)
+    assert latest["total"]["total"] == "5000.00" and len(latest["rows"]) == 1
+    earlier = json.loads(run(two_years, "budget", "--year", "2012", "--format", "json").output)
+    assert earlier["total"]["available"] == "136406.72"
+    explained = json.loads(run(two_years, "explain", "budget", "total", "available", "--format", "json").output)
+    assert explained["value"] == latest["total"]["available"]
+    missing = CliRunner().invoke(main, ["--ledger", two_years, "budget", "--year", "2099"])
+    assert missing.exit_code == 1 and missing.output.startswith("Error: no plan is open for 2099; plans: 2012, 2013")
+
+
+def test_an_empty_ledger_says_it_holds_no_plan(tmp_path: Path) -> None:
+    ledger = str(tmp_path / "empty.db")
+    CliRunner().invoke(main, ["--ledger", ledger, "init"])
+    for command in ("budget", "achievement", "variations", "report"):
+        result = CliRunner().invoke(main, ["--ledger", ledger, command])
+        assert result.exit_code == 1 and "the ledger holds no plan" in result.output, command
+
+
+def test_achievement_csv_is_data_not_display(example: str) -> None:
+    lines = run(example, "achievement", "--format", "csv", "--locale", "it").output.splitlines()
+    assert lines[0] == "objective,indicator,title,weight,direction,unit,source,value,target,achievement,percent,counts,excluded,band"
+    row = next(line for line in lines if line.startswith("17,17.1,"))
+    assert ",-170845.57,0.00,0," in row
+    assert next(line for line in lines if line.startswith("01,01.1,")).count("0.91") == 2
+
+
+def test_report_has_no_csv_and_its_json_types_known_at(example: str) -> None:
+    refused = CliRunner().invoke(main, ["--ledger", example, "report", "--format", "csv"])
+    assert refused.exit_code == 2
+    by_seq = json.loads(run(example, "report", "--known-at", "300", "--format", "json").output)
+    by_day = json.loads(run(example, "report", "--known-at", "2012-09-15", "--format", "json").output)
+    assert by_seq["known_at"] == 300 and by_day["known_at"] == "2012-09-15T23:59:59.999999Z"
+
+
+def test_italian_tables_localise_weights_and_dates(example: str) -> None:
+    assert "33,33%" in run(example, "achievement", "--locale", "it").output
+    assert "22/05/2012" in run(example, "variations", "--locale", "it").output

@@ -174,3 +174,23 @@ def test_plan_parameters_have_the_domains_defaults() -> None:
     explicit = parse_submission(ev("PlanOpened", "plan", year=2012, title="Piano 2012", horizon_days=0,
                                    deadline_penalty="0.02", band_achieved="90", band_partly="80"))
     assert explicit.content_bytes() == sub.content_bytes()
+
+
+@pytest.mark.parametrize(
+    "fields, problem",
+    [({"year": 0}, "from 1900 to 2999"), ({"year": 10**20}, "from 1900 to 2999"),
+     ({"horizon_days": 3_000_000}, "from 0 to 3660")],
+)
+def test_integers_are_bounded(fields: dict[str, int], problem: str) -> None:
+    with pytest.raises(InvalidField, match=problem):
+        parse_submission(ev("PlanOpened", "plan", year=2012, title="P") | fields)
+
+
+def test_an_integer_too_long_for_json_is_a_clean_error() -> None:
+    with pytest.raises(InvalidEvent, match="malformed JSON"):
+        loads_strict('{"year": ' + "9" * 5000 + "}")
+
+
+def test_recording_times_far_in_the_past_are_refused_cleanly() -> None:
+    with pytest.raises(InvalidField, match="not a valid instant|outside the years"):
+        parse_submission(reservation(recorded_at="0001-01-01T00:00:00+01:00"), allow_recorded_at=True)

@@ -18,6 +18,7 @@ from ledger.errors import (
     IdConflict,
     InvalidCorrection,
     OverReservation,
+    PlanParametersInvalid,
     RecordedAtOutOfOrder,
     UnknownReference,
     ValueDoesNotFitIndicator,
@@ -185,3 +186,49 @@ def test_backfilled_recording_times_must_not_go_backwards() -> None:
     early = type(late)(late.cls, late.fields, recorded_at=datetime(2012, 1, 1, tzinfo=UTC))
     with pytest.raises(RecordedAtOutOfOrder, match="earlier than the ledger's last event"):
         ledger.extend([early], now=NOW)
+
+
+def test_a_correction_may_not_leave_an_approval_above_its_reservation() -> None:
+    ledger = ledger_with(reserve("r1", "800.00"), ev("ReservationApproved", "a1", reservation="r1", amount="800.00"))
+    with pytest.raises(ApprovalExceedsReservation, match="the correction would break a rule"):
+        append(ledger, ev("EventCorrected", "c1", corrects="r1", reason="x", changes={"amount": "100.00"}))
+
+
+def test_a_correction_of_a_budget_may_not_leave_less_than_is_reserved() -> None:
+    ledger = ledger_with(reserve("r1", "800.00"))
+    with pytest.raises(OverReservation, match="would have -800,00 available"):
+        append(ledger, ev("EventCorrected", "c1", corrects="item-1", reason="x", changes={"amount": "0.00"}))
+    assert append(ledger, ev("EventCorrected", "c2", corrects="item-1", reason="x", changes={"amount": "800.00"})) == [True]
+
+
+@pytest.mark.parametrize("field, value", [("direction", "deadline"), ("source", "derived:variations")])
+def test_an_indicators_direction_and_source_cannot_be_corrected(field: str, value: str) -> None:
+    with pytest.raises(InvalidCorrection, match=f"field '{field}' identifies"):
+        append(ledger_with(), ev("EventCorrected", "c1", corrects="ind-04.1", reason="x", changes={field: value}))
+
+
+@pytest.mark.parametrize(
+    "fields, problem",
+    [({"deadline_penalty": "-0.02"}, "deadline_penalty -0.02 must lie between 0 and 1"),
+     ({"band_achieved": "80", "band_partly": "90"}, "band_partly 90 is above band_achieved 80")],
+)
+def test_plan_parameters_must_make_sense(fields: dict[str, str], problem: str) -> None:
+    ledger = Ledger.open(entity="CCIAA", actor="cdg", note="", now=NOW)
+    with pytest.raises(PlanParametersInvalid, match=problem):
+        append(ledger, ev("PlanOpened", "plan", "2012-01-27", year=2012, title="P", **fields))
+
+
+def test_codes_are_unique_across_years_and_the_error_says_so() -> None:
+    ledger = ledger_with(ev("PlanOpened", "plan-13", "2013-01-20", year=2013, title="P13"))
+    with pytest.raises(DuplicateDefinition, match="unique across the ledger's years"):
+        append(ledger, ev("ObjectiveDefined", "o13", "2013-01-20", year=2013, objective="04", level="strategic",
+                          title="x"))
+    assert append(ledger, ev("ObjectiveDefined", "o13b", "2013-01-20", year=2013, objective="2013/04",
+                             level="strategic", title="x")) == [True]
+
+
+def test_an_item_must_sit_under_its_objectives_line() -> None:
+    ledger = ledger_with(ev("PolicyLineDefined", "line-A2", "2012-01-27", year=2012, line="A2", title="Altro"))
+    with pytest.raises(UnknownReference, match="objective '04' belongs to policy line 'A1', not 'A2'"):
+        append(ledger, ev("BudgetItemOpened", "i9", item="A2/04/01", line="A2", objective="04", product="p",
+                          amount="1.00"))

@@ -198,3 +198,27 @@ def test_concurrent_writers_never_reserve_beyond_the_total_and_keep_the_chain_ga
     assert [e.seq for e in written] == list(range(start + 1, start + 15))
     assert sum((e.amount for e in written), Decimal(0)) == Decimal("9800.00")
     assert store.verify().ok
+
+
+def test_verify_catches_a_type_column_changed_to_another_type_with_the_same_fields(store: Store, ledger_url: str) -> None:
+    store.append(submissions([
+        ev("ReservationMade", "r", reservation="r", item="A1/04/01", amount="800.00"),
+        ev("ReservationApproved", "a", reservation="r", amount="800.00"),
+    ]))
+    db = attacker(ledger_url)
+    seq = store.length()
+    db.execute(db.q("UPDATE {events} SET topic = replace(topic, 'ReservationApproved', 'ReservationAdjusted') "
+                    "WHERE originator_version=?"), (seq,))
+    report = store.verify()
+    assert not report.ok and report.bad_seq == seq and "hashed body says 'ReservationApproved'" in str(report.problem)
+
+
+def test_stray_storage_settings_in_the_environment_are_ignored(
+    ledger_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POSTGRES_ENABLE_DB_FUNCTIONS", "y")
+    monkeypatch.setenv("PERFLEDGER_CREATE_TABLE", "n")
+    with Store.open(ledger_url, create=True) as store:
+        store.init("CCIAA Test", actor="cdg")
+        store.append(submissions(small_plan()))
+        assert store.verify().ok
