@@ -423,21 +423,28 @@ def register(group: click.Group) -> None:
         click.echo(f"\nTry: perfledger --ledger {ctx.obj} budget --as-of 2012-08-31 --locale it")
 
 
+def report_data(events: list[LedgerEvent], cut: Cut | None, year: int | None) -> dict[str, Any]:
+    """The report's three tables as JSON-ready data (what `report --format json` prints)."""
+    cut = cut or Cut()
+    scores = achievement(events, cut, year)
+    return {
+        "year": scores.year,
+        "as_of": None if cut.as_of is None else cut.as_of.isoformat(),
+        "known_at": known_at_json(cut.known_at),
+        "budget": budget_json(budget(events, cut, scores.year)),
+        "achievement": achievement_json(scores),
+        "variations": variations_json(variations(events, cut, scores.year), variations_target(scores)),
+    }
+
+
 def report_text(ctx: click.Context, cut: Cut, year: int | None, fmt: str, locale: str) -> str:
     with replay(ctx) as events:
+        if fmt == "json":
+            return to_json(report_data(events, cut, year))
         scores = achievement(events, cut, year)
         table = budget(events, cut, scores.year)
         changes = variations(events, cut, scores.year)
     target = variations_target(scores)
-    if fmt == "json":
-        return to_json({
-            "year": scores.year,
-            "as_of": None if cut.as_of is None else cut.as_of.isoformat(),
-            "known_at": known_at_json(cut.known_at),
-            "budget": budget_json(table),
-            "achievement": achievement_json(scores),
-            "variations": variations_json(changes, target),
-        })
     parts = [
         f"Budget {scores.year}" + (f" as of {cell(cut.as_of, locale)}" if cut.as_of else ""),
         show_budget(table, fmt, locale),

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import click
@@ -22,7 +23,7 @@ from cli.output import format_option, render, to_json
 from events import PerfledgerError, Submission, event_type, parse_submission
 from events.fields import ActKind, Changes, Code, Count, Optional
 from events.parse import SUBMITTABLE, loads_strict
-from ledger import Store
+from ledger import Store, proofs
 from ledger.application import DEFAULT_LEDGER, is_postgres, sqlite_path
 from ledger.errors import LedgerNotFound
 
@@ -336,25 +337,189 @@ def show(ctx: click.Context, event_id: str, fmt: str) -> None:
 
 
 @main.command()
+@click.option("--checkpoint", "checkpoints", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Also prove the ledger extends this signed checkpoint (repeatable).")
+@click.option("--pubkey", "pubkeys", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A signer's public key, to check the checkpoints' signatures (repeatable).")
+@click.option("--bundle", type=click.Path(exists=True, file_okay=False),
+              help="Check an exported bundle instead of the ledger: no database needed.")
+@click.option("--expect", type=click.Path(exists=True, dir_okay=False),
+              help="With --bundle: replay the bundle and compare with this `report --format json`.")
 @click.pass_context
-def verify(ctx: click.Context) -> None:
+def verify(ctx: click.Context, checkpoints: tuple[str, ...], pubkeys: tuple[str, ...], bundle: str | None,
+           expect: str | None) -> None:
     """Recompute the whole hash chain and check nothing was altered, removed or reordered.
 
     Exit 0 with the head hash when intact; exit 1 naming the first bad event
-    otherwise. Keep the head hash somewhere else: a chain rewritten whole is
-    only caught against a head you kept.
+    otherwise. A chain rewritten whole is only caught against something kept
+    elsewhere: a signed checkpoint (--checkpoint, an RFC 9162 consistency
+    proof that the ledger extends it) or a bundle the OIV holds (--bundle).
 
     \b
     Example:
       perfledger verify
-      sqlite3 cciaa.db ".backup copy.db" && perfledger --ledger copy.db verify
+      perfledger verify --checkpoint checkpoint-398.txt --pubkey cdg.pub --pubkey oiv.pub
+      perfledger verify --bundle bundle-2012/ --expect report-2012.json
+    """
+    keys = [Path(p).read_bytes() for p in pubkeys]
+    try:
+        if bundle is not None:
+            for line in proofs.verify_bundle(Path(bundle)):
+                click.echo(line)
+            if expect is not None:
+                differences = compare_report(Path(bundle), Path(expect))
+                if differences:
+                    raise click.ClickException(
+                        f"the bundle's replay differs from {expect} in {len(differences)} place(s):\n"
+                        + "\n".join(differences)
+                    )
+                click.echo(f"replay matches {expect}")
+            click.echo("OK")
+            return
+        with open_store(ctx) as store:
+            report = store.verify()
+            if not report.ok:
+                raise click.ClickException(f"chain broken at event {report.bad_seq}: {report.problem}")
+            click.echo(f"OK: {report.count} events, chain intact, head {report.head}")
+            for path in checkpoints:
+                checkpoint = proofs.Checkpoint.parse(Path(path).read_text(encoding="utf-8"))
+                for line in store.check_checkpoint(checkpoint, keys):
+                    click.echo(f"{path}: {line}")
+    except proofs.ProofError as e:
+        raise click.ClickException(str(e)) from None
+
+
+def compare_report(bundle: Path, expect: Path) -> list[str]:
+    """Replay a bundle's events through the projections and list where a given report differs."""
+    from cli.figures import report_data
+    from ledger.application import decode_body
+
+    events = [decode_body(line) for line in proofs.read_events(bundle / "events.jsonl")]
+    expected = loads_strict(expect.read_text(encoding="utf-8"))
+    actual = loads_strict(to_json(report_data(events, None, None)))
+    return [f"  {path}: report says {want!r}, replay gives {got!r}" for path, want, got in diff(expected, actual)]
+
+
+def diff(expected: Any, actual: Any, path: str = "") -> list[tuple[str, Any, Any]]:
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        found = []
+        for key in sorted(set(expected) | set(actual)):
+            found += diff(expected.get(key), actual.get(key), f"{path}.{key}" if path else key)
+        return found
+    if isinstance(expected, list) and isinstance(actual, list) and len(expected) == len(actual):
+        return [d for i, (e, a) in enumerate(zip(expected, actual)) for d in diff(e, a, f"{path}[{i}]")]
+    return [] if expected == actual else [(path, expected, actual)]
+
+
+@main.command()
+@click.option("--bundle", required=True, type=click.Path(file_okay=False), help="The directory to write.")
+@click.option("--checkpoint", "checkpoints", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A signed checkpoint to include (repeatable).")
+@click.option("--pubkey", "pubkeys", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A signer's public key to include (repeatable).")
+@click.pass_context
+def export(ctx: click.Context, bundle: str, checkpoints: tuple[str, ...], pubkeys: tuple[str, ...]) -> None:
+    """Write a bundle the OIV can verify without the database.
+
+    The bundle holds events.jsonl (each event's stored canonical bytes, one per
+    line), the checkpoints, the public keys, and verify.py, a verifier that
+    needs only Python and the cryptography package: python verify.py BUNDLE.
+
+    \b
+    Example:
+      perfledger export --bundle bundle-2012 --checkpoint checkpoint-398.txt --pubkey cdg.pub
     """
     with open_store(ctx) as store:
-        report = store.verify()
-    if report.ok:
-        click.echo(f"OK: {report.count} events, chain intact, head {report.head}")
-    else:
-        raise click.ClickException(f"chain broken at event {report.bad_seq}: {report.problem}")
+        count = store.export(Path(bundle), [Path(p) for p in checkpoints], [Path(p) for p in pubkeys])
+    click.echo(f"Exported {count} events, {len(checkpoints)} checkpoint(s) and {len(pubkeys)} key(s) to {bundle}.")
+
+
+@main.group()
+def key() -> None:
+    """Manage Ed25519 signing keys.
+
+    \b
+    Example:
+      perfledger key new cdg
+    """
+
+
+@key.command(name="new")
+@click.argument("name")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), default=".", show_default=True)
+def key_new(name: str, directory: str) -> None:
+    """Create an Ed25519 key pair: NAME.key (private, readable by you only) and NAME.pub.
+
+    \b
+    Example:
+      perfledger key new oiv --dir ~/.perfledger
+    """
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    name = Code("name").parse(name, "NAME")
+    private, public = Path(directory) / f"{name}.key", Path(directory) / f"{name}.pub"
+    if private.exists() or public.exists():
+        raise click.ClickException(f"{private} or {public} already exists: a key is never overwritten")
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    secret = Ed25519PrivateKey.generate()
+    pem = secret.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                               serialization.NoEncryption())
+    fd = os.open(private, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(pem)
+    public.write_bytes(secret.public_key().public_bytes(serialization.Encoding.PEM,
+                                                         serialization.PublicFormat.SubjectPublicKeyInfo))
+    click.echo(f"Wrote {private} (keep it secret) and {public} (give it to whoever verifies).")
+
+
+@main.group(invoke_without_command=True)
+@click.option("--key", "key_file", type=click.Path(exists=True, dir_okay=False), help="Your private key.")
+@click.option("--name", default=None, help="Signer's name. [default: the key file's name]")
+@click.option("--out", default=None, help="Where to write it. [default: checkpoint-SIZE.txt]")
+@click.pass_context
+def checkpoint(ctx: click.Context, key_file: str | None, name: str | None, out: str | None) -> None:
+    """Record the ledger's size and tree head (RFC 9162), signed, in a small text file.
+
+    Publish it or hand it to the OIV: at plan approval, at each four-monthly
+    report, with the final report. Later, `verify --checkpoint` proves the
+    ledger still extends it.
+
+    \b
+    Example:
+      perfledger checkpoint --key cdg.key
+      perfledger checkpoint cosign checkpoint-398.txt --key oiv.key
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if key_file is None:
+        raise click.UsageError("give --key: the private key that signs the checkpoint")
+    signer = name or Path(key_file).stem
+    with open_store(ctx) as store:
+        signed = store.checkpoint(Path(key_file).read_bytes(), signer)
+    target = Path(out or f"checkpoint-{signed.size}.txt")
+    target.write_text(signed.text(), encoding="utf-8")
+    click.echo(f"Wrote {target}: {signed.size} events, tree head {signed.root}, signed by {signer}.")
+
+
+@checkpoint.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--key", "key_file", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--name", default=None, help="Signer's name. [default: the key file's name]")
+def cosign(file: str, key_file: str, name: str | None) -> None:
+    """Add your signature to a checkpoint (the OIV's attestation that it saw this tree head).
+
+    \b
+    Example:
+      perfledger checkpoint cosign checkpoint-398.txt --key oiv.key
+    """
+    try:
+        current = proofs.Checkpoint.parse(Path(file).read_text(encoding="utf-8"))
+        signer = name or Path(key_file).stem
+        Path(file).write_text(current.signed(Path(key_file).read_bytes(), signer).text(), encoding="utf-8")
+    except proofs.ProofError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"Co-signed {file} as {signer}.")
 
 
 @main.group()

@@ -29,6 +29,7 @@ from eventsourcing.utils import Environment, get_topic
 from events import GENESIS, LedgerEvent, Submission, dumps
 from events.errors import PerfledgerError
 from events.parse import ALL_TYPES
+from ledger import proofs
 from ledger.aggregate import LEDGER_ID, Ledger, utcnow
 from ledger.errors import (
     LedgerConflict,
@@ -73,6 +74,15 @@ def decode(stored: StoredEvent) -> LedgerEvent:
         found = body.get("type") if isinstance(body, dict) else None
         raise LedgerError(f"event {seq} is stored as {cls.TYPE} but its hashed body says {found!r}")
     return cls.from_body(body, stored.originator_id)  # type: ignore[arg-type]
+
+
+def decode_body(state: bytes) -> LedgerEvent:
+    """An exported event (its canonical bytes) as a typed event, for replays without a database."""
+    body = orjson.loads(state)
+    cls = ALL_TYPES.get(str(body.get("type"))) if isinstance(body, dict) else None
+    if cls is None:
+        raise LedgerError(f"unknown event type in {state[:60]!r}")
+    return cls.from_body(body, LEDGER_ID)
 
 
 class LedgerApplication(Application[UUID]):
@@ -323,6 +333,60 @@ class Store:
             if event.event_id == event_id:
                 return event
         return None
+
+    # -- checkpoints and bundles (RFC 9162 tree heads) ----------------------------
+    def leaves(self) -> list[bytes]:
+        """The Merkle leaf hash of every event, in sequence order."""
+        return [proofs.leaf_hash(row.state) for row in self.stored()]
+
+    def checkpoint(self, private_pem: bytes, signer: str, *, now: datetime | None = None) -> proofs.Checkpoint:
+        """A signed checkpoint of the ledger as it is now: its size and tree head."""
+        leaves = self.leaves()
+        moment = (now or utcnow()).strftime("%Y-%m-%dT%H:%M:%SZ")
+        unsigned = proofs.Checkpoint(self.entity(), len(leaves), proofs.tree_head(leaves).hex(), moment)
+        return unsigned.signed(private_pem, signer)
+
+    def check_checkpoint(self, checkpoint: proofs.Checkpoint, public_pems: Sequence[bytes]) -> list[str]:
+        """Check a checkpoint's signatures, then prove the ledger extends it (RFC 9162 consistency proof)."""
+        if public_pems:
+            found = ["signed by " + ", ".join(checkpoint.check_signatures(public_pems))]
+        else:
+            found = ["signatures not checked: give the signers' public keys with --pubkey"]
+        leaves = self.leaves()
+        if checkpoint.size > len(leaves):
+            raise proofs.ProofError(
+                f"the ledger has {len(leaves)} events, fewer than the {checkpoint.size} of the checkpoint:"
+                " it was rolled back or events were removed"
+            )
+        try:
+            first_root = bytes.fromhex(checkpoint.root)
+        except ValueError:
+            raise proofs.ProofError("the checkpoint's root is not a hex hash") from None
+        head = proofs.tree_head(leaves)
+        proof = proofs.consistency_proof(checkpoint.size, leaves)
+        proofs.verify_consistency(checkpoint.size, len(leaves), first_root, head, proof)
+        extends = (
+            f"the ledger ({len(leaves)} events) extends the checkpoint of {checkpoint.size} events"
+            f" ({len(proof)}-hash consistency proof)"
+        )
+        return [extends, *found]
+
+    def export(self, directory: Path, checkpoints: Sequence[Path], public_keys: Sequence[Path]) -> int:
+        """Write a bundle an evaluator can check without the database; return the number of events."""
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "checkpoints").mkdir(exist_ok=True)
+        (directory / "keys").mkdir(exist_ok=True)
+        count = 0
+        with (directory / "events.jsonl").open("wb") as out:
+            for row in self.stored():
+                out.write(bytes(row.state) + b"\n")
+                count += 1
+        for path in checkpoints:
+            (directory / "checkpoints" / path.name).write_bytes(path.read_bytes())
+        for path in public_keys:
+            (directory / "keys" / path.name).write_bytes(path.read_bytes())
+        (directory / "verify.py").write_bytes(Path(proofs.__file__).read_bytes())
+        return count
 
     # -- roles (PostgreSQL) ----------------------------------------------------
     def grant(self, role: str, name: str) -> None:

@@ -1,0 +1,325 @@
+"""Merkle tree heads, signed checkpoints and the offline verifier of a perfledger bundle.
+
+This file depends on the Python standard library and, for signatures only,
+the ``cryptography`` package. It runs on its own, without perfledger or a
+database, so an evaluator (the OIV) can read it and run it on an exported
+bundle:
+
+    python verify.py BUNDLE_DIR
+
+The tree is RFC 9162's (Certificate Transparency v2), section 2.1: the leaves
+are the events' canonical bytes in sequence order,
+
+    leaf hash  = SHA-256(0x00 || canonical bytes of the event)
+    node hash  = SHA-256(0x01 || left || right)
+    MTH(D[n])  = node(MTH(D[0:k]), MTH(D[k:n])), k the largest power of 2 below n
+
+A checkpoint is a small text note: a body naming the ledger's entity, its
+size, the tree head and the time, and one line per Ed25519 signature (the
+body's bytes are what is signed):
+
+    perfledger checkpoint v1
+    entity: Camera di Commercio di Massa Carrara
+    size: 398
+    root: 3f5c...
+    time: 2013-07-05T10:00:00Z
+
+    — controllo-di-gestione 1a2b3c4d <base64 signature>
+    — oiv 9f8e7d6c <base64 signature>
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HEADER = "perfledger checkpoint v1"
+GENESIS = "0" * 64
+
+
+class ProofError(Exception):
+    """A proof, checkpoint, signature or bundle that does not hold; the message says why."""
+
+
+# -- the tree (RFC 9162, 2.1) -------------------------------------------------------------------
+def leaf_hash(data: bytes) -> bytes:
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def _split(n: int) -> int:
+    """The largest power of two smaller than n (n > 1)."""
+    return 1 << ((n - 1).bit_length() - 1)
+
+
+def tree_head(leaves: Sequence[bytes]) -> bytes:
+    """MTH over leaf hashes."""
+    if not leaves:
+        return hashlib.sha256(b"").digest()
+    if len(leaves) == 1:
+        return leaves[0]
+    k = _split(len(leaves))
+    return node_hash(tree_head(leaves[:k]), tree_head(leaves[k:]))
+
+
+def inclusion_proof(index: int, leaves: Sequence[bytes]) -> list[bytes]:
+    """PATH(m, D[n]): the audit path of leaf ``index``."""
+    if not 0 <= index < len(leaves):
+        raise ProofError(f"leaf {index} is not in a tree of {len(leaves)}")
+    if len(leaves) == 1:
+        return []
+    k = _split(len(leaves))
+    if index < k:
+        return [*inclusion_proof(index, leaves[:k]), tree_head(leaves[k:])]
+    return [*inclusion_proof(index - k, leaves[k:]), tree_head(leaves[:k])]
+
+
+def verify_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[bytes], root: bytes) -> None:
+    """RFC 9162, 2.1.3.2; raises ProofError unless ``leaf`` is leaf ``index`` of the tree ``root``."""
+    if not 0 <= index < size:
+        raise ProofError(f"leaf {index} cannot be in a tree of {size}")
+    fn, sn, r = index, size - 1, leaf
+    for p in proof:
+        if sn == 0:
+            raise ProofError("inclusion proof is too long")
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            r = node_hash(r, p)
+        fn >>= 1
+        sn >>= 1
+    if sn != 0 or r != root:
+        raise ProofError(f"inclusion proof of leaf {index} does not lead to the tree head")
+
+
+def consistency_proof(first: int, leaves: Sequence[bytes]) -> list[bytes]:
+    """PROOF(m, D[n]): what proves the tree of the first ``first`` leaves is a prefix of this one."""
+    if not 0 < first <= len(leaves):
+        raise ProofError(f"no consistency proof from {first} to {len(leaves)}")
+    return _subproof(first, leaves, True)
+
+
+def _subproof(m: int, leaves: Sequence[bytes], whole: bool) -> list[bytes]:
+    n = len(leaves)
+    if m == n:
+        return [] if whole else [tree_head(leaves)]
+    k = _split(n)
+    if m <= k:
+        return [*_subproof(m, leaves[:k], whole), tree_head(leaves[k:])]
+    return [*_subproof(m - k, leaves[k:], False), tree_head(leaves[:k])]
+
+
+def verify_consistency(first: int, second: int, first_root: bytes, second_root: bytes, proof: Sequence[bytes]) -> None:
+    """RFC 9162, 2.1.4.2; raises ProofError unless tree ``first_root`` is a prefix of tree ``second_root``."""
+    if first < 1 or second < first:
+        raise ProofError(f"a tree of {second} cannot extend a tree of {first}")
+    if first == second:
+        if proof or first_root != second_root:
+            raise ProofError("same size, different tree heads: history was rewritten")
+        return
+    path = list(proof)
+    if first & (first - 1) == 0:
+        path = [first_root, *path]
+    if not path:
+        raise ProofError("empty consistency proof")
+    fn, sn = first - 1, second - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            raise ProofError("consistency proof is too long")
+        if fn & 1 or fn == sn:
+            fr = node_hash(c, fr)
+            sr = node_hash(c, sr)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            sr = node_hash(sr, c)
+        fn >>= 1
+        sn >>= 1
+    if sn != 0:
+        raise ProofError("consistency proof is too short")
+    if fr != first_root:
+        raise ProofError(f"the first {first} events are not those of the checkpoint: history was altered")
+    if sr != second_root:
+        raise ProofError("consistency proof does not lead to the current tree head")
+
+
+# -- checkpoints ------------------------------------------------------------------------------
+def key_id(public_raw: bytes) -> str:
+    return hashlib.sha256(public_raw).hexdigest()[:8]
+
+
+@dataclass(frozen=True)
+class Signature:
+    name: str
+    key_id: str
+    signature: bytes
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    entity: str
+    size: int
+    root: str
+    time: str
+    signatures: tuple[Signature, ...] = field(default=())
+
+    def body(self) -> bytes:
+        return f"{HEADER}\nentity: {self.entity}\nsize: {self.size}\nroot: {self.root}\ntime: {self.time}\n".encode()
+
+    def text(self) -> str:
+        lines = [f"— {s.name} {s.key_id} {base64.b64encode(s.signature).decode()}" for s in self.signatures]
+        return self.body().decode() + "\n" + "".join(line + "\n" for line in lines)
+
+    @classmethod
+    def parse(cls, text: str) -> Checkpoint:
+        body, _, tail = text.partition("\n\n")
+        lines = body.split("\n")
+        if not lines or lines[0] != HEADER:
+            raise ProofError(f"not a perfledger checkpoint (first line should be {HEADER!r})")
+        fields: dict[str, str] = {}
+        for line in lines[1:]:
+            key, sep, value = line.partition(": ")
+            if not sep or key not in ("entity", "size", "root", "time") or key in fields:
+                raise ProofError(f"checkpoint line {line!r} is not understood")
+            fields[key] = value
+        if set(fields) != {"entity", "size", "root", "time"} or not fields["size"].isdigit():
+            raise ProofError("checkpoint lacks entity, size, root or time")
+        signatures = []
+        for line in tail.splitlines():
+            parts = line.split(" ")
+            if len(parts) != 4 or parts[0] != "—":
+                raise ProofError(f"signature line {line!r} is not understood")
+            try:
+                signatures.append(Signature(parts[1], parts[2], base64.b64decode(parts[3], validate=True)))
+            except ValueError:
+                raise ProofError(f"signature of {parts[1]} is not base64") from None
+        return cls(fields["entity"], int(fields["size"]), fields["root"], fields["time"], tuple(signatures))
+
+    def signed(self, private_pem: bytes, name: str) -> Checkpoint:
+        """This checkpoint with one more signature (a co-signature when it is not the first)."""
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        key = serialization.load_pem_private_key(private_pem, password=None)
+        if not isinstance(key, Ed25519PrivateKey):
+            raise ProofError("the key is not an Ed25519 private key")
+        raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        signature = Signature(name, key_id(raw), key.sign(self.body()))
+        return Checkpoint(self.entity, self.size, self.root, self.time, (*self.signatures, signature))
+
+    def check_signatures(self, public_pems: Iterable[bytes]) -> list[str]:
+        """Verify every signature whose key is given; raise on a bad one; return who signed."""
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+        keys: dict[str, Ed25519PublicKey] = {}
+        for pem in public_pems:
+            loaded = serialization.load_pem_public_key(pem)
+            if not isinstance(loaded, Ed25519PublicKey):
+                raise ProofError("a public key is not Ed25519")
+            keys[key_id(loaded.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))] = loaded
+        if not self.signatures:
+            raise ProofError("the checkpoint is not signed")
+        signers = []
+        for s in self.signatures:
+            key = keys.get(s.key_id)
+            if key is None:
+                raise ProofError(f"the checkpoint is signed by {s.name} with key {s.key_id}, which is not among the keys given")
+            try:
+                key.verify(s.signature, self.body())
+            except InvalidSignature:
+                raise ProofError(f"the signature of {s.name} (key {s.key_id}) does not match the checkpoint") from None
+            signers.append(f"{s.name} ({s.key_id})")
+        return signers
+
+
+# -- the chain of events, as exported ---------------------------------------------------------
+def check_chain(lines: Iterable[bytes]) -> list[bytes]:
+    """Check exported events (canonical JSON, one per line): order, links, form; return their leaf hashes."""
+    leaves: list[bytes] = []
+    prev = GENESIS
+    for seq, line in enumerate(lines, 1):
+        try:
+            body = json.loads(line)
+        except ValueError:
+            raise ProofError(f"event {seq} is not valid JSON") from None
+        if not isinstance(body, dict):
+            raise ProofError(f"event {seq} is not a JSON object")
+        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        if canonical != line:
+            raise ProofError(f"event {seq} is not in canonical form: it was edited")
+        if body.get("seq") != seq:
+            raise ProofError(f"event {seq} says it is event {body.get('seq')}: events were dropped, added or swapped")
+        if body.get("prev") != prev:
+            raise ProofError(f"event {seq} does not link to event {seq - 1}: an event before it was altered")
+        prev = hashlib.sha256(line).hexdigest()
+        leaves.append(leaf_hash(line))
+    return leaves
+
+
+def read_events(path: Path) -> list[bytes]:
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        raise ProofError(f"{path.name} is truncated: its last line is incomplete")
+    return data.splitlines()
+
+
+def verify_bundle(directory: Path) -> list[str]:
+    """Check an exported bundle with no database: chain, every checkpoint's head and signatures."""
+    events = directory / "events.jsonl"
+    if not events.exists():
+        raise ProofError(f"{directory} holds no events.jsonl")
+    leaves = check_chain(read_events(events))
+    report = [f"events: {len(leaves)}, chain intact, tree head {tree_head(leaves).hex()}"]
+    keys = [p.read_bytes() for p in sorted((directory / "keys").glob("*.pub"))]
+    checkpoints = sorted((directory / "checkpoints").glob("*.txt"))
+    if not checkpoints:
+        report.append("no checkpoint in the bundle: only the chain's own consistency was checked")
+    for path in checkpoints:
+        checkpoint = Checkpoint.parse(path.read_text(encoding="utf-8"))
+        if checkpoint.size > len(leaves):
+            raise ProofError(
+                f"{path.name}: the checkpoint covers {checkpoint.size} events but the bundle holds {len(leaves)}:"
+                " events were removed"
+            )
+        if tree_head(leaves[: checkpoint.size]).hex() != checkpoint.root:
+            raise ProofError(f"{path.name}: the first {checkpoint.size} events do not give the checkpoint's tree head")
+        signers = checkpoint.check_signatures(keys)
+        report.append(f"{path.name}: {checkpoint.size} events match its tree head; signed by {', '.join(signers)}")
+    return report
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) != 1:
+        print("usage: python verify.py BUNDLE_DIR", file=sys.stderr)
+        return 2
+    try:
+        for line in verify_bundle(Path(args[0])):
+            print(line)
+    except ProofError as e:
+        print(f"FAILED: {e}", file=sys.stderr)
+        return 1
+    print("OK")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

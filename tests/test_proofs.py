@@ -1,0 +1,212 @@
+"""RFC 9162 tree heads and proofs, signed checkpoints, bundles: and the attacks they must catch."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+from click.testing import CliRunner, Result
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cli.main import main
+from ledger import Store
+from ledger.proofs import (
+    Checkpoint,
+    ProofError,
+    consistency_proof,
+    inclusion_proof,
+    leaf_hash,
+    node_hash,
+    tree_head,
+    verify_bundle,
+    verify_consistency,
+    verify_inclusion,
+)
+from tests.backends import raw
+from tests.conftest import EXAMPLE_DIR
+
+LEAVES = [leaf_hash(f"event {i}".encode()) for i in range(40)]
+
+
+def test_tree_heads_follow_rfc_9162() -> None:
+    a, b, c = LEAVES[:3]
+    assert tree_head([]) == hashlib.sha256(b"").digest()
+    assert tree_head([a]) == a
+    assert tree_head([a, b, c]) == node_hash(node_hash(a, b), c)
+    assert leaf_hash(b"x") == hashlib.sha256(b"\x00x").digest()
+
+
+def test_every_inclusion_and_consistency_proof_verifies() -> None:
+    for n in range(1, len(LEAVES) + 1):
+        leaves = LEAVES[:n]
+        root = tree_head(leaves)
+        for i in range(n):
+            verify_inclusion(i, n, leaves[i], inclusion_proof(i, leaves), root)
+        for m in range(1, n + 1):
+            verify_consistency(m, n, tree_head(leaves[:m]), root, consistency_proof(m, leaves))
+
+
+@given(st.integers(1, 39), st.integers(2, 40), st.data())
+def test_forged_consistency_proofs_are_rejected(m: int, n: int, data: st.DataObject) -> None:
+    m = min(m, n - 1)
+    leaves = LEAVES[:n]
+    proof = consistency_proof(m, leaves)
+    first, second = tree_head(leaves[:m]), tree_head(leaves)
+    if proof:
+        k = data.draw(st.integers(0, len(proof) - 1))
+        forged = [*proof[:k], bytes([proof[k][0] ^ 1]) + proof[k][1:], *proof[k + 1 :]]
+        with pytest.raises(ProofError):
+            verify_consistency(m, n, first, second, forged)
+    altered = [*leaves[: m - 1], leaf_hash(b"altered"), *leaves[m:]]
+    with pytest.raises(ProofError):
+        verify_consistency(m, n, tree_head(altered[:m]), second, proof)
+    with pytest.raises(ProofError):
+        verify_consistency(m, n, first, second, [*proof, second])
+
+
+@given(st.integers(0, 39), st.data())
+def test_forged_inclusion_proofs_are_rejected(i: int, data: st.DataObject) -> None:
+    n = data.draw(st.integers(i + 1, 40))
+    leaves = LEAVES[:n]
+    proof = inclusion_proof(i, leaves)
+    with pytest.raises(ProofError):
+        verify_inclusion(i, n, leaf_hash(b"not this one"), proof, tree_head(leaves))
+    if proof:
+        with pytest.raises(ProofError):
+            verify_inclusion(i, n, leaves[i], proof[:-1], tree_head(leaves))
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def oiv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The 2012 ledger, the controller's and the OIV's keys, a co-signed checkpoint, a report and a bundle."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PERFLEDGER_LEDGER", str(tmp_path / "cciaa.db"))
+    assert run("import", str(EXAMPLE_DIR / "events.jsonl"), "--backfill", "--entity", "CCIAA").exit_code == 0
+    for name in ("cdg", "oiv", "intruder"):
+        assert run("key", "new", name).exit_code == 0
+    assert run("checkpoint", "--key", "cdg.key").output.startswith("Wrote checkpoint-398.txt: 398 events")
+    assert run("checkpoint", "cosign", "checkpoint-398.txt", "--key", "oiv.key").exit_code == 0
+    Path("report.json").write_text(run("report", "--format", "json").output)
+    assert run("export", "--bundle", "bundle", "--checkpoint", "checkpoint-398.txt",
+               "--pubkey", "cdg.pub", "--pubkey", "oiv.pub").exit_code == 0
+    yield tmp_path
+
+
+def test_the_walkthrough_verifies_online_and_offline(oiv: Path) -> None:
+    online = run("verify", "--checkpoint", "checkpoint-398.txt", "--pubkey", "cdg.pub", "--pubkey", "oiv.pub")
+    assert online.exit_code == 0 and "extends the checkpoint of 398 events" in online.output
+    assert "signed by cdg" in online.output and "oiv" in online.output
+    offline = run("verify", "--bundle", "bundle", "--expect", "report.json")
+    assert offline.exit_code == 0 and "replay matches report.json" in offline.output
+    import subprocess
+    import sys
+
+    script = subprocess.run([sys.executable, "bundle/verify.py", "bundle"], capture_output=True, text=True)
+    assert script.returncode == 0 and script.stdout.endswith("OK\n")
+
+
+def test_a_later_ledger_still_extends_the_checkpoint(oiv: Path) -> None:
+    obj = {"type": "ReservationMade", "id": "late", "effective_date": "2012-12-20", "actor": "cdg",
+           "reservation": "late", "item": "A1/04/10", "amount": "100.00"}
+    assert run("append", "--json", json.dumps(obj)).exit_code == 0
+    result = run("verify", "--checkpoint", "checkpoint-398.txt", "--pubkey", "cdg.pub", "--pubkey", "oiv.pub")
+    assert result.exit_code == 0 and "(399 events) extends the checkpoint of 398 events" in result.output
+
+
+def test_a_ledger_rolled_back_to_an_older_copy_is_caught(oiv: Path) -> None:
+    obj = {"type": "ReservationMade", "id": "late", "effective_date": "2012-12-20", "actor": "cdg",
+           "reservation": "late", "item": "A1/04/10", "amount": "100.00"}
+    run("append", "--json", json.dumps(obj))
+    run("checkpoint", "--key", "cdg.key")
+    # The body restores a copy of the ledger taken before the last event.
+    rolled = oiv / "rolled.db"
+    with Store.open(str(oiv / "cciaa.db")) as store, Store.open(str(rolled), create=True) as copy:
+        copy.recorder.insert_events(list(store.stored())[:-1])
+    result = run("--ledger", str(rolled), "verify", "--checkpoint", "checkpoint-399.txt")
+    assert result.exit_code == 1 and "fewer than the 399 of the checkpoint: it was rolled back" in result.output
+
+
+def test_history_rewritten_with_every_hash_recomputed_is_caught(oiv: Path) -> None:
+    db = raw(str(oiv / "cciaa.db"))
+    db.drop_triggers()
+    prev = "0" * 64
+    for seq in range(1, 399):
+        body = orjson.loads(db.state_of(seq))
+        if body["id"] == "res-A1/04/09-1":
+            body["amount"] = "1.00"  # the forger lowers a reservation
+        body["prev"] = prev
+        state = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+        db.set_state(seq, state)
+        prev = hashlib.sha256(state).hexdigest()
+        db.set_chain_hash(seq, prev)
+    assert run("verify").exit_code == 0  # the chain alone is fooled
+    result = run("verify", "--checkpoint", "checkpoint-398.txt")
+    assert result.exit_code == 1 and "history was" in result.output
+
+
+def test_a_checkpoint_signed_by_another_key_or_edited_is_rejected(oiv: Path) -> None:
+    forged = Checkpoint.parse(Path("checkpoint-398.txt").read_text())
+    unsigned = Checkpoint(forged.entity, forged.size, forged.root, forged.time)
+    Path("intruder.txt").write_text(unsigned.signed(Path("intruder.key").read_bytes(), "cdg").text())
+    result = run("verify", "--checkpoint", "intruder.txt", "--pubkey", "cdg.pub")
+    assert result.exit_code == 1 and "not among the keys given" in result.output
+    edited = Path("checkpoint-398.txt").read_text().replace("size: 398", "size: 397")
+    Path("edited.txt").write_text(edited)
+    result = run("verify", "--checkpoint", "edited.txt", "--pubkey", "cdg.pub", "--pubkey", "oiv.pub")
+    assert result.exit_code == 1 and "does not match the checkpoint" in result.output
+
+
+def lines_of(bundle: Path) -> list[bytes]:
+    return (bundle / "events.jsonl").read_bytes().splitlines()
+
+
+def write(bundle: Path, lines: list[bytes], tail: bytes = b"\n") -> None:
+    (bundle / "events.jsonl").write_bytes(b"\n".join(lines) + tail)
+
+
+@pytest.mark.parametrize(
+    "tamper, reason",
+    [
+        (lambda ls: ls[:100] + ls[101:], "event 101 says it is event 102"),
+        (lambda ls: ls[:100] + [ls[101], ls[100]] + ls[102:], "event 101 says it is event 102"),
+        (lambda ls: ls[:100] + [ls[100].replace(b'"actor":"controllo-di-gestione"', b'"actor":"someone"')] + ls[101:],
+         "event 102 does not link to event 101"),
+        (lambda ls: ls[:100] + [ls[100].replace(b":", b": ", 1)] + ls[101:], "event 101 is not in canonical form"),
+        (lambda ls: ls[:-3], "covers 398 events but the bundle holds 395"),
+    ],
+    ids=["dropped", "swapped", "altered", "reformatted", "truncated-tail"],
+)
+def test_a_tampered_bundle_is_rejected_with_the_reason(oiv: Path, tamper: object, reason: str) -> None:
+    bundle = oiv / "bundle"
+    write(bundle, tamper(lines_of(bundle)))  # type: ignore[operator]
+    with pytest.raises(ProofError, match=reason):
+        verify_bundle(bundle)
+    result = run("verify", "--bundle", str(bundle))
+    assert result.exit_code == 1 and result.output.startswith("Error: ")
+
+
+def test_a_bundle_cut_mid_line_is_called_truncated(oiv: Path) -> None:
+    bundle = oiv / "bundle"
+    data = (bundle / "events.jsonl").read_bytes()
+    (bundle / "events.jsonl").write_bytes(data[:-40])
+    with pytest.raises(ProofError, match="truncated"):
+        verify_bundle(bundle)
+
+
+def test_a_report_that_disagrees_with_the_replay_is_listed(oiv: Path) -> None:
+    report = json.loads(Path("report.json").read_text())
+    report["achievement"]["entity"]["percent"] = 96
+    report["budget"]["total"]["available"] = "136406.00"
+    Path("claimed.json").write_text(json.dumps(report))
+    result = run("verify", "--bundle", "bundle", "--expect", "claimed.json")
+    assert result.exit_code == 1 and "differs from claimed.json in 2 place(s)" in result.output
+    assert "achievement.entity.percent: report says 96, replay gives 94" in result.output
