@@ -20,7 +20,7 @@ from cli.output import cell, format_option, locale_option, percent, render, to_j
 from events import LedgerEvent
 from events.errors import InvalidField
 from events.fields import parse_date, parse_timestamp
-from ledger import Store
+from ledger import Store, proofs
 from projections.achievement import Achievement, IndicatorScore, ObjectiveScore, achievement, rounded_percent
 from projections.budget import (
     COLUMNS,
@@ -32,7 +32,7 @@ from projections.budget import (
     explain_ratio,
     explain_row,
 )
-from projections.explain import Derivation
+from projections.explain import Derivation, with_proofs
 from projections.facts import Cut
 from projections.variations import Variations, variations
 
@@ -364,9 +364,13 @@ def register(group: click.Group) -> None:
     @click.argument("figure", nargs=-1, required=True)
     @cut_options
     @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+    @click.option("--prove", "checkpoint_file", type=click.Path(exists=True, dir_okay=False),
+                  help="Attach to every event its inclusion proof in this signed checkpoint's tree, verified.")
+    @click.option("--pubkey", "pubkeys", multiple=True, type=click.Path(exists=True, dir_okay=False),
+                  help="With --prove: a signer's public key, to check the checkpoint's signatures.")
     @click.pass_context
     def explain_cmd(ctx: click.Context, figure: tuple[str, ...], year: int | None, as_of: date | None,
-                    known_at: Any, fmt: str) -> None:
+                    known_at: Any, fmt: str, checkpoint_file: str | None, pubkeys: tuple[str, ...]) -> None:
         """Show how a figure was reached: the formula with its numbers and every event behind it.
 
         \b
@@ -381,9 +385,15 @@ def register(group: click.Group) -> None:
         Example:
           perfledger explain budget item A1/04/09 available
           perfledger explain achievement objective 08 --format json
+          perfledger explain achievement entity --prove checkpoint-398.txt --pubkey cdg.pub
         """
         with replay(ctx) as events:
             derivation = explain(events, list(figure), Cut(as_of, known_at), year)
+        if checkpoint_file is not None:
+            try:
+                derivation = prove(derivation, events, Path(checkpoint_file), [Path(p).read_bytes() for p in pubkeys])
+            except proofs.ProofError as e:
+                raise click.ClickException(str(e)) from None
         click.echo(to_json(derivation.to_dict()) if fmt == "json" else "\n".join(derivation.lines()))
 
     @group.command(name="demo")
@@ -454,6 +464,26 @@ def report_text(ctx: click.Context, cut: Cut, year: int | None, fmt: str, locale
         show_variations(changes, target, fmt, locale),
     ]
     return "\n".join(parts)
+
+
+def prove(derivation: Derivation, events: list[LedgerEvent], checkpoint_file: Path, keys: list[bytes]) -> Derivation:
+    """Attach verified RFC 9162 inclusion proofs, against a signed checkpoint, to every event of a derivation."""
+    checkpoint = proofs.Checkpoint.parse(checkpoint_file.read_text(encoding="utf-8"))
+    if keys:
+        checkpoint.check_signatures(keys)
+    leaves = [proofs.leaf_hash(e.canonical_bytes) for e in events][: checkpoint.size]
+    root = proofs.tree_head(leaves)
+    if len(leaves) < checkpoint.size or root.hex() != checkpoint.root:
+        raise proofs.ProofError(f"the ledger does not extend {checkpoint_file.name}: run verify --checkpoint")
+
+    def path(seq: int) -> tuple[str, ...] | None:
+        if seq > checkpoint.size:
+            return None  # recorded after the checkpoint: nothing to prove against it
+        audit = proofs.inclusion_proof(seq - 1, leaves)
+        proofs.verify_inclusion(seq - 1, checkpoint.size, leaves[seq - 1], audit, root)
+        return tuple(node.hex() for node in audit)
+
+    return with_proofs(derivation, path)
 
 
 def known_at_json(known_at: int | datetime | None) -> int | str | None:

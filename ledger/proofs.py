@@ -224,7 +224,7 @@ class Checkpoint:
         return Checkpoint(self.entity, self.size, self.root, self.time, (*self.signatures, signature))
 
     def check_signatures(self, public_pems: Iterable[bytes]) -> list[str]:
-        """Verify every signature whose key is given; raise on a bad one; return who signed."""
+        """Verify each signature whose key is given; raise on a bad one, or if no given key signed."""
         from cryptography.exceptions import InvalidSignature
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -237,17 +237,22 @@ class Checkpoint:
             keys[key_id(loaded.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))] = loaded
         if not self.signatures:
             raise ProofError("the checkpoint is not signed")
-        signers = []
+        signers, unchecked = [], []
         for s in self.signatures:
             key = keys.get(s.key_id)
             if key is None:
-                raise ProofError(f"the checkpoint is signed by {s.name} with key {s.key_id}, which is not among the keys given")
+                unchecked.append(f"{s.name} ({s.key_id})")
+                continue
             try:
                 key.verify(s.signature, self.body())
             except InvalidSignature:
                 raise ProofError(f"the signature of {s.name} (key {s.key_id}) does not match the checkpoint") from None
             signers.append(f"{s.name} ({s.key_id})")
-        return signers
+        if not signers:
+            raise ProofError(
+                f"the checkpoint is not signed by any of the keys given (it is signed by {', '.join(unchecked)})"
+            )
+        return signers + [f"{who}: key not given, not checked" for who in unchecked]
 
 
 # -- the chain of events, as exported ---------------------------------------------------------

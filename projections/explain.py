@@ -6,7 +6,8 @@ figure explained and the same figure reported cannot differ.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +28,16 @@ class EventRef:
     act: str | None
     hash: str
     contributes: str
+    # RFC 9162 audit path (hex) of the event in a checkpoint's tree, when explain --prove asks for it.
+    proof: tuple[str, ...] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        found = dict(self.__dict__)
+        if self.proof is None:
+            found.pop("proof")
+        else:
+            found["proof"] = list(self.proof)
+        return found
 
     @classmethod
     def of(cls, event: LedgerEvent, contributes: str) -> EventRef:
@@ -65,7 +76,7 @@ class Derivation:
             "figure": self.figure,
             "value": None if self.value is None else (f"{self.value:f}" if isinstance(self.value, Decimal) else self.value),
             "formula": self.formula,
-            "events": [ref.__dict__ for ref in self.events],
+            "events": [ref.to_dict() for ref in self.events],
             "parts": [part.to_dict() for part in self.parts],
         }
 
@@ -75,10 +86,20 @@ class Derivation:
         out = [f"{pad}{self.figure}", f"{pad}  = {self.formula}"]
         for ref in self.events:
             act = f" [{ref.act}]" if ref.act else ""
+            proof = "" if ref.proof is None else f" [included: {len(ref.proof)}-hash audit path verified]"
             out.append(
                 f"{pad}  #{ref.seq} {ref.type} {ref.id!r} eff {ref.effective_date} rec {ref.recorded_at}"
-                f" by {ref.actor}{act} {ref.hash[:12]}: {ref.contributes}"
+                f" by {ref.actor}{act} {ref.hash[:12]}: {ref.contributes}{proof}"
             )
         for part in self.parts:
             out += part.lines(depth + 1)
         return out
+
+
+def with_proofs(derivation: Derivation, prove: Callable[[int], tuple[str, ...] | None]) -> Derivation:
+    """The same derivation with each event's inclusion proof attached (``prove`` maps a seq to its path)."""
+    return replace(
+        derivation,
+        events=tuple(replace(ref, proof=prove(ref.seq)) for ref in derivation.events),
+        parts=tuple(with_proofs(part, prove) for part in derivation.parts),
+    )

@@ -158,7 +158,7 @@ def test_a_checkpoint_signed_by_another_key_or_edited_is_rejected(oiv: Path) -> 
     unsigned = Checkpoint(forged.entity, forged.size, forged.root, forged.time)
     Path("intruder.txt").write_text(unsigned.signed(Path("intruder.key").read_bytes(), "cdg").text())
     result = run("verify", "--checkpoint", "intruder.txt", "--pubkey", "cdg.pub")
-    assert result.exit_code == 1 and "not among the keys given" in result.output
+    assert result.exit_code == 1 and "not signed by any of the keys given" in result.output
     edited = Path("checkpoint-398.txt").read_text().replace("size: 398", "size: 397")
     Path("edited.txt").write_text(edited)
     result = run("verify", "--checkpoint", "edited.txt", "--pubkey", "cdg.pub", "--pubkey", "oiv.pub")
@@ -210,3 +210,28 @@ def test_a_report_that_disagrees_with_the_replay_is_listed(oiv: Path) -> None:
     result = run("verify", "--bundle", "bundle", "--expect", "claimed.json")
     assert result.exit_code == 1 and "differs from claimed.json in 2 place(s)" in result.output
     assert "achievement.entity.percent: report says 96, replay gives 94" in result.output
+
+
+def test_explain_prove_attaches_a_verifiable_inclusion_proof_to_every_event(oiv: Path) -> None:
+    tree = json.loads(run("explain", "budget", "item", "A1/04/09", "available", "--prove", "checkpoint-398.txt",
+                          "--pubkey", "cdg.pub", "--format", "json").output)
+    checkpoint = Checkpoint.parse(Path("checkpoint-398.txt").read_text())
+    with Store.open(str(oiv / "cciaa.db")) as store:
+        states = {row.originator_version: bytes(row.state) for row in store.stored()}
+
+    def refs(node: dict[str, object]) -> list[dict[str, object]]:
+        return [*node["events"], *(r for part in node["parts"] for r in refs(part))]  # type: ignore[attr-defined]
+
+    found = refs(tree)
+    assert len(found) == 3
+    for ref in found:
+        seq = int(ref["seq"])  # type: ignore[arg-type]
+        path = [bytes.fromhex(h) for h in ref["proof"]]  # type: ignore[union-attr]
+        verify_inclusion(seq - 1, checkpoint.size, leaf_hash(states[seq]), path, bytes.fromhex(checkpoint.root))
+
+
+def test_explain_prove_refuses_a_checkpoint_the_ledger_does_not_extend(oiv: Path) -> None:
+    forged = Checkpoint.parse(Path("checkpoint-398.txt").read_text())
+    Path("other.txt").write_text(Checkpoint(forged.entity, forged.size, "00" * 32, forged.time).text())
+    result = run("explain", "achievement", "entity", "--prove", "other.txt")
+    assert result.exit_code == 1 and "does not extend other.txt" in result.output
