@@ -80,6 +80,24 @@ def open_store(ctx: click.Context, *, create: bool = False) -> Iterator[Store]:
         store.close()
 
 
+def key_option(func: Any) -> Any:
+    return click.option(
+        "--key", "key_file", type=click.Path(exists=True, dir_okay=False), envvar="PERFLEDGER_KEY",
+        help="Sign each event with this private key (a signed ledger requires it). Also $PERFLEDGER_KEY.",
+    )(func)
+
+
+def sign_all(submissions: list[Submission], key_file: str | None) -> list[Submission]:
+    """Each submission signed over its canonical content with the key, if one is given."""
+    if key_file is None:
+        return submissions
+    private = Path(key_file).read_bytes()
+    try:
+        return [sub.signed(proofs.sign(private, sub.content_bytes())) for sub in submissions]
+    except proofs.ProofError as e:
+        raise click.ClickException(f"{key_file}: {e}") from None
+
+
 def actor_option(func: Any) -> Any:
     return click.option(
         "--actor",
@@ -130,9 +148,11 @@ def _option_value(cls: type, name: str, raw: str) -> Any:
 @click.argument("type_name", metavar="TYPE", required=False)
 @click.option("--json", "json_text", metavar="JSON", help="The whole event as one JSON object.")
 @actor_option
+@key_option
 @format_option
 @click.pass_context
-def append(ctx: click.Context, type_name: str | None, json_text: str | None, actor: str, fmt: str) -> None:
+def append(ctx: click.Context, type_name: str | None, json_text: str | None, actor: str, key_file: str | None,
+           fmt: str) -> None:
     """Append one event, after checking it against the ledger's rules.
 
     Give the type and its fields as options (--field-name value), or the
@@ -168,7 +188,7 @@ def append(ctx: click.Context, type_name: str | None, json_text: str | None, act
             obj[name] = _option_value(cls, name, args.pop(0))
         obj.setdefault("id", uuid.uuid4().hex)
         _fill_defaults(obj, actor)
-    submission = parse_submission(obj)
+    submission = sign_all([parse_submission(obj)], key_file)[0]
     with open_store(ctx) as store:
         result = store.append([submission])
     if result.written:
@@ -221,8 +241,10 @@ def _nullbar(iterable: Any) -> Iterator[Any]:
 )
 @click.option("--actor", envvar="PERFLEDGER_ACTOR", default=None, help="Actor for events that name none.")
 @click.option("--entity", default=None, help="Entity of the new ledger, when FILE goes to a path with no ledger yet.")
+@key_option
 @click.pass_context
-def import_(ctx: click.Context, file: Any, backfill: bool, actor: str | None, entity: str | None) -> None:
+def import_(ctx: click.Context, file: Any, backfill: bool, actor: str | None, entity: str | None,
+            key_file: str | None) -> None:
     """Import a JSON Lines file of events (- for stdin), all or nothing.
 
     Every event is checked; if any fails, nothing is written and the error
@@ -236,6 +258,7 @@ def import_(ctx: click.Context, file: Any, backfill: bool, actor: str | None, en
       cat fixes.jsonl | perfledger import -
     """
     submissions, where = read_batch(file, backfill=backfill, actor=actor)
+    submissions = sign_all(submissions, key_file)
     fresh = not is_postgres(ctx.obj) and (
         not sqlite_path(ctx.obj).exists() or sqlite_path(ctx.obj).stat().st_size == 0
     )
@@ -432,6 +455,96 @@ def export(ctx: click.Context, bundle: str, checkpoints: tuple[str, ...], pubkey
     with open_store(ctx) as store:
         count = store.export(Path(bundle), [Path(p) for p in checkpoints], [Path(p) for p in pubkeys])
     click.echo(f"Exported {count} events, {len(checkpoints)} checkpoint(s) and {len(pubkeys)} key(s) to {bundle}.")
+
+
+@main.group()
+def actor() -> None:
+    """Register who may write to a signed ledger, with their public keys.
+
+    The first registration makes the ledger signed: from then on every event
+    is signed by its actor's registered key, and only controllers append.
+
+    \b
+    Example:
+      perfledger key new cdg
+      perfledger actor add cdg --role controller --pubkey cdg.pub --key cdg.key
+      perfledger actor add oiv --role oiv --pubkey oiv.pub --key cdg.key --actor cdg
+    """
+
+
+@actor.command(name="add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["controller", "auditor", "oiv"]), required=True)
+@click.option("--pubkey", required=True, type=click.Path(exists=True, dir_okay=False), help="NAME's public key.")
+@click.option("--key", "key_file", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="The registering controller's private key (NAME's own, for the first actor).")
+@click.option("--actor", "signer", default=None, help="The registering controller. [default: NAME]")
+@click.option("--effective-date", default=None, help="YYYY-MM-DD. [default: today]")
+@click.pass_context
+def actor_add(ctx: click.Context, name: str, role: str, pubkey: str, key_file: str, signer: str | None,
+              effective_date: str | None) -> None:
+    """Register NAME with a role and a public key (a signed event).
+
+    \b
+    Example:
+      perfledger actor add mrossi --role controller --pubkey mrossi.pub --key cdg.key --actor cdg
+    """
+    try:
+        public = proofs.public_key_b64(Path(pubkey).read_bytes())
+    except proofs.ProofError as e:
+        raise click.ClickException(f"{pubkey}: {e}") from None
+    obj = {"type": "ActorRegistered", "id": f"actor-{name}-{uuid.uuid4().hex[:8]}",
+           "effective_date": effective_date or today().isoformat(), "actor": signer or name,
+           "name": name, "role": role, "public_key": public}
+    submission = sign_all([parse_submission(obj)], key_file)[0]
+    with open_store(ctx) as store:
+        event = store.append([submission]).written[0]
+    click.echo(f"Registered {name} ({role}) as event {event.seq}; the ledger is signed.")
+
+
+@actor.command(name="revoke")
+@click.argument("name")
+@click.option("--reason", required=True)
+@click.option("--key", "key_file", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="A controller's private key.")
+@click.option("--actor", "signer", required=True, help="The revoking controller.")
+@click.option("--effective-date", default=None, help="YYYY-MM-DD. [default: today]")
+@click.pass_context
+def actor_revoke(ctx: click.Context, name: str, reason: str, key_file: str, signer: str,
+                 effective_date: str | None) -> None:
+    """Revoke NAME's key: their later events are refused, earlier ones stay (a signed event).
+
+    \b
+    Example:
+      perfledger actor revoke mrossi --reason "left the office" --key cdg.key --actor cdg
+    """
+    obj = {"type": "ActorRevoked", "id": f"revoke-{name}-{uuid.uuid4().hex[:8]}",
+           "effective_date": effective_date or today().isoformat(), "actor": signer, "name": name, "reason": reason}
+    submission = sign_all([parse_submission(obj)], key_file)[0]
+    with open_store(ctx) as store:
+        event = store.append([submission]).written[0]
+    click.echo(f"Revoked {name}'s key as event {event.seq}.")
+
+
+@actor.command(name="list")
+@format_option
+@click.pass_context
+def actor_list(ctx: click.Context, fmt: str) -> None:
+    """List the registered actors, their roles and keys.
+
+    \b
+    Example:
+      perfledger actor list --format json
+    """
+    actors: dict[str, dict[str, Any]] = {}
+    with open_store(ctx) as store:
+        for event in store.events():
+            if event.TYPE == "ActorRegistered":
+                actors[event.name] = {"name": event.name, "role": event.role, "public_key": event.public_key,  # type: ignore[attr-defined]
+                                      "registered": event.seq, "revoked": None}
+            elif event.TYPE == "ActorRevoked":
+                actors[event.name]["revoked"] = event.seq  # type: ignore[attr-defined]
+    click.echo(render(list(actors.values()), fmt, columns=["name", "role", "public_key", "registered", "revoked"]))
 
 
 @main.group()

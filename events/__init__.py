@@ -6,6 +6,7 @@ projections fold them into figures.
 
 from __future__ import annotations
 
+from events.actors import ActorRegistered, ActorRevoked
 from events.base import GENESIS, LedgerEvent, Submission, dumps
 from events.budget import (
     BudgetItemOpened,
@@ -30,6 +31,8 @@ from events.plan import (
 
 __all__ = [
     "GENESIS",
+    "ActorRegistered",
+    "ActorRevoked",
     "BudgetItemOpened",
     "BudgetVaried",
     "EventCorrected",

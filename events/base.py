@@ -10,7 +10,7 @@ Canonical form (what is stored, byte for byte, and hashed)::
 
     JSON object, UTF-8, no insignificant whitespace, keys sorted by code point,
     envelope keys  type, v, seq, id, effective_date, recorded_at, actor, act,
-                   note, prev
+                   note, prev, and signature when the event is signed
     plus the fact's own fields; amounts and numbers as decimal strings
     ("1306000.00", "0.344444"), dates "YYYY-MM-DD", recorded_at
     "YYYY-MM-DDTHH:MM:SS.ffffffZ", seq and v as JSON integers, no floats.
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
@@ -41,13 +42,13 @@ from events.fields import (
     Day,
     Kind,
     Optional,
+    SignatureKind,
     Text,
     format_timestamp,
     parse_timestamp,
 )
 
 GENESIS = "0" * 64
-ENVELOPE = ("type", "v", "seq", "id", "effective_date", "recorded_at", "actor", "act", "note", "prev")
 LEDGER_SET = frozenset({"seq", "prev", "hash"})
 
 
@@ -70,6 +71,8 @@ class LedgerEvent(AggregateEvent):
     actor: Annotated[str, Code("actor")]
     act: Annotated[Act | None, Optional("act", ActKind("act"))]
     note: Annotated[str, Text("note")]
+    # Ed25519 signature (base64) of the content by the actor's registered key; None in an unsigned ledger.
+    signature: str | None
     prev: str
 
     def __init_subclass__(cls) -> None:
@@ -97,23 +100,14 @@ class LedgerEvent(AggregateEvent):
 
     # -- canonical form ---------------------------------------------------
     def content(self) -> dict[str, Any]:
-        """The fact as submitted: envelope and payload, without what the ledger adds."""
-        body: dict[str, Any] = {
-            "type": self.TYPE,
-            "v": self.class_version,
-            "id": self.event_id,
-            "effective_date": self.effective_date.isoformat(),
-            "actor": self.actor,
-            "act": None if self.act is None else ActKind("act").encode(self.act),
-            "note": self.note,
-        }
-        for name, kind in self.payload_kinds().items():
-            body[name] = kind.encode(getattr(self, name))
-        return body
+        """The fact as submitted: envelope and payload, without what the ledger adds (nor the signature)."""
+        return content_of(type(self), self.__dict__)
 
     def body(self) -> dict[str, Any]:
         """The canonical body: the content plus seq, recorded_at and prev."""
         body = self.content()
+        if self.signature is not None:
+            body["signature"] = self.signature
         body["seq"] = self.originator_version
         body["recorded_at"] = format_timestamp(self.timestamp)
         body["prev"] = self.prev
@@ -151,9 +145,26 @@ class LedgerEvent(AggregateEvent):
         )
 
 
-_ENVELOPE_FIELDS = frozenset(
-    {"originator_id", "originator_version", "timestamp", "event_id", "effective_date", "actor", "act", "note", "prev"}
-)
+_ENVELOPE_FIELDS = frozenset({
+    "originator_id", "originator_version", "timestamp", "event_id", "effective_date", "actor", "act", "note",
+    "signature", "prev",
+})
+
+
+def content_of(cls: type[LedgerEvent], fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The canonical content of a fact of type ``cls`` (its envelope and payload): what a signature signs."""
+    body: dict[str, Any] = {
+        "type": cls.TYPE,
+        "v": cls.class_version,
+        "id": fields["event_id"],
+        "effective_date": fields["effective_date"].isoformat(),
+        "actor": fields["actor"],
+        "act": None if fields["act"] is None else ActKind("act").encode(fields["act"]),
+        "note": fields["note"],
+    }
+    for name, kind in cls.payload_kinds().items():
+        body[name] = kind.encode(fields[name])
+    return body
 
 
 def envelope_kwargs(obj: dict[str, Any]) -> dict[str, Any]:
@@ -169,6 +180,7 @@ def envelope_kwargs(obj: dict[str, Any]) -> dict[str, Any]:
     kwargs["actor"] = Code("actor").parse(obj["actor"], "actor")
     kwargs["act"] = Optional("act", ActKind("act")).parse(obj.get("act"), "act")
     kwargs["note"] = Text("note").parse(obj.get("note", ""), "note")
+    kwargs["signature"] = Optional("signature", SignatureKind("signature")).parse(obj.get("signature"), "signature")
     return kwargs
 
 
@@ -185,26 +197,17 @@ class Submission:
         return str(self.fields["event_id"])
 
     def content_bytes(self) -> bytes:
-        """Canonical bytes of the submitted content, comparable with a stored event's."""
-        kinds = self.cls.payload_kinds()
-        body: dict[str, Any] = {
-            "type": self.cls.TYPE,
-            "v": self.cls.class_version,
-            "id": self.fields["event_id"],
-            "effective_date": self.fields["effective_date"].isoformat(),
-            "actor": self.fields["actor"],
-            "act": None if self.fields["act"] is None else ActKind("act").encode(self.fields["act"]),
-            "note": self.fields["note"],
-        }
-        for name, kind in kinds.items():
-            body[name] = kind.encode(self.fields[name])
-        return dumps(body)
+        """Canonical bytes of the submitted content, comparable with a stored event's; what is signed."""
+        return dumps(content_of(self.cls, self.fields))
+
+    def signed(self, signature: str) -> Submission:
+        return Submission(self.cls, {**self.fields, "signature": signature}, self.recorded_at)
 
 
 def parse_fields(cls: type[LedgerEvent], obj: dict[str, Any], *, allow_recorded_at: bool) -> Submission:
     """Check a submission's form against its type: required fields, kinds, no unknown fields."""
     kinds = cls.payload_kinds()
-    known = {"type", "v", "id", "effective_date", "actor", "act", "note", *kinds}
+    known = {"type", "v", "id", "effective_date", "actor", "act", "note", "signature", *kinds}
     if allow_recorded_at:
         known.add("recorded_at")
     for name in obj:
@@ -245,4 +248,4 @@ def check_is_object(obj: Any) -> dict[str, Any]:
     return obj
 
 
-__all__ = ["ENVELOPE", "GENESIS", "InvalidField", "LedgerEvent", "Submission", "dumps", "parse_fields"]
+__all__ = ["GENESIS", "InvalidField", "LedgerEvent", "Submission", "dumps", "parse_fields"]

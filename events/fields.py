@@ -21,6 +21,7 @@ from events.errors import InvalidField
 _MONEY = re.compile(r"-?(0|[1-9][0-9]{0,14})(\.[0-9]{1,2})?")
 _NUMBER = re.compile(r"-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,12})?")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 CENT = Decimal("0.01")
 MAX_TEXT = 10_000
 MAX_CODE = 200
@@ -258,6 +259,26 @@ class ActKind(Kind):
 
     def encode(self, value: Act) -> dict[str, str]:
         return {"kind": value.kind, "number": value.number, "date": value.date.isoformat()}
+
+
+@dataclass(frozen=True)
+class SignatureKind(Kind):
+    """An Ed25519 signature, base64 (64 bytes)."""
+
+    def parse(self, value: Any, field: str) -> str:
+        if not isinstance(value, str) or not _BASE64.fullmatch(value) or len(value) != 88:
+            raise InvalidField(field, "must be an Ed25519 signature in base64 (88 characters)")
+        return value
+
+
+@dataclass(frozen=True)
+class PublicKeyKind(Kind):
+    """An Ed25519 public key, base64 of its 32 raw bytes."""
+
+    def parse(self, value: Any, field: str) -> str:
+        if not isinstance(value, str) or not _BASE64.fullmatch(value) or len(value) != 44:
+            raise InvalidField(field, "must be an Ed25519 public key in base64 (44 characters)")
+        return value
 
 
 @dataclass(frozen=True)

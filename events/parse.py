@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from events.actors import ActorRegistered, ActorRevoked
 from events.base import LedgerEvent, Submission, check_is_object, parse_fields
 from events.budget import (
     BudgetItemOpened,
@@ -45,6 +46,8 @@ SUBMITTABLE: tuple[type[LedgerEvent], ...] = (
     ReservationAdjusted,
     IndicatorMeasured,
     EventCorrected,
+    ActorRegistered,
+    ActorRevoked,
 )
 _EVERY: tuple[type[LedgerEvent], ...] = (LedgerOpened, *SUBMITTABLE)
 ALL_TYPES: dict[str, type[LedgerEvent]] = {cls.TYPE: cls for cls in _EVERY}

@@ -45,6 +45,7 @@ class Ledger(Aggregate):
             actor=actor,
             act=None,
             note=note,
+            signature=None,
             prev=GENESIS,
             timestamp=now,
         )

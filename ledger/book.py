@@ -15,6 +15,8 @@ from decimal import Decimal
 from typing import Any
 
 from events import (
+    ActorRegistered,
+    ActorRevoked,
     BudgetItemOpened,
     BudgetVaried,
     EventCorrected,
@@ -33,6 +35,7 @@ from events import (
     dumps,
 )
 from events.errors import InvalidField
+from ledger import proofs
 from ledger.errors import (
     AdjustmentInvalid,
     ApprovalExceedsReservation,
@@ -42,6 +45,7 @@ from ledger.errors import (
     InvalidCorrection,
     OverReservation,
     PlanParametersInvalid,
+    SignatureRefused,
     UnknownReference,
     ValueDoesNotFitIndicator,
     VariationBelowReserved,
@@ -117,6 +121,14 @@ class ItemState:
 
 
 @dataclass
+class ActorState:
+    name: str
+    role: str
+    public_key: str
+    revoked: bool = False
+
+
+@dataclass
 class ReservationState:
     reservation: str
     item: str
@@ -170,6 +182,7 @@ class Book:
         self.indicators: dict[str, IndicatorDefined] = {}
         self.items: dict[str, ItemState] = {}
         self.reservations: dict[str, ReservationState] = {}
+        self.actors: dict[str, ActorState] = {}
         # The current (corrected) version of each fact, and its submitted content.
         self.facts: dict[str, LedgerEvent] = {}
         self.contents: dict[str, bytes] = {}
@@ -205,6 +218,10 @@ class Book:
         """Add (sign +1) or take back (sign -1) a fact's contribution to the state."""
         if isinstance(fact, LedgerOpened):
             self.entity = fact.entity
+        elif isinstance(fact, ActorRegistered):
+            self.actors[fact.name] = ActorState(fact.name, fact.role, fact.public_key)
+        elif isinstance(fact, ActorRevoked):
+            self.actors[fact.name].revoked = sign > 0
         elif isinstance(fact, PlanOpened):
             self.plans[fact.year] = fact
         elif isinstance(fact, PolicyLineDefined):
@@ -242,18 +259,64 @@ class Book:
     def check(self, fact: LedgerEvent) -> None:
         """Raise a RuleViolation if ``fact`` may not be appended now."""
         try:
-            if isinstance(fact, EventCorrected):
+            self._check_signature(fact)
+            if isinstance(fact, (ActorRegistered, ActorRevoked)):
+                self._check_actor_fact(fact)
+            elif isinstance(fact, EventCorrected):
                 self._check_correction(fact)
             else:
                 self._check_fact(fact, replacing=False)
         except UnknownReference as e:
             raise e.located(event_id=fact.event_id) from None
 
+    def _check_signature(self, fact: LedgerEvent) -> None:
+        """In a signed ledger (one with registered actors), every event is signed by its actor's key."""
+        eid = fact.event_id
+        bootstrap = not self.actors and isinstance(fact, ActorRegistered)
+        if not self.actors and not bootstrap:
+            if fact.signature is not None:
+                raise SignatureRefused(
+                    "no actor is registered in this ledger, so no signature can be checked;"
+                    " register the signers first (perfledger actor add)",
+                    event_id=eid,
+                )
+            return
+        if bootstrap:
+            assert isinstance(fact, ActorRegistered)
+            if fact.actor != fact.name or fact.role != "controller":
+                raise SignatureRefused(
+                    "the first actor of a signed ledger is a controller who registers themselves", event_id=eid
+                )
+            key = fact.public_key
+        else:
+            signer = self.actors.get(fact.actor)
+            if signer is None:
+                raise SignatureRefused(f"actor {fact.actor!r} is not registered in this signed ledger", event_id=eid)
+            if signer.revoked:
+                raise SignatureRefused(f"the key of actor {fact.actor!r} is revoked", event_id=eid)
+            if signer.role != "controller":
+                raise SignatureRefused(
+                    f"actor {fact.actor!r} is a registered {signer.role}: only controllers append events", event_id=eid
+                )
+            key = signer.public_key
+        if fact.signature is None:
+            raise SignatureRefused("this ledger is signed: sign the event with your key (--key)", event_id=eid)
+        if not proofs.signature_valid(key, dumps(fact.content()), fact.signature):
+            raise SignatureRefused(f"the signature does not match actor {fact.actor!r}'s key", event_id=eid)
+
+    def _check_actor_fact(self, fact: ActorRegistered | ActorRevoked) -> None:
+        current = self.actors.get(fact.name)
+        if isinstance(fact, ActorRegistered):
+            if current is not None and not current.revoked:
+                raise DuplicateDefinition(f"actor {fact.name!r} is already registered", event_id=fact.event_id)
+        elif current is None or current.revoked:
+            raise UnknownReference(f"no registered key of actor {fact.name!r} to revoke", event_id=fact.event_id)
+
     def _check_correction(self, fact: EventCorrected) -> None:
         original = self.facts.get(fact.corrects)
         if original is None:
             raise UnknownReference(f"corrects unknown event {fact.corrects!r}", event_id=fact.event_id)
-        if isinstance(original, (LedgerOpened, EventCorrected)):
+        if isinstance(original, (LedgerOpened, EventCorrected, ActorRegistered, ActorRevoked)):
             raise InvalidCorrection(
                 f"{original.TYPE} {fact.corrects!r} cannot be corrected; correct the original fact",
                 event_id=fact.event_id,

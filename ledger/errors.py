@@ -53,6 +53,10 @@ class InvalidCorrection(RuleViolation):
     """A correction that changes a key field, an unknown field, or a correcting event."""
 
 
+class SignatureRefused(RuleViolation):
+    """In a signed ledger: an unsigned event, an unknown or revoked actor, a bad signature, or a non-controller."""
+
+
 class DuplicateId(RuleViolation):
     """The same event id twice in one batch."""
 

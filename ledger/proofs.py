@@ -159,10 +159,52 @@ def verify_consistency(first: int, second: int, first_root: bytes, second_root: 
         raise ProofError("consistency proof does not lead to the current tree head")
 
 
-# -- checkpoints ------------------------------------------------------------------------------
+# -- keys and signatures -----------------------------------------------------------------------
 def key_id(public_raw: bytes) -> str:
     return hashlib.sha256(public_raw).hexdigest()[:8]
 
+
+def public_key_b64(pem: bytes) -> str:
+    """The base64 of an Ed25519 public key's 32 raw bytes, from its PEM file."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        key = serialization.load_pem_public_key(pem)
+    except ValueError:
+        raise ProofError("not a PEM public key") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise ProofError("the public key is not Ed25519")
+    return base64.b64encode(key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)).decode()
+
+
+def sign(private_pem: bytes, message: bytes) -> str:
+    """An Ed25519 signature of ``message``, base64."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    try:
+        key = serialization.load_pem_private_key(private_pem, password=None)
+    except ValueError:
+        raise ProofError("not a PEM private key") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ProofError("the key is not an Ed25519 private key")
+    return base64.b64encode(key.sign(message)).decode()
+
+
+def signature_valid(public_b64: str, message: bytes, signature_b64: str) -> bool:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        key = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_b64))
+        key.verify(base64.b64decode(signature_b64), message)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+# -- checkpoints ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Signature:
@@ -257,9 +299,15 @@ class Checkpoint:
 
 # -- the chain of events, as exported ---------------------------------------------------------
 def check_chain(lines: Iterable[bytes]) -> list[bytes]:
-    """Check exported events (canonical JSON, one per line): order, links, form; return their leaf hashes."""
+    """Check exported events (canonical JSON, one per line): order, links, form, signatures.
+
+    Return their leaf hashes. Once an actor is registered (the ledger is
+    signed), every later event must carry a valid signature of its content by
+    its actor's registered, unrevoked controller key, as the ledger required.
+    """
     leaves: list[bytes] = []
     prev = GENESIS
+    actors: dict[str, tuple[str, str, bool]] = {}  # name -> (role, public key, revoked)
     for seq, line in enumerate(lines, 1):
         try:
             body = json.loads(line)
@@ -274,9 +322,36 @@ def check_chain(lines: Iterable[bytes]) -> list[bytes]:
             raise ProofError(f"event {seq} says it is event {body.get('seq')}: events were dropped, added or swapped")
         if body.get("prev") != prev:
             raise ProofError(f"event {seq} does not link to event {seq - 1}: an event before it was altered")
+        _check_event_signature(seq, body, actors)
         prev = hashlib.sha256(line).hexdigest()
         leaves.append(leaf_hash(line))
     return leaves
+
+
+def _check_event_signature(seq: int, body: dict[str, object], actors: dict[str, tuple[str, str, bool]]) -> None:
+    kind, actor = body.get("type"), str(body.get("actor"))
+    if not actors and kind != "ActorRegistered":
+        return  # an unsigned ledger (so far)
+    if not actors:  # the first actor registers themselves, with the key registered
+        role, key, revoked = str(body.get("role")), str(body.get("public_key")), False
+        if body.get("name") != actor or role != "controller":
+            raise ProofError(f"event {seq}: the first actor of a signed ledger must be a controller registering themselves")
+    elif actor not in actors:
+        raise ProofError(f"event {seq}: actor {actor!r} is not registered")
+    else:
+        role, key, revoked = actors[actor]
+    if revoked or role != "controller":
+        raise ProofError(f"event {seq}: actor {actor!r} may not append ({'revoked' if revoked else role})")
+    signature = body.get("signature")
+    content = {k: v for k, v in body.items() if k not in ("signature", "seq", "recorded_at", "prev")}
+    message = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    if not isinstance(signature, str) or not signature_valid(key, message, signature):
+        raise ProofError(f"event {seq}: missing or bad signature of actor {actor!r}")
+    if kind == "ActorRegistered":
+        actors[str(body["name"])] = (str(body["role"]), str(body["public_key"]), False)
+    elif kind == "ActorRevoked":
+        name = str(body["name"])
+        actors[name] = (*actors[name][:2], True)
 
 
 def read_events(path: Path) -> list[bytes]:
@@ -291,8 +366,10 @@ def verify_bundle(directory: Path) -> list[str]:
     events = directory / "events.jsonl"
     if not events.exists():
         raise ProofError(f"{directory} holds no events.jsonl")
-    leaves = check_chain(read_events(events))
-    report = [f"events: {len(leaves)}, chain intact, tree head {tree_head(leaves).hex()}"]
+    lines = read_events(events)
+    leaves = check_chain(lines)
+    signed = sum(b'"signature":' in line for line in lines)  # a key: inside strings quotes are escaped
+    report = [f"events: {len(leaves)}, chain intact, {signed} signed by registered actors, tree head {tree_head(leaves).hex()}"]
     keys = [p.read_bytes() for p in sorted((directory / "keys").glob("*.pub"))]
     checkpoints = sorted((directory / "checkpoints").glob("*.txt"))
     if not checkpoints:
