@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from ledger.errors import DuplicateDefinition, InvalidCorrection, SignatureRefus
 from ledger.proofs import ProofError, verify_bundle
 from tests.conftest import ev, small_plan, write_jsonl
 
-NOW = datetime(2012, 6, 1, tzinfo=timezone.utc)
+NOW = datetime(2012, 6, 1, tzinfo=UTC)
 
 
 def keypair() -> tuple[bytes, bytes]:
