@@ -122,3 +122,24 @@ def test_a_read_only_ledger_file_is_a_clear_error_and_readers_still_work(sqlite_
         assert report.ok and report.head == head
     finally:
         subprocess.run(["chattr", "-i", str(ledger_path)], check=False)
+
+
+def test_a_read_only_directory_is_a_clear_error_and_nothing_is_half_written(
+    sqlite_store: Store, ledger_path: Path
+) -> None:
+    head = sqlite_store.verify().head
+    sqlite_store.close()  # the last connection closes: the -wal file is folded in and removed
+    directory = ledger_path.parent
+    if subprocess.run(["chattr", "+i", str(directory)], capture_output=True, check=False).returncode != 0:
+        pytest.skip("chattr +i is not available on this filesystem")
+    try:
+        obj = ev("BudgetVaried", "ro-2", item="A1/04/02", amount="1.00")
+        result = subprocess.run([*PERFLEDGER, "--ledger", str(ledger_path), "append", "--json", json.dumps(obj),
+                                 "--actor", "cdg"], capture_output=True, text=True, check=False)
+        assert result.returncode == 1, result.stderr
+        assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1, result.stderr
+    finally:
+        subprocess.run(["chattr", "-i", str(directory)], check=False)
+    with Store.open(str(ledger_path)) as reader:
+        report = reader.verify()
+    assert report.ok and report.head == head
