@@ -142,8 +142,10 @@ def is_sqlite_ledger(path: Path) -> bool:
             return db.execute("SELECT 1 FROM sqlite_master WHERE name='perfledger_meta'").fetchone() is not None
         finally:
             db.close()
-    except sqlite3.Error:
-        return False
+    except sqlite3.DatabaseError as e:
+        if "not a database" in str(e):
+            return False
+        raise LedgerError(f"cannot open {path}: {e} (is its directory read-only?)") from None
 
 
 def sqlite_path(location: str) -> Path:

@@ -138,6 +138,7 @@ def test_a_read_only_directory_is_a_clear_error_and_nothing_is_half_written(
                                  "--actor", "cdg"], capture_output=True, text=True, check=False)
         assert result.returncode == 1, result.stderr
         assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1, result.stderr
+        assert "read-only" in result.stderr, result.stderr
     finally:
         subprocess.run(["chattr", "-i", str(directory)], check=False)
     with Store.open(str(ledger_path)) as reader:
