@@ -39,6 +39,12 @@ def test_imports_killed_at_random_moments_leave_every_batch_whole_and_the_chain_
 ) -> None:
     files = [write_jsonl(tmp_path / f"b{k}.jsonl", batch(k)) for k in range(KILLS)]
     rnd = random.Random(2012)
+    # Time one whole import, so the kills fall around the moment it writes, not only at start-up.
+    warm = write_jsonl(tmp_path / "warm.jsonl", [ev("BudgetVaried", "warm", item="A1/04/02", amount="1.00")])
+    started = time.perf_counter()
+    subprocess.run([*PERFLEDGER, "--ledger", ledger_url, "import", str(warm), "--actor", "cdg"], check=True,
+                   capture_output=True)
+    whole = time.perf_counter() - started
     outcomes: Counter[str] = Counter()
     for start in range(0, KILLS, PARALLEL):
         procs = [
@@ -46,7 +52,7 @@ def test_imports_killed_at_random_moments_leave_every_batch_whole_and_the_chain_
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             for f in files[start : start + PARALLEL]
         ]
-        time.sleep(rnd.uniform(0.02, 0.3))
+        time.sleep(rnd.uniform(0.5 * whole, 1.3 * whole))
         for proc in procs:
             proc.send_signal(signal.SIGKILL)
         for proc in procs:
