@@ -390,10 +390,10 @@ def register(group: click.Group) -> None:
         with replay(ctx) as events:
             derivation = explain(events, list(figure), Cut(as_of, known_at), year)
         if checkpoint_file is not None:
-            try:
-                derivation = prove(derivation, events, Path(checkpoint_file), [Path(p).read_bytes() for p in pubkeys])
-            except proofs.ProofError as e:
-                raise click.ClickException(str(e)) from None
+            if not pubkeys:
+                raise click.UsageError("--prove needs --pubkey: an unsigned checkpoint proves nothing")
+            trusted = [(Path(p).stem, Path(p).read_bytes()) for p in pubkeys]
+            derivation = prove(derivation, events, Path(checkpoint_file), trusted)
         click.echo(to_json(derivation.to_dict()) if fmt == "json" else "\n".join(derivation.lines()))
 
     @group.command(name="demo")
@@ -466,11 +466,11 @@ def report_text(ctx: click.Context, cut: Cut, year: int | None, fmt: str, locale
     return "\n".join(parts)
 
 
-def prove(derivation: Derivation, events: list[LedgerEvent], checkpoint_file: Path, keys: list[bytes]) -> Derivation:
+def prove(derivation: Derivation, events: list[LedgerEvent], checkpoint_file: Path,
+          trusted: list[tuple[str, bytes]]) -> Derivation:
     """Attach verified RFC 9162 inclusion proofs, against a signed checkpoint, to every event of a derivation."""
-    checkpoint = proofs.Checkpoint.parse(checkpoint_file.read_text(encoding="utf-8"))
-    if keys:
-        checkpoint.check_signatures(keys)
+    checkpoint = proofs.Checkpoint.read(checkpoint_file)
+    checkpoint.check_signatures(trusted)
     leaves = [proofs.leaf_hash(e.canonical_bytes) for e in events][: checkpoint.size]
     root = proofs.tree_head(leaves)
     if len(leaves) < checkpoint.size or root.hex() != checkpoint.root:

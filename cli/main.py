@@ -34,7 +34,7 @@ class Perfledger(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except PerfledgerError as e:
+        except (PerfledgerError, proofs.ProofError) as e:
             raise click.ClickException(str(e)) from None
         except OSError as e:
             raise click.ClickException(f"{e.strerror or e}: {e.filename or ''}".rstrip(": ")) from None
@@ -382,34 +382,30 @@ def verify(ctx: click.Context, checkpoints: tuple[str, ...], pubkeys: tuple[str,
     Example:
       perfledger verify
       perfledger verify --checkpoint checkpoint-398.txt --pubkey cdg.pub --pubkey oiv.pub
-      perfledger verify --bundle bundle-2012/ --expect report-2012.json
+      perfledger verify --bundle bundle-2012/ --pubkey cdg.pub --expect report-2012.json
     """
-    keys = [Path(p).read_bytes() for p in pubkeys]
-    try:
-        if bundle is not None:
-            for line in proofs.verify_bundle(Path(bundle)):
-                click.echo(line)
-            if expect is not None:
-                differences = compare_report(Path(bundle), Path(expect))
-                if differences:
-                    raise click.ClickException(
-                        f"the bundle's replay differs from {expect} in {len(differences)} place(s):\n"
-                        + "\n".join(differences)
-                    )
-                click.echo(f"replay matches {expect}")
-            click.echo("OK")
-            return
-        with open_store(ctx) as store:
-            report = store.verify()
-            if not report.ok:
-                raise click.ClickException(f"chain broken at event {report.bad_seq}: {report.problem}")
-            click.echo(f"OK: {report.count} events, chain intact, head {report.head}")
-            for path in checkpoints:
-                checkpoint = proofs.Checkpoint.parse(Path(path).read_text(encoding="utf-8"))
-                for line in store.check_checkpoint(checkpoint, keys):
-                    click.echo(f"{path}: {line}")
-    except proofs.ProofError as e:
-        raise click.ClickException(str(e)) from None
+    trusted = [(Path(p).stem, Path(p).read_bytes()) for p in pubkeys]
+    if bundle is not None:
+        for line in proofs.verify_bundle(Path(bundle), trusted, [Path(c) for c in checkpoints]):
+            click.echo(line)
+        if expect is not None:
+            differences = compare_report(Path(bundle), Path(expect))
+            if differences:
+                raise click.ClickException(
+                    f"the bundle's replay differs from {expect} in {len(differences)} place(s):\n"
+                    + "\n".join(differences)
+                )
+            click.echo(f"replay matches {expect}")
+        click.echo("OK")
+        return
+    with open_store(ctx) as store:
+        report = store.verify()
+        if not report.ok:
+            raise click.ClickException(f"chain broken at event {report.bad_seq}: {report.problem}")
+        click.echo(f"OK: {report.count} events, chain intact, head {report.head}")
+        for path in checkpoints:
+            for line in store.check_checkpoint(proofs.Checkpoint.read(Path(path)), trusted):
+                click.echo(f"{path}: {line}")
 
 
 def compare_report(bundle: Path, expect: Path) -> list[str]:
@@ -446,7 +442,8 @@ def export(ctx: click.Context, bundle: str, checkpoints: tuple[str, ...], pubkey
 
     The bundle holds events.jsonl (each event's stored canonical bytes, one per
     line), the checkpoints, the public keys, and verify.py, a verifier that
-    needs only Python and the cryptography package: python verify.py BUNDLE.
+    needs only Python and the cryptography package:
+    python verify.py BUNDLE --pubkey KEY.pub (keys the evaluator trusts, obtained apart).
 
     \b
     Example:
@@ -626,12 +623,9 @@ def cosign(file: str, key_file: str, name: str | None) -> None:
     Example:
       perfledger checkpoint cosign checkpoint-398.txt --key oiv.key
     """
-    try:
-        current = proofs.Checkpoint.parse(Path(file).read_text(encoding="utf-8"))
-        signer = name or Path(key_file).stem
-        Path(file).write_text(current.signed(Path(key_file).read_bytes(), signer).text(), encoding="utf-8")
-    except proofs.ProofError as e:
-        raise click.ClickException(str(e)) from None
+    current = proofs.Checkpoint.read(Path(file))
+    signer = name or Path(key_file).stem
+    Path(file).write_text(current.signed(Path(key_file).read_bytes(), signer).text(), encoding="utf-8")
     click.echo(f"Co-signed {file} as {signer}.")
 
 

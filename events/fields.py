@@ -91,6 +91,9 @@ class Text(Kind):
     def parse(self, value: Any, field: str) -> str:
         return _check_text(value, field, limit=MAX_TEXT, code=False)
 
+    def decode(self, value: Any, field: str) -> Any:
+        return value  # stored canonical text: checked when submitted, protected by the hash chain
+
 
 @dataclass(frozen=True)
 class Code(Kind):
@@ -98,6 +101,9 @@ class Code(Kind):
 
     def parse(self, value: Any, field: str) -> str:
         return _check_text(value, field, limit=MAX_CODE, code=True)
+
+    def decode(self, value: Any, field: str) -> Any:
+        return value  # stored canonical text: checked when submitted, protected by the hash chain
 
 
 @dataclass(frozen=True)
@@ -110,6 +116,9 @@ class Choice(Kind):
         if value not in self.choices:
             raise InvalidField(field, f"must be one of {', '.join(self.choices)}; got {value!r}")
         return str(value)
+
+    def decode(self, value: Any, field: str) -> Any:
+        return value  # stored canonical text: checked when submitted, protected by the hash chain
 
 
 @dataclass(frozen=True)
@@ -144,6 +153,9 @@ class Money(Kind):
     def encode(self, value: Decimal) -> str:
         return f"{value.quantize(CENT):f}"
 
+    def decode(self, value: Any, field: str) -> Decimal:
+        return Decimal(value)
+
 
 @dataclass(frozen=True)
 class Number(Kind):
@@ -167,6 +179,9 @@ class Number(Kind):
 
     def encode(self, value: Decimal) -> str:
         return f"{value:f}"
+
+    def decode(self, value: Any, field: str) -> Decimal:
+        return Decimal(value)
 
 
 def parse_date(value: Any, field: str) -> date:
@@ -192,6 +207,9 @@ class Day(Kind):
     def encode(self, value: date) -> str:
         return value.isoformat()
 
+    def decode(self, value: Any, field: str) -> date:
+        return date.fromisoformat(value)
+
 
 @dataclass(frozen=True)
 class Count(Kind):
@@ -204,6 +222,9 @@ class Count(Kind):
         if isinstance(value, bool) or not isinstance(value, int) or not self.low <= value <= self.high:
             raise InvalidField(field, f"must be an integer from {self.low} to {self.high}; got {value!r}")
         return value
+
+    def decode(self, value: Any, field: str) -> Any:
+        return value  # stored canonical text: checked when submitted, protected by the hash chain
 
 
 @dataclass(frozen=True)
@@ -260,6 +281,9 @@ class ActKind(Kind):
     def encode(self, value: Act) -> dict[str, str]:
         return {"kind": value.kind, "number": value.number, "date": value.date.isoformat()}
 
+    def decode(self, value: Any, field: str) -> Act:
+        return Act(value["kind"], value["number"], date.fromisoformat(value["date"]))
+
 
 @dataclass(frozen=True)
 class SignatureKind(Kind):
@@ -269,6 +293,9 @@ class SignatureKind(Kind):
         if not isinstance(value, str) or not _BASE64.fullmatch(value) or len(value) != 88:
             raise InvalidField(field, "must be an Ed25519 signature in base64 (88 characters)")
         return value
+
+    def decode(self, value: Any, field: str) -> Any:
+        return value  # stored canonical text: checked when submitted, protected by the hash chain
 
 
 @dataclass(frozen=True)
@@ -280,6 +307,9 @@ class PublicKeyKind(Kind):
             raise InvalidField(field, "must be an Ed25519 public key in base64 (44 characters)")
         return value
 
+    def decode(self, value: Any, field: str) -> Any:
+        return value  # stored canonical text: checked when submitted, protected by the hash chain
+
 
 @dataclass(frozen=True)
 class Changes(Kind):
@@ -289,6 +319,9 @@ class Changes(Kind):
         if not isinstance(value, dict) or not value:
             raise InvalidField(field, "must be a non-empty object of field names to new values")
         return dict(value)
+
+    def decode(self, value: Any, field: str) -> Any:
+        return value  # stored canonical text: checked when submitted, protected by the hash chain
 
 
 @dataclass(frozen=True)
@@ -305,6 +338,9 @@ class MeasuredValue(Kind):
         if isinstance(value, str) and _DATE.fullmatch(value):
             return parse_date(value, field).isoformat()
         return Number.encode(Number("n"), Number("n").parse(value, field))
+
+    def decode(self, value: Any, field: str) -> Any:
+        return value  # stored canonical text: checked when submitted, protected by the hash chain
 
 
 def format_timestamp(moment: datetime) -> str:

@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 from uuid import UUID
 
 import orjson
+from cryptography.hazmat.primitives import serialization
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
     IntegrityError,
@@ -348,10 +349,10 @@ class Store:
         unsigned = proofs.Checkpoint(self.entity(), len(leaves), proofs.tree_head(leaves).hex(), moment)
         return unsigned.signed(private_pem, signer)
 
-    def check_checkpoint(self, checkpoint: proofs.Checkpoint, public_pems: Sequence[bytes]) -> list[str]:
+    def check_checkpoint(self, checkpoint: proofs.Checkpoint, trusted: Sequence[tuple[str, bytes]]) -> list[str]:
         """Check a checkpoint's signatures, then prove the ledger extends it (RFC 9162 consistency proof)."""
-        if public_pems:
-            found = ["signed by " + ", ".join(checkpoint.check_signatures(public_pems))]
+        if trusted:
+            found = ["signed by " + ", ".join(checkpoint.check_signatures(trusted))]
         else:
             found = ["signatures not checked: give the signers' public keys with --pubkey"]
         leaves = self.leaves()
@@ -375,6 +376,10 @@ class Store:
 
     def export(self, directory: Path, checkpoints: Sequence[Path], public_keys: Sequence[Path]) -> int:
         """Write a bundle an evaluator can check without the database; return the number of events."""
+        if directory.exists() and any(directory.iterdir()):
+            raise LedgerError(f"{directory} is not empty: a bundle goes to a new directory")
+        keys = [(path.name, proofs.load_public_key(path.read_bytes(), path.name)) for path in public_keys]
+        parsed = [proofs.Checkpoint.read(path) for path in checkpoints]
         directory.mkdir(parents=True, exist_ok=True)
         (directory / "checkpoints").mkdir(exist_ok=True)
         (directory / "keys").mkdir(exist_ok=True)
@@ -383,10 +388,11 @@ class Store:
             for row in self.stored():
                 out.write(bytes(row.state) + b"\n")
                 count += 1
-        for path in checkpoints:
-            (directory / "checkpoints" / path.name).write_bytes(path.read_bytes())
-        for path in public_keys:
-            (directory / "keys" / path.name).write_bytes(path.read_bytes())
+        for path, checkpoint in zip(checkpoints, parsed):
+            (directory / "checkpoints" / path.name).write_text(checkpoint.text(), encoding="utf-8")
+        for name, key in keys:  # re-serialised: only public keys ever leave
+            pem = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            (directory / "keys" / name).write_bytes(pem)
         (directory / "verify.py").write_bytes(Path(proofs.__file__).read_bytes())
         return count
 
@@ -410,6 +416,7 @@ class Store:
     def verify(self) -> VerifyReport:
         """Recompute the whole chain; report the first event that breaks it."""
         prev, seq = GENESIS, 0
+        actors: dict[str, tuple[str, str, bool]] = {}
         recorded_length = self.recorder.chain_length()
         pending: list[StoredEvent] = []
         rows = self.stored()
@@ -421,6 +428,11 @@ class Store:
             for row in pending:
                 seq += 1
                 problem = _check_row(row, seq, prev, hashes.get(seq))
+                if problem is None:
+                    try:  # in a signed ledger, the same signature rules as when appending
+                        proofs.check_event_signature(seq, orjson.loads(row.state), actors)
+                    except proofs.ProofError as e:
+                        problem = str(e)
                 if problem:
                     return VerifyReport(False, seq - 1, prev, seq, problem)
                 prev = hashlib.sha256(row.state).hexdigest()  # _check_row made sure state is bytes

@@ -5,7 +5,7 @@ the ``cryptography`` package. It runs on its own, without perfledger or a
 database, so an evaluator (the OIV) can read it and run it on an exported
 bundle:
 
-    python verify.py BUNDLE_DIR
+    python verify.py BUNDLE_DIR --pubkey cdg.pub [--pubkey oiv.pub] [--checkpoint mine.txt]
 
 The tree is RFC 9162's (Certificate Transparency v2), section 2.1: the leaves
 are the events' canonical bytes in sequence order,
@@ -33,10 +33,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 HEADER = "perfledger checkpoint v1"
 GENESIS = "0" * 64
@@ -166,16 +168,7 @@ def key_id(public_raw: bytes) -> str:
 
 def public_key_b64(pem: bytes) -> str:
     """The base64 of an Ed25519 public key's 32 raw bytes, from its PEM file."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
-    try:
-        key = serialization.load_pem_public_key(pem)
-    except ValueError:
-        raise ProofError("not a PEM public key") from None
-    if not isinstance(key, Ed25519PublicKey):
-        raise ProofError("the public key is not Ed25519")
-    return base64.b64encode(key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)).decode()
+    return base64.b64encode(_raw(load_public_key(pem))).decode()
 
 
 def sign(private_pem: bytes, message: bytes) -> str:
@@ -185,8 +178,8 @@ def sign(private_pem: bytes, message: bytes) -> str:
 
     try:
         key = serialization.load_pem_private_key(private_pem, password=None)
-    except ValueError:
-        raise ProofError("not a PEM private key") from None
+    except (ValueError, TypeError):
+        raise ProofError("not an unencrypted PEM private key") from None
     if not isinstance(key, Ed25519PrivateKey):
         raise ProofError("the key is not an Ed25519 private key")
     return base64.b64encode(key.sign(message)).decode()
@@ -230,6 +223,7 @@ class Checkpoint:
 
     @classmethod
     def parse(cls, text: str) -> Checkpoint:
+        """Read a checkpoint; its body must be exactly as this program writes it (that is what was signed)."""
         body, _, tail = text.partition("\n\n")
         lines = body.split("\n")
         if not lines or lines[0] != HEADER:
@@ -240,8 +234,8 @@ class Checkpoint:
             if not sep or key not in ("entity", "size", "root", "time") or key in fields:
                 raise ProofError(f"checkpoint line {line!r} is not understood")
             fields[key] = value
-        if set(fields) != {"entity", "size", "root", "time"} or not fields["size"].isdigit():
-            raise ProofError("checkpoint lacks entity, size, root or time")
+        if set(fields) != {"entity", "size", "root", "time"} or not re.fullmatch(r"0|[1-9][0-9]{0,15}", fields["size"]):
+            raise ProofError("checkpoint lacks entity, size (digits, no leading zeros), root or time")
         signatures = []
         for line in tail.splitlines():
             parts = line.split(" ")
@@ -251,88 +245,153 @@ class Checkpoint:
                 signatures.append(Signature(parts[1], parts[2], base64.b64decode(parts[3], validate=True)))
             except ValueError:
                 raise ProofError(f"signature of {parts[1]} is not base64") from None
-        return cls(fields["entity"], int(fields["size"]), fields["root"], fields["time"], tuple(signatures))
+        checkpoint = cls(fields["entity"], int(fields["size"]), fields["root"], fields["time"], tuple(signatures))
+        if checkpoint.body() != (body + "\n").encode():
+            raise ProofError("the checkpoint's text is not in the form that is signed")
+        return checkpoint
+
+    @classmethod
+    def read(cls, path: Path) -> Checkpoint:
+        try:
+            return cls.parse(path.read_bytes().decode("utf-8"))
+        except UnicodeDecodeError:
+            raise ProofError(f"{path.name} is not UTF-8 text") from None
 
     def signed(self, private_pem: bytes, name: str) -> Checkpoint:
         """This checkpoint with one more signature (a co-signature when it is not the first)."""
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-        key = serialization.load_pem_private_key(private_pem, password=None)
+        if not re.fullmatch(r"[A-Za-z0-9._@-]{1,64}", name):
+            raise ProofError(f"signer name {name!r}: use letters, digits and . _ @ - only, no spaces")
+        try:
+            key = serialization.load_pem_private_key(private_pem, password=None)
+        except (ValueError, TypeError):
+            raise ProofError("not an unencrypted PEM private key") from None
         if not isinstance(key, Ed25519PrivateKey):
             raise ProofError("the key is not an Ed25519 private key")
         raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         signature = Signature(name, key_id(raw), key.sign(self.body()))
         return Checkpoint(self.entity, self.size, self.root, self.time, (*self.signatures, signature))
 
-    def check_signatures(self, public_pems: Iterable[bytes]) -> list[str]:
-        """Verify each signature whose key is given; raise on a bad one, or if no given key signed."""
-        from cryptography.exceptions import InvalidSignature
-        from cryptography.hazmat.primitives import serialization
-        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    def check_signatures(self, public_keys: Iterable[tuple[str, bytes]]) -> list[str]:
+        """Require a valid signature by every key given (label, PEM); return who signed, by the given labels.
 
-        keys: dict[str, Ed25519PublicKey] = {}
-        for pem in public_pems:
-            loaded = serialization.load_pem_public_key(pem)
-            if not isinstance(loaded, Ed25519PublicKey):
-                raise ProofError("a public key is not Ed25519")
-            keys[key_id(loaded.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))] = loaded
-        if not self.signatures:
-            raise ProofError("the checkpoint is not signed")
-        signers, unchecked = [], []
-        for s in self.signatures:
-            key = keys.get(s.key_id)
-            if key is None:
-                unchecked.append(f"{s.name} ({s.key_id})")
-                continue
+        Signatures by keys not given are listed as not checked. The name on a
+        signature line is not signed: signers are named by the keys you trust.
+        """
+        from cryptography.exceptions import InvalidSignature
+
+        required = [(label, load_public_key(pem, label)) for label, pem in public_keys]
+        if not required:
+            raise ProofError("give the public keys you trust: a checkpoint's own lines prove nothing")
+        by_id: dict[str, Signature] = {}
+        for line in self.signatures:
+            by_id.setdefault(line.key_id, line)
+        found = []
+        for label, key in required:
+            kid = key_id(_raw(key))
+            if kid not in by_id:
+                raise ProofError(f"the checkpoint is not signed by {label} (key {kid})")
+            s = by_id.pop(kid)
             try:
                 key.verify(s.signature, self.body())
             except InvalidSignature:
-                raise ProofError(f"the signature of {s.name} (key {s.key_id}) does not match the checkpoint") from None
-            signers.append(f"{s.name} ({s.key_id})")
-        if not signers:
-            raise ProofError(
-                f"the checkpoint is not signed by any of the keys given (it is signed by {', '.join(unchecked)})"
-            )
-        return signers + [f"{who}: key not given, not checked" for who in unchecked]
+                raise ProofError(f"the signature by {label} (key {kid}) does not match the checkpoint") from None
+            found.append(f"{label} ({kid})")
+        return found + [f"{s.name} ({kid}): key not given, not checked" for kid, s in by_id.items()]
+
+
+def _raw(key: Any) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    return bytes(key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
+
+
+def load_public_key(pem: bytes, label: str = "key") -> Any:
+    """An Ed25519 public key from PEM, or a ProofError naming what it is instead."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        key = serialization.load_pem_public_key(pem)
+    except (ValueError, TypeError):
+        raise ProofError(f"{label} is not a PEM public key (a private key is never shared)") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise ProofError(f"{label} is not an Ed25519 public key")
+    return key
 
 
 # -- the chain of events, as exported ---------------------------------------------------------
-def check_chain(lines: Iterable[bytes]) -> list[bytes]:
-    """Check exported events (canonical JSON, one per line): order, links, form, signatures.
+# The event types this verifier knows (tests keep the list equal to perfledger's).
+EVENT_TYPES = frozenset({
+    "LedgerOpened", "PlanOpened", "PolicyLineDefined", "ObjectiveDefined", "IndicatorDefined", "ObjectiveChanged",
+    "ObjectiveStruck", "BudgetItemOpened", "BudgetVaried", "ReservationMade", "ReservationApproved",
+    "ReservationAdjusted", "IndicatorMeasured", "EventCorrected", "ActorRegistered", "ActorRevoked",
+})
+ROLES = frozenset({"controller", "auditor", "oiv"})
 
-    Return their leaf hashes. Once an actor is registered (the ledger is
-    signed), every later event must carry a valid signature of its content by
-    its actor's registered, unrevoked controller key, as the ledger required.
+
+def _no_float(text: str) -> Any:
+    raise ValueError(f"a JSON number {text} (amounts are decimal strings)")
+
+
+def canonical_json(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+@dataclass
+class Chain:
+    """What checking an exported chain found: its leaves, and how many signatures were verified."""
+
+    leaves: list[bytes] = field(default_factory=list)
+    signed: int = 0
+
+
+def check_chain(lines: Iterable[bytes]) -> Chain:
+    """Check exported events (canonical JSON, one per line): form, order, links, ids, signatures.
+
+    Once an actor is registered (the ledger is signed), every later event must
+    carry a valid signature of its content by its actor's registered, unrevoked
+    controller key, with the same rules the ledger applies when appending.
     """
-    leaves: list[bytes] = []
+    chain = Chain()
     prev = GENESIS
+    ids: set[str] = set()
     actors: dict[str, tuple[str, str, bool]] = {}  # name -> (role, public key, revoked)
     for seq, line in enumerate(lines, 1):
         try:
-            body = json.loads(line)
-        except ValueError:
-            raise ProofError(f"event {seq} is not valid JSON") from None
+            body = json.loads(line, parse_float=_no_float, parse_constant=_no_float)
+            canonical = canonical_json(body) if isinstance(body, dict) else b""
+        except (ValueError, UnicodeError) as e:
+            raise ProofError(f"event {seq} is not valid perfledger JSON: {e}") from None
         if not isinstance(body, dict):
             raise ProofError(f"event {seq} is not a JSON object")
-        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
         if canonical != line:
             raise ProofError(f"event {seq} is not in canonical form: it was edited")
         if body.get("seq") != seq:
             raise ProofError(f"event {seq} says it is event {body.get('seq')}: events were dropped, added or swapped")
         if body.get("prev") != prev:
             raise ProofError(f"event {seq} does not link to event {seq - 1}: an event before it was altered")
-        _check_event_signature(seq, body, actors)
+        if body.get("type") not in EVENT_TYPES:
+            raise ProofError(f"event {seq} has an unknown type {body.get('type')!r}")
+        if not isinstance(body.get("id"), str) or body["id"] in ids:
+            raise ProofError(f"event {seq} repeats the id {body.get('id')!r}")
+        ids.add(body["id"])
+        chain.signed += check_event_signature(seq, body, actors)
         prev = hashlib.sha256(line).hexdigest()
-        leaves.append(leaf_hash(line))
-    return leaves
+        chain.leaves.append(leaf_hash(line))
+    return chain
 
 
-def _check_event_signature(seq: int, body: dict[str, object], actors: dict[str, tuple[str, str, bool]]) -> None:
+def check_event_signature(seq: int, body: dict[str, Any], actors: dict[str, tuple[str, str, bool]]) -> int:
+    """Apply a signed ledger's rules to one stored event; update ``actors``; 1 if a signature was verified."""
     kind, actor = body.get("type"), str(body.get("actor"))
     if not actors and kind != "ActorRegistered":
-        return  # an unsigned ledger (so far)
-    if not actors:  # the first actor registers themselves, with the key registered
+        if "signature" in body:
+            raise ProofError(f"event {seq} is signed, but no actor is registered before it")
+        return 0  # an unsigned ledger (so far)
+    if not actors:  # the first actor is a controller registering themselves, with the key registered
         role, key, revoked = str(body.get("role")), str(body.get("public_key")), False
         if body.get("name") != actor or role != "controller":
             raise ProofError(f"event {seq}: the first actor of a signed ledger must be a controller registering themselves")
@@ -344,14 +403,20 @@ def _check_event_signature(seq: int, body: dict[str, object], actors: dict[str, 
         raise ProofError(f"event {seq}: actor {actor!r} may not append ({'revoked' if revoked else role})")
     signature = body.get("signature")
     content = {k: v for k, v in body.items() if k not in ("signature", "seq", "recorded_at", "prev")}
-    message = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    if not isinstance(signature, str) or not signature_valid(key, message, signature):
+    if not isinstance(signature, str) or not signature_valid(key, canonical_json(content), signature):
         raise ProofError(f"event {seq}: missing or bad signature of actor {actor!r}")
+    name = str(body.get("name"))
     if kind == "ActorRegistered":
-        actors[str(body["name"])] = (str(body["role"]), str(body["public_key"]), False)
+        if name in actors and not actors[name][2]:
+            raise ProofError(f"event {seq}: actor {name!r} is already registered")
+        if body.get("role") not in ROLES:
+            raise ProofError(f"event {seq}: unknown role {body.get('role')!r}")
+        actors[name] = (str(body["role"]), str(body.get("public_key")), False)
     elif kind == "ActorRevoked":
-        name = str(body["name"])
+        if name not in actors or actors[name][2]:
+            raise ProofError(f"event {seq}: no registered key of actor {name!r} to revoke")
         actors[name] = (*actors[name][:2], True)
+    return 1
 
 
 def read_events(path: Path) -> list[bytes]:
@@ -361,21 +426,30 @@ def read_events(path: Path) -> list[bytes]:
     return data.splitlines()
 
 
-def verify_bundle(directory: Path) -> list[str]:
-    """Check an exported bundle with no database: chain, every checkpoint's head and signatures."""
+def verify_bundle(directory: Path, trusted: Sequence[tuple[str, bytes]],
+                  checkpoints: Sequence[Path] = ()) -> list[str]:
+    """Check an exported bundle with no database, against keys and checkpoints the evaluator trusts.
+
+    ``trusted`` are (label, PEM) public keys obtained independently of the
+    bundle: every checkpoint must be signed by each of them. ``checkpoints``
+    are the evaluator's own copies; the bundle's are checked too.
+    """
     events = directory / "events.jsonl"
     if not events.exists():
         raise ProofError(f"{directory} holds no events.jsonl")
-    lines = read_events(events)
-    leaves = check_chain(lines)
-    signed = sum(b'"signature":' in line for line in lines)  # a key: inside strings quotes are escaped
-    report = [f"events: {len(leaves)}, chain intact, {signed} signed by registered actors, tree head {tree_head(leaves).hex()}"]
-    keys = [p.read_bytes() for p in sorted((directory / "keys").glob("*.pub"))]
-    checkpoints = sorted((directory / "checkpoints").glob("*.txt"))
-    if not checkpoints:
-        report.append("no checkpoint in the bundle: only the chain's own consistency was checked")
-    for path in checkpoints:
-        checkpoint = Checkpoint.parse(path.read_text(encoding="utf-8"))
+    if not trusted:
+        raise ProofError("give the public keys you trust (--pubkey): the bundle's own keys prove nothing")
+    chain = check_chain(read_events(events))
+    leaves = chain.leaves
+    summary = (f"events: {len(leaves)}, chain intact, {chain.signed} signatures of registered actors verified,"
+               f" tree head {tree_head(leaves).hex()}")
+    report = [summary]
+    paths = [*sorted((directory / "checkpoints").glob("*.txt")), *checkpoints]
+    if not paths:
+        raise ProofError("no checkpoint to check the events against: a bundle is only as good as its checkpoints")
+    for path in paths:
+        checkpoint = Checkpoint.read(path)
+        signers = checkpoint.check_signatures(trusted)
         if checkpoint.size > len(leaves):
             raise ProofError(
                 f"{path.name}: the checkpoint covers {checkpoint.size} events but the bundle holds {len(leaves)}:"
@@ -383,20 +457,25 @@ def verify_bundle(directory: Path) -> list[str]:
             )
         if tree_head(leaves[: checkpoint.size]).hex() != checkpoint.root:
             raise ProofError(f"{path.name}: the first {checkpoint.size} events do not give the checkpoint's tree head")
-        signers = checkpoint.check_signatures(keys)
         report.append(f"{path.name}: {checkpoint.size} events match its tree head; signed by {', '.join(signers)}")
     return report
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    if len(args) != 1:
-        print("usage: python verify.py BUNDLE_DIR", file=sys.stderr)
-        return 2
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Check a perfledger bundle without its database.")
+    parser.add_argument("bundle", type=Path)
+    parser.add_argument("--pubkey", action="append", default=[], type=Path, required=True,
+                        help="a public key you trust, obtained apart from the bundle (repeat for co-signers)")
+    parser.add_argument("--checkpoint", action="append", default=[], type=Path,
+                        help="your own copy of a checkpoint (repeatable)")
+    args = parser.parse_args(argv)
     try:
-        for line in verify_bundle(Path(args[0])):
+        trusted = [(p.stem, p.read_bytes()) for p in args.pubkey]
+        for line in verify_bundle(args.bundle, trusted, args.checkpoint):
             print(line)
-    except ProofError as e:
+    except (ProofError, OSError) as e:
         print(f"FAILED: {e}", file=sys.stderr)
         return 1
     print("OK")

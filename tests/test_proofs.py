@@ -105,12 +105,13 @@ def test_the_walkthrough_verifies_online_and_offline(oiv: Path) -> None:
     online = run("verify", "--checkpoint", "checkpoint-398.txt", "--pubkey", "cdg.pub", "--pubkey", "oiv.pub")
     assert online.exit_code == 0 and "extends the checkpoint of 398 events" in online.output
     assert "signed by cdg" in online.output and "oiv" in online.output
-    offline = run("verify", "--bundle", "bundle", "--expect", "report.json")
+    offline = run("verify", "--bundle", "bundle", "--pubkey", "cdg.pub", "--pubkey", "oiv.pub", "--expect", "report.json")
     assert offline.exit_code == 0 and "replay matches report.json" in offline.output
     import subprocess
     import sys
 
-    script = subprocess.run([sys.executable, "bundle/verify.py", "bundle"], check=False, capture_output=True, text=True)
+    script = subprocess.run([sys.executable, "bundle/verify.py", "bundle", "--pubkey", "oiv.pub"], check=False,
+                            capture_output=True, text=True)
     assert script.returncode == 0 and script.stdout.endswith("OK\n")
 
 
@@ -158,11 +159,16 @@ def test_a_checkpoint_signed_by_another_key_or_edited_is_rejected(oiv: Path) -> 
     unsigned = Checkpoint(forged.entity, forged.size, forged.root, forged.time)
     Path("intruder.txt").write_text(unsigned.signed(Path("intruder.key").read_bytes(), "cdg").text())
     result = run("verify", "--checkpoint", "intruder.txt", "--pubkey", "cdg.pub")
-    assert result.exit_code == 1 and "not signed by any of the keys given" in result.output
+    assert result.exit_code == 1 and "the checkpoint is not signed by cdg (key" in result.output
     edited = Path("checkpoint-398.txt").read_text().replace("size: 398", "size: 397")
     Path("edited.txt").write_text(edited)
     result = run("verify", "--checkpoint", "edited.txt", "--pubkey", "cdg.pub", "--pubkey", "oiv.pub")
     assert result.exit_code == 1 and "does not match the checkpoint" in result.output
+
+
+def TRUSTED() -> list[tuple[str, bytes]]:  # noqa: N802 - reads like the constant it stands for
+    """The controller's key as the OIV holds it, apart from the bundle (the tests run in the fixture's directory)."""
+    return [("cdg", Path("cdg.pub").read_bytes())]
 
 
 def lines_of(bundle: Path) -> list[bytes]:
@@ -189,8 +195,8 @@ def test_a_tampered_bundle_is_rejected_with_the_reason(oiv: Path, tamper: object
     bundle = oiv / "bundle"
     write(bundle, tamper(lines_of(bundle)))  # type: ignore[operator]
     with pytest.raises(ProofError, match=reason):
-        verify_bundle(bundle)
-    result = run("verify", "--bundle", str(bundle))
+        verify_bundle(bundle, TRUSTED())
+    result = run("verify", "--bundle", str(bundle), "--pubkey", "cdg.pub")
     assert result.exit_code == 1 and result.output.startswith("Error: ")
 
 
@@ -199,7 +205,7 @@ def test_a_bundle_cut_mid_line_is_called_truncated(oiv: Path) -> None:
     data = (bundle / "events.jsonl").read_bytes()
     (bundle / "events.jsonl").write_bytes(data[:-40])
     with pytest.raises(ProofError, match="truncated"):
-        verify_bundle(bundle)
+        verify_bundle(bundle, TRUSTED())
 
 
 def test_a_report_that_disagrees_with_the_replay_is_listed(oiv: Path) -> None:
@@ -207,7 +213,7 @@ def test_a_report_that_disagrees_with_the_replay_is_listed(oiv: Path) -> None:
     report["achievement"]["entity"]["percent"] = 96
     report["budget"]["total"]["available"] = "136406.00"
     Path("claimed.json").write_text(json.dumps(report))
-    result = run("verify", "--bundle", "bundle", "--expect", "claimed.json")
+    result = run("verify", "--bundle", "bundle", "--pubkey", "cdg.pub", "--expect", "claimed.json")
     assert result.exit_code == 1 and "differs from claimed.json in 2 place(s)" in result.output
     assert "achievement.entity.percent: report says 96, replay gives 94" in result.output
 
@@ -232,6 +238,56 @@ def test_explain_prove_attaches_a_verifiable_inclusion_proof_to_every_event(oiv:
 
 def test_explain_prove_refuses_a_checkpoint_the_ledger_does_not_extend(oiv: Path) -> None:
     forged = Checkpoint.parse(Path("checkpoint-398.txt").read_text())
-    Path("other.txt").write_text(Checkpoint(forged.entity, forged.size, "00" * 32, forged.time).text())
-    result = run("explain", "achievement", "entity", "--prove", "other.txt")
+    unsigned = Checkpoint(forged.entity, forged.size, "00" * 32, forged.time)
+    Path("other.txt").write_text(unsigned.signed(Path("cdg.key").read_bytes(), "cdg").text())
+    result = run("explain", "achievement", "entity", "--prove", "other.txt", "--pubkey", "cdg.pub")
     assert result.exit_code == 1 and "does not extend other.txt" in result.output
+
+
+def test_a_copied_signature_line_cannot_fake_a_co_signer(oiv: Path) -> None:
+    text = Path("checkpoint-398.txt").read_text()
+    body, _, lines = text.partition("\n\n")
+    cdg_line = lines.splitlines()[0]
+    Path("faked.txt").write_text(body + "\n\n" + cdg_line + "\n" + cdg_line.replace("— cdg ", "— oiv ") + "\n")
+    result = run("verify", "--checkpoint", "faked.txt", "--pubkey", "cdg.pub", "--pubkey", "oiv.pub")
+    assert result.exit_code == 1 and "not signed by oiv" in result.output
+
+
+@pytest.mark.parametrize("edit", [("size: 398", "size: 0398"), ("size: 398", "size: \u0663\u0669\u0668"),
+                                  ("size: 398", "size: \u00b2")])
+def test_a_checkpoint_must_read_exactly_as_it_was_signed(oiv: Path, edit: tuple[str, str]) -> None:
+    Path("edited.txt").write_text(Path("checkpoint-398.txt").read_text().replace(*edit))
+    result = run("verify", "--checkpoint", "edited.txt", "--pubkey", "cdg.pub")
+    assert result.exit_code == 1 and "Error: checkpoint lacks entity, size (digits, no leading zeros)" in result.output
+
+
+def test_keys_and_bundles_are_handled_safely(oiv: Path) -> None:
+    assert "no spaces" in run("checkpoint", "--key", "cdg.key", "--name", "Mario Rossi").output
+    assert "not an unencrypted PEM private key" in run("checkpoint", "--key", "cdg.pub").output
+    private = run("export", "--bundle", "fresh", "--pubkey", "cdg.key")
+    assert private.exit_code == 1 and "not a PEM public key" in private.output and not Path("fresh/keys/cdg.key").exists()
+    again = run("export", "--bundle", "bundle")
+    assert again.exit_code == 1 and "is not empty" in again.output
+    unproved = CliRunner().invoke(main, ["explain", "achievement", "entity", "--prove", "checkpoint-398.txt"])
+    assert unproved.exit_code == 2 and "--prove needs --pubkey" in unproved.output
+
+
+def test_the_offline_verifier_needs_trusted_keys_and_a_checkpoint(oiv: Path) -> None:
+    with pytest.raises(ProofError, match="give the public keys you trust"):
+        verify_bundle(oiv / "bundle", [])
+    assert run("export", "--bundle", "bare").exit_code == 0
+    with pytest.raises(ProofError, match="no checkpoint"):
+        verify_bundle(oiv / "bare", TRUSTED())
+    assert verify_bundle(oiv / "bare", TRUSTED(), [Path("checkpoint-398.txt")])[-1].startswith("checkpoint-398.txt")
+
+
+def test_a_bundle_replaying_an_event_under_its_id_is_rejected(oiv: Path) -> None:
+    bundle = oiv / "bundle"
+    lines = lines_of(bundle)
+    body = orjson.loads(lines[-1])
+    copy = dict(orjson.loads(lines[-2]), seq=len(lines), prev=hashlib.sha256(lines[-2]).hexdigest())
+    assert copy["id"] != body["id"]
+    copy["id"] = orjson.loads(lines[-3])["id"]
+    write(bundle, [*lines[:-1], orjson.dumps(copy, option=orjson.OPT_SORT_KEYS)])
+    with pytest.raises(ProofError, match="repeats the id"):
+        verify_bundle(bundle, TRUSTED())

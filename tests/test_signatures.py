@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from events import Submission, parse_submission
-from ledger import proofs
+from ledger import Store, proofs
 from ledger.aggregate import Ledger
 from ledger.errors import DuplicateDefinition, InvalidCorrection, SignatureRefused
 from ledger.proofs import ProofError, verify_bundle
@@ -134,8 +134,10 @@ def test_the_cli_signs_with_key_and_the_bundle_verifier_checks_signatures(tmp_pa
     assert run("import", str(batch), "--key", "cdg.key").output.startswith("Imported 2 new event(s)")
     listed = json.loads(run("actor", "list", "--format", "json").output)
     assert [(a["name"], a["role"]) for a in listed] == [("cdg", "controller"), ("oiv", "oiv")]
-    assert run("export", "--bundle", "b").exit_code == 0
-    assert "4 signed by registered actors" in "\n".join(verify_bundle(tmp_path / "b"))
+    assert run("checkpoint", "--key", "cdg.key").exit_code == 0
+    trusted = [("cdg", (tmp_path / "cdg.pub").read_bytes())]
+    assert run("export", "--bundle", "b", "--checkpoint", "checkpoint-13.txt").exit_code == 0
+    assert "4 signatures of registered actors verified" in "\n".join(verify_bundle(tmp_path / "b", trusted))
     # A forger changes a signed event and recomputes every hash after it: the signature gives it away.
     lines = (tmp_path / "b" / "events.jsonl").read_bytes().splitlines()
     prev = hashlib.sha256(lines[-2]).hexdigest()
@@ -144,4 +146,24 @@ def test_the_cli_signs_with_key_and_the_bundle_verifier_checks_signatures(tmp_pa
     lines[-1] = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
     (tmp_path / "b" / "events.jsonl").write_bytes(b"\n".join(lines) + b"\n")
     with pytest.raises(ProofError, match=f"event {len(lines)}: missing or bad signature of actor 'cdg'"):
-        verify_bundle(tmp_path / "b")
+        verify_bundle(tmp_path / "b", trusted)
+    # The ledger's own verify applies the same rules: an unsigned row slipped in with raw SQL is named.
+    from tests.backends import raw
+
+    db = raw(str(tmp_path / "l.db"))
+    last = len(lines)
+    forged = dict(orjson.loads(db.state_of(last)), seq=last + 1, id="slipped-in", actor="cdg")
+    forged.pop("signature")
+    with Store.open(str(tmp_path / "l.db")) as store:
+        forged["prev"] = list(store.events())[-1].hash
+        state = orjson.dumps(forged, option=orjson.OPT_SORT_KEYS)
+        db.insert_like(last + 1, state, last)
+        db.execute("INSERT INTO perfledger_chain VALUES (?, ?)", (last + 1, hashlib.sha256(state).hexdigest()))
+        report = store.verify()
+    assert not report.ok and report.bad_seq == last + 1 and "missing or bad signature" in str(report.problem)
+
+
+def test_the_offline_verifier_knows_every_event_type() -> None:
+    from events.parse import ALL_TYPES
+
+    assert set(ALL_TYPES) == proofs.EVENT_TYPES

@@ -1,0 +1,197 @@
+"""perfledger against the machine's own limits, measured in one run.
+
+    python -m benchmarks [--sizes 10000,100000] [--postgres URL] [--json results.json]
+
+For each size, a synthetic ledger (benchmarks.generate, deterministic) is
+imported, replayed, queried and verified by perfledger, and the same work is
+done by the plainest code that can do it (the "raw limit"): sqlite3 inserts of
+the same canonical bytes in batches of 1,000 with synchronous=FULL, an ordered
+read with orjson decoding and an integer fold. Ratios are perfledger / raw.
+CLI figures are wall times of real processes; peak memory is each process's
+maximum resident set. Nothing here passes or fails: it reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from benchmarks.generate import write
+
+CLI = [sys.executable, "-c", "from cli.main import main; main()"]
+
+
+def run(args: list[str], stdin: Any = None) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB) of one CLI process."""
+    started = time.perf_counter()
+    proc = subprocess.Popen([*CLI, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=stdin)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"perfledger {' '.join(args[:3])} failed: {proc.stderr.read().decode()[:300]}")  # type: ignore[union-attr]
+    return elapsed, usage.ru_maxrss
+
+
+def raw_sqlite_import(source: Path, db: Path) -> float:
+    """Parse, canonicalise, hash-chain and insert in batches of 1,000: the plainest atomic import."""
+    started = time.perf_counter()
+    conn = sqlite3.connect(str(db), isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("CREATE TABLE events (seq INTEGER PRIMARY KEY, state BLOB)")
+    prev, rows = "0" * 64, []
+    conn.execute("BEGIN IMMEDIATE")
+    with source.open("rb") as lines:
+        for seq, line in enumerate(lines, 1):
+            body = orjson.loads(line)
+            body.pop("recorded_at", None)
+            body.update(seq=seq, prev=prev)
+            state = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+            prev = hashlib.sha256(state).hexdigest()
+            rows.append((seq, state))
+            if len(rows) == 1000:
+                conn.executemany("INSERT INTO events VALUES (?, ?)", rows)
+                rows = []
+    conn.executemany("INSERT INTO events VALUES (?, ?)", rows)
+    conn.execute("COMMIT")
+    conn.close()
+    return time.perf_counter() - started
+
+
+def raw_sqlite_read(db: Path) -> float:
+    """Ordered read, orjson decode and an integer fold of the amounts: the plainest replay."""
+    started = time.perf_counter()
+    conn = sqlite3.connect(str(db))
+    total = 0
+    for (state,) in conn.execute("SELECT state FROM events ORDER BY seq"):
+        amount = orjson.loads(state).get("amount")
+        if amount is not None:
+            total += int(amount.replace(".", ""))
+    conn.close()
+    return time.perf_counter() - started
+
+
+def in_process_replay(location: str) -> tuple[float, list[Any]]:
+    from ledger import Store
+    from projections.achievement import achievement
+    from projections.budget import budget
+    from projections.variations import variations
+
+    started = time.perf_counter()
+    with Store.open(location) as store:
+        events = list(store.events())
+    scores = achievement(events)
+    budget(events, year=scores.year)
+    variations(events, year=scores.year)
+    return time.perf_counter() - started, events
+
+
+def as_of_queries(location: str, count: int, seed: int) -> list[float]:
+    from ledger import Store
+    from projections.budget import budget
+    from projections.facts import Cut
+
+    rnd = random.Random(seed)
+    times = []
+    for _ in range(count):
+        day = date(2012, 1, 2) + timedelta(days=rnd.randrange(360))
+        started = time.perf_counter()
+        with Store.open(location) as store:
+            events = list(store.events())
+        budget(events, Cut(as_of=day))
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def measure(size: int, work: Path, postgres: str | None, queries: int) -> dict[str, Any]:
+    source = work / f"ledger-{size}.jsonl"
+    with source.open("w") as out:
+        write(size, 7, out)
+    result: dict[str, Any] = {"events": size}
+    raw_db = work / f"raw-{size}.db"
+    raw_import = raw_sqlite_import(source, raw_db)
+    raw_read = raw_sqlite_read(raw_db)
+    ledger = str(work / f"perfledger-{size}.db")
+    wall, rss = run(["--ledger", ledger, "import", str(source), "--backfill", "--entity", "Bench"])
+    result["import_sqlite"] = {"events_per_s": size / wall, "raw_events_per_s": size / raw_import,
+                               "ratio": raw_import / wall, "peak_rss_mb": rss / 1024}
+    replay, _ = in_process_replay(ledger)
+    _, report_rss = run(["--ledger", ledger, "report", "--format", "json"])
+    result["replay"] = {"events_per_s": size / replay, "raw_events_per_s": size / raw_read,
+                        "ratio": raw_read / replay, "peak_rss_mb": report_rss / 1024}
+    in_process = as_of_queries(ledger, queries, seed=size)
+    cli = [run(["--ledger", ledger, "budget", "--as-of", f"2012-{m:02d}-15", "--format", "json"])[0]
+           for m in range(1, 1 + min(queries, 12))]
+    result["as_of"] = {"in_process_ms": {"p50": 1000 * percentile(in_process, 0.5),
+                                         "p95": 1000 * percentile(in_process, 0.95), "max": 1000 * max(in_process)},
+                       "cli_ms": {"p50": 1000 * percentile(cli, 0.5), "p95": 1000 * percentile(cli, 0.95),
+                                  "max": 1000 * max(cli)}}
+    wall, rss = run(["--ledger", ledger, "verify"])
+    result["verify"] = {"seconds": wall, "events_per_s": size / wall, "peak_rss_mb": rss / 1024}
+    obj = json.dumps({"type": "BudgetVaried", "id": "bench-append", "effective_date": "2012-12-30",
+                      "actor": "bench", "item": "I00001", "amount": "1.00"})
+    result["append_ms"] = 1000 * run(["--ledger", ledger, "append", "--json", obj])[0]
+    if postgres:
+        schema = f"bench_{uuid.uuid4().hex[:8]}"
+        try:
+            wall, rss = run(["--ledger", f"{postgres}?schema={schema}", "import", str(source), "--backfill",
+                             "--entity", "Bench"])
+            result["import_postgres"] = {"events_per_s": size / wall, "peak_rss_mb": rss / 1024}
+        finally:
+            import psycopg
+
+            with psycopg.connect(postgres, autocommit=True) as conn:
+                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000", help="comma-separated numbers of events")
+    parser.add_argument("--postgres", default=os.environ.get("PERFLEDGER_TEST_POSTGRES"),
+                        help="a PostgreSQL URL to import into as well (a schema is created and dropped)")
+    parser.add_argument("--queries", type=int, default=20, help="as-of queries per size")
+    parser.add_argument("--json", dest="json_out", default="benchmark-results.json")
+    args = parser.parse_args()
+    startup = min(run(["--help"])[0] for _ in range(5))
+    results: dict[str, Any] = {"cli_startup_ms": 1000 * startup, "sizes": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in (int(s) for s in args.sizes.split(",")):
+            results["sizes"].append(measure(size, Path(tmp), args.postgres, args.queries))
+    Path(args.json_out).write_text(json.dumps(results, indent=2))
+    print(f"CLI start-up (--help): {results['cli_startup_ms']:.0f} ms")
+    head = f"{'events':>9} {'import/s':>9} {'raw/s':>9} {'ratio':>6} {'replay/s':>9} {'raw/s':>9} {'ratio':>6}" \
+           f" {'as-of p95':>9} {'cli p95':>8} {'verify/s':>9} {'append':>7} {'pg imp/s':>9} {'max RSS':>8}"
+    print(head)
+    for r in results["sizes"]:
+        rss = max(r["import_sqlite"]["peak_rss_mb"], r["replay"]["peak_rss_mb"], r["verify"]["peak_rss_mb"])
+        pg = r.get("import_postgres", {}).get("events_per_s", 0)
+        print(f"{r['events']:>9} {r['import_sqlite']['events_per_s']:>9.0f} {r['import_sqlite']['raw_events_per_s']:>9.0f}"
+              f" {r['import_sqlite']['ratio']:>6.2f} {r['replay']['events_per_s']:>9.0f}"
+              f" {r['replay']['raw_events_per_s']:>9.0f} {r['replay']['ratio']:>6.2f}"
+              f" {r['as_of']['in_process_ms']['p95']:>7.0f}ms {r['as_of']['cli_ms']['p95']:>6.0f}ms"
+              f" {r['verify']['events_per_s']:>9.0f} {r['append_ms']:>5.0f}ms {pg:>9.0f} {rss:>6.0f}MB")
+    print(f"(JSON in {args.json_out}; ratios are perfledger / the raw limit measured in this run)")
+
+
+if __name__ == "__main__":
+    main()
