@@ -166,7 +166,7 @@ def test_a_checkpoint_signed_by_another_key_or_edited_is_rejected(oiv: Path) -> 
     assert result.exit_code == 1 and "does not match the checkpoint" in result.output
 
 
-def TRUSTED() -> list[tuple[str, bytes]]:  # noqa: N802 - reads like the constant it stands for
+def TRUSTED() -> list[tuple[str, bytes]]:
     """The controller's key as the OIV holds it, apart from the bundle (the tests run in the fixture's directory)."""
     return [("cdg", Path("cdg.pub").read_bytes())]
 
