@@ -25,12 +25,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
+from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder, PostgresFactory
 from psycopg.sql import SQL, Identifier, Literal
 
 from ledger.sqlite_store import IMMUTABLE, SCHEMA_VERSION
 
 CHAIN = "perfledger_chain"
+CHUNK = 1000
 META = "perfledger_meta"
 
 
@@ -71,9 +72,11 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             )
         )
         self.sql_create_statements += statements
-        self.insert_chain_statement = SQL("INSERT INTO {0}.{1} (seq, hash) VALUES (%s, %s)").format(
-            schema, Identifier(CHAIN)
-        )
+        # One statement for the whole batch: executemany of many rows in pipeline mode can
+        # deadlock on large imports (neither side reads while both buffers fill).
+        self.insert_chain_statement = SQL(
+            "INSERT INTO {0}.{1} (seq, hash) SELECT * FROM unnest(%s::bigint[], %s::text[])"
+        ).format(schema, Identifier(CHAIN))
 
     def create_table(self) -> None:
         # The schema must exist before the library creates its types and tables in it.
@@ -81,20 +84,27 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             curs.execute(self.create_schema_statement)
         super().create_table()
 
-    def _fetch_ids_after_insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
-        """After the events are inserted (and any conflict on their key raised), add their chain rows.
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        """Insert a batch and its chain rows in one transaction, in chunks, without pipeline mode.
 
-        Same transaction as the events. Done here rather than before the
-        events so that a writer that lost the race fails on the events' key,
-        which eventsourcing reports as an IntegrityError (and perfledger
-        retries), not on an aborted pipeline.
+        eventsourcing sends the whole batch as one array in pipeline mode, which
+        stalls on large imports (100,000 events); chunks of 1,000 in plain mode
+        do not. A writer that lost the race fails on the events' key, reported
+        as an IntegrityError, which perfledger retries.
         """
-        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        curs.executemany(
-            self.insert_chain_statement,
-            [(s.originator_version, hashlib.sha256(s.state).hexdigest()) for s in stored_events],
-        )
-        return ids
+        if not stored_events:
+            return None
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            self._lock_table(curs)  # the lock timeout only: see the module's docstring
+            self._notify_channel(curs)
+            for start in range(0, len(stored_events), CHUNK):
+                PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events[start : start + CHUNK])
+            curs.execute(
+                self.insert_chain_statement,
+                ([s.originator_version for s in stored_events],
+                 [hashlib.sha256(s.state).hexdigest() for s in stored_events]),
+            )
+        return None
 
     def _query(self, statement: Any, params: Sequence[Any] = ()) -> list[Any]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:

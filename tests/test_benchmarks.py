@@ -1,0 +1,51 @@
+"""The benchmark keeps working (a small size; its figures are reported, never asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from benchmarks.generate import events
+from events import parse_submission
+from ledger.aggregate import Ledger
+from tests.backends import POSTGRES, postgres_ledger_url, require_postgres
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_generator_is_deterministic_and_every_event_passes_the_rules() -> None:
+    first, again = list(events(3000, seed=3)), list(events(3000, seed=3))
+    assert first == again and len(first) == 3000
+    start = datetime(2012, 1, 1, tzinfo=UTC)
+    ledger = Ledger.open(entity="Bench", actor="bench", note="", now=start)
+    new = ledger.extend([parse_submission(e, allow_recorded_at=True) for e in first],
+                        now=datetime(2013, 1, 1, tzinfo=UTC))
+    assert all(new)
+
+
+def test_the_benchmark_runs_end_to_end_on_both_stores(tmp_path: Path) -> None:
+    require_postgres()
+    out = tmp_path / "results.json"
+    result = subprocess.run([sys.executable, "-m", "benchmarks", "--sizes", "2000", "--queries", "3",
+                             "--postgres", POSTGRES, "--json", str(out)], cwd=ROOT, capture_output=True, text=True,
+                            check=False, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    data = json.loads(out.read_text())
+    size = data["sizes"][0]
+    assert size["events"] == 2000 and size["import_sqlite"]["events_per_s"] > 0
+    assert size["import_postgres"]["events_per_s"] > 0 and "events" in result.stdout
+
+
+def test_a_large_import_on_postgres_completes(tmp_path: Path) -> None:
+    """30,000 events in one atomic import (eventsourcing's pipelined single insert stalled on such sizes)."""
+    source = tmp_path / "large.jsonl"
+    source.write_text("".join(json.dumps(e) + "\n" for e in events(30_000, seed=5)))
+    with postgres_ledger_url() as url:
+        result = subprocess.run([sys.executable, "-c", "from cli.main import main; main()", "--ledger", url,
+                                 "import", str(source), "--backfill", "--entity", "Bench"],
+                                capture_output=True, text=True, check=False, timeout=300)
+        assert result.returncode == 0, result.stderr
+        assert "Imported 30000 new event(s)" in result.stdout
