@@ -73,22 +73,15 @@ def events(n: int, seed: int = 7) -> Iterator[dict[str, Any]]:
             reservations.append([eid, cents, 0, 0])
             yield event("ReservationMade", eid, day, reservation=eid, item=f"I{rnd.randrange(products):05d}",
                         amount=f"{cents / 100:.2f}")
-        elif kind == "approve":
+        elif kind in ("approve", "adjust"):
             res = rnd.choice(reservations[-2000:])
-            left = res[1] - res[2] - res[3]
+            left = res[1] - res[2] - res[3]  # what is neither approved nor released yet
             if left <= 0:
                 continue
             cents = rnd.randint(1, left)
-            res[2] += cents
-            yield event("ReservationApproved", eid, day, reservation=res[0], amount=f"{cents / 100:.2f}")
-        elif kind == "adjust":
-            res = rnd.choice(reservations[-2000:])
-            left = res[1] - res[2] - res[3]
-            if left <= 0:
-                continue
-            cents = rnd.randint(1, left)
-            res[3] += cents
-            yield event("ReservationAdjusted", eid, day, reservation=res[0], amount=f"{cents / 100:.2f}")
+            res[2 if kind == "approve" else 3] += cents
+            yield event("ReservationApproved" if kind == "approve" else "ReservationAdjusted", eid, day,
+                        reservation=res[0], amount=f"{cents / 100:.2f}")
         elif kind == "measure":
             o, i = rnd.randrange(objectives), rnd.randrange(2)
             measurements.append(eid)
