@@ -48,7 +48,8 @@ class Perfledger(click.Group):
     default=DEFAULT_LEDGER,
     show_default=True,
     metavar="PATH",
-    help="The ledger file (or sqlite:///PATH). Also $PERFLEDGER_LEDGER.",
+    help="The ledger: a file path, sqlite:///PATH, or postgresql://USER@HOST:PORT/DB?schema=NAME."
+    " Also $PERFLEDGER_LEDGER.",
 )
 @click.version_option(package_name="perfledger")
 @click.pass_context
@@ -78,6 +79,16 @@ def open_store(ctx: click.Context, *, create: bool = False) -> Iterator[Store]:
         yield store
     finally:
         store.close()
+
+
+def default_entity(location: str) -> str:
+    """A new ledger's entity when none is given: the file's name, or the PostgreSQL schema's."""
+    if is_postgres(location):
+        from urllib.parse import parse_qs, urlsplit
+
+        parts = urlsplit(location)
+        return parse_qs(parts.query).get("schema", [parts.path.lstrip("/") or "perfledger"])[0]
+    return os.path.splitext(os.path.basename(str(sqlite_path(location))))[0]
 
 
 def key_option(func: Any) -> Any:
@@ -122,7 +133,7 @@ def init(ctx: click.Context, entity: str | None, actor: str) -> None:
       perfledger --ledger cciaa.db init --entity "CCIAA Massa Carrara"
     """
     with open_store(ctx, create=True) as store:
-        name = entity or os.path.splitext(os.path.basename(store.location))[0]
+        name = entity or default_entity(store.location)
         opened = store.init(name, actor=actor)
         click.echo(f"Created ledger {store.location} for {name!r} (event 1, hash {opened.hash[:12]}).")
 
@@ -272,7 +283,7 @@ def import_(ctx: click.Context, file: Any, backfill: bool, actor: str | None, en
         with store:
             new = None
             if created or store.length() == 0:
-                name = entity or os.path.splitext(os.path.basename(str(sqlite_path(store.location))))[0]
+                name = entity or default_entity(store.location)
                 new = (name, actor or getpass.getuser())
             result = store.append(submissions, create=new)
     except PerfledgerError as e:
