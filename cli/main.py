@@ -109,11 +109,18 @@ def sign_all(submissions: list[Submission], key_file: str | None) -> list[Submis
         raise click.ClickException(f"{key_file}: {e}") from None
 
 
+def login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name in this environment (a container, a service)
+        return "unknown"
+
+
 def actor_option(func: Any) -> Any:
     return click.option(
         "--actor",
         envvar="PERFLEDGER_ACTOR",
-        default=lambda: getpass.getuser(),
+        default=login_name,
         show_default="your login name",
         help="Who records the facts (also $PERFLEDGER_ACTOR).",
     )(func)
@@ -160,10 +167,8 @@ def _option_value(cls: type, name: str, raw: str) -> Any:
 @click.option("--json", "json_text", metavar="JSON", help="The whole event as one JSON object.")
 @actor_option
 @key_option
-@format_option
 @click.pass_context
-def append(ctx: click.Context, type_name: str | None, json_text: str | None, actor: str, key_file: str | None,
-           fmt: str) -> None:
+def append(ctx: click.Context, type_name: str | None, json_text: str | None, actor: str, key_file: str | None) -> None:
     """Append one event, after checking it against the ledger's rules.
 
     Give the type and its fields as options (--field-name value), or the
@@ -284,7 +289,7 @@ def import_(ctx: click.Context, file: Any, backfill: bool, actor: str | None, en
             new = None
             if created or store.length() == 0:
                 name = entity or default_entity(store.location)
-                new = (name, actor or getpass.getuser())
+                new = (name, actor or login_name())
             result = store.append(submissions, create=new)
     except PerfledgerError as e:
         if created and fresh:
