@@ -17,7 +17,6 @@ from urllib.parse import parse_qs, urlsplit
 from uuid import UUID
 
 import orjson
-from cryptography.hazmat.primitives import serialization
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
     IntegrityError,
@@ -390,6 +389,8 @@ class Store:
                 count += 1
         for path, checkpoint in zip(checkpoints, parsed):
             (directory / "checkpoints" / path.name).write_text(checkpoint.text(), encoding="utf-8")
+        from cryptography.hazmat.primitives import serialization  # only here: keeps start-up light
+
         for name, key in keys:  # re-serialised: only public keys ever leave
             pem = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
             (directory / "keys" / name).write_bytes(pem)
