@@ -69,20 +69,23 @@ def decode(stored: StoredEvent) -> LedgerEvent:
     cls = _TOPICS.get(stored.topic)
     if cls is None:
         raise LedgerError(f"event {seq} has unknown type {stored.topic!r}")
-    body = orjson.loads(stored.state)
-    if not isinstance(body, dict) or body.get("type") != cls.TYPE or body.get("v") != cls.class_version:
-        found = body.get("type") if isinstance(body, dict) else None
+    try:
+        event = decode_body(stored.state, stored.originator_id)  # type: ignore[arg-type]
+    except LedgerError:
+        event = None
+    if type(event) is not cls:
+        found = event.TYPE if event is not None else "something else"
         raise LedgerError(f"event {seq} is stored as {cls.TYPE} but its hashed body says {found!r}")
-    return cls.from_body(body, stored.originator_id)  # type: ignore[arg-type]
+    return event
 
 
-def decode_body(state: bytes) -> LedgerEvent:
-    """An exported event (its canonical bytes) as a typed event, for replays without a database."""
+def decode_body(state: bytes, originator_id: UUID = LEDGER_ID) -> LedgerEvent:
+    """An event's canonical bytes as a typed event: the type and version are the hashed body's own."""
     body = orjson.loads(state)
     cls = ALL_TYPES.get(str(body.get("type"))) if isinstance(body, dict) else None
-    if cls is None:
-        raise LedgerError(f"unknown event type in {state[:60]!r}")
-    return cls.from_body(body, LEDGER_ID)
+    if cls is None or body.get("v") != cls.class_version:
+        raise LedgerError(f"unknown event type or version in {bytes(state)[:60]!r}")
+    return cls.from_body(body, originator_id)
 
 
 class LedgerApplication(Application[UUID]):

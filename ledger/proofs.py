@@ -84,6 +84,14 @@ def inclusion_proof(index: int, leaves: Sequence[bytes]) -> list[bytes]:
     return [*inclusion_proof(index - k, leaves[k:]), tree_head(leaves[:k])]
 
 
+def _up_to_right_child(fn: int, sn: int) -> tuple[int, int]:
+    """RFC 9162: right-shift both until LSB(fn) is set or fn is 0."""
+    while not fn & 1 and fn != 0:
+        fn >>= 1
+        sn >>= 1
+    return fn, sn
+
+
 def verify_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[bytes], root: bytes) -> None:
     """RFC 9162, 2.1.3.2; raises ProofError unless ``leaf`` is leaf ``index`` of the tree ``root``."""
     if not 0 <= index < size:
@@ -94,9 +102,7 @@ def verify_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[bytes],
             raise ProofError("inclusion proof is too long")
         if fn & 1 or fn == sn:
             r = node_hash(p, r)
-            while not fn & 1 and fn != 0:
-                fn >>= 1
-                sn >>= 1
+            fn, sn = _up_to_right_child(fn, sn)
         else:
             r = node_hash(r, p)
         fn >>= 1
@@ -146,9 +152,7 @@ def verify_consistency(first: int, second: int, first_root: bytes, second_root: 
         if fn & 1 or fn == sn:
             fr = node_hash(c, fr)
             sr = node_hash(c, sr)
-            while not fn & 1 and fn != 0:
-                fn >>= 1
-                sn >>= 1
+            fn, sn = _up_to_right_child(fn, sn)
         else:
             sr = node_hash(sr, c)
         fn >>= 1

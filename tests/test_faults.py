@@ -16,6 +16,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -110,25 +111,35 @@ def test_a_full_disk_is_a_clear_error_and_nothing_is_half_written(
     assert report.ok and report.head == head
 
 
-def test_a_read_only_ledger_file_is_a_clear_error_and_readers_still_work(sqlite_store: Store, ledger_path: Path) -> None:
-    store = sqlite_store
-    head = store.verify().head
-    store.close()
-    # chattr +i makes the file read-only even for root (CI runs as root, which ignores chmod).
-    if subprocess.run(["chattr", "+i", str(ledger_path)], capture_output=True, check=False).returncode != 0:
+@contextmanager
+def immutable(path: Path) -> Iterator[None]:
+    """chattr +i: read-only even for root (CI runs as root, which ignores chmod)."""
+    if subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False).returncode != 0:
         pytest.skip("chattr +i is not available on this filesystem")
     try:
-        obj = ev("BudgetVaried", "ro-1", item="A1/04/02", amount="1.00")
-        result = subprocess.run([*PERFLEDGER, "--ledger", str(ledger_path), "append", "--json", json.dumps(obj),
-                                 "--actor", "cdg"], capture_output=True, text=True, check=False)
-        assert result.returncode == 1, result.stderr
-        assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1, result.stderr
-        assert "read-only" in result.stderr, result.stderr
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=False)
+
+
+def refused_append(ledger_path: Path, eid: str) -> str:
+    """Append one event in another process; assert it fails with one Error line; return that line."""
+    obj = ev("BudgetVaried", eid, item="A1/04/02", amount="1.00")
+    result = subprocess.run([*PERFLEDGER, "--ledger", str(ledger_path), "append", "--json", json.dumps(obj),
+                             "--actor", "cdg"], capture_output=True, text=True, check=False)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1, result.stderr
+    return result.stderr
+
+
+def test_a_read_only_ledger_file_is_a_clear_error_and_readers_still_work(sqlite_store: Store, ledger_path: Path) -> None:
+    head = sqlite_store.verify().head
+    sqlite_store.close()
+    with immutable(ledger_path):
+        assert "read-only" in refused_append(ledger_path, "ro-1")
         with Store.open(str(ledger_path)) as reader:
             report = reader.verify()
         assert report.ok and report.head == head
-    finally:
-        subprocess.run(["chattr", "-i", str(ledger_path)], check=False)
 
 
 def test_a_read_only_directory_is_a_clear_error_and_nothing_is_half_written(
@@ -136,18 +147,8 @@ def test_a_read_only_directory_is_a_clear_error_and_nothing_is_half_written(
 ) -> None:
     head = sqlite_store.verify().head
     sqlite_store.close()  # the last connection closes: the -wal file is folded in and removed
-    directory = ledger_path.parent
-    if subprocess.run(["chattr", "+i", str(directory)], capture_output=True, check=False).returncode != 0:
-        pytest.skip("chattr +i is not available on this filesystem")
-    try:
-        obj = ev("BudgetVaried", "ro-2", item="A1/04/02", amount="1.00")
-        result = subprocess.run([*PERFLEDGER, "--ledger", str(ledger_path), "append", "--json", json.dumps(obj),
-                                 "--actor", "cdg"], capture_output=True, text=True, check=False)
-        assert result.returncode == 1, result.stderr
-        assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1, result.stderr
-        assert "read-only" in result.stderr, result.stderr
-    finally:
-        subprocess.run(["chattr", "-i", str(directory)], check=False)
+    with immutable(ledger_path.parent):
+        assert "read-only" in refused_append(ledger_path, "ro-2")
     with Store.open(str(ledger_path)) as reader:
         report = reader.verify()
     assert report.ok and report.head == head
