@@ -15,17 +15,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from cli.output import format_option, render, to_json
-from events import PerfledgerError, Submission, event_type, parse_submission
-from events.fields import ActKind, Changes, Code, Count, Optional
-from events.parse import SUBMITTABLE, loads_strict
-from ledger import Store, proofs
-from ledger.application import DEFAULT_LEDGER, is_postgres, sqlite_path
-from ledger.errors import LedgerNotFound
+from ledger.location import DEFAULT_LEDGER, is_postgres, sqlite_path
+
+if TYPE_CHECKING:
+    from events import Submission
+    from ledger import Store
+
+# The ledger, the events and the projections are imported by the commands that use them,
+# so that `--help` and a mistyped option answer at once.
 
 
 class Perfledger(click.Group):
@@ -34,10 +36,15 @@ class Perfledger(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (PerfledgerError, proofs.ProofError) as e:
-            raise click.ClickException(str(e)) from None
-        except OSError as e:
-            raise click.ClickException(f"{e.strerror or e}: {e.filename or ''}".rstrip(": ")) from None
+        except Exception as e:
+            from events.errors import PerfledgerError
+            from ledger.proofs import ProofError
+
+            if isinstance(e, (PerfledgerError, ProofError)):
+                raise click.ClickException(str(e)) from None
+            if isinstance(e, OSError):
+                raise click.ClickException(f"{e.strerror or e}: {e.filename or ''}".rstrip(": ")) from None
+            raise
 
 
 @click.group(cls=Perfledger, context_settings={"help_option_names": ["-h", "--help"]})
@@ -74,6 +81,8 @@ def main(ctx: click.Context, location: str) -> None:
 
 @contextmanager
 def open_store(ctx: click.Context, *, create: bool = False) -> Iterator[Store]:
+    from ledger import Store
+
     store = Store.open(ctx.obj, create=create)
     try:
         yield store
@@ -100,6 +109,8 @@ def key_option(func: Any) -> Any:
 
 def sign_all(submissions: list[Submission], key_file: str | None) -> list[Submission]:
     """Each submission signed over its canonical content with the key, if one is given."""
+    from ledger import proofs
+
     if key_file is None:
         return submissions
     private = Path(key_file).read_bytes()
@@ -153,6 +164,9 @@ def _fill_defaults(obj: dict[str, Any], actor: str | None) -> dict[str, Any]:
 
 def _option_value(cls: type, name: str, raw: str) -> Any:
     """Turn a --field string into the JSON value its kind expects (numbers stay strings)."""
+    from events.fields import ActKind, Changes, Count, Optional
+    from events.parse import loads_strict
+
     kind = cls.payload_kinds().get(name) if name not in ("act",) else Optional("act", ActKind("act"))
     inner = kind.inner if isinstance(kind, Optional) else kind
     if isinstance(inner, Count):
@@ -181,6 +195,8 @@ def append(ctx: click.Context, type_name: str | None, json_text: str | None, act
           --reservation r-0042 --item A5/02/corsi --amount 1500.00
       perfledger append --json '{"type": "BudgetVaried", "id": "v-7", ...}'
     """
+    from events.parse import SUBMITTABLE, event_type, loads_strict, parse_submission
+
     if json_text is not None:
         if type_name or ctx.args:
             raise click.UsageError("give either --json or TYPE with --field options, not both")
@@ -216,6 +232,9 @@ def append(ctx: click.Context, type_name: str | None, json_text: str | None, act
 
 def read_batch(stream: Any, *, backfill: bool, actor: str | None) -> tuple[list[Submission], dict[str, int]]:
     """Parse a JSON Lines stream into submissions, remembering each id's line for errors."""
+    from events.errors import PerfledgerError
+    from events.parse import loads_strict, parse_submission
+
     lines = stream.read().splitlines()
     show = sys.stderr.isatty() and len(lines) > 2000
     submissions: list[Submission] = []
@@ -273,6 +292,10 @@ def import_(ctx: click.Context, file: Any, backfill: bool, actor: str | None, en
       perfledger import year-2012.jsonl
       cat fixes.jsonl | perfledger import -
     """
+    from events.errors import PerfledgerError
+    from ledger import Store
+    from ledger.errors import LedgerNotFound
+
     submissions, where = read_batch(file, backfill=backfill, actor=actor)
     submissions = sign_all(submissions, key_file)
     fresh = not is_postgres(ctx.obj) and (
@@ -400,6 +423,8 @@ def verify(ctx: click.Context, checkpoints: tuple[str, ...], pubkeys: tuple[str,
       perfledger verify --checkpoint checkpoint-398.txt --pubkey cdg.pub --pubkey oiv.pub
       perfledger verify --bundle bundle-2012/ --pubkey cdg.pub --expect report-2012.json
     """
+    from ledger import proofs
+
     trusted = [(Path(p).stem, Path(p).read_bytes()) for p in pubkeys]
     if bundle is not None:
         for line in proofs.verify_bundle(Path(bundle), trusted, [Path(c) for c in checkpoints]):
@@ -427,6 +452,8 @@ def verify(ctx: click.Context, checkpoints: tuple[str, ...], pubkeys: tuple[str,
 def compare_report(bundle: Path, expect: Path) -> list[str]:
     """Replay a bundle's events through the projections and list where a given report differs."""
     from cli.figures import report_data
+    from events.parse import loads_strict
+    from ledger import proofs
     from ledger.application import decode_body
 
     events = [decode_body(line) for line in proofs.read_events(bundle / "events.jsonl")]
@@ -502,6 +529,9 @@ def actor_add(ctx: click.Context, name: str, role: str, pubkey: str, key_file: s
     Example:
       perfledger actor add mrossi --role controller --pubkey mrossi.pub --key cdg.key --actor cdg
     """
+    from events.parse import parse_submission
+    from ledger import proofs
+
     try:
         public = proofs.public_key_b64(Path(pubkey).read_bytes())
     except proofs.ProofError as e:
@@ -531,6 +561,8 @@ def actor_revoke(ctx: click.Context, name: str, reason: str, key_file: str, sign
     Example:
       perfledger actor revoke mrossi --reason "left the office" --key cdg.key --actor cdg
     """
+    from events.parse import parse_submission
+
     obj = {"type": "ActorRevoked", "id": f"revoke-{name}-{uuid.uuid4().hex[:8]}",
            "effective_date": effective_date or today().isoformat(), "actor": signer, "name": name, "reason": reason}
     submission = sign_all([parse_submission(obj)], key_file)[0]
@@ -582,6 +614,8 @@ def key_new(name: str, directory: str) -> None:
     """
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from events.fields import Code
 
     name = Code("name").parse(name, "NAME")
     private, public = Path(directory) / f"{name}.key", Path(directory) / f"{name}.pub"
@@ -639,6 +673,8 @@ def cosign(file: str, key_file: str, name: str | None) -> None:
     Example:
       perfledger checkpoint cosign checkpoint-398.txt --key oiv.key
     """
+    from ledger import proofs
+
     current = proofs.Checkpoint.read(Path(file))
     signer = name or Path(key_file).stem
     Path(file).write_text(current.signed(Path(key_file).read_bytes(), signer).text(), encoding="utf-8")
@@ -671,6 +707,8 @@ def grant(ctx: click.Context, role: str, name: str) -> None:
     Example:
       perfledger --ledger postgresql://owner@db.example/perf db grant --role auditor oiv
     """
+    from events.fields import Code
+
     name = Code("name").parse(name, "NAME")
     with open_store(ctx) as store:
         store.grant(role, name)
@@ -682,9 +720,9 @@ def today() -> date:
 
 
 def _register_figures() -> None:
-    from cli import figures
+    from cli import figure_commands
 
-    figures.register(main)
+    figure_commands.register(main)
 
 
 _register_figures()

@@ -16,7 +16,6 @@ from typing import Any
 
 import click
 import orjson
-from tabulate import tabulate
 
 FORMATS = ("table", "json", "csv")
 
@@ -109,4 +108,6 @@ def render(rows: Sequence[dict[str, Any]], fmt: str, *, locale: str = "en", colu
     if not rows:
         return "(nothing)"
     table = [[cell(row.get(k), locale) for k in columns] for row in rows]
+    from tabulate import tabulate  # here, not at the top: keeps --help quick
+
     return tabulate(table, headers=columns, disable_numparse=True)

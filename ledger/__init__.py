@@ -1,7 +1,34 @@
-"""The ledger: stores facts in a gap-free hash chain, checks the rules, verifies history."""
+"""The ledger: stores facts in a gap-free hash chain, checks the rules, verifies history.
 
-from ledger.application import AppendResult, Store, VerifyReport
-from ledger.book import Book, available
-from ledger.errors import LedgerError, RuleViolation
+The names below are loaded on first use, so that a light module of the
+package (``ledger.location``, ``ledger.proofs``) does not pull in the store.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ledger.application import AppendResult, Store, VerifyReport
+    from ledger.book import Book, available
+    from ledger.errors import LedgerError, RuleViolation
+
+_HOME = {
+    "AppendResult": "ledger.application",
+    "Store": "ledger.application",
+    "VerifyReport": "ledger.application",
+    "Book": "ledger.book",
+    "available": "ledger.book",
+    "LedgerError": "ledger.errors",
+    "RuleViolation": "ledger.errors",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module 'ledger' has no attribute {name!r}")
+    return getattr(import_module(_HOME[name]), name)
+
 
 __all__ = ["AppendResult", "Book", "LedgerError", "RuleViolation", "Store", "VerifyReport", "available"]

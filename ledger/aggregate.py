@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
 from events import GENESIS, LedgerEvent, LedgerOpened, Submission
 from ledger.book import Book
 from ledger.errors import DuplicateId, RecordedAtOutOfOrder
+from ledger.sqlite_store import LEDGER_KEY
 
-LEDGER_ID: UUID = uuid5(NAMESPACE_URL, "perfledger:ledger")
+LEDGER_ID: UUID = LEDGER_KEY
 
 
 class Ledger(Aggregate):

@@ -27,7 +27,6 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import Environment, get_topic
 
 from events import GENESIS, LedgerEvent, Submission, dumps
-from events.errors import PerfledgerError
 from events.parse import ALL_TYPES
 from ledger import proofs
 from ledger.aggregate import LEDGER_ID, Ledger, utcnow
@@ -40,10 +39,10 @@ from ledger.errors import (
     SchemaTooNew,
     StoreMisconfigured,
 )
+from ledger.location import DEFAULT_LEDGER, is_postgres, sqlite_path
 from ledger.sqlite_store import SCHEMA_VERSION
 
-DEFAULT_LEDGER = "perfledger.db"
-PAGE = 1000
+PAGE = 5000
 ATTEMPTS = 50
 _TOPICS = {get_topic(cls): cls for cls in ALL_TYPES.values()}
 
@@ -60,17 +59,16 @@ class CanonicalMapper(Mapper[UUID]):
         )
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        return decode(stored_event)
+        return decode(stored_event.originator_version, stored_event.topic, stored_event.state)
 
 
-def decode(stored: StoredEvent) -> LedgerEvent:
-    """Rebuild an event, refusing one whose type column disagrees with its hashed body."""
-    seq = stored.originator_version
-    cls = _TOPICS.get(stored.topic)
+def decode(seq: int, topic: str, state: bytes) -> LedgerEvent:
+    """Rebuild a stored event, refusing one whose type column disagrees with its hashed body."""
+    cls = _TOPICS.get(topic)
     if cls is None:
-        raise LedgerError(f"event {seq} has unknown type {stored.topic!r}")
+        raise LedgerError(f"event {seq} has unknown type {topic!r}")
     try:
-        event = decode_body(stored.state, stored.originator_id)  # type: ignore[arg-type]
+        event = decode_body(state)
     except LedgerError:
         event = None
     if type(event) is not cls:
@@ -125,6 +123,8 @@ class LedgerRecorder(Protocol):
         limit: int | None = None,
     ) -> Sequence[StoredEvent]: ...
 
+    def rows(self, after: int, limit: int, *, chain: bool = False) -> list[tuple[Any, ...]]: ...
+
     def pragmas(self) -> dict[str, Any]: ...
 
     def chain_hashes(self, after: int, upto: int) -> dict[int, str]: ...
@@ -149,10 +149,6 @@ def is_sqlite_ledger(path: Path) -> bool:
         if "not a database" in str(e):
             return False
         raise LedgerError(f"cannot open {path}: {e} (is its directory read-only?)") from None
-
-
-def sqlite_path(location: str) -> Path:
-    return Path(location.removeprefix("sqlite:///") if location.startswith("sqlite:///") else location)
 
 
 class Store:
@@ -302,32 +298,32 @@ class Store:
             raise _store_error(e, self.location) from None
 
     # -- reading -------------------------------------------------------------
-    def stored(self, after: int = 0, upto: int | None = None) -> Iterator[StoredEvent]:
-        """The stored rows in sequence order, read in pages."""
+    def rows(self, after: int = 0, upto: int | None = None, *, chain: bool = False) -> Iterator[tuple[Any, ...]]:
+        """The stored rows (seq, topic, canonical bytes[, the chain's hash]) in sequence order, read in pages."""
         while True:
             limit = PAGE if upto is None else min(PAGE, upto - after)
             if limit <= 0:
                 return
-            page = self.recorder.select_events(LEDGER_ID, gt=after, limit=limit)
+            page = self.recorder.rows(after, limit, chain=chain)
             yield from page
             if len(page) < limit:
                 return
-            after = page[-1].originator_version
+            after = page[-1][0]
 
     def events(self, after: int = 0, upto: int | None = None) -> Iterator[LedgerEvent]:
         """The events in sequence order (after < seq <= upto)."""
-        for stored in self.stored(after, upto):
-            yield decode(stored)
+        for seq, topic, state in self.rows(after, upto):
+            yield decode(seq, topic, state)
 
     def length(self) -> int:
         page = self.recorder.select_events(LEDGER_ID, desc=True, limit=1)
         return page[0].originator_version if page else 0
 
     def event_at(self, seq: int) -> LedgerEvent:
-        page = self.recorder.select_events(LEDGER_ID, gt=seq - 1, lte=seq)
-        if not page:
+        page = self.recorder.rows(seq - 1, 1)
+        if not page or page[0][0] != seq:
             raise LedgerNotFound(f"no event {seq}")
-        return decode(page[0])
+        return decode(*page[0])
 
     def entity(self) -> str:
         first = self.event_at(1)
@@ -342,7 +338,7 @@ class Store:
     # -- checkpoints and bundles (RFC 9162 tree heads) ----------------------------
     def leaves(self) -> list[bytes]:
         """The Merkle leaf hash of every event, in sequence order."""
-        return [proofs.leaf_hash(row.state) for row in self.stored()]
+        return [proofs.leaf_hash(state) for _, _, state in self.rows()]
 
     def checkpoint(self, private_pem: bytes, signer: str, *, now: datetime | None = None) -> proofs.Checkpoint:
         """A signed checkpoint of the ledger as it is now: its size and tree head."""
@@ -387,8 +383,8 @@ class Store:
         (directory / "keys").mkdir(exist_ok=True)
         count = 0
         with (directory / "events.jsonl").open("wb") as out:
-            for row in self.stored():
-                out.write(bytes(row.state) + b"\n")
+            for _, _, state in self.rows():
+                out.write(bytes(state) + b"\n")
                 count += 1
         for path, checkpoint in zip(checkpoints, parsed):
             (directory / "checkpoints" / path.name).write_text(checkpoint.text(), encoding="utf-8")
@@ -418,28 +414,22 @@ class Store:
 
     # -- verifying -----------------------------------------------------------
     def verify(self) -> VerifyReport:
-        """Recompute the whole chain; report the first event that breaks it."""
+        """Recompute the whole chain; report the first event that breaks it.
+
+        Reads the stored bytes with the chain table's hash beside them and
+        never rebuilds a domain object: each row is hashed, parsed once, and
+        checked for canonical form, position, link, type and fields, and (in
+        a signed ledger) signature.
+        """
         prev, seq = GENESIS, 0
         actors: dict[str, tuple[str, str, bool]] = {}
         recorded_length = self.recorder.chain_length()
-        pending: list[StoredEvent] = []
-        rows = self.stored()
-        while True:
-            pending = [row for _, row in zip(range(PAGE), rows)]
-            if not pending:
-                break
-            hashes = self.recorder.chain_hashes(seq, pending[-1].originator_version)
-            for row in pending:
-                seq += 1
-                problem = _check_row(row, seq, prev, hashes.get(seq))
-                if problem is None:
-                    try:  # in a signed ledger, the same signature rules as when appending
-                        proofs.check_event_signature(seq, orjson.loads(row.state), actors)
-                    except proofs.ProofError as e:
-                        problem = str(e)
-                if problem:
-                    return VerifyReport(False, seq - 1, prev, seq, problem)
-                prev = hashlib.sha256(row.state).hexdigest()  # _check_row made sure state is bytes
+        for version, topic, state, recorded_hash in self.rows(chain=True):
+            seq += 1
+            problem, digest = _check_row(version, topic, state, seq, prev, recorded_hash, actors)
+            if problem:
+                return VerifyReport(False, seq - 1, prev, seq, problem)
+            prev = digest
         if recorded_length > seq:
             return VerifyReport(
                 False, seq, prev, seq + 1, f"event {seq + 1} is missing: the chain records {recorded_length} events"
@@ -447,32 +437,50 @@ class Store:
         return VerifyReport(True, seq, prev)
 
 
-def _check_row(row: StoredEvent, seq: int, prev: str, recorded_hash: str | None) -> str | None:
-    version = row.originator_version
+# The fields each type's body holds (a signature may be added).
+_FIELDS = {
+    cls.TYPE: frozenset({"type", "v", "seq", "id", "effective_date", "recorded_at", "actor", "act", "note", "prev",
+                         *cls.payload_kinds()})
+    for cls in ALL_TYPES.values()
+}
+
+
+def _check_row(
+    version: int, topic: str, state: Any, seq: int, prev: str, recorded_hash: str | None,
+    actors: dict[str, tuple[str, str, bool]],
+) -> tuple[str | None, str]:
+    """The first problem of one stored row (None if it is sound), and its hash."""
     if version != seq:
-        return f"event {seq} is missing (the next stored event is {version})"
-    if not isinstance(row.state, bytes):
-        return f"event {seq} was altered: its stored bytes were replaced by {type(row.state).__name__}"
-    digest = hashlib.sha256(row.state).hexdigest()
+        return f"event {seq} is missing (the next stored event is {version})", ""
+    if not isinstance(state, bytes):
+        return f"event {seq} was altered: its stored bytes were replaced by {type(state).__name__}", ""
+    digest = hashlib.sha256(state).hexdigest()
     if recorded_hash is None:
-        return f"event {seq} is not in the chain table: it was inserted behind the ledger's back"
+        return f"event {seq} is not in the chain table: it was inserted behind the ledger's back", digest
     if digest != recorded_hash:
-        return f"event {seq} was altered: its bytes hash to {digest[:12]}…, the chain recorded {recorded_hash[:12]}…"
+        return f"event {seq} was altered: its bytes hash to {digest[:12]}…, the chain recorded {recorded_hash[:12]}…", digest
     try:
-        body = orjson.loads(row.state)
+        body = orjson.loads(state)
     except orjson.JSONDecodeError:
-        return f"event {seq} is not valid JSON"
-    if not isinstance(body, dict) or dumps(body) != bytes(row.state):
-        return f"event {seq} is not in canonical form"
+        return f"event {seq} is not valid JSON", digest
+    if not isinstance(body, dict) or dumps(body) != state:
+        return f"event {seq} is not in canonical form", digest
     if body.get("seq") != seq:
-        return f"event {seq} says it is event {body.get('seq')}: events were swapped or moved"
+        return f"event {seq} says it is event {body.get('seq')}: events were swapped or moved", digest
     if body.get("prev") != prev:
-        return f"event {seq} does not link to event {seq - 1}: an event before it was altered, removed or inserted"
-    try:
-        decode(row)
-    except (PerfledgerError, KeyError, TypeError, ValueError) as e:
-        return f"event {seq} does not decode: {e}"
-    return None
+        return f"event {seq} does not link to event {seq - 1}: an event before it was altered, removed or inserted", digest
+    cls = _TOPICS.get(topic)
+    if cls is None:
+        return f"event {seq} has unknown type {topic!r}", digest
+    if body.get("type") != cls.TYPE or body.get("v") != cls.class_version:
+        return f"event {seq} is stored as {cls.TYPE} but its hashed body says {body.get('type')!r}", digest
+    if body.keys() - {"signature"} != _FIELDS[cls.TYPE]:
+        return f"event {seq} does not decode: its fields are not those of {cls.TYPE}", digest
+    try:  # in a signed ledger, the same signature rules as when appending
+        proofs.check_event_signature(seq, body, actors)
+    except proofs.ProofError as e:
+        return str(e), digest
+    return None, digest
 
 
 def _store_error(error: Exception, where: str | Path) -> LedgerError:
@@ -497,10 +505,6 @@ def is_driver_error(error: BaseException) -> bool:
         return True
     module = type(error).__module__
     return module.startswith(("psycopg", "psycopg_pool"))
-
-
-def is_postgres(location: str) -> bool:
-    return location.startswith(("postgresql://", "postgres://"))
 
 
 def postgres_env(url: str, lock_timeout: str) -> dict[str, str]:

@@ -26,9 +26,10 @@ from typing import Any
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder, PostgresFactory
+from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier, Literal
 
-from ledger.sqlite_store import IMMUTABLE, SCHEMA_VERSION
+from ledger.sqlite_store import IMMUTABLE, LEDGER_KEY, SCHEMA_VERSION
 
 CHAIN = "perfledger_chain"
 CHUNK = 1000
@@ -110,6 +111,24 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(statement, params)
             return list(curs.fetchall())
+
+    def rows(self, after: int, limit: int, *, chain: bool = False) -> list[tuple[Any, ...]]:
+        """Up to ``limit`` events after ``after``, in order, as (seq, topic, state), plus the chain's hash."""
+        schema, table = Identifier(self.datastore.schema), Identifier(self.events_table_name)
+        if chain:
+            statement = SQL(
+                "SELECT e.originator_version, e.topic, e.state, c.hash FROM {0}.{1} e"
+                " LEFT JOIN {0}.{2} c ON c.seq = e.originator_version"
+                " WHERE e.originator_id = %s AND e.originator_version > %s ORDER BY e.originator_version LIMIT %s"
+            ).format(schema, table, Identifier(CHAIN))
+        else:
+            statement = SQL(
+                "SELECT originator_version, topic, state FROM {0}.{1}"
+                " WHERE originator_id = %s AND originator_version > %s ORDER BY originator_version LIMIT %s"
+            ).format(schema, table)
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+            curs.execute(statement, (LEDGER_KEY, after, limit))
+            return curs.fetchall()
 
     def pragmas(self) -> dict[str, Any]:
         return {}

@@ -15,6 +15,7 @@ import hashlib
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
+from uuid import NAMESPACE_URL, uuid5
 
 from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
 from eventsourcing.sqlite import (
@@ -25,6 +26,8 @@ from eventsourcing.sqlite import (
 )
 
 SCHEMA_VERSION = 1
+# The ledger aggregate's id (ledger.aggregate.LEDGER_ID), the originator of every stored event.
+LEDGER_KEY = uuid5(NAMESPACE_URL, "perfledger:ledger")
 IMMUTABLE = "perfledger: events are immutable; record a correcting event instead"
 
 
@@ -77,6 +80,24 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                 raw.rollback()
                 raise
             return ids
+
+    def rows(self, after: int, limit: int, *, chain: bool = False) -> list[tuple[Any, ...]]:
+        """Up to ``limit`` events after ``after``, in order, as (seq, topic, state), plus the chain's hash."""
+        table = self.events_table_name
+        if chain:
+            statement = (
+                f"SELECT e.originator_version, e.topic, e.state, c.hash FROM {table} e"
+                " LEFT JOIN perfledger_chain c ON c.seq = e.originator_version"
+                " WHERE e.originator_id = ? AND e.originator_version > ? ORDER BY e.originator_version LIMIT ?"
+            )
+        else:
+            statement = (
+                f"SELECT originator_version, topic, state FROM {table}"
+                " WHERE originator_id = ? AND originator_version > ? ORDER BY originator_version LIMIT ?"
+            )
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, (LEDGER_KEY.hex, after, limit))
+            return [tuple(row) for row in c.fetchall()]
 
     def pragmas(self) -> dict[str, Any]:
         """The settings the ledger relies on, read back from a live connection."""

@@ -10,11 +10,13 @@ from pathlib import Path
 import orjson
 import pytest
 from click.testing import CliRunner, Result
+from eventsourcing.persistence import StoredEvent
 from hypothesis import given
 from hypothesis import strategies as st
 
 from cli.main import main
 from ledger import Store
+from ledger.aggregate import LEDGER_ID
 from ledger.proofs import (
     Checkpoint,
     ProofError,
@@ -131,7 +133,7 @@ def test_a_ledger_rolled_back_to_an_older_copy_is_caught(oiv: Path) -> None:
     # The body restores a copy of the ledger taken before the last event.
     rolled = oiv / "rolled.db"
     with Store.open(str(oiv / "cciaa.db")) as store, Store.open(str(rolled), create=True) as copy:
-        copy.recorder.insert_events(list(store.stored())[:-1])
+        copy.recorder.insert_events([StoredEvent(LEDGER_ID, *row) for row in store.rows()][:-1])
     result = run("--ledger", str(rolled), "verify", "--checkpoint", "checkpoint-399.txt")
     assert result.exit_code == 1 and "fewer than the 399 of the checkpoint: it was rolled back" in result.output
 
@@ -223,7 +225,7 @@ def test_explain_prove_attaches_a_verifiable_inclusion_proof_to_every_event(oiv:
                           "--pubkey", "cdg.pub", "--format", "json").output)
     checkpoint = Checkpoint.parse(Path("checkpoint-398.txt").read_text())
     with Store.open(str(oiv / "cciaa.db")) as store:
-        states = {row.originator_version: bytes(row.state) for row in store.stored()}
+        states = {seq: bytes(state) for seq, _, state in store.rows()}
 
     def refs(node: dict[str, object]) -> list[dict[str, object]]:
         return [*node["events"], *(r for part in node["parts"] for r in refs(part))]  # type: ignore[attr-defined]
