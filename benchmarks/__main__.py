@@ -14,6 +14,7 @@ maximum resident set. Nothing here passes or fails: it reports.
 from __future__ import annotations
 
 import argparse
+import gc
 import hashlib
 import json
 import os
@@ -165,6 +166,9 @@ def measure(size: int, work: Path, postgres: str | None, queries: int) -> dict[s
 
 
 def main() -> None:
+    from cli.main import GC_THRESHOLD
+
+    gc.set_threshold(*GC_THRESHOLD)  # in process as in the CLI
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000", help="comma-separated numbers of events")
     parser.add_argument("--postgres", default=os.environ.get("PERFLEDGER_TEST_POSTGRES"),

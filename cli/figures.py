@@ -30,7 +30,7 @@ from projections.budget import (
     explain_row,
 )
 from projections.explain import Derivation, with_proofs
-from projections.facts import Cut
+from projections.facts import Cut, known_facts
 from projections.variations import Variations, variations
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "cciaa-massa-carrara-2012" / "events.jsonl"
@@ -245,14 +245,15 @@ def show_variations(v: Variations, target: str | None, fmt: str, locale: str) ->
 def report_data(events: list[LedgerEvent], cut: Cut | None, year: int | None) -> dict[str, Any]:
     """The report's three tables as JSON-ready data (what `report --format json` prints)."""
     cut = cut or Cut()
-    scores = achievement(events, cut, year)
+    known = known_facts(events, cut)  # folded once for the three tables
+    scores = achievement(known, cut, year)
     return {
         "year": scores.year,
         "as_of": None if cut.as_of is None else cut.as_of.isoformat(),
         "known_at": known_at_json(cut.known_at),
-        "budget": budget_json(budget(events, cut, scores.year)),
+        "budget": budget_json(budget(known, cut, scores.year)),
         "achievement": achievement_json(scores),
-        "variations": variations_json(variations(events, cut, scores.year), variations_target(scores)),
+        "variations": variations_json(variations(known, cut, scores.year), variations_target(scores)),
     }
 
 
@@ -260,9 +261,10 @@ def report_text(ctx: click.Context, cut: Cut, year: int | None, fmt: str, locale
     with replay(ctx) as events:
         if fmt == "json":
             return to_json(report_data(events, cut, year))
-        scores = achievement(events, cut, year)
-        table = budget(events, cut, scores.year)
-        changes = variations(events, cut, scores.year)
+        known = known_facts(events, cut)  # folded once for the three tables
+        scores = achievement(known, cut, year)
+        table = budget(known, cut, scores.year)
+        changes = variations(known, cut, scores.year)
     target = variations_target(scores)
     parts = [
         f"Budget {scores.year}" + (f" as of {cell(cut.as_of, locale)}" if cut.as_of else ""),

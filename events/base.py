@@ -101,7 +101,16 @@ class LedgerEvent(AggregateEvent):
     # -- canonical form ---------------------------------------------------
     def content(self) -> dict[str, Any]:
         """The fact as submitted: envelope and payload, without what the ledger adds (nor the signature)."""
+        return dict(self._content)
+
+    @cached_property
+    def _content(self) -> dict[str, Any]:
         return content_of(type(self), self.__dict__)
+
+    @cached_property
+    def content_bytes(self) -> bytes:
+        """Canonical bytes of the content: what a signature signs, and what an identical re-submission repeats."""
+        return dumps(self._content)
 
     def body(self) -> dict[str, Any]:
         """The canonical body: the content plus seq, recorded_at and prev."""
@@ -130,31 +139,41 @@ class LedgerEvent(AggregateEvent):
         return self.timestamp
 
     @classmethod
-    def from_body(cls, body: dict[str, Any], originator_id: UUID) -> LedgerEvent:
-        """Rebuild a stored event from its canonical body."""
+    def from_body(cls, body: dict[str, Any], originator_id: UUID, state: bytes | None = None) -> LedgerEvent:
+        """Rebuild a stored event from its canonical body (and, if given, the stored bytes it was parsed from)."""
         # Stored bodies were checked when submitted and are protected by the hash chain:
-        # decode them without re-validating (verify checks canonical form and links).
+        # decode them without re-validating (verify checks canonical form and links), and
+        # without the dataclass constructor, whose per-field checks a replay of millions cannot afford.
+        decoders = cls.__dict__.get("_decoders")
+        if decoders is None:
+            decoders = cls._decoders = tuple(  # type: ignore[attr-defined]
+                (name, None if type(kind).decode is Kind.decode else kind.decode)
+                for name, kind in cls.payload_kinds().items()
+            )
         act = body.get("act")
-        kwargs: dict[str, Any] = {
+        fields: dict[str, Any] = {
+            "originator_id": originator_id,
+            "originator_version": body["seq"],
+            "timestamp": datetime.fromisoformat(body["recorded_at"]),
             "event_id": body["id"],
             "effective_date": date.fromisoformat(body["effective_date"]),
             "actor": body["actor"],
-            "act": None if act is None else ActKind("act").decode(act, "act"),
+            "act": None if act is None else _ACT.decode(act, "act"),
             "note": body["note"],
             "signature": body.get("signature"),
+            "prev": body["prev"],
         }
-        for name, kind in cls.payload_kinds().items():
-            kwargs[name] = kind.decode(body.get(name), name)
-        # The fields come from the dataclass metaclass, which mypy does not see.
-        return cls(  # type: ignore[call-arg]
-            originator_id=originator_id,
-            originator_version=body["seq"],
-            timestamp=datetime.fromisoformat(body["recorded_at"]),
-            prev=body["prev"],
-            **kwargs,
-        )
+        for name, decode in decoders:
+            value = body.get(name)
+            fields[name] = value if decode is None else decode(value, name)
+        if state is not None:
+            fields["canonical_bytes"] = state  # the stored bytes are the canonical form: no need to re-encode
+        event = object.__new__(cls)
+        event.__dict__.update(fields)
+        return event
 
 
+_ACT = ActKind("act")
 _ENVELOPE_FIELDS = frozenset({
     "originator_id", "originator_version", "timestamp", "event_id", "effective_date", "actor", "act", "note",
     "signature", "prev",
@@ -206,6 +225,7 @@ class Submission:
     def event_id(self) -> str:
         return str(self.fields["event_id"])
 
+    @cached_property
     def content_bytes(self) -> bytes:
         """Canonical bytes of the submitted content, comparable with a stored event's; what is signed."""
         return dumps(content_of(self.cls, self.fields))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -57,26 +58,28 @@ class Ledger(Aggregate):
         self.head = event.hash
         self.head_recorded_at = event.timestamp
 
-    def extend(self, batch: list[Submission], *, now: datetime) -> list[bool]:
+    def extend(self, batch: Sequence[Submission], *, now: datetime, seen: set[str] | None = None) -> list[bool]:
         """Append each new submission after checking the rules; return which were new.
 
         An event already stored with identical content is skipped (idempotent
         re-import); any failed rule raises and the whole batch is discarded by
         the caller.
         """
-        seen: set[str] = set()
+        seen = set() if seen is None else seen  # the ids met so far in this batch
         new: list[bool] = []
         for sub in batch:
             if sub.event_id in seen:
                 raise DuplicateId("the same id appears twice in this batch", event_id=sub.event_id)
             seen.add(sub.event_id)
-            if self.book.already_recorded(sub.event_id, sub.content_bytes()):
+            if self.book.already_recorded(sub.event_id, sub.content_bytes):
                 new.append(False)
                 continue
             kwargs = dict(sub.fields, timestamp=self._recorded_at(sub, now), prev=self.head)
-            candidate = sub.cls(originator_id=self.id, originator_version=self.version + 1, **kwargs)
-            self.book.check(candidate)
-            self.trigger_event(sub.cls, **kwargs)
+            event = sub.cls(originator_id=self.id, originator_version=self.version + 1, **kwargs)
+            self.book.check(event)
+            # What trigger_event does, with the event already built and checked.
+            event.mutate(self)
+            self._pending_events.append(event)
             new.append(True)
         return new
 

@@ -8,11 +8,11 @@ import os
 import random
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol, Self
+from typing import Any, NamedTuple, Protocol, Self
 from urllib.parse import parse_qs, urlsplit
 from uuid import UUID
 
@@ -68,7 +68,7 @@ def decode(seq: int, topic: str, state: bytes) -> LedgerEvent:
     if cls is None:
         raise LedgerError(f"event {seq} has unknown type {topic!r}")
     try:
-        event = decode_body(state)
+        event = decode_body(state, keep=True)
     except LedgerError:
         event = None
     if type(event) is not cls:
@@ -77,13 +77,16 @@ def decode(seq: int, topic: str, state: bytes) -> LedgerEvent:
     return event
 
 
-def decode_body(state: bytes, originator_id: UUID = LEDGER_ID) -> LedgerEvent:
-    """An event's canonical bytes as a typed event: the type and version are the hashed body's own."""
+def decode_body(state: bytes, originator_id: UUID = LEDGER_ID, *, keep: bool = False) -> LedgerEvent:
+    """An event's canonical bytes as a typed event: the type and version are the hashed body's own.
+
+    ``keep`` says the bytes are a stored event's, so they are its canonical bytes as they are.
+    """
     body = orjson.loads(state)
     cls = ALL_TYPES.get(str(body.get("type"))) if isinstance(body, dict) else None
     if cls is None or body.get("v") != cls.class_version:
         raise LedgerError(f"unknown event type or version in {bytes(state)[:60]!r}")
-    return cls.from_body(body, originator_id)
+    return cls.from_body(body, originator_id, bytes(state) if keep else None)
 
 
 class LedgerApplication(Application[UUID]):
@@ -98,11 +101,20 @@ class LedgerApplication(Application[UUID]):
         return CanonicalMapper(transcoder=self.construct_transcoder())
 
 
+class Written(NamedTuple):
+    """An event an append wrote: enough to report it, without holding the event."""
+
+    seq: int
+    event_id: str
+    type: str
+    hash: str
+
+
 @dataclass(frozen=True)
 class AppendResult:
-    """What an append or import did: the sequence numbers written, and the ids already present."""
+    """What an append or import did: the events written, and the ids already present."""
 
-    written: list[LedgerEvent]
+    written: list[Written]
     present: list[str]
 
 
@@ -124,6 +136,8 @@ class LedgerRecorder(Protocol):
     ) -> Sequence[StoredEvent]: ...
 
     def rows(self, after: int, limit: int, *, chain: bool = False) -> list[tuple[Any, ...]]: ...
+
+    def insert_pages(self, pages: Iterable[Sequence[StoredEvent]]) -> None: ...
 
     def pragmas(self) -> dict[str, Any]: ...
 
@@ -259,20 +273,38 @@ class Store:
                 assert create is not None
                 first = batch[0].recorded_at if batch and batch[0].recorded_at else moment
                 ledger = Ledger.open(entity=create[0], actor=create[1], note="", now=first)
-            before = len(ledger.pending_events)
-            new = ledger.extend(list(batch), now=moment)
-            written: list[LedgerEvent] = list(ledger.pending_events[before:])  # type: ignore[arg-type]
-            present = [sub.event_id for sub, is_new in zip(batch, new) if not is_new]
-            if not ledger.pending_events:
-                return AppendResult([], present)
+            written: list[Written] = []
+            present: list[str] = []
             try:
-                self._save(ledger)
+                self._insert(self._pages(ledger, batch, moment, written, present))
             except IntegrityError:
                 # Someone else appended first: check the batch again on their head.
                 time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
                 continue
             return AppendResult(written, present)
         raise LedgerConflict(f"the chain kept moving: gave up after {ATTEMPTS} attempts; nothing was written")
+
+    def _pages(
+        self, ledger: Ledger, batch: Sequence[Submission], moment: datetime, written: list[Written], present: list[str]
+    ) -> Iterator[list[StoredEvent]]:
+        """Check the batch page by page and yield each page's new events as stored rows.
+
+        Consumed inside the write transaction: a broken rule raises from here
+        and nothing is written; no more than a page of new events is held.
+        """
+        seen: set[str] = set()
+        opening = ledger.collect_events()  # LedgerOpened, when the batch creates the ledger
+        mapper = self.app.mapper
+        for start in range(0, max(len(batch), 1), PAGE):
+            page = batch[start : start + PAGE]
+            new = ledger.extend(page, now=moment, seen=seen)
+            present += [sub.event_id for sub, is_new in zip(page, new) if not is_new]
+            events: list[LedgerEvent] = ledger.collect_events()  # type: ignore[assignment]
+            written += [Written(e.seq, e.event_id, e.TYPE, e.hash) for e in events]
+            rows = [mapper.to_stored_event(e) for e in [*opening, *events]]
+            opening = []
+            if rows:
+                yield rows
 
     def _load(self, *, missing_ok: bool = False) -> Ledger | None:
         try:
@@ -288,8 +320,11 @@ class Store:
         return ledger
 
     def _save(self, ledger: Ledger) -> None:
+        self._insert([[self.app.mapper.to_stored_event(e) for e in ledger.collect_events()]])
+
+    def _insert(self, pages: Iterable[list[StoredEvent]]) -> None:
         try:
-            self.app.save(ledger)
+            self.recorder.insert_pages(pages)
         except IntegrityError:
             raise
         except Exception as e:

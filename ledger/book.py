@@ -9,6 +9,7 @@ check raises a named ``RuleViolation`` carrying the ids involved.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -32,7 +33,6 @@ from events import (
     ReservationAdjusted,
     ReservationApproved,
     ReservationMade,
-    dumps,
 )
 from events.errors import InvalidField
 from ledger import proofs
@@ -98,7 +98,9 @@ class Amounts:
 
     def plus(self, column: str, amount: Decimal) -> Amounts:
         """These amounts with ``amount`` added to one of the stored columns."""
-        return self + Amounts(**{column: amount})
+        values = dict(self.__dict__)
+        values[column] += amount
+        return Amounts(**values)
 
     def get(self, column: str) -> Decimal:
         if column not in COLUMNS:
@@ -185,7 +187,7 @@ class Book:
         self.actors: dict[str, ActorState] = {}
         # The current (corrected) version of each fact, and its submitted content.
         self.facts: dict[str, LedgerEvent] = {}
-        self.contents: dict[str, bytes] = {}
+        self.contents: dict[str, bytes] = {}  # SHA-256 of each fact's content, by id
 
     # -- idempotency -------------------------------------------------------
     def already_recorded(self, event_id: str, content: bytes) -> bool:
@@ -193,7 +195,7 @@ class Book:
         stored = self.contents.get(event_id)
         if stored is None:
             return False
-        if stored != content:
+        if stored != hashlib.sha256(content).digest():
             raise IdConflict(
                 "this id is already stored with different content; corrections need a new id"
                 " and an EventCorrected event",
@@ -203,7 +205,7 @@ class Book:
 
     # -- folding stored facts ---------------------------------------------
     def apply(self, event: LedgerEvent) -> None:
-        self.contents[event.event_id] = dumps(event.content())
+        self.contents[event.event_id] = hashlib.sha256(event.content_bytes).digest()
         if isinstance(event, EventCorrected):
             original = self.facts[event.corrects]
             corrected = apply_changes(original, event.changes, event.event_id)
@@ -301,7 +303,7 @@ class Book:
             key = signer.public_key
         if fact.signature is None:
             raise SignatureRefused("this ledger is signed: sign the event with your key (--key)", event_id=eid)
-        if not proofs.signature_valid(key, dumps(fact.content()), fact.signature):
+        if not proofs.signature_valid(key, fact.content_bytes, fact.signature):
             raise SignatureRefused(f"the signature does not match actor {fact.actor!r}'s key", event_id=eid)
 
     def _check_actor_fact(self, fact: ActorRegistered | ActorRevoked) -> None:

@@ -21,7 +21,7 @@ by privilege as well as by trigger.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
@@ -86,26 +86,28 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         super().create_table()
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
-        """Insert a batch and its chain rows in one transaction, in chunks, without pipeline mode.
+        self.insert_pages([stored_events])
+        return None
+
+    def insert_pages(self, pages: Iterable[Sequence[StoredEvent]]) -> None:
+        """Insert pages of events and their chain rows in one transaction, in chunks, without pipeline mode.
 
         eventsourcing sends the whole batch as one array in pipeline mode, which
         stalls on large imports (100,000 events); chunks of 1,000 in plain mode
         do not. A writer that lost the race fails on the events' key, reported
-        as an IntegrityError, which perfledger retries.
+        as an IntegrityError, which perfledger retries. An exception raised
+        while the pages are made (a broken rule) rolls everything back.
         """
-        if not stored_events:
-            return None
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
             self._lock_table(curs)  # the lock timeout only: see the module's docstring
             self._notify_channel(curs)
-            for start in range(0, len(stored_events), CHUNK):
-                PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events[start : start + CHUNK])
-            curs.execute(
-                self.insert_chain_statement,
-                ([s.originator_version for s in stored_events],
-                 [hashlib.sha256(s.state).hexdigest() for s in stored_events]),
-            )
-        return None
+            for page in pages:
+                for start in range(0, len(page), CHUNK):
+                    PostgresAggregateRecorder._insert_stored_events(self, curs, page[start : start + CHUNK])
+                curs.execute(
+                    self.insert_chain_statement,
+                    ([s.originator_version for s in page], [hashlib.sha256(s.state).hexdigest() for s in page]),
+                )
 
     def _query(self, statement: Any, params: Sequence[Any] = ()) -> list[Any]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:

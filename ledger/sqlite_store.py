@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
@@ -56,6 +56,15 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         ]
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        self.insert_pages([stored_events])
+        return None
+
+    def insert_pages(self, pages: Iterable[Sequence[StoredEvent]]) -> None:
+        """Insert pages of events and their chain rows in one transaction, taking each page as it comes.
+
+        The write lock is taken first (``BEGIN IMMEDIATE``); an exception
+        raised while the pages are made (a broken rule) rolls everything back.
+        """
         with self.datastore.get_connection(commit=True) as connection:
             raw = connection._sqlite_conn
             try:
@@ -64,11 +73,12 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                 raise OperationalError(e) from e
             try:
                 cursor = connection.cursor()
-                ids = self._insert_events(cursor, stored_events, **kwargs)
-                cursor.executemany(
-                    "INSERT INTO perfledger_chain VALUES (?, ?)",
-                    [(s.originator_version, hashlib.sha256(s.state).hexdigest()) for s in stored_events],
-                )
+                for page in pages:
+                    self._insert_events(cursor, page)
+                    cursor.executemany(
+                        "INSERT INTO perfledger_chain VALUES (?, ?)",
+                        [(s.originator_version, hashlib.sha256(s.state).hexdigest()) for s in page],
+                    )
                 raw.commit()
             except sqlite3.IntegrityError as e:
                 raw.rollback()
@@ -79,7 +89,6 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             except BaseException:
                 raw.rollback()
                 raise
-            return ids
 
     def rows(self, after: int, limit: int, *, chain: bool = False) -> list[tuple[Any, ...]]:
         """Up to ``limit`` events after ``after``, in order, as (seq, topic, state), plus the chain's hash."""

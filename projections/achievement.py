@@ -22,7 +22,7 @@ indicator's own objective, which is left out of its own mean).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -37,7 +37,7 @@ from events import (
     PlanOpened,
 )
 from projections.explain import Derivation, EventRef, refs
-from projections.facts import EVERYTHING, Cut, Fact, NoPlan, in_force, known_facts, of_type, plan_of
+from projections.facts import EVERYTHING, Cut, Events, Fact, NoPlan, in_force, known_facts, of_type, plan_of
 from projections.timeliness import timeliness
 from projections.variations import variations
 
@@ -232,31 +232,33 @@ def band(fraction: Decimal | None, plan: PlanOpened) -> str | None:
     return "not_achieved"
 
 
-def achievement(events: Iterable[LedgerEvent], cut: Cut = EVERYTHING, year: int | None = None) -> Achievement:
+def achievement(events: Events, cut: Cut = EVERYTHING, year: int | None = None) -> Achievement:
     """Fold the events into the achievement of every objective of ``year`` at ``cut``."""
-    events = list(events)
-    facts = list(in_force(known_facts(events, cut), cut))
-    plan = plan_of(facts, cut, year)
+    known = known_facts(events, cut)
+
+    def facts(*types: type[LedgerEvent]) -> Iterator[Fact]:
+        return in_force(of_type(known, *types), cut)
+
+    plan = plan_of(known, cut, year)
     year = plan.year
     rules: PlanOpened = plan.current  # type: ignore[assignment]
-    objectives = [f for f in of_type(facts, ObjectiveDefined) if f.year == year]
+    objectives = [f for f in facts(ObjectiveDefined) if f.year == year]
     codes = {o.objective for o in objectives}
-    struck = {f.objective: f for f in of_type(facts, ObjectiveStruck) if f.objective in codes}
-    definitions = [f for f in of_type(facts, IndicatorDefined) if f.objective in codes]
+    struck = {f.objective: f for f in facts(ObjectiveStruck) if f.objective in codes}
+    definitions = [f for f in facts(IndicatorDefined) if f.objective in codes]
     revisions: dict[str, list[Fact]] = {}
-    for change in sorted(of_type(facts, ObjectiveChanged), key=lambda f: (f.effective_date, f.original.seq)):
+    for change in sorted(facts(ObjectiveChanged), key=lambda f: (f.effective_date, f.original.seq)):
         if change.indicator is not None:
             revisions.setdefault(change.indicator, []).append(change)
     latest: dict[str, Fact] = {}
-    for m in of_type(facts, IndicatorMeasured):
+    for m in facts(IndicatorMeasured):
         held = latest.get(m.indicator)
         if held is None or (m.period_end, m.original.seq) >= (held.period_end, held.original.seq):
             latest[m.indicator] = m
 
     derived: dict[str, Derivation] = {}
-    var = variations(events, cut, year)
-    derived["derived:variations"] = var.derivation()
-    derived["derived:reporting_delay"] = timeliness(events, cut, year).derivation()
+    derived["derived:variations"] = variations(known, cut, year).derivation()
+    derived["derived:reporting_delay"] = timeliness(known, cut, year).derivation()
 
     def indicator_score(definition: Fact, entity_level: Derivation | None) -> IndicatorScore:
         weight, target = definition.weight, definition.target

@@ -18,23 +18,22 @@ is the seed's "ICT_" summary.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from events import (
     BudgetItemOpened,
     BudgetVaried,
-    LedgerEvent,
     ObjectiveDefined,
     PolicyLineDefined,
     ReservationAdjusted,
     ReservationApproved,
     ReservationMade,
 )
-from ledger.book import COLUMNS, Amounts
+from ledger.book import BASE, COLUMNS, ZERO, Amounts
 from projections.explain import Derivation, EventRef, refs
-from projections.facts import EVERYTHING, Cut, Fact, in_force, known_facts, plan_of
+from projections.facts import EVERYTHING, Cut, Events, Fact, in_force, known_facts, plan_of
 
 LABELS = {
     "budget": "Budget",
@@ -47,8 +46,7 @@ LABELS = {
 }
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """One event's contribution to one column of one item."""
 
     column: str
@@ -62,11 +60,15 @@ class Row:
     line: str
     objective: str
     product: str
-    amounts: Amounts = field(default_factory=Amounts)
+    sums: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(BASE, ZERO))
     entries: list[Entry] = field(default_factory=list)
 
+    @property
+    def amounts(self) -> Amounts:
+        return Amounts(**self.sums)
+
     def add(self, column: str, amount: Decimal, fact: Fact) -> None:
-        self.amounts = self.amounts.plus(column, amount)
+        self.sums[column] += amount
         self.entries.append(Entry(column, amount, fact))
 
 
@@ -123,7 +125,7 @@ class Budget:
         raise KeyError(code)
 
 
-def budget(events: Iterable[LedgerEvent], cut: Cut = EVERYTHING, year: int | None = None) -> Budget:
+def budget(events: Events, cut: Cut = EVERYTHING, year: int | None = None) -> Budget:
     """Fold the events into the budget table of ``year`` (default: the latest plan) as it stood at ``cut``."""
     facts = known_facts(events, cut)
     year = plan_of(facts, cut, year).year

@@ -47,7 +47,7 @@ EVERYTHING = Cut()
 """The cut that counts every fact ever recorded: the year as it stands now."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fact:
     """A fact as it stands at a cut: the current version and the events that made it."""
 
@@ -67,15 +67,51 @@ class Fact:
         return getattr(self.current, name)
 
 
-def known_facts(events: Iterable[LedgerEvent], cut: Cut) -> list[Fact]:
+class Known(list["Fact"]):
+    """The facts known at ``known_at``, folded once and shared by the projections of one replay.
+
+    A projection given a ``Known`` of the same ``known_at`` uses it as it is;
+    of another, it folds its events again.
+    """
+
+    def __init__(self, facts: Iterable[Fact], known_at: int | datetime | None, events: list[LedgerEvent]):
+        super().__init__(facts)
+        self.known_at = known_at
+        self.events = events
+        self._by_type: dict[type[LedgerEvent], list[Fact]] | None = None
+
+    def of_type(self, types: tuple[type[LedgerEvent], ...]) -> list[Fact]:
+        """The facts of these types, in recording order (indexed by type on first use)."""
+        if self._by_type is None:
+            self._by_type = {}
+            for fact in self:
+                self._by_type.setdefault(type(fact.current), []).append(fact)
+        found = [facts for cls, facts in self._by_type.items() if issubclass(cls, types)]
+        if len(found) == 1:
+            return found[0]
+        return sorted((fact for facts in found for fact in facts), key=lambda fact: fact.original.seq)
+
+
+Events = Iterable[LedgerEvent] | Known
+"""What a projection folds: the events, or the facts another projection of the same replay already knew."""
+
+
+def known_facts(events: Events, cut: Cut) -> Known:
     """Facts recorded by ``known_at``, with their corrections applied, in recording order.
 
     Facts are not yet filtered by ``as_of``: each projection asks
     ``cut.holds(fact.effective_date)`` where it needs to, so that explain can
     show what was left out and why.
     """
+    source: list[LedgerEvent]
+    if isinstance(events, Known):
+        if events.known_at == cut.known_at:
+            return events
+        source = events.events
+    else:
+        source = list(events)
     facts: dict[str, Fact] = {}
-    for event in events:
+    for event in source:
         if not cut.knows(event):
             break
         if isinstance(event, EventCorrected):
@@ -85,8 +121,8 @@ def known_facts(events: Iterable[LedgerEvent], cut: Cut) -> list[Fact]:
                 fact, current=corrected, corrections=(*fact.corrections, event)
             )
         else:
-            facts[event.event_id] = Fact(current=event, original=event)
-    return list(facts.values())
+            facts[event.event_id] = Fact(event, event)
+    return Known(facts.values(), cut.known_at, source)
 
 
 def in_force(facts: Iterable[Fact], cut: Cut) -> Iterator[Fact]:
@@ -95,6 +131,8 @@ def in_force(facts: Iterable[Fact], cut: Cut) -> Iterator[Fact]:
 
 
 def of_type(facts: Iterable[Fact], *types: type[LedgerEvent]) -> Iterator[Fact]:
+    if isinstance(facts, Known):
+        return iter(facts.of_type(types))
     return (fact for fact in facts if isinstance(fact.current, types))
 
 

@@ -9,14 +9,13 @@ the mean delay over those periods.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from events import IndicatorMeasured, LedgerEvent
+from events import IndicatorMeasured
 from projections.explain import Derivation, refs
-from projections.facts import Cut, Fact, in_force, known_facts, of_type
+from projections.facts import Cut, Events, Fact, in_force, known_facts, of_type
 
 
 def period_ends(year: int) -> tuple[date, date, date]:
@@ -70,8 +69,8 @@ class Timeliness:
         )
 
 
-def timeliness(events: Iterable[LedgerEvent], cut: Cut, year: int) -> Timeliness:
-    measurements = list(of_type(in_force(known_facts(events, cut), cut), IndicatorMeasured))
+def timeliness(events: Events, cut: Cut, year: int) -> Timeliness:
+    measurements = list(in_force(of_type(known_facts(events, cut), IndicatorMeasured), cut))
     periods = []
     for end in period_ends(year):
         if not cut.holds(end):

@@ -8,14 +8,14 @@ but do not count.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
 from events import LedgerEvent, ObjectiveChanged, ObjectiveDefined, ObjectiveStruck
 from events.plan import CAUSES
 from projections.explain import Derivation, refs
-from projections.facts import EVERYTHING, Cut, Fact, in_force, known_facts, of_type
+from projections.facts import EVERYTHING, Cut, Events, Fact, in_force, known_facts, of_type
 
 
 @dataclass(frozen=True)
@@ -62,17 +62,22 @@ class Variations:
         )
 
 
-def variations(events: Iterable[LedgerEvent], cut: Cut = EVERYTHING, year: int | None = None) -> Variations:
-    facts = list(in_force(known_facts(events, cut), cut))
-    objectives = [f for f in of_type(facts, ObjectiveDefined) if year is None or f.year == year]
-    years = {f.objective: f.year for f in of_type(facts, ObjectiveDefined)}
+def variations(events: Events, cut: Cut = EVERYTHING, year: int | None = None) -> Variations:
+    known = known_facts(events, cut)
+
+    def facts(*types: type[LedgerEvent]) -> Iterator[Fact]:
+        return in_force(of_type(known, *types), cut)
+
+    defined = list(facts(ObjectiveDefined))
+    objectives = [f for f in defined if year is None or f.year == year]
+    years = {f.objective: f.year for f in defined}
 
     def in_year(fact: Fact) -> bool:
         return year is None or years.get(fact.objective) == year
 
     return Variations(
         year=year,
-        changes=tuple(f for f in of_type(facts, ObjectiveChanged) if in_year(f)),
-        struck=tuple(f for f in of_type(facts, ObjectiveStruck) if in_year(f)),
+        changes=tuple(f for f in facts(ObjectiveChanged) if in_year(f)),
+        struck=tuple(f for f in facts(ObjectiveStruck) if in_year(f)),
         objectives=tuple(f for f in objectives if f.level == "strategic"),
     )

@@ -56,7 +56,7 @@ def test_signed_amounts_refuse_minus_zero() -> None:
 def test_amounts_are_stored_with_exactly_two_places() -> None:
     sub = parse_submission(reservation(amount="5"))
     assert sub.fields["amount"] == Decimal("5.00")
-    assert b'"amount":"5.00"' in sub.content_bytes()
+    assert b'"amount":"5.00"' in sub.content_bytes
 
 
 def test_measured_values_stay_unrounded() -> None:
@@ -173,7 +173,7 @@ def test_plan_parameters_have_the_domains_defaults() -> None:
             sub.fields["band_partly"]) == (0, Decimal("0.02"), Decimal(90), Decimal(80))
     explicit = parse_submission(ev("PlanOpened", "plan", year=2012, title="Piano 2012", horizon_days=0,
                                    deadline_penalty="0.02", band_achieved="90", band_partly="80"))
-    assert explicit.content_bytes() == sub.content_bytes()
+    assert explicit.content_bytes == sub.content_bytes
 
 
 @pytest.mark.parametrize(

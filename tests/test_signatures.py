@@ -38,7 +38,7 @@ CDG, OIV, EVE = keypair(), keypair(), keypair()
 
 def signed(obj: dict[str, Any], key: bytes) -> Submission:
     sub = parse_submission(obj)
-    return sub.signed(proofs.sign(key, sub.content_bytes()))
+    return sub.signed(proofs.sign(key, sub.content_bytes))
 
 
 def register(name: str, role: str, public: bytes, by: str, key: bytes, eid: str | None = None) -> Submission:
