@@ -54,7 +54,8 @@ LEDGER_SET = frozenset({"seq", "prev", "hash"})
 
 def dumps(body: dict[str, Any]) -> bytes:
     """Canonical JSON bytes of a body made of str, int, None, bool and dicts."""
-    return orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+    # Copied: orjson's result keeps a 4 KiB allocation, which adds up when a million are held.
+    return bytes(memoryview(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)))
 
 
 class LedgerEvent(AggregateEvent):

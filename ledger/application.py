@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 from uuid import UUID
 
 import orjson
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import Application
 from eventsourcing.persistence import (
     IntegrityError,
     Mapper,
@@ -307,16 +307,17 @@ class Store:
                 yield rows
 
     def _load(self, *, missing_ok: bool = False) -> Ledger | None:
+        """The ledger aggregate at the head: every event folded into the rules' state, in pages."""
+        ledger: Ledger | None = None
         try:
-            ledger: Ledger = self.app.repository.get(LEDGER_ID)
-        except AggregateNotFoundError:
-            if missing_ok:
-                return None
-            raise LedgerNotFound(f"{self.location} has no ledger yet; run `perfledger init`") from None
+            for seq, topic, state in self.rows():
+                ledger = decode(seq, topic, state).mutate(ledger)
         except Exception as e:
             if not is_driver_error(e):
                 raise
             raise _store_error(e, self.location) from None
+        if ledger is None and not missing_ok:
+            raise LedgerNotFound(f"{self.location} has no ledger yet; run `perfledger init`")
         return ledger
 
     def _save(self, ledger: Ledger) -> None:

@@ -9,7 +9,6 @@ check raises a named ``RuleViolation`` carrying the ids involved.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -185,17 +184,17 @@ class Book:
         self.items: dict[str, ItemState] = {}
         self.reservations: dict[str, ReservationState] = {}
         self.actors: dict[str, ActorState] = {}
-        # The current (corrected) version of each fact, and its submitted content.
+        # The current (corrected) version of each fact, and each event as it was recorded.
         self.facts: dict[str, LedgerEvent] = {}
-        self.contents: dict[str, bytes] = {}  # SHA-256 of each fact's content, by id
+        self.recorded: dict[str, LedgerEvent] = {}
 
     # -- idempotency -------------------------------------------------------
     def already_recorded(self, event_id: str, content: bytes) -> bool:
         """True when the same event is already stored; IdConflict when the id holds other content."""
-        stored = self.contents.get(event_id)
+        stored = self.recorded.get(event_id)
         if stored is None:
             return False
-        if stored != hashlib.sha256(content).digest():
+        if stored.content_bytes != content:
             raise IdConflict(
                 "this id is already stored with different content; corrections need a new id"
                 " and an EventCorrected event",
@@ -205,7 +204,7 @@ class Book:
 
     # -- folding stored facts ---------------------------------------------
     def apply(self, event: LedgerEvent) -> None:
-        self.contents[event.event_id] = hashlib.sha256(event.content_bytes).digest()
+        self.recorded[event.event_id] = event
         if isinstance(event, EventCorrected):
             original = self.facts[event.corrects]
             corrected = apply_changes(original, event.changes, event.event_id)
