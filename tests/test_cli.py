@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -202,3 +204,14 @@ def test_backfilling_into_a_ledger_opened_today_explains_what_to_do(planned: str
     obj = ev("BudgetVaried", "v-old", item="A1/04/02", amount="1.00") | {"recorded_at": "2012-02-01T10:00:00Z"}
     result = run(planned, "import", str(write_jsonl(tmp_path / "old.jsonl", [obj])), "--backfill")
     assert result.exit_code == 1 and "earlier than the ledger's last event" in result.output
+
+
+def test_help_answers_without_loading_the_store_the_projections_or_the_table_printer() -> None:
+    # Start-up is measured by the benchmark; what this checks is why it is quick.
+    code = ("import sys; from cli.main import main\n"
+            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('eventsourcing', 'tabulate', 'psycopg', 'projections', 'cryptography')"
+            " if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
+    assert "Commands:" in out and "budget" in out

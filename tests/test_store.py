@@ -13,7 +13,7 @@ import pytest
 
 from events import parse_submission
 from ledger import Store
-from ledger.errors import LedgerLocked, LedgerNotFound, OverReservation, SchemaTooNew
+from ledger.errors import DuplicateId, LedgerLocked, LedgerNotFound, OverReservation, SchemaTooNew
 from tests.backends import Raw, postgres_ledger_url, raw
 from tests.conftest import ev, small_plan, submissions
 
@@ -222,3 +222,42 @@ def test_stray_storage_settings_in_the_environment_are_ignored(
         store.init("CCIAA Test", actor="cdg")
         store.append(submissions(small_plan()))
         assert store.verify().ok
+
+
+def test_a_batch_of_many_pages_broken_in_a_late_page_writes_nothing(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    # An import is checked and inserted page by page inside one transaction: a rule broken on a later
+    # page must roll back the pages already inserted.
+    monkeypatch.setattr("ledger.application.PAGE", 3)
+    head, length = store.verify().head, store.length()
+    good = [ev("BudgetVaried", f"v-{k}", item="A1/04/01", amount="1.00") for k in range(7)]
+    bad = ev("ReservationMade", "too-much", reservation="too-much", item="A1/04/01", amount="99999.00")
+    with pytest.raises(OverReservation):
+        store.append(submissions([*good, bad]))
+    assert (store.length(), store.verify().head) == (length, head)
+    assert store.find("v-0") is None
+
+
+def test_a_batch_of_many_pages_is_written_whole_and_in_order(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("ledger.application.PAGE", 3)
+    length = store.length()
+    batch = [ev("BudgetVaried", f"v-{k}", item="A1/04/01", amount="1.00") for k in range(8)]
+    with pytest.raises(DuplicateId):  # the same id on two pages of one batch
+        store.append(submissions([*batch, batch[2]]))
+    result = store.append(submissions(batch))
+    assert [w.seq for w in result.written] == list(range(length + 1, length + 9))
+    assert [w.event_id for w in result.written] == [f"v-{k}" for k in range(8)]
+    assert [w.hash for w in result.written] == [e.hash for e in store.events(after=length)]
+    again = store.append(submissions(batch))
+    assert again.written == [] and again.present == [f"v-{k}" for k in range(8)]
+    assert store.verify().ok
+
+
+def test_every_stored_event_decodes_to_an_event_that_re_encodes_to_its_stored_bytes(store: Store) -> None:
+    from ledger.application import decode, decode_body
+
+    rows = list(store.rows())
+    assert len(rows) == store.length() > 5
+    for seq, topic, state in rows:
+        fresh = decode_body(state)  # every field decoded, the bytes made again
+        assert fresh.canonical_bytes == state
+        assert decode(seq, topic, state) == fresh
