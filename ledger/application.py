@@ -10,7 +10,7 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, Self
 from urllib.parse import parse_qs, urlsplit
@@ -40,7 +40,7 @@ from ledger.errors import (
     StoreMisconfigured,
 )
 from ledger.location import DEFAULT_LEDGER, is_postgres, sqlite_path
-from ledger.sqlite_store import SCHEMA_VERSION
+from ledger.sqlite_store import SCHEMA_VERSION, Page
 
 PAGE = 5000
 ATTEMPTS = 50
@@ -137,7 +137,11 @@ class LedgerRecorder(Protocol):
 
     def rows(self, after: int, limit: int, *, chain: bool = False) -> list[tuple[Any, ...]]: ...
 
-    def insert_pages(self, pages: Iterable[Sequence[StoredEvent]]) -> None: ...
+    def insert_pages(self, pages: Iterable[Page]) -> None: ...
+
+    def derived_upto(self) -> int | None: ...
+
+    def budget_model(self, known: int, as_of: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]: ...
 
     def pragmas(self) -> dict[str, Any]: ...
 
@@ -273,6 +277,8 @@ class Store:
                 assert create is not None
                 first = batch[0].recorded_at if batch and batch[0].recorded_at else moment
                 ledger = Ledger.open(entity=create[0], actor=create[1], note="", now=first)
+                if self.recorder.derived_upto() is not None:
+                    ledger.book.record_derived(0)
             written: list[Written] = []
             present: list[str] = []
             try:
@@ -286,8 +292,8 @@ class Store:
 
     def _pages(
         self, ledger: Ledger, batch: Sequence[Submission], moment: datetime, written: list[Written], present: list[str]
-    ) -> Iterator[list[StoredEvent]]:
-        """Check the batch page by page and yield each page's new events as stored rows.
+    ) -> Iterator[Page]:
+        """Check the batch page by page and yield each page's new events as stored rows, with their derived rows.
 
         Consumed inside the write transaction: a broken rule raises from here
         and nothing is written; no more than a page of new events is held.
@@ -303,15 +309,24 @@ class Store:
             written += [Written(e.seq, e.event_id, e.TYPE, e.hash) for e in events]
             rows = [mapper.to_stored_event(e) for e in [*opening, *events]]
             opening = []
-            if rows:
-                yield rows
+            derived = ledger.book.derived
+            if derived is None:
+                if rows:
+                    yield Page(rows)
+                continue
+            budget, labels = derived.drain()  # this page's, and those of events the read model lacked
+            if rows or budget or labels:
+                yield Page(rows, budget, labels, ledger.version)
 
     def _load(self, *, missing_ok: bool = False) -> Ledger | None:
         """The ledger aggregate at the head: every event folded into the rules' state, in pages."""
         ledger: Ledger | None = None
         try:
+            upto = self.recorder.derived_upto()
             for seq, topic, state in self.rows():
                 ledger = decode(seq, topic, state).mutate(ledger)
+                if seq == 1 and upto is not None and ledger is not None:
+                    ledger.book.record_derived(upto)  # and write the rows of events after upto
         except Exception as e:
             if not is_driver_error(e):
                 raise
@@ -321,9 +336,9 @@ class Store:
         return ledger
 
     def _save(self, ledger: Ledger) -> None:
-        self._insert([[self.app.mapper.to_stored_event(e) for e in ledger.collect_events()]])
+        self._insert([Page([self.app.mapper.to_stored_event(e) for e in ledger.collect_events()])])
 
-    def _insert(self, pages: Iterable[list[StoredEvent]]) -> None:
+    def _insert(self, pages: Iterable[Page]) -> None:
         try:
             self.recorder.insert_pages(pages)
         except IntegrityError:
@@ -350,6 +365,23 @@ class Store:
         """The events in sequence order (after < seq <= upto)."""
         for seq, topic, state in self.rows(after, upto):
             yield decode(seq, topic, state)
+
+    def budget_model(
+        self, known_at: int | None, as_of: date | None
+    ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]] | None:
+        """The budget read model's labels and sums at a cut; None when it cannot answer (replay instead).
+
+        It cannot when the ledger keeps no read model (made by an older
+        version, or its tables dropped) or when it lags behind ``known_at``.
+        """
+        upto = self.recorder.derived_upto()
+        if upto is None:
+            return None
+        head = self.length()
+        known = head if known_at is None else min(known_at, head)
+        if known > upto:
+            return None
+        return self.recorder.budget_model(known, "9999-12-31" if as_of is None else as_of.isoformat())
 
     def length(self) -> int:
         page = self.recorder.select_events(LEDGER_ID, desc=True, limit=1)

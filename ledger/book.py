@@ -116,6 +116,7 @@ class ItemState:
     line: str
     objective: str
     amounts: Amounts = Amounts()
+    day: date = date.min  # the effective date of its opening: the item counts from then
 
     def add(self, column: str, amount: Decimal) -> None:
         self.amounts = self.amounts.plus(column, amount)
@@ -136,6 +137,7 @@ class ReservationState:
     amount: Decimal = ZERO
     approved: Decimal = ZERO
     adjusted: Decimal = ZERO
+    day: date = date.min  # from when it counts: its own effective date, or its item's if later
 
     @property
     def net(self) -> Decimal:
@@ -171,6 +173,30 @@ def apply_changes(original: LedgerEvent, changes: dict[str, Any], correction_id:
     return dataclasses.replace(original, **typed)
 
 
+@dataclass
+class Derived:
+    """Rows derived from the events after ``after``, for the store's budget read model.
+
+    ``budget``: (seq, item, column, day, cents), one per change of an item's
+    column, counted from ``day`` (the latest of the fact's, its reservation's
+    and its item's effective dates: a fact counts as of a date only when what
+    it refers to does). A correction gives two rows at its own sequence
+    number: the original's amount taken back, the corrected one added.
+    ``labels``: (seq, origin, kind, code, day, year, line, objective, title)
+    for plans, lines, objectives and items, as defined or corrected; origin
+    is the sequence number of the defining event.
+    """
+
+    after: int
+    budget: list[tuple[int, str, str, str, int]] = dataclasses.field(default_factory=list)
+    labels: list[tuple[int, int, str, str, str, int, str, str, str]] = dataclasses.field(default_factory=list)
+
+    def drain(self) -> tuple[list[tuple[int, str, str, str, int]], list[tuple[int, int, str, str, str, int, str, str, str]]]:
+        budget, labels = self.budget, self.labels
+        self.budget, self.labels = [], []
+        return budget, labels
+
+
 class Book:
     """What the ledger must know to check the next fact."""
 
@@ -187,6 +213,8 @@ class Book:
         # The current (corrected) version of each fact, and each event as it was recorded.
         self.facts: dict[str, LedgerEvent] = {}
         self.recorded: dict[str, LedgerEvent] = {}
+        self.derived: Derived | None = None
+        self._seq = 0
 
     # -- idempotency -------------------------------------------------------
     def already_recorded(self, event_id: str, content: bytes) -> bool:
@@ -205,15 +233,42 @@ class Book:
     # -- folding stored facts ---------------------------------------------
     def apply(self, event: LedgerEvent) -> None:
         self.recorded[event.event_id] = event
+        self._seq = event.seq
         if isinstance(event, EventCorrected):
             original = self.facts[event.corrects]
             corrected = apply_changes(original, event.changes, event.event_id)
             self._effect(original, -1)
             self._effect(corrected, +1)
             self.facts[event.corrects] = corrected
+            self._label(corrected, original.seq)
         else:
             self._effect(event, +1)
+            self._label(event, event.seq)
         self.facts[event.event_id] = event
+
+    def record_derived(self, after: int) -> None:
+        """From now on, keep the derived rows (see ``Derived``) of the events after sequence number ``after``."""
+        self.derived = Derived(after)
+
+    def _label(self, fact: LedgerEvent, origin: int) -> None:
+        """What the budget table shows of a plan, line, objective or item, as this event leaves it."""
+        if self.derived is None or self._seq <= self.derived.after:
+            return
+        row: tuple[str, str, int, str, str, str] | None = None
+        if isinstance(fact, PlanOpened):
+            row = ("plan", str(fact.year), fact.year, "", "", "")
+        elif isinstance(fact, PolicyLineDefined):
+            row = ("line", fact.line, fact.year, "", "", fact.title)
+        elif isinstance(fact, ObjectiveDefined):
+            row = ("objective", fact.objective, fact.year, "", "", fact.title)
+        elif isinstance(fact, BudgetItemOpened):
+            item = self.items[fact.item]
+            row = ("item", fact.item, item.year, fact.line, fact.objective, fact.product)
+        if row is not None:
+            kind, code, year, line, objective, title = row
+            self.derived.labels.append(
+                (self._seq, origin, kind, code, fact.effective_date.isoformat(), year, line, objective, title)
+            )
 
     def _effect(self, fact: LedgerEvent, sign: int) -> None:
         """Add (sign +1) or take back (sign -1) a fact's contribution to the state."""
@@ -237,24 +292,31 @@ class Book:
         elif isinstance(fact, BudgetItemOpened):
             if fact.item not in self.items:
                 year = self.objectives[fact.objective].year
-                self.items[fact.item] = ItemState(fact.item, year, fact.line, fact.objective)
-            self.items[fact.item].add("budget", sign * fact.amount)
+                self.items[fact.item] = ItemState(fact.item, year, fact.line, fact.objective, day=fact.effective_date)
+            self._add(self.items[fact.item], "budget", sign * fact.amount, fact.effective_date)
         elif isinstance(fact, BudgetVaried):
-            self.items[fact.item].add("variations", sign * fact.amount)
+            self._add(self.items[fact.item], "variations", sign * fact.amount, fact.effective_date)
         elif isinstance(fact, ReservationMade):
+            item = self.items[fact.item]
             res = self.reservations.setdefault(
-                fact.reservation, ReservationState(fact.reservation, fact.item)
+                fact.reservation, ReservationState(fact.reservation, fact.item, day=max(fact.effective_date, item.day))
             )
             res.amount += sign * fact.amount
-            self.items[fact.item].add("reserved", sign * fact.amount)
+            self._add(item, "reserved", sign * fact.amount, fact.effective_date)
         elif isinstance(fact, ReservationApproved):
             res = self.reservations[fact.reservation]
             res.approved += sign * fact.amount
-            self.items[res.item].add("approved", sign * fact.amount)
+            self._add(self.items[res.item], "approved", sign * fact.amount, max(fact.effective_date, res.day))
         elif isinstance(fact, ReservationAdjusted):
             res = self.reservations[fact.reservation]
             res.adjusted += sign * fact.amount
-            self.items[res.item].add("adjusted", sign * fact.amount)
+            self._add(self.items[res.item], "adjusted", sign * fact.amount, max(fact.effective_date, res.day))
+
+    def _add(self, item: ItemState, column: str, amount: Decimal, day: date) -> None:
+        """Add to an item's column; its derived row counts from ``day``, or from the item's opening if later."""
+        item.add(column, amount)
+        if self.derived is not None and self._seq > self.derived.after:
+            self.derived.budget.append((self._seq, item.item, column, max(day, item.day).isoformat(), int(amount * 100)))
 
     # -- checking a candidate ----------------------------------------------
     def check(self, fact: LedgerEvent) -> None:
@@ -326,6 +388,7 @@ class Book:
         self._check_window(fact, self._year_of(original))
         items, reservations = self._touched(original)
         before = {code: self.items[code].amounts.available for code in items}
+        derived, self.derived = self.derived, None  # a trial: no derived rows
         self._effect(original, -1)
         try:
             self._check_fact(corrected, replacing=True)
@@ -338,6 +401,7 @@ class Book:
             raise type(e)(f"the correction would break a rule: {e.message}", event_id=fact.event_id) from None
         finally:
             self._effect(original, +1)
+            self.derived = derived
 
     def _touched(self, fact: LedgerEvent) -> tuple[set[str], set[str]]:
         """The items and reservations whose sums a budget fact feeds."""

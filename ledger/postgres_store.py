@@ -29,9 +29,14 @@ from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicatio
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier, Literal
 
-from ledger.sqlite_store import IMMUTABLE, LEDGER_KEY, SCHEMA_VERSION
+from ledger.sqlite_store import BUDGET_SUMS, IMMUTABLE, LABELS, LEDGER_KEY, SCHEMA_VERSION, Page
 
 CHAIN = "perfledger_chain"
+DERIVED = ("perfledger_budget", "perfledger_labels", "perfledger_derived")
+_KINDS = {
+    "perfledger_budget": ("bigint", "text", "text", "text", "bigint"),
+    "perfledger_labels": ("bigint", "bigint", "text", "text", "text", "integer", "text", "text", "text"),
+}
 CHUNK = 1000
 META = "perfledger_meta"
 
@@ -67,6 +72,14 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                     "CREATE TRIGGER {0} BEFORE TRUNCATE ON {1}.{2} FOR EACH STATEMENT EXECUTE FUNCTION {1}.{3}()"
                 ).format(Identifier(f"{table}_no_truncate"), schema, Identifier(table), guard),
             ]
+        statements += [
+            SQL("CREATE TABLE IF NOT EXISTS {0}.perfledger_budget (seq bigint NOT NULL, item text NOT NULL,"
+                " col text NOT NULL, day text NOT NULL, cents bigint NOT NULL)").format(schema),
+            SQL("CREATE TABLE IF NOT EXISTS {0}.perfledger_labels (seq bigint NOT NULL, origin bigint NOT NULL,"
+                " kind text NOT NULL, code text NOT NULL, day text NOT NULL, year integer NOT NULL, line text NOT NULL,"
+                " objective text NOT NULL, title text NOT NULL)").format(schema),
+            SQL("CREATE TABLE IF NOT EXISTS {0}.perfledger_derived (seq bigint PRIMARY KEY)").format(schema),
+        ]
         statements.append(
             SQL("INSERT INTO {0}.{1} VALUES ('schema_version', {2}) ON CONFLICT DO NOTHING").format(
                 schema, Identifier(META), Literal(str(SCHEMA_VERSION))
@@ -86,11 +99,11 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         super().create_table()
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
-        self.insert_pages([stored_events])
+        self.insert_pages([Page(stored_events)])
         return None
 
-    def insert_pages(self, pages: Iterable[Sequence[StoredEvent]]) -> None:
-        """Insert pages of events and their chain rows in one transaction, in chunks, without pipeline mode.
+    def insert_pages(self, pages: Iterable[Page]) -> None:
+        """Insert pages of events, their chain rows and derived rows in one transaction, in chunks, without pipeline mode.
 
         eventsourcing sends the whole batch as one array in pipeline mode, which
         stalls on large imports (100,000 events); chunks of 1,000 in plain mode
@@ -98,16 +111,48 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         as an IntegrityError, which perfledger retries. An exception raised
         while the pages are made (a broken rule) rolls everything back.
         """
+        schema = Identifier(self.datastore.schema)
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
             self._lock_table(curs)  # the lock timeout only: see the module's docstring
             self._notify_channel(curs)
             for page in pages:
-                for start in range(0, len(page), CHUNK):
-                    PostgresAggregateRecorder._insert_stored_events(self, curs, page[start : start + CHUNK])
+                events = page.events
+                for start in range(0, len(events), CHUNK):
+                    PostgresAggregateRecorder._insert_stored_events(self, curs, events[start : start + CHUNK])
                 curs.execute(
                     self.insert_chain_statement,
-                    ([s.originator_version for s in page], [hashlib.sha256(s.state).hexdigest() for s in page]),
+                    ([s.originator_version for s in events], [hashlib.sha256(s.state).hexdigest() for s in events]),
                 )
+                if page.derived_upto is not None:
+                    for table, rows in (("perfledger_budget", page.budget), ("perfledger_labels", page.labels)):
+                        if rows:
+                            columns = list(zip(*rows))
+                            casts = SQL(", ").join(
+                                SQL("unnest(%s::{0}[])").format(SQL(kind)) for kind in _KINDS[table]
+                            )
+                            curs.execute(SQL("INSERT INTO {0}.{1} SELECT {2}").format(schema, Identifier(table), casts),
+                                         [list(column) for column in columns])
+                    curs.execute(SQL("INSERT INTO {0}.perfledger_derived VALUES (%s) ON CONFLICT DO NOTHING").format(schema),
+                                 (page.derived_upto,))
+
+    def derived_upto(self) -> int | None:
+        rows = self._query(SQL("SELECT to_regclass({0}) AS t").format(Literal(f"{self.datastore.schema}.perfledger_derived")))
+        if rows[0]["t"] is None:
+            return None
+        rows = self._query(SQL("SELECT COALESCE(MAX(seq), 0) AS n FROM {0}.perfledger_derived").format(
+            Identifier(self.datastore.schema)))
+        return int(rows[0]["n"])
+
+    def budget_model(self, known: int, as_of: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        schema = self.datastore.schema
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+            curs.execute(SQL(LABELS.format(p="%s").replace("perfledger_labels", "{0}.perfledger_labels")).format(
+                Identifier(schema)), (known,))
+            labels = curs.fetchall()
+            curs.execute(SQL(BUDGET_SUMS.format(p="%s").replace("perfledger_budget", "{0}.perfledger_budget")).format(
+                Identifier(schema)), (known, as_of))
+            sums = curs.fetchall()
+        return labels, sums
 
     def _query(self, statement: Any, params: Sequence[Any] = ()) -> list[Any]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
@@ -177,7 +222,7 @@ def grant_statements(schema: str, events_table: str, role: str, name: str) -> li
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     who, s = Identifier(name), Identifier(schema)
-    tables = SQL(", ").join(SQL("{0}.{1}").format(s, Identifier(t)) for t in (events_table, CHAIN, META))
+    tables = SQL(", ").join(SQL("{0}.{1}").format(s, Identifier(t)) for t in (events_table, CHAIN, META, *DERIVED))
     statements = [
         SQL(
             "DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {0}) THEN CREATE ROLE {1} LOGIN; "
@@ -189,7 +234,9 @@ def grant_statements(schema: str, events_table: str, role: str, name: str) -> li
     ]
     if role == "controller":
         statements += [
-            SQL("GRANT INSERT ON {0}.{1}, {0}.{2} TO {3}").format(s, Identifier(events_table), Identifier(CHAIN), who),
+            SQL("GRANT INSERT ON {0}.{1}, {0}.{2}, {0}.{3}, {0}.{4}, {0}.{5} TO {6}").format(
+                s, Identifier(events_table), Identifier(CHAIN), *(Identifier(t) for t in DERIVED), who
+            ),
             SQL("GRANT USAGE ON SEQUENCE {0}.{1} TO {2}").format(
                 s, Identifier(f"{events_table}_notification_id_seq"), who
             ),

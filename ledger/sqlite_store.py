@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import NAMESPACE_URL, uuid5
 
 from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
@@ -26,9 +26,44 @@ from eventsourcing.sqlite import (
 )
 
 SCHEMA_VERSION = 1
+
+
+class Page(NamedTuple):
+    """What one page of a write inserts: events, and the derived rows when the ledger keeps them."""
+
+    events: Sequence[StoredEvent]
+    budget: Sequence[tuple[Any, ...]] = ()
+    labels: Sequence[tuple[Any, ...]] = ()
+    derived_upto: int | None = None  # the sequence number the derived rows now reach; None: none kept
+
 # The ledger aggregate's id (ledger.aggregate.LEDGER_ID), the originator of every stored event.
 LEDGER_KEY = uuid5(NAMESPACE_URL, "perfledger:ledger")
 IMMUTABLE = "perfledger: events are immutable; record a correcting event instead"
+
+
+# The budget read model: rows derived from the events by the writer, in the same transaction (see
+# ledger.book.Derived). A cache: a query falls back to replaying the events when they are missing or
+# behind, and dropping these tables changes no figure.
+DERIVED_TABLES = (
+    (
+        "CREATE TABLE IF NOT EXISTS perfledger_budget"
+        " (seq INTEGER NOT NULL, item TEXT NOT NULL, col TEXT NOT NULL, day TEXT NOT NULL, cents INTEGER NOT NULL)"
+    ),
+    (
+        "CREATE TABLE IF NOT EXISTS perfledger_labels (seq INTEGER NOT NULL, origin INTEGER NOT NULL,"
+        " kind TEXT NOT NULL, code TEXT NOT NULL, day TEXT NOT NULL, year INTEGER NOT NULL, line TEXT NOT NULL,"
+        " objective TEXT NOT NULL, title TEXT NOT NULL)"
+    ),
+    # Each write records the sequence number its derived rows reach.
+    "CREATE TABLE IF NOT EXISTS perfledger_derived (seq INTEGER PRIMARY KEY)",
+)
+BUDGET_SUMS = (
+    "SELECT item, col, SUM(cents) FROM perfledger_budget WHERE seq <= {p} AND day <= {p} GROUP BY item, col"
+)
+LABELS = (
+    "SELECT seq, origin, kind, code, day, year, line, objective, title FROM perfledger_labels WHERE seq <= {p}"
+    " ORDER BY origin, seq"
+)
 
 
 class _Pool(SQLiteConnectionPool):
@@ -53,14 +88,15 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                 for verb in ("update", "delete")
             ),
             f"INSERT OR IGNORE INTO perfledger_meta VALUES ('schema_version', '{SCHEMA_VERSION}')",
+            *DERIVED_TABLES,
         ]
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
-        self.insert_pages([stored_events])
+        self.insert_pages([Page(stored_events)])
         return None
 
-    def insert_pages(self, pages: Iterable[Sequence[StoredEvent]]) -> None:
-        """Insert pages of events and their chain rows in one transaction, taking each page as it comes.
+    def insert_pages(self, pages: Iterable[Page]) -> None:
+        """Insert pages of events, their chain rows and derived rows in one transaction, each page as it comes.
 
         The write lock is taken first (``BEGIN IMMEDIATE``); an exception
         raised while the pages are made (a broken rule) rolls everything back.
@@ -74,11 +110,15 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             try:
                 cursor = connection.cursor()
                 for page in pages:
-                    self._insert_events(cursor, page)
+                    self._insert_events(cursor, page.events)
                     cursor.executemany(
                         "INSERT INTO perfledger_chain VALUES (?, ?)",
-                        [(s.originator_version, hashlib.sha256(s.state).hexdigest()) for s in page],
+                        [(s.originator_version, hashlib.sha256(s.state).hexdigest()) for s in page.events],
                     )
+                    if page.derived_upto is not None:
+                        cursor.executemany("INSERT INTO perfledger_budget VALUES (?, ?, ?, ?, ?)", page.budget)
+                        cursor.executemany("INSERT INTO perfledger_labels VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", page.labels)
+                        cursor.execute("INSERT OR IGNORE INTO perfledger_derived VALUES (?)", (page.derived_upto,))
                 raw.commit()
             except sqlite3.IntegrityError as e:
                 raw.rollback()
@@ -89,6 +129,24 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             except BaseException:
                 raw.rollback()
                 raise
+
+    def derived_upto(self) -> int | None:
+        """How far the derived rows reach (0: none yet); None when the ledger has no derived tables."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT name FROM sqlite_master WHERE name='perfledger_derived'")
+            if c.fetchone() is None:
+                return None
+            c.execute("SELECT COALESCE(MAX(seq), 0) FROM perfledger_derived")
+            return int(c.fetchone()[0])
+
+    def budget_model(self, known: int, as_of: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        """The labels known at ``known`` and each item's column sums (cents) known then and effective by ``as_of``."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(LABELS.format(p="?"), (known,))
+            labels = [tuple(row) for row in c.fetchall()]
+            c.execute(BUDGET_SUMS.format(p="?"), (known, as_of))
+            sums = [tuple(row) for row in c.fetchall()]
+        return labels, sums
 
     def rows(self, after: int, limit: int, *, chain: bool = False) -> list[tuple[Any, ...]]:
         """Up to ``limit`` events after ``after``, in order, as (seq, topic, state), plus the chain's hash."""

@@ -143,10 +143,16 @@ class NoPlan(PerfledgerError):
 def plan_of(facts: Iterable[Fact], cut: Cut, year: int | None) -> Fact:
     """The plan of ``year`` in force at the cut; without a year, the latest plan."""
     plans = {f.year: f for f in of_type(facts, PlanOpened) if cut.holds(f.effective_date)}
+    return plans[plan_year(plans, cut, year)]
+
+
+def plan_year(years: Iterable[int], cut: Cut, year: int | None) -> int:
+    """``year`` if its plan is in force at the cut (of the plans in force, ``years``); without a year, the latest."""
+    found = sorted(set(years))
     when = f" as of {cut.as_of}" if cut.as_of else ""
-    if not plans:
+    if not found:
         raise NoPlan(f"the ledger holds no plan{when}; record a PlanOpened event first")
-    chosen = max(plans) if year is None else year
-    if chosen not in plans:
-        raise NoPlan(f"no plan is open for {chosen}{when}; plans: {', '.join(map(str, sorted(plans)))}")
-    return plans[chosen]
+    chosen = found[-1] if year is None else year
+    if chosen not in found:
+        raise NoPlan(f"no plan is open for {chosen}{when}; plans: {', '.join(map(str, found))}")
+    return chosen

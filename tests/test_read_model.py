@@ -1,0 +1,185 @@
+"""The budget read model: rows the writer derives from the events, a cache that must agree with a replay.
+
+Random ledgers (hypothesis) are written to a real store in a few appends, then
+every figure of the budget table read from the model is compared with the
+replay of the events, at random effective dates and sequence numbers.
+Dropping the model, or letting it fall behind, changes no figure.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from events import parse_submission
+from ledger import Store
+from ledger.aggregate import Ledger
+from ledger.errors import RuleViolation
+from projections.budget import COLUMNS, Budget, budget, budget_from_model, budget_of
+from projections.facts import Cut, NoPlan
+from tests.backends import raw
+from tests.conftest import ev, small_plan, submissions
+
+NOW = datetime(2013, 1, 1, tzinfo=UTC)
+START = date(2012, 1, 1)
+day = st.integers(0, 360).map(lambda n: (START + timedelta(days=n)).isoformat())
+money = st.integers(1, 800_000).map(lambda c: f"{Decimal(c) / 100:.2f}")
+op = st.one_of(
+    st.tuples(st.just("open"), st.integers(0, 9), money, st.booleans(), day),
+    st.tuples(st.just("vary"), st.integers(0, 9), money, st.booleans(), day),
+    st.tuples(st.just("reserve"), st.integers(0, 9), money, st.booleans(), day),
+    st.tuples(st.just("approve"), st.integers(0, 30), money, st.booleans(), day),
+    st.tuples(st.just("adjust"), st.integers(0, 30), money, st.booleans(), day),
+    st.tuples(st.just("correct"), st.integers(0, 60), money, st.booleans(), day),
+    st.tuples(st.just("relabel"), st.integers(0, 9), money, st.booleans(), day),
+)
+
+
+def history(ops: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """The small plan and the ops the rules accept, as a controller would submit them."""
+    ledger = Ledger.open(entity="Test", actor="cdg", note="", now=NOW)
+    accepted = small_plan()
+    ledger.extend(submissions(accepted), now=NOW)
+    items = ["A1/04/01", "A1/04/02"]
+    openings = ["item-1", "item-2"]
+    reservations: list[str] = []
+    amounts: list[str] = []  # ids of facts with an amount, for corrections
+    for n, (kind, target, amount, flag, when) in enumerate(ops):
+        eid = f"e{n}"
+        if kind == "open":
+            code = f"A1/08/{n}"
+            obj = ev("BudgetItemOpened", eid, when, item=code, line="A1", objective="08", product=f"Prodotto {n}",
+                     amount=amount)
+        elif kind == "vary":
+            obj = ev("BudgetVaried", eid, when, item=items[target % len(items)], amount=("-" if flag else "") + amount)
+        elif kind == "reserve":
+            obj = ev("ReservationMade", eid, when, reservation=eid, item=items[target % len(items)], amount=amount)
+        elif kind in ("approve", "adjust") and reservations:
+            res = reservations[target % len(reservations)]
+            if kind == "approve":
+                obj = ev("ReservationApproved", eid, when, reservation=res, amount=amount)
+            else:
+                obj = ev("ReservationAdjusted", eid, when, reservation=res, amount=("-" if flag else "") + amount)
+        elif kind == "correct" and amounts:
+            obj = ev("EventCorrected", eid, when, corrects=amounts[target % len(amounts)], reason="rettifica",
+                     changes={"amount": amount})
+        elif kind == "relabel":
+            which = ["obj-04", "obj-08", "line-A1", *openings][target % (3 + len(openings))]
+            field = "product" if which in openings else "title"
+            obj = ev("EventCorrected", eid, when, corrects=which, reason="titolo", changes={field: f"Titolo {n}"})
+        else:
+            continue
+        try:
+            ledger.extend([parse_submission(obj)], now=NOW)
+        except RuleViolation:
+            continue
+        accepted.append(obj)
+        if kind == "open":
+            items.append(obj["item"])
+            openings.append(eid)
+        if kind == "reserve":
+            reservations.append(eid)
+        if kind in ("open", "vary", "reserve", "approve", "adjust"):
+            amounts.append(eid)
+    return accepted
+
+
+def figures(table: Budget) -> list[tuple[Any, ...]]:
+    """Everything the budget table shows, in its order."""
+    rows = [(r.item, r.line, r.objective, r.product, *(r.amounts.get(c) for c in COLUMNS)) for r in table.rows]
+    groups = [(g.key, g.title, *(g.amounts.get(c) for c in COLUMNS)) for g in (*table.objectives, *table.lines)]
+    return [*rows, *groups, tuple(table.total.amounts.get(c) for c in COLUMNS)]
+
+
+def write(path: Path, objs: list[dict[str, Any]], splits: list[int]) -> Store:
+    store = Store.open(str(path), create=True)
+    store.init("Test", actor="cdg")
+    start = 0
+    for end in sorted({*splits, len(objs)}):
+        store.append(submissions(objs[start:end]), now=NOW)
+        start = end
+    return store
+
+
+def model_or_replay(store: Store, cut: Cut) -> list[tuple[Any, ...]] | str:
+    model = store.budget_model(cut.known_at, cut.as_of)  # type: ignore[arg-type]
+    assert model is not None, "the read model should answer"
+    try:
+        return figures(budget_from_model(*model, cut, None))
+    except NoPlan as e:
+        return str(e)
+
+
+def replayed(store: Store, cut: Cut) -> list[tuple[Any, ...]] | str:
+    try:
+        return figures(budget(store.events(), cut))
+    except NoPlan as e:
+        return str(e)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=st.lists(op, max_size=30), splits=st.lists(st.integers(0, 40), max_size=3),
+       cuts=st.lists(st.tuples(st.one_of(st.none(), day), st.one_of(st.none(), st.integers(1, 50))), min_size=1,
+                     max_size=6))
+def test_the_read_model_gives_the_replays_figures_at_every_cut(
+    tmp_path_factory: pytest.TempPathFactory, ops: list[tuple[Any, ...]], splits: list[int],
+    cuts: list[tuple[str | None, int | None]],
+) -> None:
+    objs = history(ops)
+    with write(tmp_path_factory.mktemp("model") / "ledger.db", objs, splits) as store:
+        for as_of, known_at in cuts:
+            cut = Cut(None if as_of is None else date.fromisoformat(as_of), known_at)
+            assert model_or_replay(store, cut) == replayed(store, cut), cut
+
+
+def test_the_read_model_answers_for_the_2012_example_as_the_replay_does(store_2012: str) -> None:
+    with Store.open(store_2012) as store:
+        for cut in (Cut(), Cut(date(2012, 8, 31)), Cut(date(2012, 4, 30), 200), Cut(known_at=150)):
+            assert model_or_replay(store, cut) == replayed(store, cut)
+
+
+def test_dropping_the_read_model_changes_no_figure_and_writes_go_on(store_2012: str) -> None:
+    cuts = (Cut(), Cut(date(2012, 8, 31)), Cut(known_at=300))
+    with Store.open(store_2012) as store:
+        before = [figures(budget_of(store, cut)) for cut in cuts]
+    db = raw(store_2012)
+    for table in ("perfledger_budget", "perfledger_labels", "perfledger_derived"):
+        db.execute(f"DROP TABLE {table}")
+    with Store.open(store_2012) as store:
+        assert store.budget_model(None, None) is None  # no model: budget_of replays
+        assert [figures(budget_of(store, cut)) for cut in cuts] == before
+        store.append(submissions([ev("BudgetVaried", "late", "2012-12-20", item="A1/04/10", amount="1.00")]))
+        assert store.budget_model(None, None) is None
+
+
+def test_a_read_model_left_behind_is_not_used_and_the_next_write_brings_it_up(store_2012: str) -> None:
+    db = raw(store_2012)
+    db.execute("DELETE FROM perfledger_derived")  # as if an older perfledger had written the events
+    db.execute("DELETE FROM perfledger_budget WHERE seq > 200")
+    db.execute("DELETE FROM perfledger_labels WHERE seq > 200")
+    db.execute("INSERT INTO perfledger_derived VALUES (200)")
+    with Store.open(store_2012) as store:
+        assert store.budget_model(None, None) is None
+        assert store.budget_model(150, None) is not None  # what it holds still answers
+        store.append(submissions([ev("BudgetVaried", "late", "2012-12-20", item="A1/04/10", amount="1.00")]))
+        assert model_or_replay(store, Cut()) == replayed(store, Cut())
+        assert model_or_replay(store, Cut(date(2012, 6, 30))) == replayed(store, Cut(date(2012, 6, 30)))
+
+
+@pytest.fixture
+def store_2012(tmp_path: Path) -> str:
+    from cli.main import read_batch
+    from tests.conftest import EXAMPLE_DIR
+
+    path = str(tmp_path / "cciaa.db")
+    with (EXAMPLE_DIR / "events.jsonl").open(encoding="utf-8") as stream:
+        batch, _ = read_batch(stream, backfill=True, actor=None)
+    with Store.open(path, create=True) as store:
+        store.append(batch, create=("CCIAA", "cdg"))
+    return path
