@@ -114,19 +114,19 @@ def in_process_replay(location: str) -> float:
     return time.perf_counter() - started
 
 
-def as_of_queries(location: str, count: int, seed: int) -> list[float]:
+def as_of_queries(location: str, count: int, seed: int, size: int) -> list[float]:
     from ledger import Store
-    from projections.budget import budget
+    from projections.budget import budget_of
     from projections.facts import Cut
 
     rnd = random.Random(seed)
     times = []
     for _ in range(count):
         day = date(2012, 1, 2) + timedelta(days=rnd.randrange(360))
+        known_at = rnd.choice([None, rnd.randrange(1, size + 1)])
         started = time.perf_counter()
         with Store.open(location) as store:
-            events = list(store.events())
-        budget(events, Cut(as_of=day))
+            budget_of(store, Cut(as_of=day, known_at=known_at))  # as `perfledger budget` does
         times.append(time.perf_counter() - started)
     return times
 
@@ -152,8 +152,9 @@ def measure(size: int, work: Path, postgres: str | None, queries: int) -> dict[s
     _, report_rss = run(["--ledger", ledger, "report", "--format", "json"])
     result["replay"] = {"events_per_s": size / replay, "raw_events_per_s": size / raw_read,
                         "ratio": raw_read / replay, "peak_rss_mb": report_rss / 1024}
-    in_process = as_of_queries(ledger, queries, seed=size)
-    cli = [run(["--ledger", ledger, "budget", "--as-of", f"2012-{m:02d}-15", "--format", "json"])[0]
+    in_process = as_of_queries(ledger, queries, seed=size, size=size)
+    cli = [run(["--ledger", ledger, "budget", "--as-of", f"2012-{m:02d}-15", "--format", "json",
+                *(["--known-at", str(size * m // 12)] if m % 2 == 0 else [])])[0]
            for m in range(1, 1 + min(queries, 12))]
     result["as_of"] = {"in_process_ms": {"p50": 1000 * percentile(in_process, 0.5),
                                          "p95": 1000 * percentile(in_process, 0.95), "max": 1000 * max(in_process)},

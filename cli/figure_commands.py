@@ -80,10 +80,12 @@ def register(group: click.Group) -> None:
           perfledger budget --as-of 2012-08-31
           perfledger budget --as-of 2012-08-31 --known-at 2012-09-15 --locale it
         """
-        from cli.figures import Cut, budget, replay, show_budget
+        from cli.figures import Cut, show_budget
+        from cli.main import open_store
+        from projections.budget import budget_of
 
-        with replay(ctx) as events:
-            table = budget(events, Cut(as_of, known_at), year)
+        with open_store(ctx) as store:
+            table = budget_of(store, Cut(as_of, known_at), year)  # the read model, or a replay
         click.echo(show_budget(table, fmt, locale))
 
     @group.command(name="achievement")

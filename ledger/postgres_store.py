@@ -78,6 +78,8 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             SQL("CREATE TABLE IF NOT EXISTS {0}.perfledger_labels (seq bigint NOT NULL, origin bigint NOT NULL,"
                 " kind text NOT NULL, code text NOT NULL, day text NOT NULL, year integer NOT NULL, line text NOT NULL,"
                 " objective text NOT NULL, title text NOT NULL)").format(schema),
+            SQL("CREATE INDEX IF NOT EXISTS perfledger_budget_sums ON {0}.perfledger_budget"
+                " (item, col, day, seq, cents)").format(schema),
             SQL("CREATE TABLE IF NOT EXISTS {0}.perfledger_derived (seq bigint PRIMARY KEY)").format(schema),
         ]
         statements.append(

@@ -54,6 +54,8 @@ DERIVED_TABLES = (
         " kind TEXT NOT NULL, code TEXT NOT NULL, day TEXT NOT NULL, year INTEGER NOT NULL, line TEXT NOT NULL,"
         " objective TEXT NOT NULL, title TEXT NOT NULL)"
     ),
+    # Sums by item and column read the index alone, in its order.
+    "CREATE INDEX IF NOT EXISTS perfledger_budget_sums ON perfledger_budget (item, col, day, seq, cents)",
     # Each write records the sequence number its derived rows reach.
     "CREATE TABLE IF NOT EXISTS perfledger_derived (seq INTEGER PRIMARY KEY)",
 )

@@ -169,13 +169,13 @@ def test_a_read_model_left_behind_is_not_used_and_the_next_write_brings_it_up(st
 
 
 @pytest.fixture
-def store_2012(tmp_path: Path) -> str:
+def store_2012(ledger_url: str) -> str:
+    """The 2012 example, on each store."""
     from cli.main import read_batch
     from tests.conftest import EXAMPLE_DIR
 
-    path = str(tmp_path / "cciaa.db")
     with (EXAMPLE_DIR / "events.jsonl").open(encoding="utf-8") as stream:
         batch, _ = read_batch(stream, backfill=True, actor=None)
-    with Store.open(path, create=True) as store:
+    with Store.open(ledger_url, create=True) as store:
         store.append(batch, create=("CCIAA", "cdg"))
-    return path
+    return ledger_url
