@@ -52,6 +52,21 @@ class Ledger(Aggregate):
             timestamp=now,
         )
 
+    @classmethod
+    def resume(cls, book: Book, head: LedgerEvent) -> Ledger:
+        """The ledger as it stood after ``head``, its rules' state restored from a snapshot (``book``)."""
+        ledger = cls.__new__(cls)
+        ledger._id = LEDGER_ID
+        ledger._version = head.seq
+        ledger._created_on = head.timestamp
+        ledger._modified_on = head.timestamp
+        ledger._pending_events = []
+        ledger.entity = str(book.entity)
+        ledger.book = book
+        ledger.head = head.hash
+        ledger.head_recorded_at = head.timestamp
+        return ledger
+
     def record(self, event: LedgerEvent) -> None:
         """Called by every event's ``apply``: fold it into the book and move the head."""
         self.book.apply(event)

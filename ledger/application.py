@@ -26,10 +26,11 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment, get_topic
 
-from events import GENESIS, LedgerEvent, Submission, dumps
+from events import GENESIS, EventCorrected, LedgerEvent, Submission, dumps
 from events.parse import ALL_TYPES
 from ledger import proofs
 from ledger.aggregate import LEDGER_ID, Ledger, utcnow
+from ledger.book import Book
 from ledger.errors import (
     LedgerConflict,
     LedgerError,
@@ -43,6 +44,8 @@ from ledger.location import DEFAULT_LEDGER, is_postgres, sqlite_path
 from ledger.sqlite_store import SCHEMA_VERSION, Page
 
 PAGE = 5000
+SNAPSHOT_EVERY = 10_000  # events between snapshots of the rules' state
+SNAPSHOT_FORMAT = 1
 ATTEMPTS = 50
 _TOPICS = {get_topic(cls): cls for cls in ALL_TYPES.values()}
 
@@ -101,6 +104,46 @@ class LedgerApplication(Application[UUID]):
         return CanonicalMapper(transcoder=self.construct_transcoder())
 
 
+def decode_body_dict(body: dict[str, Any]) -> LedgerEvent:
+    """A canonical body, already parsed, as a typed event."""
+    cls = ALL_TYPES[str(body["type"])]
+    return cls.from_body(body, LEDGER_ID)
+
+
+class StoreLookup:
+    """What a book restored from a snapshot looks up in the store (ledger.book.Lookup)."""
+
+    def __init__(self, store: Store):
+        self.recorder = store.recorder
+
+    def _events(self, where: str, params: Sequence[Any]) -> list[LedgerEvent]:
+        rows = self.recorder.query(
+            "SELECT e.originator_version, e.topic, e.state FROM perfledger_ids i JOIN {events} e"
+            f" ON e.originator_version = i.seq WHERE {where} ORDER BY i.seq",
+            params,
+        )
+        return [decode(seq, topic, bytes(state)) for seq, topic, state in rows]
+
+    def recorded(self, event_ids: Sequence[str], upto: int) -> dict[str, LedgerEvent]:
+        found: dict[str, LedgerEvent] = {}
+        for start in range(0, len(event_ids), 500):
+            chunk = list(event_ids[start : start + 500])
+            marks = ", ".join("?" * len(chunk))
+            for event in self._events(f"i.event_id IN ({marks}) AND i.seq <= ?", [*chunk, upto]):
+                found[event.event_id] = event
+        return found
+
+    def corrections(self, event_id: str, upto: int) -> list[EventCorrected]:
+        return self._events("i.corrects = ? AND i.seq <= ?", (event_id, upto))  # type: ignore[return-value]
+
+    def reservation_facts(self, reservation: str, upto: int) -> list[str]:
+        rows = self.recorder.query(
+            "SELECT event_id FROM perfledger_ids WHERE reservation = ? AND corrects IS NULL AND seq <= ? ORDER BY seq",
+            (reservation, upto),
+        )
+        return [row[0] for row in rows]
+
+
 class Written(NamedTuple):
     """An event an append wrote: enough to report it, without holding the event."""
 
@@ -141,6 +184,8 @@ class LedgerRecorder(Protocol):
 
     def derived_upto(self) -> int | None: ...
 
+    def query(self, statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]: ...
+
     def budget_model(self, known: int, as_of: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]: ...
 
     def pragmas(self) -> dict[str, Any]: ...
@@ -175,6 +220,7 @@ class Store:
     def __init__(self, app: LedgerApplication, location: str):
         self.app = app
         self.location = location
+        self._snapshot_seq = 0  # the latest snapshot's, as the last load found it
         self.recorder: LedgerRecorder = app.recorder  # type: ignore[assignment]
 
     # -- opening -------------------------------------------------------------
@@ -303,6 +349,7 @@ class Store:
         mapper = self.app.mapper
         for start in range(0, max(len(batch), 1), PAGE):
             page = batch[start : start + PAGE]
+            ledger.book.prefetch([sub.event_id for sub in page])
             new = ledger.extend(page, now=moment, seen=seen)
             present += [sub.event_id for sub, is_new in zip(page, new) if not is_new]
             events: list[LedgerEvent] = ledger.collect_events()  # type: ignore[assignment]
@@ -314,16 +361,30 @@ class Store:
                 if rows:
                     yield Page(rows)
                 continue
-            budget, labels = derived.drain()  # this page's, and those of events the read model lacked
-            if rows or budget or labels:
-                yield Page(rows, budget, labels, ledger.version)
+            budget, labels, ids = derived.drain()  # this page's, and those of events the read model lacked
+            if rows or budget or labels or ids:
+                yield Page(rows, budget, labels, ids, ledger.version)
+        if ledger.book.derived is not None and ledger.version - self._snapshot_seq >= SNAPSHOT_EVERY:
+            state = dumps({"format": SNAPSHOT_FORMAT, **ledger.book.snapshot()})
+            yield Page([], snapshot=(ledger.version, ledger.head, state))
 
     def _load(self, *, missing_ok: bool = False) -> Ledger | None:
-        """The ledger aggregate at the head: every event folded into the rules' state, in pages."""
+        """The ledger aggregate at the head, with the rules' state.
+
+        From the latest snapshot when the ledger keeps a complete read model
+        (the rest is looked up in it), else by folding every event.
+        """
         ledger: Ledger | None = None
+        self._snapshot_seq = 0
         try:
             upto = self.recorder.derived_upto()
-            for seq, topic, state in self.rows():
+            after = 0
+            if upto is not None and upto >= self.length():
+                ledger = self._from_snapshot()
+                if ledger is not None:
+                    after = ledger.version
+                    ledger.book.record_derived(upto)
+            for seq, topic, state in self.rows(after):
                 ledger = decode(seq, topic, state).mutate(ledger)
                 if seq == 1 and upto is not None and ledger is not None:
                     ledger.book.record_derived(upto)  # and write the rows of events after upto
@@ -334,6 +395,24 @@ class Store:
         if ledger is None and not missing_ok:
             raise LedgerNotFound(f"{self.location} has no ledger yet; run `perfledger init`")
         return ledger
+
+    def _from_snapshot(self) -> Ledger | None:
+        """The ledger at its latest snapshot, if one is sound: its event's hash matches the chain's."""
+        found = self.recorder.query(
+            "SELECT s.seq, s.hash, s.state, e.state FROM perfledger_snapshots s JOIN {events} e"
+            " ON e.originator_version = s.seq JOIN perfledger_chain c ON c.seq = s.seq AND c.hash = s.hash"
+            " ORDER BY s.seq DESC LIMIT 1",
+            (),
+        )
+        if not found:
+            return None
+        seq, _, state, event_state = found[0]
+        snapshot = orjson.loads(state)
+        if snapshot.get("format") != SNAPSHOT_FORMAT or snapshot.get("known") != seq:
+            return None
+        self._snapshot_seq = seq
+        book = Book.restore(snapshot, StoreLookup(self), decode_body_dict)
+        return Ledger.resume(book, decode_body(bytes(event_state), keep=True))
 
     def _save(self, ledger: Ledger) -> None:
         self._insert([Page([self.app.mapper.to_stored_event(e) for e in ledger.collect_events()])])

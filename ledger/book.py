@@ -9,10 +9,13 @@ check raises a named ``RuleViolation`` carrying the ids involved.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol, TypeVar
+
+import orjson
 
 from events import (
     ActorRegistered,
@@ -190,17 +193,88 @@ class Derived:
     after: int
     budget: list[tuple[int, str, str, str, int]] = dataclasses.field(default_factory=list)
     labels: list[tuple[int, int, str, str, str, int, str, str, str]] = dataclasses.field(default_factory=list)
+    ids: list[tuple[str, int, str | None, str | None]] = dataclasses.field(default_factory=list)
 
-    def drain(self) -> tuple[list[tuple[int, str, str, str, int]], list[tuple[int, int, str, str, str, int, str, str, str]]]:
-        budget, labels = self.budget, self.labels
-        self.budget, self.labels = [], []
-        return budget, labels
+    def drain(self) -> tuple[list[Any], list[Any], list[Any]]:
+        found = self.budget, self.labels, self.ids
+        self.budget, self.labels, self.ids = [], [], []
+        return found
+
+
+class Lookup(Protocol):
+    """The stored events a book restored from a snapshot asks for, as known at sequence number ``upto``."""
+
+    def recorded(self, event_ids: Sequence[str], upto: int) -> dict[str, LedgerEvent]: ...
+
+    def corrections(self, event_id: str, upto: int) -> list[EventCorrected]: ...
+
+    def reservation_facts(self, reservation: str, upto: int) -> list[str]: ...
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Lazy(dict[K, V]):
+    """A dict that asks ``load`` for a key it lacks (None: no such key) and remembers the answer.
+
+    A book restored from a snapshot holds only what changed since; the rest
+    of the events' state is looked up in the store when a check needs it.
+    """
+
+    def __init__(self, load: Callable[[K], V | None] | None = None):
+        super().__init__()
+        self.load = load
+        self.absent: set[K] = set()
+
+    def fetch(self, key: K) -> V | None:
+        if dict.__contains__(self, key):
+            return dict.__getitem__(self, key)
+        if self.load is None or key in self.absent:
+            return None
+        value = self.load(key)
+        if value is None:
+            self.absent.add(key)
+        else:
+            dict.__setitem__(self, key, value)
+        return value
+
+    def __missing__(self, key: K) -> V:
+        value = self.fetch(key)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def get(self, key: K, default: Any = None) -> Any:
+        value = self.fetch(key)
+        return default if value is None else value
+
+    def __contains__(self, key: object) -> bool:
+        return self.fetch(key) is not None  # type: ignore[arg-type]
+
+    def setdefault(self, key: K, default: V) -> V:
+        value = self.fetch(key)
+        if value is None:
+            self[key] = value = default
+        return value
+
+    def __setitem__(self, key: K, value: V) -> None:
+        self.absent.discard(key)
+        dict.__setitem__(self, key, value)
 
 
 class Book:
-    """What the ledger must know to check the next fact."""
+    """What the ledger must know to check the next fact.
 
-    def __init__(self) -> None:
+    Built by folding every event, it holds everything. Restored from a
+    snapshot (``restore``), it holds the small state (plans, lines,
+    objectives, indicators, items, actors) and looks up in the store, through
+    ``lookup``, the events, corrections and reservations a check asks about.
+    """
+
+    def __init__(self, lookup: Lookup | None = None) -> None:
+        self.lookup = lookup
+        self.known = 0  # the sequence number of the last event folded in
         self.entity: str | None = None
         self.plans: dict[int, PlanOpened] = {}
         self.lines: dict[tuple[int, str], PolicyLineDefined] = {}
@@ -208,11 +282,11 @@ class Book:
         self.struck: set[str] = set()
         self.indicators: dict[str, IndicatorDefined] = {}
         self.items: dict[str, ItemState] = {}
-        self.reservations: dict[str, ReservationState] = {}
+        self.reservations: Lazy[str, ReservationState] = Lazy(None if lookup is None else self._load_reservation)
         self.actors: dict[str, ActorState] = {}
         # The current (corrected) version of each fact, and each event as it was recorded.
-        self.facts: dict[str, LedgerEvent] = {}
-        self.recorded: dict[str, LedgerEvent] = {}
+        self.facts: Lazy[str, LedgerEvent] = Lazy(None if lookup is None else self._load_fact)
+        self.recorded: Lazy[str, LedgerEvent] = Lazy(None if lookup is None else self._load_recorded)
         self.derived: Derived | None = None
         self._seq = 0
 
@@ -232,7 +306,6 @@ class Book:
 
     # -- folding stored facts ---------------------------------------------
     def apply(self, event: LedgerEvent) -> None:
-        self.recorded[event.event_id] = event
         self._seq = event.seq
         if isinstance(event, EventCorrected):
             original = self.facts[event.corrects]
@@ -241,10 +314,91 @@ class Book:
             self._effect(corrected, +1)
             self.facts[event.corrects] = corrected
             self._label(corrected, original.seq)
+            self._id(event, event.corrects, getattr(original, "reservation", None))
         else:
             self._effect(event, +1)
             self._label(event, event.seq)
+            self._id(event, None, getattr(event, "reservation", None))
+        self.recorded[event.event_id] = event
         self.facts[event.event_id] = event
+        self.known = event.seq
+
+    def _id(self, event: LedgerEvent, corrects: str | None, reservation: str | None) -> None:
+        if self.derived is not None and self._seq > self.derived.after:
+            self.derived.ids.append((event.event_id, event.seq, corrects, reservation))
+
+    # -- what a restored book looks up -------------------------------------
+    def prefetch(self, event_ids: Sequence[str]) -> None:
+        """Look up at once which of these ids are stored (an import's page)."""
+        if self.lookup is None:
+            return
+        wanted = [i for i in event_ids if not dict.__contains__(self.recorded, i) and i not in self.recorded.absent]
+        found = self.lookup.recorded(wanted, self.known) if wanted else {}
+        for event_id in wanted:
+            if event_id in found:
+                dict.__setitem__(self.recorded, event_id, found[event_id])
+            else:
+                self.recorded.absent.add(event_id)
+
+    def _load_recorded(self, event_id: str) -> LedgerEvent | None:
+        assert self.lookup is not None
+        found: LedgerEvent | None = self.lookup.recorded([event_id], self.known).get(event_id)
+        return found
+
+    def _load_fact(self, event_id: str) -> LedgerEvent | None:
+        """The current version of a stored fact: as recorded, with its corrections applied in order."""
+        assert self.lookup is not None
+        current: LedgerEvent | None = self.recorded.get(event_id)
+        if current is not None:
+            for correction in self.lookup.corrections(event_id, self.known):
+                current = apply_changes(current, correction.changes, correction.event_id)
+        return current
+
+    def _load_reservation(self, code: str) -> ReservationState | None:
+        """A reservation's sums, folded from the current versions of its facts."""
+        assert self.lookup is not None
+        state: ReservationState | None = None
+        for event_id in self.lookup.reservation_facts(code, self.known):
+            fact = self.facts[event_id]
+            if isinstance(fact, ReservationMade):
+                day = max(fact.effective_date, self.items[fact.item].day)
+                state = ReservationState(code, fact.item, fact.amount, day=day)
+            elif isinstance(fact, ReservationApproved) and state is not None:
+                state.approved += fact.amount
+            elif isinstance(fact, ReservationAdjusted) and state is not None:
+                state.adjusted += fact.amount
+        return state
+
+    # -- snapshots ---------------------------------------------------------
+    def snapshot(self) -> dict[str, Any]:
+        """The small state, as JSON-ready data: what ``restore`` needs besides the stored events."""
+        definitions = (*self.plans.values(), *self.lines.values(), *self.objectives.values(), *self.indicators.values())
+        return {
+            "entity": self.entity,
+            "known": self.known,
+            "definitions": [orjson.loads(fact.canonical_bytes) for fact in definitions],
+            "struck": sorted(self.struck),
+            "items": [
+                [i.item, i.year, i.line, i.objective, i.day.isoformat(), *(f"{getattr(i.amounts, c):f}" for c in BASE)]
+                for i in self.items.values()
+            ],
+            "actors": [[a.name, a.role, a.public_key, a.revoked] for a in self.actors.values()],
+        }
+
+    @classmethod
+    def restore(cls, state: dict[str, Any], lookup: Lookup, decode: Callable[[dict[str, Any]], LedgerEvent]) -> Book:
+        book = cls(lookup)
+        book.entity = state["entity"]
+        book.known = state["known"]
+        for body in state["definitions"]:
+            book._effect(decode(body), +1)
+        book.struck = set(state["struck"])
+        for item, year, line, objective, day, *sums in state["items"]:
+            amounts = Amounts(*(Decimal(v) for v in sums))
+            book.items[item] = ItemState(item, year, line, objective, amounts, date.fromisoformat(day))
+        for name, role, key, revoked in state["actors"]:
+            book.actors[name] = ActorState(name, role, key, revoked)
+        return book
 
     def record_derived(self, after: int) -> None:
         """From now on, keep the derived rows (see ``Derived``) of the events after sequence number ``after``."""

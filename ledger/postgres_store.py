@@ -29,13 +29,22 @@ from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicatio
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier, Literal
 
-from ledger.sqlite_store import BUDGET_SUMS, IMMUTABLE, LABELS, LEDGER_KEY, SCHEMA_VERSION, Page
+from ledger.sqlite_store import (
+    BUDGET_SUMS,
+    DERIVED_NAMES,
+    IMMUTABLE,
+    LABELS,
+    LEDGER_KEY,
+    SCHEMA_VERSION,
+    Page,
+)
 
 CHAIN = "perfledger_chain"
-DERIVED = ("perfledger_budget", "perfledger_labels", "perfledger_derived")
+DERIVED = DERIVED_NAMES
 _KINDS = {
     "perfledger_budget": ("bigint", "text", "text", "text", "bigint"),
     "perfledger_labels": ("bigint", "bigint", "text", "text", "text", "integer", "text", "text", "text"),
+    "perfledger_ids": ("text", "bigint", "text", "text"),
 }
 CHUNK = 1000
 META = "perfledger_meta"
@@ -80,6 +89,13 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                 " objective text NOT NULL, title text NOT NULL)").format(schema),
             SQL("CREATE INDEX IF NOT EXISTS perfledger_budget_sums ON {0}.perfledger_budget"
                 " (item, col, day, seq, cents)").format(schema),
+            SQL("CREATE TABLE IF NOT EXISTS {0}.perfledger_ids (event_id text PRIMARY KEY, seq bigint NOT NULL,"
+                " corrects text, reservation text)").format(schema),
+            SQL("CREATE INDEX IF NOT EXISTS perfledger_ids_corrects ON {0}.perfledger_ids (corrects, seq)").format(schema),
+            SQL("CREATE INDEX IF NOT EXISTS perfledger_ids_reservation ON {0}.perfledger_ids (reservation, seq)").format(
+                schema),
+            SQL("CREATE TABLE IF NOT EXISTS {0}.perfledger_snapshots (seq bigint PRIMARY KEY, hash text NOT NULL,"
+                " state bytea NOT NULL)").format(schema),
             SQL("CREATE TABLE IF NOT EXISTS {0}.perfledger_derived (seq bigint PRIMARY KEY)").format(schema),
         ]
         statements.append(
@@ -126,7 +142,8 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                     ([s.originator_version for s in events], [hashlib.sha256(s.state).hexdigest() for s in events]),
                 )
                 if page.derived_upto is not None:
-                    for table, rows in (("perfledger_budget", page.budget), ("perfledger_labels", page.labels)):
+                    for table, rows in (("perfledger_budget", page.budget), ("perfledger_labels", page.labels),
+                                        ("perfledger_ids", page.ids)):
                         if rows:
                             columns = list(zip(*rows))
                             casts = SQL(", ").join(
@@ -136,14 +153,30 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                                          [list(column) for column in columns])
                     curs.execute(SQL("INSERT INTO {0}.perfledger_derived VALUES (%s) ON CONFLICT DO NOTHING").format(schema),
                                  (page.derived_upto,))
+                if page.snapshot is not None:
+                    curs.execute(SQL("INSERT INTO {0}.perfledger_snapshots VALUES (%s, %s, %s) ON CONFLICT DO NOTHING")
+                                 .format(schema), page.snapshot)
 
     def derived_upto(self) -> int | None:
-        rows = self._query(SQL("SELECT to_regclass({0}) AS t").format(Literal(f"{self.datastore.schema}.perfledger_derived")))
-        if rows[0]["t"] is None:
+        rows = self._query(
+            SQL("SELECT COUNT(*) AS n FROM pg_tables WHERE schemaname = %s AND tablename = ANY(%s)"),
+            (self.datastore.schema, list(DERIVED_NAMES)),
+        )
+        if rows[0]["n"] != len(DERIVED_NAMES):
             return None
         rows = self._query(SQL("SELECT COALESCE(MAX(seq), 0) AS n FROM {0}.perfledger_derived").format(
             Identifier(self.datastore.schema)))
         return int(rows[0]["n"])
+
+    def query(self, statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """A read of the ledger's own tables (``{events}`` names the events table; ``?`` marks parameters)."""
+        schema = self.datastore.schema
+        text = statement.replace("?", "%s").replace("perfledger_", f'"{schema}".perfledger_').format(
+            events=f'"{schema}"."{self.events_table_name}"'
+        )
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+            curs.execute(text.encode(), params)
+            return curs.fetchall()
 
     def budget_model(self, known: int, as_of: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
         schema = self.datastore.schema
@@ -236,8 +269,8 @@ def grant_statements(schema: str, events_table: str, role: str, name: str) -> li
     ]
     if role == "controller":
         statements += [
-            SQL("GRANT INSERT ON {0}.{1}, {0}.{2}, {0}.{3}, {0}.{4}, {0}.{5} TO {6}").format(
-                s, Identifier(events_table), Identifier(CHAIN), *(Identifier(t) for t in DERIVED), who
+            SQL("GRANT INSERT ON {0} TO {1}").format(
+                SQL(", ").join(SQL("{0}.{1}").format(s, Identifier(t)) for t in (events_table, CHAIN, *DERIVED)), who
             ),
             SQL("GRANT USAGE ON SEQUENCE {0}.{1} TO {2}").format(
                 s, Identifier(f"{events_table}_notification_id_seq"), who

@@ -34,7 +34,9 @@ class Page(NamedTuple):
     events: Sequence[StoredEvent]
     budget: Sequence[tuple[Any, ...]] = ()
     labels: Sequence[tuple[Any, ...]] = ()
+    ids: Sequence[tuple[Any, ...]] = ()
     derived_upto: int | None = None  # the sequence number the derived rows now reach; None: none kept
+    snapshot: tuple[int, str, bytes] | None = None  # (seq, hash of event seq, the book's state)
 
 # The ledger aggregate's id (ledger.aggregate.LEDGER_ID), the originator of every stored event.
 LEDGER_KEY = uuid5(NAMESPACE_URL, "perfledger:ledger")
@@ -56,9 +58,20 @@ DERIVED_TABLES = (
     ),
     # Sums by item and column read the index alone, in its order.
     "CREATE INDEX IF NOT EXISTS perfledger_budget_sums ON perfledger_budget (item, col, day, seq, cents)",
+    # Each event's id, and what a book restored from a snapshot looks events up by.
+    (
+        "CREATE TABLE IF NOT EXISTS perfledger_ids"
+        " (event_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, corrects TEXT, reservation TEXT)"
+    ),
+    "CREATE INDEX IF NOT EXISTS perfledger_ids_corrects ON perfledger_ids (corrects, seq)",
+    "CREATE INDEX IF NOT EXISTS perfledger_ids_reservation ON perfledger_ids (reservation, seq)",
+    # The rules' small state at a sequence number (ledger.book.Book.snapshot), with that event's hash.
+    "CREATE TABLE IF NOT EXISTS perfledger_snapshots (seq INTEGER PRIMARY KEY, hash TEXT NOT NULL, state BLOB NOT NULL)",
     # Each write records the sequence number its derived rows reach.
     "CREATE TABLE IF NOT EXISTS perfledger_derived (seq INTEGER PRIMARY KEY)",
 )
+DERIVED_NAMES = ("perfledger_budget", "perfledger_labels", "perfledger_ids", "perfledger_snapshots",
+                 "perfledger_derived")
 BUDGET_SUMS = (
     "SELECT item, col, SUM(cents) FROM perfledger_budget WHERE seq <= {p} AND day <= {p} GROUP BY item, col"
 )
@@ -120,7 +133,10 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                     if page.derived_upto is not None:
                         cursor.executemany("INSERT INTO perfledger_budget VALUES (?, ?, ?, ?, ?)", page.budget)
                         cursor.executemany("INSERT INTO perfledger_labels VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", page.labels)
+                        cursor.executemany("INSERT INTO perfledger_ids VALUES (?, ?, ?, ?)", page.ids)
                         cursor.execute("INSERT OR IGNORE INTO perfledger_derived VALUES (?)", (page.derived_upto,))
+                    if page.snapshot is not None:
+                        cursor.execute("INSERT OR IGNORE INTO perfledger_snapshots VALUES (?, ?, ?)", page.snapshot)
                 raw.commit()
             except sqlite3.IntegrityError as e:
                 raw.rollback()
@@ -133,13 +149,19 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                 raise
 
     def derived_upto(self) -> int | None:
-        """How far the derived rows reach (0: none yet); None when the ledger has no derived tables."""
+        """How far the derived rows reach (0: none yet); None when the ledger lacks a derived table."""
         with self.datastore.transaction(commit=False) as c:
-            c.execute("SELECT name FROM sqlite_master WHERE name='perfledger_derived'")
-            if c.fetchone() is None:
+            c.execute(f"SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name IN {DERIVED_NAMES}")
+            if c.fetchone()[0] != len(DERIVED_NAMES):
                 return None
             c.execute("SELECT COALESCE(MAX(seq), 0) FROM perfledger_derived")
             return int(c.fetchone()[0])
+
+    def query(self, statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """A read of the ledger's own tables (``{events}`` names the events table; ``?`` marks parameters)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement.format(events=self.events_table_name), params)
+            return [tuple(row) for row in c.fetchall()]
 
     def budget_model(self, known: int, as_of: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
         """The labels known at ``known`` and each item's column sums (cents) known then and effective by ``as_of``."""

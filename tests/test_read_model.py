@@ -145,7 +145,8 @@ def test_dropping_the_read_model_changes_no_figure_and_writes_go_on(store_2012: 
     with Store.open(store_2012) as store:
         before = [figures(budget_of(store, cut)) for cut in cuts]
     db = raw(store_2012)
-    for table in ("perfledger_budget", "perfledger_labels", "perfledger_derived"):
+    for table in ("perfledger_budget", "perfledger_labels", "perfledger_ids", "perfledger_snapshots",
+                  "perfledger_derived"):
         db.execute(f"DROP TABLE {table}")
     with Store.open(store_2012) as store:
         assert store.budget_model(None, None) is None  # no model: budget_of replays
@@ -157,8 +158,8 @@ def test_dropping_the_read_model_changes_no_figure_and_writes_go_on(store_2012: 
 def test_a_read_model_left_behind_is_not_used_and_the_next_write_brings_it_up(store_2012: str) -> None:
     db = raw(store_2012)
     db.execute("DELETE FROM perfledger_derived")  # as if an older perfledger had written the events
-    db.execute("DELETE FROM perfledger_budget WHERE seq > 200")
-    db.execute("DELETE FROM perfledger_labels WHERE seq > 200")
+    for table in ("perfledger_budget", "perfledger_labels", "perfledger_ids", "perfledger_snapshots"):
+        db.execute(f"DELETE FROM {table} WHERE seq > 200")
     db.execute("INSERT INTO perfledger_derived VALUES (200)")
     with Store.open(store_2012) as store:
         assert store.budget_model(None, None) is None
