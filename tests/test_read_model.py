@@ -8,6 +8,7 @@ Dropping the model, or letting it fall behind, changes no figure.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +21,7 @@ from hypothesis import strategies as st
 from events import parse_submission
 from ledger import Store
 from ledger.aggregate import Ledger
-from ledger.errors import RuleViolation
+from ledger.errors import ApprovalExceedsReservation, IdConflict, RuleViolation
 from projections.budget import COLUMNS, Budget, budget, budget_from_model, budget_of
 from projections.facts import Cut, NoPlan
 from tests.backends import raw
@@ -30,7 +31,7 @@ NOW = datetime(2013, 1, 1, tzinfo=UTC)
 START = date(2012, 1, 1)
 day = st.integers(0, 360).map(lambda n: (START + timedelta(days=n)).isoformat())
 money = st.integers(1, 800_000).map(lambda c: f"{Decimal(c) / 100:.2f}")
-KINDS = ("reserve", "approve", "vary", "adjust", "correct", "open", "relabel")
+KINDS = ("reserve", "approve", "vary", "adjust", "correct", "open", "relabel", "again")
 op = st.tuples(st.sampled_from(KINDS), st.integers(0, 60), money, st.booleans(), day)
 
 
@@ -39,13 +40,32 @@ def history(ops: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
     ledger = Ledger.open(entity="Test", actor="cdg", note="", now=NOW)
     accepted = small_plan()
     ledger.extend(submissions(accepted), now=NOW)
+
+    def accept(obj: dict[str, Any]) -> bool:
+        try:
+            new = ledger.extend([parse_submission(obj)], now=NOW)
+        except RuleViolation:
+            return False
+        if new[0]:  # not a repeat of an event already there
+            accepted.append(obj)
+        return new[0]
+
+    submit(ops, accept)
+    return accepted
+
+
+def submit(ops: list[tuple[Any, ...]], accept: Callable[[dict[str, Any]], bool]) -> None:
+    """Turn each op into an event on what was accepted so far, and offer it to ``accept``."""
     items = ["A1/04/01", "A1/04/02"]
     openings = ["item-1", "item-2"]
     reservations: list[str] = []
     amounts: list[str] = []  # ids of facts with an amount, for corrections
+    offered: list[dict[str, Any]] = []
     for n, (kind, target, amount, flag, when) in enumerate(ops):
         eid = f"e{n}"
-        if kind == "open":
+        if kind == "again" and offered:  # the same event again (a no-op), or its id with other content
+            obj = dict(offered[target % len(offered)], **({"note": "altro"} if flag else {}))
+        elif kind == "open":
             code = f"A1/08/{n}"
             obj = ev("BudgetItemOpened", eid, when, item=code, line="A1", objective="08", product=f"Prodotto {n}",
                      amount=amount)
@@ -68,11 +88,9 @@ def history(ops: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
             obj = ev("EventCorrected", eid, when, corrects=which, reason="titolo", changes={field: f"Titolo {n}"})
         else:
             continue
-        try:
-            ledger.extend([parse_submission(obj)], now=NOW)
-        except RuleViolation:
+        offered.append(obj)
+        if not accept(obj) or kind == "again":
             continue
-        accepted.append(obj)
         if kind == "open":
             items.append(obj["item"])
             openings.append(eid)
@@ -80,7 +98,6 @@ def history(ops: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
             reservations.append(eid)
         if kind in ("open", "vary", "reserve", "approve", "adjust"):
             amounts.append(eid)
-    return accepted
 
 
 def figures(table: Budget) -> list[tuple[Any, ...]]:
@@ -180,3 +197,69 @@ def store_2012(ledger_url: str) -> str:
     with Store.open(ledger_url, create=True) as store:
         store.append(batch, create=("CCIAA", "cdg"))
     return ledger_url
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=st.lists(op, min_size=10, max_size=40))
+def test_appends_on_a_snapshot_decide_and_write_exactly_as_appends_on_a_full_replay(
+    tmp_path_factory: pytest.TempPathFactory, ops: list[tuple[Any, ...]]
+) -> None:
+    # One ledger snapshots the rules' state every 3 events, so most checks look events up in the
+    # store; the other never does, so every check folds the whole log. One event at a time, both
+    # must accept and refuse the same events, for the same reasons, and store the same bytes.
+    from ledger import application
+
+    folder = tmp_path_factory.mktemp("snapshots")
+    stores = {}
+    for name in ("snapshots", "replay"):
+        stores[name] = Store.open(str(folder / f"{name}.db"), create=True)
+        stores[name].append(submissions(small_plan()), now=NOW, create=("Test", "cdg"))
+
+    def outcome(store: Store, every: int, obj: dict[str, Any]) -> str:
+        application.SNAPSHOT_EVERY = every
+        try:
+            result = store.append([parse_submission(obj)], now=NOW)
+        except RuleViolation as e:
+            return f"{type(e).__name__}: {e}"
+        return "present" if result.present else "written"
+
+    def accept(obj: dict[str, Any]) -> bool:
+        first = outcome(stores["snapshots"], 3, obj)
+        assert outcome(stores["replay"], 10**9, obj) == first, obj
+        return first == "written"
+
+    try:
+        submit(ops, accept)
+        snapshots, replay = (list(stores[n].rows()) for n in ("snapshots", "replay"))
+        assert snapshots == replay
+        taken = raw(str(folder / "snapshots.db")).execute("SELECT COUNT(*) FROM perfledger_snapshots")[0][0]
+        assert taken >= (len(snapshots) - 10) // 3 - 1  # the snapshots were taken, and used
+        assert raw(str(folder / "replay.db")).execute("SELECT COUNT(*) FROM perfledger_snapshots")[0][0] == 0
+    finally:
+        application.SNAPSHOT_EVERY = 10_000
+        for store in stores.values():
+            store.close()
+
+
+def test_a_check_after_a_snapshot_sees_corrections_made_before_it(ledger_url: str) -> None:
+    from ledger import application
+
+    application.SNAPSHOT_EVERY = 1  # a snapshot after every write: every later check looks things up
+    try:
+        with Store.open(ledger_url, create=True) as store:
+            store.append(submissions(small_plan()), create=("Test", "cdg"))
+            store.append(submissions([ev("ReservationMade", "r1", reservation="r1", item="A1/04/01", amount="100.00")]))
+            store.append(submissions([ev("EventCorrected", "c1", corrects="r1", reason="meno", changes={"amount": "50.00"})]))
+            store.append(submissions([ev("EventCorrected", "c2", corrects="r1", reason="meno", changes={"amount": "40.00"})]))
+            with pytest.raises(ApprovalExceedsReservation, match="40,00"):
+                store.append(submissions([ev("ReservationApproved", "a1", reservation="r1", amount="45.00")]))
+            store.append(submissions([ev("ReservationApproved", "a2", reservation="r1", amount="40.00")]))
+            # The same event again is a no-op; its id with other content is refused.
+            assert store.append(submissions([ev("ReservationApproved", "a2", reservation="r1", amount="40.00")])).present
+            with pytest.raises(IdConflict):
+                store.append(submissions([ev("ReservationApproved", "a2", reservation="r1", amount="39.00")]))
+            snapshots = raw(ledger_url).execute("SELECT COUNT(*) FROM perfledger_snapshots")[0][0]
+            assert snapshots >= 4
+            assert store.verify().ok
+    finally:
+        application.SNAPSHOT_EVERY = 10_000
