@@ -29,19 +29,25 @@ MAX_CODE = 200
 _BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)}
 
 
+# What text may not contain: lone surrogates, bidirectional controls, and control characters
+# (Unicode category Cc: U+0000-U+001F and U+007F-U+009F; free text keeps newline and tab).
+_NOT_IN_TEXT = re.compile("[\ud800-\udfff" + "".join(sorted(_BIDI)) + "\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_NOT_IN_CODE = re.compile("[\ud800-\udfff" + "".join(sorted(_BIDI)) + "\x00-\x1f\x7f-\x9f]")
+
+
 def _check_text(value: Any, field: str, *, limit: int, code: bool) -> str:
     if not isinstance(value, str):
         raise InvalidField(field, f"must be a string, not {_json_type(value)}")
     if len(value) > limit:
         raise InvalidField(field, f"is {len(value)} characters long; the limit is {limit}")
-    for ch in value:
+    bad = (_NOT_IN_CODE if code else _NOT_IN_TEXT).search(value)
+    if bad is not None:
+        ch = bad.group()
         if 0xD800 <= ord(ch) <= 0xDFFF:
             raise InvalidField(field, "contains a lone surrogate (not valid Unicode text)")
         if ch in _BIDI:
             raise InvalidField(field, f"contains the bidirectional control U+{ord(ch):04X}")
-        category = unicodedata.category(ch)
-        if category == "Cc" and (code or ch not in "\n\t"):
-            raise InvalidField(field, f"contains the control character U+{ord(ch):04X}")
+        raise InvalidField(field, f"contains the control character U+{ord(ch):04X}")
     if code and (not value or value != value.strip()):
         raise InvalidField(field, "must be non-empty, without leading or trailing spaces")
     return value

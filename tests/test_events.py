@@ -194,3 +194,23 @@ def test_an_integer_too_long_for_json_is_a_clean_error() -> None:
 def test_recording_times_far_in_the_past_are_refused_cleanly() -> None:
     with pytest.raises(InvalidField, match="not a valid instant|outside the years"):
         parse_submission(reservation(recorded_at="0001-01-01T00:00:00+01:00"), allow_recorded_at=True)
+
+
+@pytest.mark.parametrize("code", [True, False])
+def test_text_refuses_exactly_the_control_bidi_and_surrogate_characters(code: bool) -> None:
+    # Checked against Unicode's own categories, for every character of the Basic Multilingual Plane
+    # (the others hold no control, bidirectional or surrogate character).
+    import unicodedata
+
+    from events.fields import _BIDI, _check_text
+
+    for point in range(0x10000):
+        ch = chr(point)
+        refused = (0xD800 <= point <= 0xDFFF or ch in _BIDI
+                   or (unicodedata.category(ch) == "Cc" and (code or ch not in "\n\t")))
+        try:
+            _check_text(f"a{ch}b", "f", limit=10, code=code)
+        except InvalidField:
+            assert refused, f"U+{point:04X}"
+        else:
+            assert not refused, f"U+{point:04X}"
