@@ -101,10 +101,11 @@ def register(group: click.Group) -> None:
           perfledger achievement --format json
           perfledger achievement --known-at 2013-02-01
         """
-        from cli.figures import Cut, achievement, replay, show_achievement
+        from cli.figures import Cut, achievement, plan_replay, show_achievement
 
-        with replay(ctx) as events:
-            result = achievement(events, Cut(as_of, known_at), year)
+        cut = Cut(as_of, known_at)
+        with plan_replay(ctx, cut) as (_, known):
+            result = achievement(known, cut, year)
         click.echo(show_achievement(result, fmt, locale))
 
     @group.command(name="variations")
@@ -122,11 +123,12 @@ def register(group: click.Group) -> None:
         Example:
           perfledger variations --as-of 2012-06-30
         """
-        from cli.figures import Cut, achievement, replay, show_variations, variations, variations_target
+        from cli.figures import Cut, achievement, plan_replay, show_variations, variations, variations_target
 
-        with replay(ctx) as events:
-            result = achievement(events, Cut(as_of, known_at), year)
-            changes = variations(events, Cut(as_of, known_at), result.year)
+        cut = Cut(as_of, known_at)
+        with plan_replay(ctx, cut) as (_, known):
+            result = achievement(known, cut, year)
+            changes = variations(known, cut, result.year)
         click.echo(show_variations(changes, variations_target(result), fmt, locale))
 
     @group.command(name="report")

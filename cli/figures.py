@@ -17,20 +17,28 @@ import click
 
 from cli.output import cell, percent, render, to_json
 from events import LedgerEvent
-from ledger import proofs
-from projections.achievement import Achievement, IndicatorScore, ObjectiveScore, achievement, rounded_percent
+from ledger import Store, proofs
+from projections.achievement import (
+    PLAN_FACTS,
+    Achievement,
+    IndicatorScore,
+    ObjectiveScore,
+    achievement,
+    rounded_percent,
+)
 from projections.budget import (
     COLUMNS,
     LABELS,
     Budget,
     Group,
     budget,
+    budget_of,
     explain_group,
     explain_ratio,
     explain_row,
 )
 from projections.explain import Derivation, with_proofs
-from projections.facts import Cut, known_facts
+from projections.facts import Cut, Known, known_facts
 from projections.variations import Variations, variations
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "cciaa-massa-carrara-2012" / "events.jsonl"
@@ -42,6 +50,15 @@ def replay(ctx: click.Context) -> Iterator[list[LedgerEvent]]:
 
     with open_store(ctx) as store:
         yield list(store.events())
+
+
+@contextmanager
+def plan_replay(ctx: click.Context, cut: Cut) -> Iterator[tuple[Store, Known]]:
+    """The store, and the facts achievement and variations read (not the budget's), known at the cut."""
+    from cli.main import open_store
+
+    with open_store(ctx) as store:
+        yield store, known_facts(store.events(types=PLAN_FACTS), cut, partial=True)
 
 
 # -- budget ----------------------------------------------------------------------------------
@@ -243,28 +260,31 @@ def show_variations(v: Variations, target: str | None, fmt: str, locale: str) ->
 
 
 def report_data(events: list[LedgerEvent], cut: Cut | None, year: int | None) -> dict[str, Any]:
-    """The report's three tables as JSON-ready data (what `report --format json` prints)."""
+    """The report's three tables as JSON-ready data (what `report --format json` prints), from events."""
     cut = cut or Cut()
     known = known_facts(events, cut)  # folded once for the three tables
     scores = achievement(known, cut, year)
+    return report_json(cut, scores, budget(known, cut, scores.year), variations(known, cut, scores.year))
+
+
+def report_json(cut: Cut, scores: Achievement, table: Budget, changes: Variations) -> dict[str, Any]:
     return {
         "year": scores.year,
         "as_of": None if cut.as_of is None else cut.as_of.isoformat(),
         "known_at": known_at_json(cut.known_at),
-        "budget": budget_json(budget(known, cut, scores.year)),
+        "budget": budget_json(table),
         "achievement": achievement_json(scores),
-        "variations": variations_json(variations(known, cut, scores.year), variations_target(scores)),
+        "variations": variations_json(changes, variations_target(scores)),
     }
 
 
 def report_text(ctx: click.Context, cut: Cut, year: int | None, fmt: str, locale: str) -> str:
-    with replay(ctx) as events:
-        if fmt == "json":
-            return to_json(report_data(events, cut, year))
-        known = known_facts(events, cut)  # folded once for the three tables
+    with plan_replay(ctx, cut) as (store, known):
         scores = achievement(known, cut, year)
-        table = budget(known, cut, scores.year)
+        table = budget_of(store, cut, scores.year)  # the budget's read model, or a replay of every event
         changes = variations(known, cut, scores.year)
+    if fmt == "json":
+        return to_json(report_json(cut, scores, table, changes))
     target = variations_target(scores)
     parts = [
         f"Budget {scores.year}" + (f" as of {cell(cut.as_of, locale)}" if cut.as_of else ""),

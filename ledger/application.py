@@ -178,7 +178,9 @@ class LedgerRecorder(Protocol):
         limit: int | None = None,
     ) -> Sequence[StoredEvent]: ...
 
-    def rows(self, after: int, limit: int, *, chain: bool = False) -> list[tuple[Any, ...]]: ...
+    def rows(
+        self, after: int, limit: int, *, chain: bool = False, topics: Sequence[str] = ()
+    ) -> list[tuple[Any, ...]]: ...
 
     def insert_pages(self, pages: Iterable[Page]) -> None: ...
 
@@ -428,21 +430,28 @@ class Store:
             raise _store_error(e, self.location) from None
 
     # -- reading -------------------------------------------------------------
-    def rows(self, after: int = 0, upto: int | None = None, *, chain: bool = False) -> Iterator[tuple[Any, ...]]:
+    def rows(
+        self, after: int = 0, upto: int | None = None, *, chain: bool = False, topics: Sequence[str] = ()
+    ) -> Iterator[tuple[Any, ...]]:
         """The stored rows (seq, topic, canonical bytes[, the chain's hash]) in sequence order, read in pages."""
         while True:
-            limit = PAGE if upto is None else min(PAGE, upto - after)
+            limit = PAGE if upto is None or topics else min(PAGE, upto - after)
             if limit <= 0:
                 return
-            page = self.recorder.rows(after, limit, chain=chain)
+            page = self.recorder.rows(after, limit, chain=chain, topics=topics)
+            if upto is not None and page and page[-1][0] > upto:
+                yield from (row for row in page if row[0] <= upto)
+                return
             yield from page
             if len(page) < limit:
                 return
             after = page[-1][0]
 
-    def events(self, after: int = 0, upto: int | None = None) -> Iterator[LedgerEvent]:
-        """The events in sequence order (after < seq <= upto)."""
-        for seq, topic, state in self.rows(after, upto):
+    def events(
+        self, after: int = 0, upto: int | None = None, *, types: Sequence[type[LedgerEvent]] = ()
+    ) -> Iterator[LedgerEvent]:
+        """The events in sequence order (after < seq <= upto), of these ``types`` only if given."""
+        for seq, topic, state in self.rows(after, upto, topics=[get_topic(cls) for cls in types]):
             yield decode(seq, topic, state)
 
     def budget_model(

@@ -194,8 +194,11 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             curs.execute(statement, params)
             return list(curs.fetchall())
 
-    def rows(self, after: int, limit: int, *, chain: bool = False) -> list[tuple[Any, ...]]:
-        """Up to ``limit`` events after ``after``, in order, as (seq, topic, state), plus the chain's hash."""
+    def rows(
+        self, after: int, limit: int, *, chain: bool = False, topics: Sequence[str] = ()
+    ) -> list[tuple[Any, ...]]:
+        """Up to ``limit`` events after ``after`` (of these ``topics`` only, if given), in order, as
+        (seq, topic, state), plus the chain's hash."""
         schema, table = Identifier(self.datastore.schema), Identifier(self.events_table_name)
         if chain:
             statement = SQL(
@@ -204,12 +207,13 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                 " WHERE e.originator_id = %s AND e.originator_version > %s ORDER BY e.originator_version LIMIT %s"
             ).format(schema, table, Identifier(CHAIN))
         else:
+            only = SQL(" AND topic = ANY(%s)") if topics else SQL("")
             statement = SQL(
                 "SELECT originator_version, topic, state FROM {0}.{1}"
-                " WHERE originator_id = %s AND originator_version > %s ORDER BY originator_version LIMIT %s"
-            ).format(schema, table)
+                " WHERE originator_id = %s AND originator_version > %s{2} ORDER BY originator_version LIMIT %s"
+            ).format(schema, table, only)
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
-            curs.execute(statement, (LEDGER_KEY, after, limit))
+            curs.execute(statement, (LEDGER_KEY, after, *([list(topics)] if topics and not chain else []), limit))
             return curs.fetchall()
 
     def pragmas(self) -> dict[str, Any]:

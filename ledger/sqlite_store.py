@@ -172,9 +172,13 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             sums = [tuple(row) for row in c.fetchall()]
         return labels, sums
 
-    def rows(self, after: int, limit: int, *, chain: bool = False) -> list[tuple[Any, ...]]:
-        """Up to ``limit`` events after ``after``, in order, as (seq, topic, state), plus the chain's hash."""
+    def rows(
+        self, after: int, limit: int, *, chain: bool = False, topics: Sequence[str] = ()
+    ) -> list[tuple[Any, ...]]:
+        """Up to ``limit`` events after ``after`` (of these ``topics`` only, if given), in order, as
+        (seq, topic, state), plus the chain's hash."""
         table = self.events_table_name
+        only = f" AND topic IN ({', '.join('?' * len(topics))})" if topics else ""
         if chain:
             statement = (
                 f"SELECT e.originator_version, e.topic, e.state, c.hash FROM {table} e"
@@ -184,10 +188,10 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         else:
             statement = (
                 f"SELECT originator_version, topic, state FROM {table}"
-                " WHERE originator_id = ? AND originator_version > ? ORDER BY originator_version LIMIT ?"
+                f" WHERE originator_id = ? AND originator_version > ?{only} ORDER BY originator_version LIMIT ?"
             )
         with self.datastore.transaction(commit=False) as c:
-            c.execute(statement, (LEDGER_KEY.hex, after, limit))
+            c.execute(statement, (LEDGER_KEY.hex, after, *([] if chain else topics), limit))
             return [tuple(row) for row in c.fetchall()]
 
     def pragmas(self) -> dict[str, Any]:

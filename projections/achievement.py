@@ -28,6 +28,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from events import (
+    EventCorrected,
     IndicatorDefined,
     IndicatorMeasured,
     LedgerEvent,
@@ -40,6 +41,10 @@ from projections.explain import Derivation, EventRef, refs
 from projections.facts import EVERYTHING, Cut, Events, Fact, NoPlan, in_force, known_facts, of_type, plan_of
 from projections.timeliness import timeliness
 from projections.variations import variations
+
+# The facts achievement, variations and timeliness read: a replay for them may leave the budget's out.
+PLAN_FACTS = (PlanOpened, ObjectiveDefined, IndicatorDefined, ObjectiveChanged, ObjectiveStruck, IndicatorMeasured,
+              EventCorrected)
 
 ONE = Decimal(1)
 ZERO = Decimal(0)
@@ -316,6 +321,7 @@ def achievement(events: Events, cut: Cut = EVERYTHING, year: int | None = None) 
 
 
 __all__ = [
+    "PLAN_FACTS",
     "Achievement",
     "EventRef",
     "IndicatorScore",

@@ -96,12 +96,13 @@ Events = Iterable[LedgerEvent] | Known
 """What a projection folds: the events, or the facts another projection of the same replay already knew."""
 
 
-def known_facts(events: Events, cut: Cut) -> Known:
+def known_facts(events: Events, cut: Cut, *, partial: bool = False) -> Known:
     """Facts recorded by ``known_at``, with their corrections applied, in recording order.
 
     Facts are not yet filtered by ``as_of``: each projection asks
     ``cut.holds(fact.effective_date)`` where it needs to, so that explain can
-    show what was left out and why.
+    show what was left out and why. ``partial``: the events are of some types
+    only (``PLAN_FACTS``), so corrections of facts of other types are passed over.
     """
     source: list[LedgerEvent]
     if isinstance(events, Known):
@@ -115,6 +116,8 @@ def known_facts(events: Events, cut: Cut) -> Known:
         if not cut.knows(event):
             break
         if isinstance(event, EventCorrected):
+            if partial and event.corrects not in facts:
+                continue
             fact = facts[event.corrects]
             corrected = apply_changes(fact.current, event.changes, event.event_id)
             facts[event.corrects] = dataclasses.replace(

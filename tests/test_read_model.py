@@ -263,3 +263,26 @@ def test_a_check_after_a_snapshot_sees_corrections_made_before_it(ledger_url: st
             assert store.verify().ok
     finally:
         application.SNAPSHOT_EVERY = 10_000
+
+
+@pytest.mark.parametrize("cut", [[], ["--as-of", "2012-08-31"], ["--as-of", "2012-08-31", "--known-at", "2012-09-15"],
+                                 ["--known-at", "250"]])
+def test_report_from_the_read_model_and_the_plan_facts_equals_the_report_from_every_event(
+    store_2012: str, cut: list[str]
+) -> None:
+    # `report` reads the budget's read model and replays only the facts achievement and variations
+    # read; the bundle check (verify --expect) replays every event. Both must print the same figures.
+    from click.testing import CliRunner
+
+    from cli.figure_commands import parse_known_at
+    from cli.figures import report_data
+    from cli.main import main
+    from cli.output import to_json
+
+    printed = CliRunner().invoke(main, ["--ledger", store_2012, "report", "--format", "json", *cut])
+    assert printed.exit_code == 0, printed.output
+    as_of = date.fromisoformat(cut[1]) if cut[:1] == ["--as-of"] else None
+    known_at = parse_known_at(None, None, cut[-1]) if "--known-at" in cut else None
+    with Store.open(store_2012) as store:
+        replayed_report = to_json(report_data(list(store.events()), Cut(as_of, known_at), None))
+    assert printed.output.strip() == replayed_report.strip()
