@@ -119,7 +119,7 @@ class StoreLookup:
     def _events(self, where: str, params: Sequence[Any]) -> list[LedgerEvent]:
         rows = self.recorder.query(
             "SELECT e.originator_version, e.topic, e.state FROM perfledger_ids i JOIN {events} e"
-            f" ON e.originator_version = i.seq WHERE {where} ORDER BY i.seq",
+            " ON e.originator_id = {ledger} AND e.originator_version = i.seq WHERE " + where + " ORDER BY i.seq",
             params,
         )
         return [decode(seq, topic, bytes(state)) for seq, topic, state in rows]
@@ -402,7 +402,8 @@ class Store:
         """The ledger at its latest snapshot, if one is sound: its event's hash matches the chain's."""
         found = self.recorder.query(
             "SELECT s.seq, s.hash, s.state, e.state FROM perfledger_snapshots s JOIN {events} e"
-            " ON e.originator_version = s.seq JOIN perfledger_chain c ON c.seq = s.seq AND c.hash = s.hash"
+            " ON e.originator_id = {ledger} AND e.originator_version = s.seq"
+            " JOIN perfledger_chain c ON c.seq = s.seq AND c.hash = s.hash"
             " ORDER BY s.seq DESC LIMIT 1",
             (),
         )

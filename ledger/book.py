@@ -178,7 +178,7 @@ def apply_changes(original: LedgerEvent, changes: dict[str, Any], correction_id:
 
 @dataclass
 class Derived:
-    """Rows derived from the events after ``after``, for the store's budget read model.
+    """Rows derived from the events after ``after``: the budget's read model and the id index.
 
     ``budget``: (seq, item, column, day, cents), one per change of an item's
     column, counted from ``day`` (the latest of the fact's, its reservation's
@@ -187,7 +187,9 @@ class Derived:
     number: the original's amount taken back, the corrected one added.
     ``labels``: (seq, origin, kind, code, day, year, line, objective, title)
     for plans, lines, objectives and items, as defined or corrected; origin
-    is the sequence number of the defining event.
+    is the sequence number of the defining event. ``ids``: (event_id, seq,
+    corrects, reservation) of every event: what a book restored from a
+    snapshot looks events up by.
     """
 
     after: int

@@ -169,10 +169,11 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         return int(rows[0]["n"])
 
     def query(self, statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        """A read of the ledger's own tables (``{events}`` names the events table; ``?`` marks parameters)."""
+        """A read of the ledger's own tables (``{events}`` names the events table, ``{ledger}`` the
+        ledger's id as stored in it; ``?`` marks parameters)."""
         schema = self.datastore.schema
         text = statement.replace("?", "%s").replace("perfledger_", f'"{schema}".perfledger_').format(
-            events=f'"{schema}"."{self.events_table_name}"'
+            events=f'"{schema}"."{self.events_table_name}"', ledger=f"'{LEDGER_KEY}'::uuid"
         )
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
             curs.execute(text.encode(), params)

@@ -158,9 +158,10 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             return int(c.fetchone()[0])
 
     def query(self, statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        """A read of the ledger's own tables (``{events}`` names the events table; ``?`` marks parameters)."""
+        """A read of the ledger's own tables (``{events}`` names the events table, ``{ledger}`` the
+        ledger's id as stored in it; ``?`` marks parameters)."""
         with self.datastore.transaction(commit=False) as c:
-            c.execute(statement.format(events=self.events_table_name), params)
+            c.execute(statement.format(events=self.events_table_name, ledger=f"'{LEDGER_KEY.hex}'"), params)
             return [tuple(row) for row in c.fetchall()]
 
     def budget_model(self, known: int, as_of: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
