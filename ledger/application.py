@@ -400,16 +400,14 @@ class Store:
 
     def _from_snapshot(self) -> Ledger | None:
         """The ledger at its latest snapshot, if one is sound: its event's hash matches the chain's."""
-        found = self.recorder.query(
-            "SELECT s.seq, s.hash, s.state, e.state FROM perfledger_snapshots s JOIN {events} e"
-            " ON e.originator_id = {ledger} AND e.originator_version = s.seq"
-            " JOIN perfledger_chain c ON c.seq = s.seq AND c.hash = s.hash"
-            " ORDER BY s.seq DESC LIMIT 1",
-            (),
-        )
+        found = self.recorder.query("SELECT seq, hash, state FROM perfledger_snapshots ORDER BY seq DESC LIMIT 1", ())
         if not found:
             return None
-        seq, _, state, event_state = found[0]
+        seq, head, state = found[0]
+        event = self.recorder.rows(seq - 1, 1)
+        if not event or self.recorder.chain_hashes(seq - 1, seq).get(seq) != head:
+            return None
+        event_state = event[0][2]
         snapshot = orjson.loads(state)
         if snapshot.get("format") != SNAPSHOT_FORMAT or snapshot.get("known") != seq:
             return None

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from events import parse_submission
 from ledger import Store
 from ledger.aggregate import Ledger
-from ledger.errors import ApprovalExceedsReservation, IdConflict, RuleViolation
+from ledger.errors import ApprovalExceedsReservation, IdConflict, OverReservation, RuleViolation
 from projections.budget import COLUMNS, Budget, budget, budget_from_model, budget_of
 from projections.facts import Cut, NoPlan
 from tests.backends import raw
@@ -286,3 +286,25 @@ def test_report_from_the_read_model_and_the_plan_facts_equals_the_report_from_ev
     with Store.open(store_2012) as store:
         replayed_report = to_json(report_data(list(store.events()), Cut(as_of, known_at), None))
     assert printed.output.strip() == replayed_report.strip()
+
+
+def test_a_snapshot_that_does_not_match_the_chain_is_not_used(ledger_url: str) -> None:
+    from ledger import application
+
+    application.SNAPSHOT_EVERY = 1
+    try:
+        with Store.open(ledger_url, create=True) as store:
+            store.append(submissions(small_plan()), create=("Test", "cdg"))
+            store.append(submissions([ev("ReservationMade", "r1", reservation="r1", item="A1/04/01", amount="100.00")]))
+        # A snapshot claiming a state the chain never reached: 10,000,000.00 available on the item.
+        db = raw(ledger_url)
+        seq, state = db.execute("SELECT seq, state FROM perfledger_snapshots ORDER BY seq DESC LIMIT 1")[0]
+        forged = bytes(state).replace(b'"10000.00"', b'"10000000.00"')
+        assert forged != bytes(state)
+        db.execute(db.q("DELETE FROM perfledger_snapshots WHERE seq = ?"), (seq,))
+        db.execute(db.q("INSERT INTO perfledger_snapshots VALUES (?, ?, ?)"), (seq, "0" * 64, forged))
+        with Store.open(ledger_url) as store, pytest.raises(OverReservation):
+            store.append(submissions([ev("ReservationMade", "r2", reservation="r2", item="A1/04/01",
+                                         amount="50000.00")]))
+    finally:
+        application.SNAPSHOT_EVERY = 10_000
