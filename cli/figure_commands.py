@@ -104,7 +104,7 @@ def register(group: click.Group) -> None:
         from cli.figures import Cut, achievement, plan_replay, show_achievement
 
         cut = Cut(as_of, known_at)
-        with plan_replay(ctx, cut) as (_, known):
+        with plan_replay(ctx, cut) as (_, known, _):
             result = achievement(known, cut, year)
         click.echo(show_achievement(result, fmt, locale))
 
@@ -126,7 +126,7 @@ def register(group: click.Group) -> None:
         from cli.figures import Cut, achievement, plan_replay, show_variations, variations, variations_target
 
         cut = Cut(as_of, known_at)
-        with plan_replay(ctx, cut) as (_, known):
+        with plan_replay(ctx, cut) as (_, known, _):
             result = achievement(known, cut, year)
             changes = variations(known, cut, result.year)
         click.echo(show_variations(changes, variations_target(result), fmt, locale))

@@ -53,12 +53,14 @@ def replay(ctx: click.Context) -> Iterator[list[LedgerEvent]]:
 
 
 @contextmanager
-def plan_replay(ctx: click.Context, cut: Cut) -> Iterator[tuple[Store, Known]]:
-    """The store, and the facts achievement and variations read (not the budget's), known at the cut."""
+def plan_replay(ctx: click.Context, cut: Cut) -> Iterator[tuple[Store, Known, int]]:
+    """The store, the facts achievement and variations read (not the budget's) known at the cut, and
+    the head they were read to (so the budget of the same report is read to it too)."""
     from cli.main import open_store
 
     with open_store(ctx) as store:
-        yield store, known_facts(store.events(types=PLAN_FACTS), cut, partial=True)
+        head = store.length()
+        yield store, known_facts(store.events(upto=head, types=PLAN_FACTS), cut, partial=True), head
 
 
 # -- budget ----------------------------------------------------------------------------------
@@ -279,9 +281,9 @@ def report_json(cut: Cut, scores: Achievement, table: Budget, changes: Variation
 
 
 def report_text(ctx: click.Context, cut: Cut, year: int | None, fmt: str, locale: str) -> str:
-    with plan_replay(ctx, cut) as (store, known):
+    with plan_replay(ctx, cut) as (store, known, head):
         scores = achievement(known, cut, year)
-        table = budget_of(store, cut, scores.year)  # the budget's read model, or a replay of every event
+        table = budget_of(store, cut, scores.year, upto=head)  # the budget's read model, or a replay
         changes = variations(known, cut, scores.year)
     if fmt == "json":
         return to_json(report_json(cut, scores, table, changes))

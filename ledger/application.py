@@ -6,6 +6,7 @@ import getpass
 import hashlib
 import os
 import random
+import re
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -396,6 +397,8 @@ class Store:
             raise _store_error(e, self.location) from None
         if ledger is None and not missing_ok:
             raise LedgerNotFound(f"{self.location} has no ledger yet; run `perfledger init`")
+        if ledger is not None:
+            ledger.book.stored = ledger.version  # what look-ups may see: the head this load read
         return ledger
 
     def _from_snapshot(self) -> Ledger | None:
@@ -674,6 +677,9 @@ def postgres_env(url: str, lock_timeout: str) -> dict[str, str]:
             "put the PostgreSQL password in PGPASSWORD or ~/.pgpass, not in the URL (it would end up in logs)"
         )
     query = parse_qs(parts.query)
+    schema = query.get("schema", ["public"])[0]
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", schema):
+        raise LedgerError(f"{url}: the schema name must be letters, digits and underscores (not starting with a digit)")
     user = parts.username or os.environ.get("PGUSER") or getpass.getuser()
     return {
         "PERSISTENCE_MODULE": "ledger.postgres_store:LedgerPostgresFactory",
@@ -683,7 +689,7 @@ def postgres_env(url: str, lock_timeout: str) -> dict[str, str]:
         "POSTGRES_USER": user,
         # Empty means "not given": libpq then reads PGPASSWORD or ~/.pgpass itself.
         "POSTGRES_PASSWORD": "",
-        "POSTGRES_SCHEMA": query.get("schema", ["public"])[0],
+        "POSTGRES_SCHEMA": schema,
         "POSTGRES_LOCK_TIMEOUT": lock_timeout,
         "POSTGRES_CONNECT_TIMEOUT": "5",
         "POSTGRES_POOL_SIZE": "2",

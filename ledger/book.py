@@ -58,6 +58,7 @@ ZERO = Decimal("0.00")
 # Objectives, indicators, items and reservations are keyed by their code across the ledger's years.
 UNIQUE_CODES = " (codes are unique across the ledger's years: give another year's its own, e.g. 2013/01)"
 HUNDRED = Decimal(100)
+UNBOUNDED = 2**62
 
 
 def available(total: Decimal, reserved: Decimal, adjusted: Decimal) -> Decimal:
@@ -277,6 +278,10 @@ class Book:
     def __init__(self, lookup: Lookup | None = None) -> None:
         self.lookup = lookup
         self.known = 0  # the sequence number of the last event folded in
+        # Look-ups see the store as it was when the book was loaded: events after that are in memory,
+        # and rows another writer commits meanwhile must not leak in (that writer wins the race instead).
+        # While the book is loaded, each look-up is bounded by the event being folded in (``known``).
+        self.stored = UNBOUNDED
         self.entity: str | None = None
         self.plans: dict[int, PlanOpened] = {}
         self.lines: dict[tuple[int, str], PolicyLineDefined] = {}
@@ -335,16 +340,20 @@ class Book:
         if self.lookup is None:
             return
         wanted = [i for i in event_ids if not dict.__contains__(self.recorded, i) and i not in self.recorded.absent]
-        found = self.lookup.recorded(wanted, self.known) if wanted else {}
+        found = self.lookup.recorded(wanted, self._upto) if wanted else {}
         for event_id in wanted:
             if event_id in found:
                 dict.__setitem__(self.recorded, event_id, found[event_id])
             else:
                 self.recorded.absent.add(event_id)
 
+    @property
+    def _upto(self) -> int:
+        return min(self.known, self.stored)
+
     def _load_recorded(self, event_id: str) -> LedgerEvent | None:
         assert self.lookup is not None
-        found: LedgerEvent | None = self.lookup.recorded([event_id], self.known).get(event_id)
+        found: LedgerEvent | None = self.lookup.recorded([event_id], self._upto).get(event_id)
         return found
 
     def _load_fact(self, event_id: str) -> LedgerEvent | None:
@@ -352,7 +361,7 @@ class Book:
         assert self.lookup is not None
         current: LedgerEvent | None = self.recorded.get(event_id)
         if current is not None:
-            for correction in self.lookup.corrections(event_id, self.known):
+            for correction in self.lookup.corrections(event_id, self._upto):
                 current = apply_changes(current, correction.changes, correction.event_id)
         return current
 
@@ -360,7 +369,7 @@ class Book:
         """A reservation's sums, folded from the current versions of its facts."""
         assert self.lookup is not None
         state: ReservationState | None = None
-        for event_id in self.lookup.reservation_facts(code, self.known):
+        for event_id in self.lookup.reservation_facts(code, self._upto):
             fact = self.facts[event_id]
             if isinstance(fact, ReservationMade):
                 day = max(fact.effective_date, self.items[fact.item].day)
@@ -403,8 +412,15 @@ class Book:
         return book
 
     def record_derived(self, after: int) -> None:
-        """From now on, keep the derived rows (see ``Derived``) of the events after sequence number ``after``."""
+        """From now on, keep the derived rows (see ``Derived``) of the events after sequence number ``after``.
+
+        Events already folded in (the ledger's opening, applied as the ledger is
+        made) get their id rows now; they have no other derived rows.
+        """
         self.derived = Derived(after)
+        for event in dict.values(self.recorded):
+            if event.seq > after:
+                self.derived.ids.append((event.event_id, event.seq, None, None))
 
     def _label(self, fact: LedgerEvent, origin: int) -> None:
         """What the budget table shows of a plan, line, objective or item, as this event leaves it."""

@@ -180,15 +180,20 @@ def _table(ordered: tuple[Row, ...], titles: dict[str, str], cut: Cut) -> Budget
     )
 
 
-def budget_of(store: Store, cut: Cut = EVERYTHING, year: int | None = None) -> Budget:
+def budget_of(store: Store, cut: Cut = EVERYTHING, year: int | None = None, upto: int | None = None) -> Budget:
     """The budget table at ``cut``: from the store's read model when it can answer, else by replaying.
 
     Both give the same figures (the tests compare them on random ledgers);
     the read model's rows carry no entries, so ``explain`` always replays.
+    ``upto``: read no event after this sequence number (another table of
+    the same report was read to it).
     """
-    model = None if isinstance(cut.known_at, datetime) else store.budget_model(cut.known_at, cut.as_of)
+    known_at = cut.known_at
+    if upto is not None and not isinstance(known_at, datetime):
+        known_at = upto if known_at is None else min(known_at, upto)
+    model = None if isinstance(known_at, datetime) else store.budget_model(known_at, cut.as_of)
     if model is None:
-        return budget(store.events(), cut, year)
+        return budget(store.events(upto=upto), cut, year)
     return budget_from_model(*model, cut, year)
 
 

@@ -176,6 +176,12 @@ def test_a_password_in_a_postgres_url_is_refused() -> None:
     assert result.exit_code == 1 and "not in the URL" in result.output and "secret" not in result.output
 
 
+@pytest.mark.parametrize("schema", ['a"; DROP TABLE x; --', "uff%a", "{events}", "1st", "ce-ma"])
+def test_a_schema_name_that_is_not_a_plain_identifier_is_refused(schema: str) -> None:
+    result = run(f"postgresql://cdg@127.0.0.1:5432/test?schema={schema}", "log")
+    assert result.exit_code == 1 and "letters, digits and underscores" in result.output
+
+
 def test_every_command_has_help_with_an_example_and_is_in_the_readme() -> None:
     readme = README.read_text(encoding="utf-8")
     for name, command in main.commands.items():

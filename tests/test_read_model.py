@@ -31,7 +31,7 @@ NOW = datetime(2013, 1, 1, tzinfo=UTC)
 START = date(2012, 1, 1)
 day = st.integers(0, 360).map(lambda n: (START + timedelta(days=n)).isoformat())
 money = st.integers(1, 800_000).map(lambda c: f"{Decimal(c) / 100:.2f}")
-KINDS = ("reserve", "approve", "vary", "adjust", "correct", "open", "relabel", "again")
+KINDS = ("reserve", "approve", "vary", "adjust", "correct", "open", "relabel", "again", "opened")
 op = st.tuples(st.sampled_from(KINDS), st.integers(0, 60), money, st.booleans(), day)
 
 
@@ -65,6 +65,8 @@ def submit(ops: list[tuple[Any, ...]], accept: Callable[[dict[str, Any]], bool])
         eid = f"e{n}"
         if kind == "again" and offered:  # the same event again (a no-op), or its id with other content
             obj = dict(offered[target % len(offered)], **({"note": "altro"} if flag else {}))
+        elif kind == "opened":  # the id of the ledger's first event, taken by another event
+            obj = ev("BudgetVaried", "ledger-opened", when, item=items[0], amount=amount)
         elif kind == "open":
             code = f"A1/08/{n}"
             obj = ev("BudgetItemOpened", eid, when, item=code, line="A1", objective="08", product=f"Prodotto {n}",
@@ -258,6 +260,8 @@ def test_a_check_after_a_snapshot_sees_corrections_made_before_it(ledger_url: st
             assert store.append(submissions([ev("ReservationApproved", "a2", reservation="r1", amount="40.00")])).present
             with pytest.raises(IdConflict):
                 store.append(submissions([ev("ReservationApproved", "a2", reservation="r1", amount="39.00")]))
+            with pytest.raises(IdConflict):  # the ledger's own first event is looked up too
+                store.append(submissions([ev("BudgetVaried", "ledger-opened", item="A1/04/01", amount="1.00")]))
             snapshots = raw(ledger_url).execute("SELECT COUNT(*) FROM perfledger_snapshots")[0][0]
             assert snapshots >= 4
             assert store.verify().ok
@@ -308,3 +312,39 @@ def test_a_snapshot_that_does_not_match_the_chain_is_not_used(ledger_url: str) -
                                          amount="50000.00")]))
     finally:
         application.SNAPSHOT_EVERY = 10_000
+
+
+def test_a_writer_on_a_snapshot_does_not_see_what_another_writer_commits_before_it_writes(
+    ledger_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Writer A loads the ledger (from a snapshot); writer B then appends an approval and its correction;
+    # A's batch is checked on what A loaded, loses the race on the key, and is checked again on B's head.
+    from ledger import application
+
+    monkeypatch.setattr(application, "SNAPSHOT_EVERY", 1)
+    with Store.open(ledger_url, create=True) as store:
+        store.append(submissions(small_plan()), create=("Test", "cdg"))
+        store.append(submissions([ev("ReservationMade", "r1", reservation="r1", item="A1/04/01", amount="100.00")]))
+    writer_a, writer_b = Store.open(ledger_url), Store.open(ledger_url)
+    load = Store._load
+    raced: list[bool] = []
+
+    def load_then_b_appends(self: Store, **kwargs: Any) -> Any:
+        ledger = load(self, **kwargs)
+        if self is writer_a and not raced:
+            raced.append(True)
+            writer_b.append(submissions([ev("ReservationApproved", "b1", reservation="r1", amount="100.00")]))
+            writer_b.append(submissions([ev("EventCorrected", "b2", corrects="b1", reason="meno",
+                                            changes={"amount": "10.00"})]))
+        return ledger
+
+    monkeypatch.setattr(Store, "_load", load_then_b_appends)
+    try:
+        result = writer_a.append(submissions([ev("BudgetVaried", "a1", item="A1/04/01", amount="1.00"),
+                                              ev("ReservationApproved", "a2", reservation="r1", amount="80.00")]))
+        assert raced and [w.event_id for w in result.written] == ["a1", "a2"]
+        assert [e.event_id for e in writer_a.events()][-4:] == ["b1", "b2", "a1", "a2"]
+        assert writer_a.verify().ok
+    finally:
+        writer_a.close()
+        writer_b.close()
