@@ -42,10 +42,11 @@ from ledger.errors import (
     StoreMisconfigured,
 )
 from ledger.location import DEFAULT_LEDGER, is_postgres, sqlite_path
-from ledger.sqlite_store import SCHEMA_VERSION, Page
+from ledger.sqlite_store import LABELS, SCHEMA_VERSION, Page
 
 PAGE = 5000
 SNAPSHOT_EVERY = 10_000  # events between snapshots of the rules' state
+CHECKPOINT_EVERY = 50_000  # a checkpoint of the budget when the head passes a multiple of this
 SNAPSHOT_FORMAT = 1
 ATTEMPTS = 50
 _TOPICS = {get_topic(cls): cls for cls in ALL_TYPES.values()}
@@ -224,6 +225,7 @@ class Store:
         self.app = app
         self.location = location
         self._snapshot_seq = 0  # the latest snapshot's, as the last load found it
+        self._checkpoint_seq = 0  # the latest budget checkpoint's, likewise
         self.recorder: LedgerRecorder = app.recorder  # type: ignore[assignment]
 
     # -- opening -------------------------------------------------------------
@@ -370,6 +372,8 @@ class Store:
         if ledger.book.derived is not None and ledger.version - self._snapshot_seq >= SNAPSHOT_EVERY:
             state = dumps({"format": SNAPSHOT_FORMAT, **ledger.book.snapshot()})
             yield Page([], snapshot=(ledger.version, ledger.head, state))
+        if ledger.book.derived is not None and ledger.version // CHECKPOINT_EVERY > self._checkpoint_seq // CHECKPOINT_EVERY:
+            yield Page([], checkpoint=ledger.version)
 
     def _load(self, *, missing_ok: bool = False) -> Ledger | None:
         """The ledger aggregate at the head, with the rules' state.
@@ -381,6 +385,9 @@ class Store:
         self._snapshot_seq = 0
         try:
             upto = self.recorder.derived_upto()
+            if upto is not None:
+                found = self.recorder.query("SELECT MAX(n) FROM perfledger_budget_checkpoints", ())
+                self._checkpoint_seq = found[0][0] or 0
             after = 0
             if upto is not None and upto >= self.length():
                 ledger = self._from_snapshot()
@@ -471,7 +478,39 @@ class Store:
         known = head if known_at is None else min(known_at, head)
         if known > upto:
             return None
-        return self.recorder.budget_model(known, "9999-12-31" if as_of is None else as_of.isoformat())
+        day = "9999-12-31" if as_of is None else as_of.isoformat()
+        found = self.recorder.query("SELECT MAX(n) FROM perfledger_budget_checkpoints WHERE n <= ?", (known,))
+        nearest = found[0][0]
+        if not nearest:
+            return self.recorder.budget_model(known, day)  # every change known by then, summed
+        return self.recorder.query(LABELS.format(p="?"), (known,)), self._sums_from_checkpoint(nearest, known, day)
+
+    def _sums_from_checkpoint(self, n: int, known: int, day: str) -> list[tuple[Any, ...]]:
+        """Each item's column sums (cents), known at ``known`` and effective by ``day``, from checkpoint ``n``.
+
+        The checkpoint gives the sums to the end of the latest month before ``day``'s; to them are
+        added the changes known by n and effective from then to ``day``, and the changes known after
+        n (up to ``known``) and effective by ``day``: two short index ranges instead of every change.
+        """
+        year, month = int(day[:4]), int(day[5:7]) - 1
+        before = f"{year - (month == 0):04d}-{month or 12:02d}"
+        base = self.recorder.query(
+            "SELECT month, item, col, cents FROM perfledger_budget_checkpoints WHERE n = ? AND month = ("
+            "SELECT MAX(month) FROM perfledger_budget_checkpoints WHERE n = ? AND month <= ?)",
+            (n, n, before),
+        )
+        bound = f"{base[0][0]}-31" if base else ""
+        sums: dict[tuple[str, str], int] = {(item, col): cents for _, item, col, cents in base}
+        for item, col, cents in (
+            *self.recorder.query(
+                "SELECT item, col, SUM(cents) FROM perfledger_budget WHERE day > ? AND day <= ? AND seq <= ?"
+                " GROUP BY item, col", (bound, day, n)),
+            *self.recorder.query(
+                "SELECT item, col, SUM(cents) FROM perfledger_budget WHERE seq > ? AND seq <= ? AND day <= ?"
+                " GROUP BY item, col", (n, known, day)),
+        ):
+            sums[item, col] = sums.get((item, col), 0) + int(cents)
+        return [(item, col, cents) for (item, col), cents in sums.items()]
 
     def length(self) -> int:
         page = self.recorder.select_events(LEDGER_ID, desc=True, limit=1)

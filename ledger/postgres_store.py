@@ -31,6 +31,7 @@ from psycopg.sql import SQL, Identifier, Literal
 
 from ledger.sqlite_store import (
     BUDGET_SUMS,
+    CHECKPOINT,
     DERIVED_NAMES,
     IMMUTABLE,
     LABELS,
@@ -89,6 +90,13 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                 " objective text NOT NULL, title text NOT NULL)").format(schema),
             SQL("CREATE INDEX IF NOT EXISTS perfledger_budget_sums ON {0}.perfledger_budget"
                 " (item, col, day, seq, cents)").format(schema),
+            SQL("CREATE INDEX IF NOT EXISTS perfledger_budget_days ON {0}.perfledger_budget"
+                " (day, seq, item, col, cents)").format(schema),
+            SQL("CREATE INDEX IF NOT EXISTS perfledger_budget_seqs ON {0}.perfledger_budget"
+                " (seq, day, item, col, cents)").format(schema),
+            SQL("CREATE TABLE IF NOT EXISTS {0}.perfledger_budget_checkpoints (n bigint NOT NULL, month text NOT NULL,"
+                " item text NOT NULL, col text NOT NULL, cents bigint NOT NULL, PRIMARY KEY (n, month, item, col))"
+                ).format(schema),
             SQL("CREATE TABLE IF NOT EXISTS {0}.perfledger_ids (event_id text PRIMARY KEY, seq bigint NOT NULL,"
                 " corrects text, reservation text)").format(schema),
             SQL("CREATE INDEX IF NOT EXISTS perfledger_ids_corrects ON {0}.perfledger_ids (corrects, seq)").format(schema),
@@ -156,6 +164,9 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                 if page.snapshot is not None:
                     curs.execute(SQL("INSERT INTO {0}.perfledger_snapshots VALUES (%s, %s, %s) ON CONFLICT DO NOTHING")
                                  .format(schema), page.snapshot)
+                if page.checkpoint is not None:
+                    curs.execute(SQL(CHECKPOINT.format(p="%s").replace("perfledger_", "{0}.perfledger_")).format(schema),
+                                 (page.checkpoint,) * 3)
 
     def derived_upto(self) -> int | None:
         rows = self._query(

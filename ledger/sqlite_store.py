@@ -37,6 +37,7 @@ class Page(NamedTuple):
     ids: Sequence[tuple[Any, ...]] = ()
     derived_upto: int | None = None  # the sequence number the derived rows now reach; None: none kept
     snapshot: tuple[int, str, bytes] | None = None  # (seq, hash of event seq, the book's state)
+    checkpoint: int | None = None  # take a checkpoint of the budget at this sequence number
 
 # The ledger aggregate's id (ledger.aggregate.LEDGER_ID), the originator of every stored event.
 LEDGER_KEY = uuid5(NAMESPACE_URL, "perfledger:ledger")
@@ -56,8 +57,16 @@ DERIVED_TABLES = (
         " kind TEXT NOT NULL, code TEXT NOT NULL, day TEXT NOT NULL, year INTEGER NOT NULL, line TEXT NOT NULL,"
         " objective TEXT NOT NULL, title TEXT NOT NULL)"
     ),
-    # Sums by item and column read the index alone, in its order.
+    # Sums by item and column read the index alone, in its order; sums of a few days, or of the few
+    # events since a checkpoint, read a range of the second or third.
     "CREATE INDEX IF NOT EXISTS perfledger_budget_sums ON perfledger_budget (item, col, day, seq, cents)",
+    "CREATE INDEX IF NOT EXISTS perfledger_budget_days ON perfledger_budget (day, seq, item, col, cents)",
+    "CREATE INDEX IF NOT EXISTS perfledger_budget_seqs ON perfledger_budget (seq, day, item, col, cents)",
+    # Checkpoints of the budget: at sequence number n, each item's column summed to the end of each month.
+    (
+        "CREATE TABLE IF NOT EXISTS perfledger_budget_checkpoints (n INTEGER NOT NULL, month TEXT NOT NULL,"
+        " item TEXT NOT NULL, col TEXT NOT NULL, cents INTEGER NOT NULL, PRIMARY KEY (n, month, item, col))"
+    ),
     # Each event's id, and what a book restored from a snapshot looks events up by.
     (
         "CREATE TABLE IF NOT EXISTS perfledger_ids"
@@ -71,7 +80,16 @@ DERIVED_TABLES = (
     "CREATE TABLE IF NOT EXISTS perfledger_derived (seq INTEGER PRIMARY KEY)",
 )
 DERIVED_NAMES = ("perfledger_budget", "perfledger_labels", "perfledger_ids", "perfledger_snapshots",
-                 "perfledger_derived")
+                 "perfledger_budget_checkpoints", "perfledger_derived")
+# A checkpoint at n: for each month with a change known by n, each item's column summed over every
+# change known by n and effective by that month's end ("YYYY-MM-31" sorts after each day of the month).
+CHECKPOINT = (
+    "INSERT INTO perfledger_budget_checkpoints (n, month, item, col, cents)"
+    " SELECT {p}, m.month, b.item, b.col, SUM(b.cents)"
+    " FROM (SELECT DISTINCT substr(day, 1, 7) AS month FROM perfledger_budget WHERE seq <= {p}) m"
+    " JOIN perfledger_budget b ON b.seq <= {p} AND b.day <= m.month || '-31'"
+    " GROUP BY m.month, b.item, b.col"
+)
 BUDGET_SUMS = (
     "SELECT item, col, SUM(cents) FROM perfledger_budget WHERE seq <= {p} AND day <= {p} GROUP BY item, col"
 )
@@ -137,6 +155,8 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                         cursor.execute("INSERT OR IGNORE INTO perfledger_derived VALUES (?)", (page.derived_upto,))
                     if page.snapshot is not None:
                         cursor.execute("INSERT OR IGNORE INTO perfledger_snapshots VALUES (?, ?, ?)", page.snapshot)
+                    if page.checkpoint is not None:
+                        cursor.execute(CHECKPOINT.format(p="?"), (page.checkpoint,) * 3)
                 raw.commit()
             except sqlite3.IntegrityError as e:
                 raw.rollback()

@@ -143,10 +143,17 @@ def test_the_read_model_gives_the_replays_figures_at_every_cut(
     tmp_path_factory: pytest.TempPathFactory, ops: list[tuple[Any, ...]], splits: list[int],
     cuts: list[tuple[int, int, int | None]],
 ) -> None:
+    import ledger.application as application
+
     objs = history(ops)
     # Cut on the days the facts fall on, and the day before: where a fact starts to count.
     days = sorted({date.fromisoformat(o["effective_date"]) for o in objs})
-    with write(tmp_path_factory.mktemp("model") / "ledger.db", objs, splits) as store:
+    application.CHECKPOINT_EVERY = 7  # checkpoints at most writes, so queries start from one
+    try:
+        store = write(tmp_path_factory.mktemp("model") / "ledger.db", objs, splits)
+    finally:
+        application.CHECKPOINT_EVERY = 50_000
+    with store:
         for pick, offset, known_at in cuts:
             as_of = None if pick == 0 else days[pick % len(days)] + timedelta(days=offset)
             cut = Cut(as_of, known_at)
