@@ -46,7 +46,7 @@ from ledger.sqlite_store import LABELS, SCHEMA_VERSION, Page
 
 PAGE = 5000
 SNAPSHOT_EVERY = 10_000  # events between snapshots of the rules' state
-CHECKPOINT_EVERY = 50_000  # a checkpoint of the budget when the head passes a multiple of this
+CHECKPOINT_EVERY = 50_000  # a checkpoint of the budget each time the head passes a multiple of this
 SNAPSHOT_FORMAT = 1
 ATTEMPTS = 50
 _TOPICS = {get_topic(cls): cls for cls in ALL_TYPES.values()}
@@ -369,11 +369,12 @@ class Store:
             budget, labels, ids = derived.drain()  # this page's, and those of events the read model lacked
             if rows or budget or labels or ids:
                 yield Page(rows, budget, labels, ids, ledger.version)
+            if ledger.version // CHECKPOINT_EVERY > self._checkpoint_seq // CHECKPOINT_EVERY:
+                self._checkpoint_seq = ledger.version
+                yield Page([], checkpoint=ledger.version)  # inside the transaction: it sees this page
         if ledger.book.derived is not None and ledger.version - self._snapshot_seq >= SNAPSHOT_EVERY:
             state = dumps({"format": SNAPSHOT_FORMAT, **ledger.book.snapshot()})
             yield Page([], snapshot=(ledger.version, ledger.head, state))
-        if ledger.book.derived is not None and ledger.version // CHECKPOINT_EVERY > self._checkpoint_seq // CHECKPOINT_EVERY:
-            yield Page([], checkpoint=ledger.version)
 
     def _load(self, *, missing_ok: bool = False) -> Ledger | None:
         """The ledger aggregate at the head, with the rules' state.
@@ -488,19 +489,18 @@ class Store:
     def _sums_from_checkpoint(self, n: int, known: int, day: str) -> list[tuple[Any, ...]]:
         """Each item's column sums (cents), known at ``known`` and effective by ``day``, from checkpoint ``n``.
 
-        The checkpoint gives the sums to the end of the latest month before ``day``'s; to them are
-        added the changes known by n and effective from then to ``day``, and the changes known after
-        n (up to ``known``) and effective by ``day``: two short index ranges instead of every change.
+        The checkpoint gives the sums up to the latest quarter-month bound on or before ``day``; to
+        them are added the changes known by n and effective from then to ``day`` (at most a week),
+        and the changes known after n (up to ``known``) and effective by ``day``: two short index
+        ranges instead of every change.
         """
-        year, month = int(day[:4]), int(day[5:7]) - 1
-        before = f"{year - (month == 0):04d}-{month or 12:02d}"
         base = self.recorder.query(
-            "SELECT month, item, col, cents FROM perfledger_budget_checkpoints WHERE n = ? AND month = ("
-            "SELECT MAX(month) FROM perfledger_budget_checkpoints WHERE n = ? AND month <= ?)",
-            (n, n, before),
+            "SELECT upto, item, col, cents FROM perfledger_budget_checkpoints WHERE n = ? AND upto = ("
+            "SELECT MAX(upto) FROM perfledger_budget_checkpoints WHERE n = ? AND upto <= ?)",
+            (n, n, day),
         )
-        bound = f"{base[0][0]}-31" if base else ""
-        sums: dict[tuple[str, str], int] = {(item, col): cents for _, item, col, cents in base}
+        bound = base[0][0] if base else ""
+        sums: dict[tuple[str, str], int] = {(item, col): int(cents) for _, item, col, cents in base}
         for item, col, cents in (
             *self.recorder.query(
                 "SELECT item, col, SUM(cents) FROM perfledger_budget WHERE day > ? AND day <= ? AND seq <= ?"

@@ -94,8 +94,8 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                 " (day, seq, item, col, cents)").format(schema),
             SQL("CREATE INDEX IF NOT EXISTS perfledger_budget_seqs ON {0}.perfledger_budget"
                 " (seq, day, item, col, cents)").format(schema),
-            SQL("CREATE TABLE IF NOT EXISTS {0}.perfledger_budget_checkpoints (n bigint NOT NULL, month text NOT NULL,"
-                " item text NOT NULL, col text NOT NULL, cents bigint NOT NULL, PRIMARY KEY (n, month, item, col))"
+            SQL("CREATE TABLE IF NOT EXISTS {0}.perfledger_budget_checkpoints (n bigint NOT NULL, upto text NOT NULL,"
+                " item text NOT NULL, col text NOT NULL, cents bigint NOT NULL, PRIMARY KEY (n, upto, item, col))"
                 ).format(schema),
             SQL("CREATE TABLE IF NOT EXISTS {0}.perfledger_ids (event_id text PRIMARY KEY, seq bigint NOT NULL,"
                 " corrects text, reservation text)").format(schema),
@@ -166,7 +166,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                                  .format(schema), page.snapshot)
                 if page.checkpoint is not None:
                     curs.execute(SQL(CHECKPOINT.format(p="%s").replace("perfledger_", "{0}.perfledger_")).format(schema),
-                                 (page.checkpoint,) * 3)
+                                 (page.checkpoint,) * 2)
 
     def derived_upto(self) -> int | None:
         rows = self._query(

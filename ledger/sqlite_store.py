@@ -62,10 +62,10 @@ DERIVED_TABLES = (
     "CREATE INDEX IF NOT EXISTS perfledger_budget_sums ON perfledger_budget (item, col, day, seq, cents)",
     "CREATE INDEX IF NOT EXISTS perfledger_budget_days ON perfledger_budget (day, seq, item, col, cents)",
     "CREATE INDEX IF NOT EXISTS perfledger_budget_seqs ON perfledger_budget (seq, day, item, col, cents)",
-    # Checkpoints of the budget: at sequence number n, each item's column summed to the end of each month.
+    # Checkpoints of the budget: at sequence number n, each item's column summed up to each quarter-month.
     (
-        "CREATE TABLE IF NOT EXISTS perfledger_budget_checkpoints (n INTEGER NOT NULL, month TEXT NOT NULL,"
-        " item TEXT NOT NULL, col TEXT NOT NULL, cents INTEGER NOT NULL, PRIMARY KEY (n, month, item, col))"
+        "CREATE TABLE IF NOT EXISTS perfledger_budget_checkpoints (n INTEGER NOT NULL, upto TEXT NOT NULL,"
+        " item TEXT NOT NULL, col TEXT NOT NULL, cents INTEGER NOT NULL, PRIMARY KEY (n, upto, item, col))"
     ),
     # Each event's id, and what a book restored from a snapshot looks events up by.
     (
@@ -81,14 +81,18 @@ DERIVED_TABLES = (
 )
 DERIVED_NAMES = ("perfledger_budget", "perfledger_labels", "perfledger_ids", "perfledger_snapshots",
                  "perfledger_budget_checkpoints", "perfledger_derived")
-# A checkpoint at n: for each month with a change known by n, each item's column summed over every
-# change known by n and effective by that month's end ("YYYY-MM-31" sorts after each day of the month).
+# A checkpoint at n: the changes known by n fall in quarter-months ending on the 7th, 15th, 23rd and
+# "31st" ("YYYY-MM-31" sorts after every day of the month); for each such bound and each item's column,
+# the sum of its changes effective by that bound. One pass over the changes, then running sums.
 CHECKPOINT = (
-    "INSERT INTO perfledger_budget_checkpoints (n, month, item, col, cents)"
-    " SELECT {p}, m.month, b.item, b.col, SUM(b.cents)"
-    " FROM (SELECT DISTINCT substr(day, 1, 7) AS month FROM perfledger_budget WHERE seq <= {p}) m"
-    " JOIN perfledger_budget b ON b.seq <= {p} AND b.day <= m.month || '-31'"
-    " GROUP BY m.month, b.item, b.col"
+    "INSERT INTO perfledger_budget_checkpoints (n, upto, item, col, cents)"
+    " WITH bucketed AS (SELECT CASE WHEN substr(day, 9, 2) <= '07' THEN substr(day, 1, 8) || '07'"
+    " WHEN substr(day, 9, 2) <= '15' THEN substr(day, 1, 8) || '15'"
+    " WHEN substr(day, 9, 2) <= '23' THEN substr(day, 1, 8) || '23' ELSE substr(day, 1, 8) || '31' END AS upto,"
+    " item, col, SUM(cents) AS cents FROM perfledger_budget WHERE seq <= {p} GROUP BY 1, 2, 3),"
+    " bounds AS (SELECT DISTINCT upto FROM bucketed), keys AS (SELECT DISTINCT item, col FROM bucketed)"
+    " SELECT {p}, d.upto, k.item, k.col, SUM(COALESCE(x.cents, 0)) OVER (PARTITION BY k.item, k.col ORDER BY d.upto)"
+    " FROM bounds d CROSS JOIN keys k LEFT JOIN bucketed x ON x.upto = d.upto AND x.item = k.item AND x.col = k.col"
 )
 BUDGET_SUMS = (
     "SELECT item, col, SUM(cents) FROM perfledger_budget WHERE seq <= {p} AND day <= {p} GROUP BY item, col"
@@ -156,7 +160,7 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                     if page.snapshot is not None:
                         cursor.execute("INSERT OR IGNORE INTO perfledger_snapshots VALUES (?, ?, ?)", page.snapshot)
                     if page.checkpoint is not None:
-                        cursor.execute(CHECKPOINT.format(p="?"), (page.checkpoint,) * 3)
+                        cursor.execute(CHECKPOINT.format(p="?"), (page.checkpoint,) * 2)
                 raw.commit()
             except sqlite3.IntegrityError as e:
                 raw.rollback()

@@ -143,7 +143,7 @@ def test_the_read_model_gives_the_replays_figures_at_every_cut(
     tmp_path_factory: pytest.TempPathFactory, ops: list[tuple[Any, ...]], splits: list[int],
     cuts: list[tuple[int, int, int | None]],
 ) -> None:
-    import ledger.application as application
+    from ledger import application
 
     objs = history(ops)
     # Cut on the days the facts fall on, and the day before: where a fact starts to count.
