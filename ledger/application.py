@@ -46,7 +46,7 @@ from ledger.sqlite_store import LABELS, SCHEMA_VERSION, Page
 
 PAGE = 5000
 SNAPSHOT_EVERY = 10_000  # events between snapshots of the rules' state
-CHECKPOINT_EVERY = 50_000  # a checkpoint of the budget each time the head passes a multiple of this
+CHECKPOINT_EVERY = 100_000  # a checkpoint of the budget each time the head passes a multiple of this
 SNAPSHOT_FORMAT = 1
 ATTEMPTS = 50
 _TOPICS = {get_topic(cls): cls for cls in ALL_TYPES.values()}

@@ -66,6 +66,7 @@ DERIVED_TABLES = (
     (
         "CREATE TABLE IF NOT EXISTS perfledger_budget_checkpoints (n INTEGER NOT NULL, upto TEXT NOT NULL,"
         " item TEXT NOT NULL, col TEXT NOT NULL, cents INTEGER NOT NULL, PRIMARY KEY (n, upto, item, col))"
+        " WITHOUT ROWID"  # stored in key order: a query reads one checkpoint's bound as one range
     ),
     # Each event's id, and what a book restored from a snapshot looks events up by.
     (

@@ -152,7 +152,7 @@ def test_the_read_model_gives_the_replays_figures_at_every_cut(
     try:
         store = write(tmp_path_factory.mktemp("model") / "ledger.db", objs, splits)
     finally:
-        application.CHECKPOINT_EVERY = 50_000
+        application.CHECKPOINT_EVERY = 100_000
     with store:
         for pick, offset, known_at in cuts:
             as_of = None if pick == 0 else days[pick % len(days)] + timedelta(days=offset)
@@ -355,3 +355,23 @@ def test_a_writer_on_a_snapshot_does_not_see_what_another_writer_commits_before_
     finally:
         writer_a.close()
         writer_b.close()
+
+
+def test_dropping_the_budget_checkpoints_changes_no_figure(ledger_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cli.main import read_batch
+    from ledger import application
+    from tests.conftest import EXAMPLE_DIR
+
+    monkeypatch.setattr(application, "CHECKPOINT_EVERY", 50)  # the 2012 example passes 50 seven times
+    monkeypatch.setattr(application, "PAGE", 20)  # checkpoints are taken between pages
+    with (EXAMPLE_DIR / "events.jsonl").open(encoding="utf-8") as stream:
+        batch, _ = read_batch(stream, backfill=True, actor=None)
+    cuts = [Cut(), Cut(date(2012, 8, 31)), Cut(date(2012, 4, 30), 120), Cut(date(2012, 12, 31), 349), Cut(known_at=51)]
+    with Store.open(ledger_url, create=True) as store:
+        store.append(batch, create=("CCIAA", "cdg"))
+        checkpoints = raw(ledger_url).execute("SELECT COUNT(DISTINCT n) FROM perfledger_budget_checkpoints")[0][0]
+        assert checkpoints == 5  # at 161, 201, 261, 301 and 361: before 161 no item holds money yet
+        with_them = [figures(budget_of(store, cut)) for cut in cuts]
+        raw(ledger_url).execute("DELETE FROM perfledger_budget_checkpoints")
+        assert [figures(budget_of(store, cut)) for cut in cuts] == with_them
+        assert with_them == [figures(budget(store.events(), cut)) for cut in cuts]
