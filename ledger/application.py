@@ -42,7 +42,7 @@ from ledger.errors import (
     StoreMisconfigured,
 )
 from ledger.location import DEFAULT_LEDGER, is_postgres, sqlite_path
-from ledger.sqlite_store import LABELS, SCHEMA_VERSION, Page
+from ledger.sqlite_store import BUDGET_SUMS, LABELS, SCHEMA_VERSION, Page
 
 PAGE = 5000
 SNAPSHOT_EVERY = 10_000  # events between snapshots of the rules' state
@@ -189,8 +189,6 @@ class LedgerRecorder(Protocol):
     def derived_upto(self) -> int | None: ...
 
     def query(self, statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]: ...
-
-    def budget_model(self, known: int, as_of: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]: ...
 
     def pragmas(self) -> dict[str, Any]: ...
 
@@ -482,9 +480,10 @@ class Store:
         day = "9999-12-31" if as_of is None else as_of.isoformat()
         found = self.recorder.query("SELECT MAX(n) FROM perfledger_budget_checkpoints WHERE n <= ?", (known,))
         nearest = found[0][0]
+        labels = self.recorder.query(LABELS, (known,))
         if not nearest:
-            return self.recorder.budget_model(known, day)  # every change known by then, summed
-        return self.recorder.query(LABELS.format(p="?"), (known,)), self._sums_from_checkpoint(nearest, known, day)
+            return labels, self.recorder.query(BUDGET_SUMS, (known, day))  # every change known by then, summed
+        return labels, self._sums_from_checkpoint(nearest, known, day)
 
     def _sums_from_checkpoint(self, n: int, known: int, day: str) -> list[tuple[Any, ...]]:
         """Each item's column sums (cents), known at ``known`` and effective by ``day``, from checkpoint ``n``.

@@ -30,11 +30,9 @@ from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier, Literal
 
 from ledger.sqlite_store import (
-    BUDGET_SUMS,
     CHECKPOINT,
     DERIVED_NAMES,
     IMMUTABLE,
-    LABELS,
     LEDGER_KEY,
     SCHEMA_VERSION,
     Page,
@@ -189,17 +187,6 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
             curs.execute(text.encode(), params)
             return curs.fetchall()
-
-    def budget_model(self, known: int, as_of: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-        schema = self.datastore.schema
-        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
-            curs.execute(SQL(LABELS.format(p="%s").replace("perfledger_labels", "{0}.perfledger_labels")).format(
-                Identifier(schema)), (known,))
-            labels = curs.fetchall()
-            curs.execute(SQL(BUDGET_SUMS.format(p="%s").replace("perfledger_budget", "{0}.perfledger_budget")).format(
-                Identifier(schema)), (known, as_of))
-            sums = curs.fetchall()
-        return labels, sums
 
     def _query(self, statement: Any, params: Sequence[Any] = ()) -> list[Any]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:

@@ -95,11 +95,10 @@ CHECKPOINT = (
     " SELECT {p}, d.upto, k.item, k.col, SUM(COALESCE(x.cents, 0)) OVER (PARTITION BY k.item, k.col ORDER BY d.upto)"
     " FROM bounds d CROSS JOIN keys k LEFT JOIN bucketed x ON x.upto = d.upto AND x.item = k.item AND x.col = k.col"
 )
-BUDGET_SUMS = (
-    "SELECT item, col, SUM(cents) FROM perfledger_budget WHERE seq <= {p} AND day <= {p} GROUP BY item, col"
-)
+# The budget read model's queries (ledger.application.Store.budget_model), for the recorders' ``query``.
+BUDGET_SUMS = "SELECT item, col, SUM(cents) FROM perfledger_budget WHERE seq <= ? AND day <= ? GROUP BY item, col"
 LABELS = (
-    "SELECT seq, origin, kind, code, day, year, line, objective, title FROM perfledger_labels WHERE seq <= {p}"
+    "SELECT seq, origin, kind, code, day, year, line, objective, title FROM perfledger_labels WHERE seq <= ?"
     " ORDER BY origin, seq"
 )
 
@@ -188,15 +187,6 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute(statement.format(events=self.events_table_name, ledger=f"'{LEDGER_KEY.hex}'"), params)
             return [tuple(row) for row in c.fetchall()]
-
-    def budget_model(self, known: int, as_of: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-        """The labels known at ``known`` and each item's column sums (cents) known then and effective by ``as_of``."""
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(LABELS.format(p="?"), (known,))
-            labels = [tuple(row) for row in c.fetchall()]
-            c.execute(BUDGET_SUMS.format(p="?"), (known, as_of))
-            sums = [tuple(row) for row in c.fetchall()]
-        return labels, sums
 
     def rows(
         self, after: int, limit: int, *, chain: bool = False, topics: Sequence[str] = ()
