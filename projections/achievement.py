@@ -239,7 +239,7 @@ def band(fraction: Decimal | None, plan: PlanOpened) -> str | None:
 
 def achievement(events: Events, cut: Cut = EVERYTHING, year: int | None = None) -> Achievement:
     """Fold the events into the achievement of every objective of ``year`` at ``cut``."""
-    known = known_facts(events, cut)
+    known = known_facts(events, cut, partial=True)  # it reads PLAN_FACTS only
 
     def facts(*types: type[LedgerEvent]) -> Iterator[Fact]:
         return in_force(of_type(known, *types), cut)

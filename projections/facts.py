@@ -74,10 +74,13 @@ class Known(list["Fact"]):
     of another, it folds its events again.
     """
 
-    def __init__(self, facts: Iterable[Fact], known_at: int | datetime | None, events: list[LedgerEvent]):
+    def __init__(
+        self, facts: Iterable[Fact], known_at: int | datetime | None, events: list[LedgerEvent], partial: bool = False
+    ):
         super().__init__(facts)
         self.known_at = known_at
         self.events = events
+        self.partial = partial  # folded from events of some types only
         self._by_type: dict[type[LedgerEvent], list[Fact]] | None = None
 
     def of_type(self, types: tuple[type[LedgerEvent], ...]) -> list[Fact]:
@@ -101,11 +104,15 @@ def known_facts(events: Events, cut: Cut, *, partial: bool = False) -> Known:
 
     Facts are not yet filtered by ``as_of``: each projection asks
     ``cut.holds(fact.effective_date)`` where it needs to, so that explain can
-    show what was left out and why. ``partial``: the events are of some types
-    only (``PLAN_FACTS``), so corrections of facts of other types are passed over.
+    show what was left out and why. ``partial``: the projection asking reads
+    some types of facts only (``PLAN_FACTS``), so the events may be of those
+    types only: corrections of facts of other types are passed over, and the
+    facts are marked partial, which a projection needing every fact refuses.
     """
     source: list[LedgerEvent]
     if isinstance(events, Known):
+        if events.partial and not partial:
+            raise ValueError("these facts were folded from events of some types only; this projection needs all")
         if events.known_at == cut.known_at:
             return events
         source = events.events
@@ -125,7 +132,7 @@ def known_facts(events: Events, cut: Cut, *, partial: bool = False) -> Known:
             )
         else:
             facts[event.event_id] = Fact(event, event)
-    return Known(facts.values(), cut.known_at, source)
+    return Known(facts.values(), cut.known_at, source, partial)
 
 
 def in_force(facts: Iterable[Fact], cut: Cut) -> Iterator[Fact]:

@@ -70,7 +70,7 @@ class Timeliness:
 
 
 def timeliness(events: Events, cut: Cut, year: int) -> Timeliness:
-    measurements = list(in_force(of_type(known_facts(events, cut), IndicatorMeasured), cut))
+    measurements = list(in_force(of_type(known_facts(events, cut, partial=True), IndicatorMeasured), cut))
     periods = []
     for end in period_ends(year):
         if not cut.holds(end):

@@ -63,7 +63,7 @@ class Variations:
 
 
 def variations(events: Events, cut: Cut = EVERYTHING, year: int | None = None) -> Variations:
-    known = known_facts(events, cut)
+    known = known_facts(events, cut, partial=True)  # it reads plan facts only
 
     def facts(*types: type[LedgerEvent]) -> Iterator[Fact]:
         return in_force(of_type(known, *types), cut)

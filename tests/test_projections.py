@@ -84,3 +84,19 @@ def test_a_revision_counts_from_its_effective_date() -> None:
     )
     assert achievement(events, Cut(as_of=date(2012, 5, 1))).indicator("04.1").achievement == Decimal("0.8")
     assert achievement(events, Cut(as_of=date(2012, 5, 22))).indicator("04.1").achievement == 1
+
+
+def test_a_replay_of_the_plan_facts_only_serves_achievement_but_not_the_budget() -> None:
+    from projections.achievement import PLAN_FACTS, achievement
+    from projections.budget import budget
+    from projections.facts import EVERYTHING, known_facts
+
+    events = events_of(
+        ev("IndicatorMeasured", "m1", indicator="04.1", period_end="2012-04-30", value="25"),
+        ev("ReservationMade", "r1", reservation="r1", item="A1/04/01", amount="10.00"),
+        ev("EventCorrected", "c1", corrects="r1", reason="meno", changes={"amount": "5.00"}),  # passed over
+    )
+    partial = known_facts([e for e in events if isinstance(e, PLAN_FACTS)], EVERYTHING, partial=True)
+    assert achievement(partial).entity == achievement(events).entity is not None
+    with pytest.raises(ValueError, match="some types only"):
+        budget(partial)
