@@ -207,8 +207,10 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                 f" WHERE originator_id = ? AND originator_version > ?{only} ORDER BY originator_version LIMIT ?"
             )
         with self.datastore.transaction(commit=False) as c:
-            c.execute(statement, (LEDGER_KEY.hex, after, *([] if chain else topics), limit))
-            return [tuple(row) for row in c.fetchall()]
+            cursor = c.sqlite_cursor
+            cursor.row_factory = None  # plain tuples: a replay reads millions of rows
+            cursor.execute(statement, (LEDGER_KEY.hex, after, *([] if chain else topics), limit))
+            return cursor.fetchall()
 
     def pragmas(self) -> dict[str, Any]:
         """The settings the ledger relies on, read back from a live connection."""
