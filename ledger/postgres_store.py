@@ -39,7 +39,6 @@ from ledger.sqlite_store import (
 )
 
 CHAIN = "perfledger_chain"
-DERIVED = DERIVED_NAMES
 _KINDS = {
     "perfledger_budget": ("bigint", "text", "text", "text", "bigint"),
     "perfledger_labels": ("bigint", "bigint", "text", "text", "text", "integer", "text", "text", "text"),
@@ -163,8 +162,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                     curs.execute(SQL("INSERT INTO {0}.perfledger_snapshots VALUES (%s, %s, %s) ON CONFLICT DO NOTHING")
                                  .format(schema), page.snapshot)
                 if page.checkpoint is not None:
-                    curs.execute(SQL(CHECKPOINT.format(p="%s").replace("perfledger_", "{0}.perfledger_")).format(schema),
-                                 (page.checkpoint,) * 2)
+                    curs.execute(self._qualified(CHECKPOINT), (page.checkpoint,) * 2)
 
     def derived_upto(self) -> int | None:
         rows = self._query(
@@ -177,15 +175,20 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             Identifier(self.datastore.schema)))
         return int(rows[0]["n"])
 
-    def query(self, statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        """A read of the ledger's own tables (``{events}`` names the events table, ``{ledger}`` the
-        ledger's id as stored in it; ``?`` marks parameters)."""
+    def _qualified(self, statement: str) -> bytes:
+        """A statement written for both stores, for this one: ``?`` marks parameters, the ledger's
+        tables are named in its schema, ``{events}`` names the events table and ``{ledger}`` the
+        ledger's id as stored in it. (Schema names are plain identifiers: see postgres_env.)"""
         schema = self.datastore.schema
         text = statement.replace("?", "%s").replace("perfledger_", f'"{schema}".perfledger_').format(
             events=f'"{schema}"."{self.events_table_name}"', ledger=f"'{LEDGER_KEY}'::uuid"
         )
+        return text.encode()
+
+    def query(self, statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """A read of the ledger's own tables, written as for SQLite (see ``_qualified``)."""
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
-            curs.execute(text.encode(), params)
+            curs.execute(self._qualified(statement), params)
             return curs.fetchall()
 
     def _query(self, statement: Any, params: Sequence[Any] = ()) -> list[Any]:
@@ -260,7 +263,7 @@ def grant_statements(schema: str, events_table: str, role: str, name: str) -> li
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     who, s = Identifier(name), Identifier(schema)
-    tables = SQL(", ").join(SQL("{0}.{1}").format(s, Identifier(t)) for t in (events_table, CHAIN, META, *DERIVED))
+    tables = SQL(", ").join(SQL("{0}.{1}").format(s, Identifier(t)) for t in (events_table, CHAIN, META, *DERIVED_NAMES))
     statements = [
         SQL(
             "DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {0}) THEN CREATE ROLE {1} LOGIN; "
@@ -273,7 +276,7 @@ def grant_statements(schema: str, events_table: str, role: str, name: str) -> li
     if role == "controller":
         statements += [
             SQL("GRANT INSERT ON {0} TO {1}").format(
-                SQL(", ").join(SQL("{0}.{1}").format(s, Identifier(t)) for t in (events_table, CHAIN, *DERIVED)), who
+                SQL(", ").join(SQL("{0}.{1}").format(s, Identifier(t)) for t in (events_table, CHAIN, *DERIVED_NAMES)), who
             ),
             SQL("GRANT USAGE ON SEQUENCE {0}.{1} TO {2}").format(
                 s, Identifier(f"{events_table}_notification_id_seq"), who

@@ -90,9 +90,9 @@ CHECKPOINT = (
     " WITH bucketed AS (SELECT CASE WHEN substr(day, 9, 2) <= '07' THEN substr(day, 1, 8) || '07'"
     " WHEN substr(day, 9, 2) <= '15' THEN substr(day, 1, 8) || '15'"
     " WHEN substr(day, 9, 2) <= '23' THEN substr(day, 1, 8) || '23' ELSE substr(day, 1, 8) || '31' END AS upto,"
-    " item, col, SUM(cents) AS cents FROM perfledger_budget WHERE seq <= {p} GROUP BY 1, 2, 3),"
+    " item, col, SUM(cents) AS cents FROM perfledger_budget WHERE seq <= ? GROUP BY 1, 2, 3),"
     " bounds AS (SELECT DISTINCT upto FROM bucketed), keys AS (SELECT DISTINCT item, col FROM bucketed)"
-    " SELECT {p}, d.upto, k.item, k.col, SUM(COALESCE(x.cents, 0)) OVER (PARTITION BY k.item, k.col ORDER BY d.upto)"
+    " SELECT ?, d.upto, k.item, k.col, SUM(COALESCE(x.cents, 0)) OVER (PARTITION BY k.item, k.col ORDER BY d.upto)"
     " FROM bounds d CROSS JOIN keys k LEFT JOIN bucketed x ON x.upto = d.upto AND x.item = k.item AND x.col = k.col"
 )
 # The budget read model's queries (ledger.application.Store.budget_model), for the recorders' ``query``.
@@ -160,7 +160,7 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                     if page.snapshot is not None:
                         cursor.execute("INSERT OR IGNORE INTO perfledger_snapshots VALUES (?, ?, ?)", page.snapshot)
                     if page.checkpoint is not None:
-                        cursor.execute(CHECKPOINT.format(p="?"), (page.checkpoint,) * 2)
+                        cursor.execute(CHECKPOINT, (page.checkpoint,) * 2)
                 raw.commit()
             except sqlite3.IntegrityError as e:
                 raw.rollback()
