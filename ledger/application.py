@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+import multiprocessing
 import os
 import random
 import re
@@ -12,6 +13,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, Self
 from urllib.parse import parse_qs, urlsplit
@@ -27,7 +29,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment, get_topic
 
-from events import GENESIS, EventCorrected, LedgerEvent, Submission, dumps
+from events import GENESIS, ActorRegistered, ActorRevoked, EventCorrected, LedgerEvent, Submission, dumps
 from events.parse import ALL_TYPES
 from ledger import proofs
 from ledger.aggregate import LEDGER_ID, Ledger, utcnow
@@ -42,13 +44,14 @@ from ledger.errors import (
     StoreMisconfigured,
 )
 from ledger.location import DEFAULT_LEDGER, is_postgres, sqlite_path
-from ledger.sqlite_store import BUDGET_SUMS, LABELS, SCHEMA_VERSION, Page
+from ledger.sqlite_store import LABELS, SCHEMA_VERSION, SUMS_SINCE, Page
 
 PAGE = 5000
 SNAPSHOT_EVERY = 10_000  # events between snapshots of the rules' state
 CHECKPOINT_EVERY = 100_000  # a checkpoint of the budget each time the head passes a multiple of this
 SNAPSHOT_FORMAT = 1
 ATTEMPTS = 50
+VERIFY_IN_PARTS = 100_000  # from this many events, verify checks the chain in parts, one process each
 _TOPICS = {get_topic(cls): cls for cls in ALL_TYPES.values()}
 
 
@@ -478,20 +481,25 @@ class Store:
         if known > upto:
             return None
         day = "9999-12-31" if as_of is None else as_of.isoformat()
-        found = self.recorder.query("SELECT MAX(n) FROM perfledger_budget_checkpoints WHERE n <= ?", (known,))
-        nearest = found[0][0]
         labels = self.recorder.query(LABELS, (known,))
-        if not nearest:
-            return labels, self.recorder.query(BUDGET_SUMS, (known, day))  # every change known by then, summed
-        return labels, self._sums_from_checkpoint(nearest, known, day)
+        below, above = self.recorder.query(
+            "SELECT (SELECT MAX(n) FROM perfledger_budget_checkpoints WHERE n <= ?),"
+            " (SELECT MIN(n) FROM perfledger_budget_checkpoints WHERE n > ? AND n <= ?)", (known, known, upto)
+        )[0]
+        if above is not None and above - known < known - (below or 0):  # the nearer checkpoint
+            return labels, self._sums_from_checkpoint(above, known, day)
+        if below is None:  # every change known by then, summed: a range of the index by sequence number
+            return labels, self.recorder.query(SUMS_SINCE, (0, known, day))
+        return labels, self._sums_from_checkpoint(below, known, day)
 
     def _sums_from_checkpoint(self, n: int, known: int, day: str) -> list[tuple[Any, ...]]:
         """Each item's column sums (cents), known at ``known`` and effective by ``day``, from checkpoint ``n``.
 
         The checkpoint gives the sums up to the latest quarter-month bound on or before ``day``; to
-        them are added the changes known by n and effective from then to ``day`` (at most a week),
-        and the changes known after n (up to ``known``) and effective by ``day``: two short index
-        ranges instead of every change.
+        them are added the changes known by n and effective from then to ``day`` (at most a week).
+        Then, from a checkpoint before ``known``, the changes known after n (up to ``known``) and
+        effective by ``day`` are added; from one after it, those known after ``known`` (up to n) are
+        taken away. Two short index ranges instead of every change.
         """
         base = self.recorder.query(
             "SELECT upto, item, col, cents FROM perfledger_budget_checkpoints WHERE n = ? AND upto = ("
@@ -500,15 +508,15 @@ class Store:
         )
         bound = base[0][0] if base else ""
         sums: dict[tuple[str, str], int] = {(item, col): int(cents) for _, item, col, cents in base}
-        for item, col, cents in (
-            *self.recorder.query(
+        for sign, rows in (
+            (1, self.recorder.query(
                 "SELECT item, col, SUM(cents) FROM perfledger_budget WHERE day > ? AND day <= ? AND seq <= ?"
-                " GROUP BY item, col", (bound, day, n)),
-            *self.recorder.query(
-                "SELECT item, col, SUM(cents) FROM perfledger_budget WHERE seq > ? AND seq <= ? AND day <= ?"
-                " GROUP BY item, col", (n, known, day)),
+                " GROUP BY item, col", (bound, day, n))),
+            (1, self.recorder.query(SUMS_SINCE, (n, known, day))) if n <= known else
+            (-1, self.recorder.query(SUMS_SINCE, (known, n, day))),
         ):
-            sums[item, col] = sums.get((item, col), 0) + int(cents)
+            for item, col, cents in rows:
+                sums[item, col] = sums.get((item, col), 0) + sign * int(cents)
         return [(item, col, cents) for (item, col), cents in sums.items()]
 
     def length(self) -> int:
@@ -609,36 +617,127 @@ class Store:
             raise _store_error(e, self.location) from None
 
     # -- verifying -----------------------------------------------------------
-    def verify(self) -> VerifyReport:
+    def verify(self, *, processes: int | None = None) -> VerifyReport:
         """Recompute the whole chain; report the first event that breaks it.
 
         Reads the stored bytes with the chain table's hash beside them and
         never rebuilds a domain object: each row is hashed, parsed once, and
         checked for canonical form, position, link, type and fields, and (in
-        a signed ledger) signature.
+        a signed ledger) signature. A long chain is checked in parts by
+        ``processes`` processes at once (default: one per core, up to four).
         """
-        prev, seq = GENESIS, 0
-        actors: dict[str, tuple[str, str, bool]] = {}
         recorded_length = self.recorder.chain_length()
-        for version, topic, state, recorded_hash in self.rows(chain=True):
-            seq += 1
-            problem, digest = _check_row(version, topic, state, seq, prev, recorded_hash, actors)
-            if problem:
-                return VerifyReport(False, seq - 1, prev, seq, problem)
-            prev = digest
+        found = self._verify_in_parts(recorded_length, processes)
+        problem, seq, prev = found or _verify_rows(self.rows(chain=True), 0, GENESIS, {})
+        if problem:
+            return VerifyReport(False, seq - 1, prev, seq, problem)
         if recorded_length > seq:
             return VerifyReport(
                 False, seq, prev, seq + 1, f"event {seq + 1} is missing: the chain records {recorded_length} events"
             )
         return VerifyReport(True, seq, prev)
 
+    def _verify_in_parts(self, length: int, processes: int | None) -> tuple[None, int, str] | None:
+        """Check the chain in consecutive parts at once; None unless every part is sound.
 
-# The fields each type's body holds (a signature may be added).
-_FIELDS = {
-    cls.TYPE: frozenset({"type", "v", "seq", "id", "effective_date", "recorded_at", "actor", "act", "note", "prev",
-                         *cls.payload_kinds()})
-    for cls in ALL_TYPES.values()
-}
+        Part i starts from the hash the chain table records for its first event's predecessor, and
+        from the actors registered before it; part i - 1 checks that this recorded hash is the one
+        its last event's bytes hash to, so sound parts make a sound chain. A part with a problem, or
+        one that ends short of the next, returns None: the caller then checks the whole chain in
+        one pass, which names the first problem exactly as it always does.
+        """
+        parts = min(processes or len(os.sched_getaffinity(0)), 4)
+        if parts < 2 or length < VERIFY_IN_PARTS:
+            return None
+        bounds = [length * i // parts for i in range(parts)]
+        starts = []
+        for after in bounds[1:]:
+            recorded = self.recorder.chain_hashes(after - 1, after).get(after)
+            actors = self._actors_upto(after)
+            if recorded is None or actors is None:
+                return None
+            starts.append((after, recorded, actors))
+        ends: list[int | None] = [*bounds[2:], None]
+        with multiprocessing.get_context("fork").Pool(parts - 1) as pool:
+            others = [pool.apply_async(_verify_part, (self.location, after, upto, recorded, actors))
+                      for (after, recorded, actors), upto in zip(starts, ends)]
+            results = [_verify_rows(self.rows(0, bounds[1], chain=True), 0, GENESIS, {})]
+            results += [other.get() for other in others]
+        for (problem, seq, _), end in zip(results, [*bounds[1:], None]):
+            if problem is not None or (end is not None and seq != end):
+                return None
+        return None, results[-1][1], results[-1][2]
+
+    def _actors_upto(self, upto: int) -> dict[str, tuple[str, str, bool]] | None:
+        """The actors registered by event ``upto`` (a signed ledger's), None if one of their events breaks a rule."""
+        actors: dict[str, tuple[str, str, bool]] = {}
+        try:
+            for seq, _, state in self.rows(0, upto, topics=[get_topic(ActorRegistered), get_topic(ActorRevoked)]):
+                proofs.check_event_signature(seq, orjson.loads(state), actors)
+        except (proofs.ProofError, orjson.JSONDecodeError, TypeError, KeyError):
+            return None
+        return actors
+
+
+def _verify_part(
+    location: str, after: int, upto: int | None, prev: str, actors: dict[str, tuple[str, str, bool]]
+) -> tuple[str | None, int, str]:
+    """Check events after ``after`` up to ``upto`` (the end if None), in a process of their own."""
+    with Store.open(location) as store:
+        return _verify_rows(store.rows(after, upto, chain=True), after, prev, actors)
+
+
+def _verify_rows(
+    rows: Iterable[tuple[Any, ...]], seq: int, prev: str, actors: dict[str, tuple[str, str, bool]]
+) -> tuple[str | None, int, str]:
+    """Check rows (seq, topic, bytes, chain hash) that follow event ``seq``, whose hash is ``prev``.
+
+    Returns the first problem (None if every row is sound) with the sequence number it is at (else
+    of the last row) and the hash of the event before it (else of the last row). The loop does the
+    checks of ``_check_row`` inline, for a row that passes them all; a row that fails any of them
+    goes through ``_check_row`` for its message.
+    """
+    sha256, loads, dumps, sort = hashlib.sha256, orjson.loads, orjson.dumps, orjson.OPT_SORT_KEYS
+    kinds = _kinds()
+    for version, topic, state, recorded_hash in rows:
+        seq += 1
+        try:
+            digest = sha256(state).hexdigest()
+            body = loads(state)
+            kind, class_version, fields = kinds[topic]
+            sound = (
+                version == seq and digest == recorded_hash and type(state) is bytes and type(body) is dict
+                and body.get("seq") == seq and body.get("prev") == prev and body.get("type") == kind
+                and body.get("v") == class_version and dumps(body, option=sort) == state
+                and len(body) - ("signature" in body) == len(fields) and fields <= body.keys()
+            )
+        except (TypeError, KeyError, orjson.JSONDecodeError):
+            sound = False
+        if sound and (actors or "signature" in body or kind == "ActorRegistered"):  # a signed ledger
+            try:
+                proofs.check_event_signature(seq, body, actors)
+            except proofs.ProofError as e:
+                return str(e), seq, prev
+        elif not sound:
+            problem, digest = _check_row(version, topic, state, seq, prev, recorded_hash, actors)
+            if problem:
+                return problem, seq, prev
+        prev = digest
+    return None, seq, prev
+
+
+@cache
+def _kinds() -> dict[str, tuple[str, int, frozenset[str]]]:
+    """Each stored topic's type name, version and body fields."""
+    return {topic: (cls.TYPE, cls.class_version, _fields(cls)) for topic, cls in _TOPICS.items()}
+
+
+@cache
+def _fields(cls: type[LedgerEvent]) -> frozenset[str]:
+    """The fields a type's body holds (a signature may be added). Computed when first needed: the type
+    hints it reads cost about a millisecond a type, and most commands never verify."""
+    return frozenset({"type", "v", "seq", "id", "effective_date", "recorded_at", "actor", "act", "note", "prev",
+                      *cls.payload_kinds()})
 
 
 def _check_row(
@@ -670,7 +769,7 @@ def _check_row(
         return f"event {seq} has unknown type {topic!r}", digest
     if body.get("type") != cls.TYPE or body.get("v") != cls.class_version:
         return f"event {seq} is stored as {cls.TYPE} but its hashed body says {body.get('type')!r}", digest
-    fields = _FIELDS[cls.TYPE]
+    fields = _fields(cls)
     if len(body) - ("signature" in body) != len(fields) or not fields <= body.keys():
         return f"event {seq} does not decode: its fields are not those of {cls.TYPE}", digest
     try:  # in a signed ledger, the same signature rules as when appending

@@ -96,7 +96,10 @@ CHECKPOINT = (
     " FROM bounds d CROSS JOIN keys k LEFT JOIN bucketed x ON x.upto = d.upto AND x.item = k.item AND x.col = k.col"
 )
 # The budget read model's queries (ledger.application.Store.budget_model), for the recorders' ``query``.
-BUDGET_SUMS = "SELECT item, col, SUM(cents) FROM perfledger_budget WHERE seq <= ? AND day <= ? GROUP BY item, col"
+# The changes known after one sequence number up to another, effective by a day, summed by item's column.
+SUMS_SINCE = (
+    "SELECT item, col, SUM(cents) FROM perfledger_budget WHERE seq > ? AND seq <= ? AND day <= ? GROUP BY item, col"
+)
 LABELS = (
     "SELECT seq, origin, kind, code, day, year, line, objective, title FROM perfledger_labels WHERE seq <= ?"
     " ORDER BY origin, seq"
@@ -194,22 +197,21 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         """Up to ``limit`` events after ``after`` (of these ``topics`` only, if given), in order, as
         (seq, topic, state), plus the chain's hash."""
         table = self.events_table_name
-        only = f" AND topic IN ({', '.join('?' * len(topics))})" if topics else ""
-        if chain:
-            statement = (
-                f"SELECT e.originator_version, e.topic, e.state, c.hash FROM {table} e"
-                " LEFT JOIN perfledger_chain c ON c.seq = e.originator_version"
-                " WHERE e.originator_id = ? AND e.originator_version > ? ORDER BY e.originator_version LIMIT ?"
-            )
-        else:
-            statement = (
-                f"SELECT originator_version, topic, state FROM {table}"
-                f" WHERE originator_id = ? AND originator_version > ?{only} ORDER BY originator_version LIMIT ?"
-            )
+        columns = "e.originator_version, e.topic, e.state" + (", c.hash" if chain else "")
+        joined = f"{table} e" + (" LEFT JOIN perfledger_chain c ON c.seq = e.originator_version" if chain else "")
         with self.datastore.transaction(commit=False) as c:
             cursor = c.sqlite_cursor
             cursor.row_factory = None  # plain tuples: a replay reads millions of rows
-            cursor.execute(statement, (LEDGER_KEY.hex, after, *([] if chain else topics), limit))
+            if not topics:
+                page = _rows_in_table_order(cursor, table, columns, joined, after, limit)
+                if page is not None:
+                    return page
+            only = f" AND e.topic IN ({', '.join('?' * len(topics))})" if topics else ""
+            cursor.execute(
+                f"SELECT {columns} FROM {joined} WHERE e.originator_id = ? AND e.originator_version > ?{only}"
+                " ORDER BY e.originator_version LIMIT ?",
+                (LEDGER_KEY.hex, after, *topics, limit),
+            )
             return cursor.fetchall()
 
     def pragmas(self) -> dict[str, Any]:
@@ -237,6 +239,39 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             c.execute("SELECT value FROM perfledger_meta WHERE key='schema_version'")
             row = c.fetchone()
         return None if row is None else int(row[0])
+
+
+def _rows_in_table_order(
+    cursor: sqlite3.Cursor, table: str, columns: str, joined: str, after: int, limit: int
+) -> list[tuple[Any, ...]] | None:
+    """The events after ``after`` read in the table's own (rowid) order, or None if they are not
+    exactly the next ``after + 1, after + 2, ...`` in that order.
+
+    An append-only table stores the events in the order they were inserted, which is their sequence
+    order; reading it so is about four times faster than through the key's index, which costs a
+    look-up in the table for each row. The check makes the result the same as the index's: where it
+    fails (an event missing, or rows inserted behind the ledger's back), the caller reads by the index.
+    """
+    start = 0
+    if after:
+        cursor.execute(f"SELECT rowid FROM {table} WHERE originator_id = ? AND originator_version = ?",
+                       (LEDGER_KEY.hex, after))
+        found = cursor.fetchone()
+        if found is None:
+            return None
+        start = found[0]
+    cursor.execute(
+        # "+" keeps the planner off the key's index: the range of rowids is the plan.
+        f"SELECT {columns} FROM {joined} WHERE e.rowid > ? AND +e.originator_id = ? ORDER BY e.rowid LIMIT ?",
+        (start, LEDGER_KEY.hex, limit),
+    )
+    page = cursor.fetchall()
+    seq = after
+    for row in page:
+        seq += 1
+        if row[0] != seq:
+            return None
+    return page
 
 
 class LedgerSQLiteFactory(SQLiteFactory):

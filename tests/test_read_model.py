@@ -148,11 +148,11 @@ def test_the_read_model_gives_the_replays_figures_at_every_cut(
     objs = history(ops)
     # Cut on the days the facts fall on, and the day before: where a fact starts to count.
     days = sorted({date.fromisoformat(o["effective_date"]) for o in objs})
-    application.CHECKPOINT_EVERY = 7  # checkpoints at most writes, so queries start from one
+    every, application.CHECKPOINT_EVERY = application.CHECKPOINT_EVERY, 7  # checkpoints at most writes
     try:
         store = write(tmp_path_factory.mktemp("model") / "ledger.db", objs, splits)
     finally:
-        application.CHECKPOINT_EVERY = 100_000
+        application.CHECKPOINT_EVERY = every
     with store:
         for pick, offset, known_at in cuts:
             as_of = None if pick == 0 else days[pick % len(days)] + timedelta(days=offset)

@@ -12,7 +12,7 @@ import orjson
 import pytest
 
 from events import parse_submission
-from ledger import Store
+from ledger import Store, proofs
 from ledger.errors import DuplicateId, LedgerLocked, LedgerNotFound, OverReservation, SchemaTooNew
 from tests.backends import Raw, postgres_ledger_url, raw
 from tests.conftest import ev, small_plan, submissions
@@ -261,3 +261,72 @@ def test_every_stored_event_decodes_to_an_event_that_re_encodes_to_its_stored_by
         fresh = decode_body(state)  # every field decoded, the bytes made again
         assert fresh.canonical_bytes == state
         assert decode(seq, topic, state) == fresh
+
+
+# -- verify in parts, and reads in the table's order ------------------------------------------------
+def _delete_middle(db: Raw, length: int) -> None:
+    db.delete(length // 2)  # the last event of the first of two parts
+
+
+def _edit_late(db: Raw, length: int) -> None:
+    body = orjson.loads(db.state_of(length - 2))
+    body["note"] = "edited"
+    db.set_state(length - 2, canonical(body))
+
+
+def _rewrite_late_with_its_chain_hash(db: Raw, length: int) -> None:
+    body = orjson.loads(db.state_of(length - 3))
+    body["note"] = "edited"
+    db.set_state(length - 3, canonical(body))
+    db.set_chain_hash(length - 3, hashlib.sha256(canonical(body)).hexdigest())
+
+
+@pytest.mark.parametrize(("tamper", "parts_sound"), [
+    (None, True), (_delete_middle, False), (_edit_late, False), (_rewrite_late_with_its_chain_hash, False),
+    (lambda db, length: db.delete(length), True),  # sound parts, one event short of the chain table's count
+])
+def test_verify_in_parts_reports_exactly_what_one_pass_reports(
+    store: Store, ledger_url: str, monkeypatch: pytest.MonkeyPatch, tamper: object, parts_sound: bool
+) -> None:
+    monkeypatch.setattr("ledger.application.VERIFY_IN_PARTS", 2)
+    length = store.length()
+    if tamper is not None:
+        tamper(attacker(ledger_url), length)  # type: ignore[operator]
+    in_parts = store.verify(processes=3)
+    assert in_parts == store.verify(processes=1)
+    assert in_parts.ok is (tamper is None)
+    # The parts ran (three processes' worth) where they are sound, and gave way to one pass otherwise.
+    assert (store._verify_in_parts(store.recorder.chain_length(), 3) is not None) is parts_sound
+
+
+def test_verify_in_parts_carries_a_signed_ledgers_actors_across_parts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_signatures import CDG, OIV, register, signed, vary
+
+    monkeypatch.setattr("ledger.application.VERIFY_IN_PARTS", 2)
+    with Store.open(str(tmp_path / "signed.db"), create=True) as store:
+        store.init("CCIAA Test", actor="cdg")
+        store.append(submissions(small_plan()))
+        store.append([register("cdg", "controller", CDG[1], "cdg", CDG[0]),
+                      register("oiv", "oiv", OIV[1], "cdg", CDG[0])])
+        store.append([signed(vary(f"v{i}"), CDG[0]) for i in range(30)])
+        length = store.recorder.chain_length()
+        assert store._actors_upto(5) == {}  # the actors register in the first of three parts
+        assert store._actors_upto(length // 3) == {"cdg": ("controller", proofs.public_key_b64(CDG[1]), False),
+                                                    "oiv": ("oiv", proofs.public_key_b64(OIV[1]), False)}
+        assert store._verify_in_parts(length, 3) is not None
+        assert store.verify(processes=3) == store.verify(processes=1) and store.verify(processes=3).ok
+
+
+def test_rows_out_of_the_tables_order_are_read_in_sequence_order(store: Store, ledger_url: str) -> None:
+    db = attacker(ledger_url)
+    before = list(store.rows(chain=True))
+    row = db.execute(db.q("SELECT originator_id, originator_version, topic, state FROM {events}"
+                          " WHERE originator_version = 5"))[0]
+    db.delete(5)  # and put back as it was: the row now lies last in the table
+    db.execute(db.q("INSERT INTO {events} (originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)"),
+               tuple(row))
+    assert list(store.rows(chain=True)) == before
+    assert list(store.rows(3, 9)) == [row[:3] for row in before[3:9]]
+    assert store.verify().ok
