@@ -175,6 +175,15 @@ class LedgerEvent(AggregateEvent):
 
 
 _ACT = ActKind("act")
+_ENCODINGS = ("_content", "content_bytes", "canonical_bytes", "hash")
+
+
+def forget_encodings(event: LedgerEvent) -> None:
+    """Drop an event's cached encodings (they are recomputed, identical, when next asked for): what
+    a long import keeps of each event it has written is then its fields alone."""
+    cached = event.__dict__
+    for name in _ENCODINGS:
+        cached.pop(name, None)
 _ENVELOPE_FIELDS = frozenset({
     "originator_id", "originator_version", "timestamp", "event_id", "effective_date", "actor", "act", "note",
     "signature", "prev",
@@ -189,7 +198,7 @@ def content_of(cls: type[LedgerEvent], fields: Mapping[str, Any]) -> dict[str, A
         "id": fields["event_id"],
         "effective_date": fields["effective_date"].isoformat(),
         "actor": fields["actor"],
-        "act": None if fields["act"] is None else ActKind("act").encode(fields["act"]),
+        "act": None if fields["act"] is None else _ACT.encode(fields["act"]),
         "note": fields["note"],
     }
     for name, kind in cls.payload_kinds().items():
@@ -197,20 +206,25 @@ def content_of(cls: type[LedgerEvent], fields: Mapping[str, Any]) -> dict[str, A
     return body
 
 
+_ID, _DAY, _ACTOR = Code("id"), Day("effective_date"), Code("actor")
+_OPTIONAL_ACT, _NOTE = Optional("act", _ACT), Text("note")
+_SIGNATURE = Optional("signature", SignatureKind("signature"))
+
+
 def envelope_kwargs(obj: dict[str, Any]) -> dict[str, Any]:
     """Parse the envelope fields a submitter supplies (id, dates, actor, act, note)."""
     if "id" not in obj:
         raise MissingField("id", "is required")
-    kwargs: dict[str, Any] = {"event_id": Code("id").parse(obj["id"], "id")}
+    kwargs: dict[str, Any] = {"event_id": _ID.parse(obj["id"], "id")}
     if "effective_date" not in obj:
         raise MissingField("effective_date", "is required (YYYY-MM-DD: when the fact holds)")
-    kwargs["effective_date"] = Day("effective_date").parse(obj["effective_date"], "effective_date")
+    kwargs["effective_date"] = _DAY.parse(obj["effective_date"], "effective_date")
     if "actor" not in obj:
         raise MissingField("actor", "is required (who records the fact)")
-    kwargs["actor"] = Code("actor").parse(obj["actor"], "actor")
-    kwargs["act"] = Optional("act", ActKind("act")).parse(obj.get("act"), "act")
-    kwargs["note"] = Text("note").parse(obj.get("note", ""), "note")
-    kwargs["signature"] = Optional("signature", SignatureKind("signature")).parse(obj.get("signature"), "signature")
+    kwargs["actor"] = _ACTOR.parse(obj["actor"], "actor")
+    kwargs["act"] = _OPTIONAL_ACT.parse(obj.get("act"), "act")
+    kwargs["note"] = _NOTE.parse(obj.get("note", ""), "note")
+    kwargs["signature"] = _SIGNATURE.parse(obj.get("signature"), "signature")
     return kwargs
 
 

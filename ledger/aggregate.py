@@ -86,7 +86,7 @@ class Ledger(Aggregate):
             if sub.event_id in seen:
                 raise DuplicateId("the same id appears twice in this batch", event_id=sub.event_id)
             seen.add(sub.event_id)
-            if self.book.already_recorded(sub.event_id, sub.content_bytes):
+            if self.book.already_recorded(sub):
                 new.append(False)
                 continue
             kwargs = dict(sub.fields, timestamp=self._recorded_at(sub, now), prev=self.head)

@@ -30,6 +30,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import Environment, get_topic
 
 from events import GENESIS, ActorRegistered, ActorRevoked, EventCorrected, LedgerEvent, Submission, dumps
+from events.base import forget_encodings
 from events.parse import ALL_TYPES
 from ledger import proofs
 from ledger.aggregate import LEDGER_ID, Ledger, utcnow
@@ -361,6 +362,8 @@ class Store:
             events: list[LedgerEvent] = ledger.collect_events()  # type: ignore[assignment]
             written += [Written(e.seq, e.event_id, e.TYPE, e.hash) for e in events]
             rows = [mapper.to_stored_event(e) for e in [*opening, *events]]
+            for event in events:  # the book keeps them: without their encodings, which can be recomputed
+                forget_encodings(event)
             opening = []
             derived = ledger.book.derived
             if derived is None:

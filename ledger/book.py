@@ -35,6 +35,7 @@ from events import (
     ReservationAdjusted,
     ReservationApproved,
     ReservationMade,
+    Submission,
 )
 from events.errors import InvalidField
 from ledger import proofs
@@ -298,12 +299,13 @@ class Book:
         self._seq = 0
 
     # -- idempotency -------------------------------------------------------
-    def already_recorded(self, event_id: str, content: bytes) -> bool:
+    def already_recorded(self, submission: Submission) -> bool:
         """True when the same event is already stored; IdConflict when the id holds other content."""
+        event_id = submission.event_id
         stored = self.recorded.get(event_id)
         if stored is None:
             return False
-        if stored.content_bytes != content:
+        if stored.content_bytes != submission.content_bytes:
             raise IdConflict(
                 "this id is already stored with different content; corrections need a new id"
                 " and an EventCorrected event",

@@ -19,6 +19,7 @@ from uuid import NAMESPACE_URL, uuid5
 
 from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
 from eventsourcing.sqlite import (
+    SQLiteAggregateRecorder,
     SQLiteApplicationRecorder,
     SQLiteConnection,
     SQLiteConnectionPool,
@@ -150,7 +151,9 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             try:
                 cursor = connection.cursor()
                 for page in pages:
-                    self._insert_events(cursor, page.events)
+                    # One executemany, as an aggregate recorder does: the application recorder's own
+                    # inserts row by row to learn notification ids, which perfledger never reads.
+                    SQLiteAggregateRecorder._insert_events(self, cursor, page.events)
                     cursor.executemany(
                         "INSERT INTO perfledger_chain VALUES (?, ?)",
                         [(s.originator_version, hashlib.sha256(s.state).hexdigest()) for s in page.events],

@@ -263,6 +263,40 @@ def test_every_stored_event_decodes_to_an_event_that_re_encodes_to_its_stored_by
         assert decode(seq, topic, state) == fresh
 
 
+def test_an_event_that_forgot_its_encodings_makes_them_again_identical(store: Store) -> None:
+    from events.base import forget_encodings
+
+    for event in store.events():  # their canonical bytes are the stored ones
+        before = (event.canonical_bytes, event.content_bytes, event.hash, event.content())
+        forget_encodings(event)
+        assert not {"canonical_bytes", "content_bytes", "hash", "_content"} & event.__dict__.keys()
+        assert (event.canonical_bytes, event.content_bytes, event.hash, event.content()) == before
+
+
+def test_a_correction_of_an_event_from_an_earlier_page_of_the_same_batch(
+    store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Events written on an earlier page are kept without their encodings; a later page corrects one,
+    # and the figures and bytes are those of the same history written in one page.
+    batch = [ev("ReservationMade", "r", reservation="r", item="A1/04/01", amount="100.00"),
+             *[ev("BudgetVaried", f"v-{k}", item="A1/04/01", amount="1.00") for k in range(4)],
+             ev("EventCorrected", "c", corrects="r", reason="typo", changes={"amount": "10.00"})]
+    monkeypatch.setattr("ledger.application.PAGE", 2)
+    length = store.length()
+    store.append(submissions(batch))
+    corrected = store.find("c")
+    assert corrected is not None and corrected.seq == length + 6
+    assert store.verify().ok
+    monkeypatch.setattr("ledger.application.PAGE", 5000)
+    with Store.open(str(tmp_path / "one-page.db"), create=True) as one_page:
+        one_page.init("CCIAA Test", actor="cdg")
+        one_page.append(submissions(small_plan()))
+        one_page.append(submissions(batch))
+        assert [e.content() for e in one_page.events(after=length)] == [e.content() for e in store.events(after=length)]
+        items = [s._load().book.items["A1/04/01"].amounts for s in (store, one_page)]  # type: ignore[union-attr]
+        assert items[0] == items[1] and items[0].get("reserved") == Decimal("10.00")
+
+
 # -- verify in parts, and reads in the table's order ------------------------------------------------
 def _delete_middle(db: Raw, length: int) -> None:
     db.delete(length // 2)  # the last event of the first of two parts
