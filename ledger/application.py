@@ -9,6 +9,7 @@ import os
 import random
 import re
 import sqlite3
+import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -627,7 +628,7 @@ class Store:
         never rebuilds a domain object: each row is hashed, parsed once, and
         checked for canonical form, position, link, type and fields, and (in
         a signed ledger) signature. A long chain is checked in parts by
-        ``processes`` processes at once (default: one per core, up to four).
+        ``processes`` processes at once (default: one per core; at most four).
         """
         recorded_length = self.recorder.chain_length()
         found = self._verify_in_parts(recorded_length, processes)
@@ -649,7 +650,7 @@ class Store:
         one that ends short of the next, returns None: the caller then checks the whole chain in
         one pass, which names the first problem exactly as it always does.
         """
-        parts = min(processes or len(os.sched_getaffinity(0)), 4)
+        parts = min(processes or _cores(), 4)
         if parts < 2 or length < VERIFY_IN_PARTS:
             return None
         bounds = [length * i // parts for i in range(parts)]
@@ -661,11 +662,19 @@ class Store:
                 return None
             starts.append((after, recorded, actors))
         ends: list[int | None] = [*bounds[2:], None]
-        with multiprocessing.get_context("fork").Pool(parts - 1) as pool:
-            others = [pool.apply_async(_verify_part, (self.location, after, upto, recorded, actors))
-                      for (after, recorded, actors), upto in zip(starts, ends)]
-            results = [_verify_rows(self.rows(0, bounds[1], chain=True), 0, GENESIS, {})]
-            results += [other.get() for other in others]
+        # Each part opens its own connection. A SQLite store on Linux forks (this process runs no
+        # threads); PostgreSQL's connection pool runs threads, which a fork must not copy.
+        method = "fork" if sys.platform == "linux" and not is_postgres(self.location) else "spawn"
+        try:
+            with multiprocessing.get_context(method).Pool(parts - 1) as pool:
+                others = [pool.apply_async(_verify_part, (self.location, after, upto, recorded, actors))
+                          for (after, recorded, actors), upto in zip(starts, ends)]
+                results = [_verify_rows(self.rows(0, bounds[1], chain=True), 0, GENESIS, {})]
+                results += [other.get() for other in others]
+        except Exception as e:  # a part that could not run (no process, no connection): one pass instead
+            if not (is_driver_error(e) or isinstance(e, (OSError, LedgerError))):
+                raise
+            return None
         for (problem, seq, _), end in zip(results, [*bounds[1:], None]):
             if problem is not None or (end is not None and seq != end):
                 return None
@@ -676,10 +685,20 @@ class Store:
         actors: dict[str, tuple[str, str, bool]] = {}
         try:
             for seq, _, state in self.rows(0, upto, topics=[get_topic(ActorRegistered), get_topic(ActorRevoked)]):
-                proofs.check_event_signature(seq, orjson.loads(state), actors)
+                body = orjson.loads(state)
+                if not isinstance(body, dict):
+                    return None
+                proofs.check_event_signature(seq, body, actors)
         except (proofs.ProofError, orjson.JSONDecodeError, TypeError, KeyError):
             return None
         return actors
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _verify_part(

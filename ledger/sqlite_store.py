@@ -274,6 +274,11 @@ def _rows_in_table_order(
         seq += 1
         if row[0] != seq:
             return None
+    if len(page) < limit:  # the table's end: unless the key knows of a later event, placed before it
+        cursor.execute(f"SELECT 1 FROM {table} WHERE originator_id = ? AND originator_version > ? LIMIT 1",
+                       (LEDGER_KEY.hex, seq))
+        if cursor.fetchone() is not None:
+            return None
     return page
 
 

@@ -353,7 +353,11 @@ def test_verify_in_parts_carries_a_signed_ledgers_actors_across_parts(
         assert store.verify(processes=3) == store.verify(processes=1) and store.verify(processes=3).ok
 
 
-def test_rows_out_of_the_tables_order_are_read_in_sequence_order(store: Store, ledger_url: str) -> None:
+@pytest.mark.parametrize("page", [5000, 5])
+def test_rows_out_of_the_tables_order_are_read_in_sequence_order(
+    store: Store, ledger_url: str, monkeypatch: pytest.MonkeyPatch, page: int
+) -> None:
+    monkeypatch.setattr("ledger.application.PAGE", page)  # 5: the moved event ends a page
     db = attacker(ledger_url)
     before = list(store.rows(chain=True))
     row = db.execute(db.q("SELECT originator_id, originator_version, topic, state FROM {events}"
@@ -364,3 +368,43 @@ def test_rows_out_of_the_tables_order_are_read_in_sequence_order(store: Store, l
     assert list(store.rows(chain=True)) == before
     assert list(store.rows(3, 9)) == [row[:3] for row in before[3:9]]
     assert store.verify().ok
+
+
+def test_an_event_slipped_in_before_the_tables_first_row_is_still_caught(tmp_path: Path) -> None:
+    # No trigger stops an INSERT that picks its own rowid: a row placed before every other one must
+    # still be read where its sequence number puts it, and reported.
+    from ledger.sqlite_store import LEDGER_KEY
+
+    with Store.open(str(tmp_path / "ledger.db"), create=True) as store:
+        store.init("CCIAA Test", actor="cdg")
+        store.append(submissions(small_plan()))
+        last = store.length()
+        db = raw(store.location)
+        topic, state = db.execute("SELECT topic, state FROM stored_events WHERE originator_version = ?", (last,))[0]
+        body = orjson.loads(state)
+        body.update(seq=last + 1, id="forged", prev=hashlib.sha256(state).hexdigest())
+        db.execute("INSERT INTO stored_events (rowid, originator_id, originator_version, topic, state)"
+                   " VALUES (0, ?, ?, ?, ?)", (LEDGER_KEY.hex, last + 1, topic, canonical(body)))
+        assert [row[0] for row in store.rows()] == list(range(1, last + 2))
+        report = store.verify()
+        assert not report.ok and report.bad_seq == last + 1 and "behind the ledger's back" in str(report.problem)
+
+
+def test_verify_in_parts_reports_an_actor_event_that_is_not_an_object(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_signatures import CDG, register, signed, vary
+
+    monkeypatch.setattr("ledger.application.VERIFY_IN_PARTS", 2)
+    with Store.open(str(tmp_path / "signed.db"), create=True) as store:
+        store.init("CCIAA Test", actor="cdg")
+        store.append(submissions(small_plan()))
+        store.append([register("cdg", "controller", CDG[1], "cdg", CDG[0])])
+        store.append([signed(vary(f"v{i}"), CDG[0]) for i in range(30)])
+        registered = store.find("reg-cdg")
+        assert registered is not None
+        attacker(store.location).set_state(registered.seq, b"[]")
+        assert store._actors_upto(store.length()) is None
+        report = store.verify(processes=3)
+        assert report == store.verify(processes=1)
+        assert not report.ok and report.bad_seq == registered.seq
