@@ -333,7 +333,7 @@ def format_timestamp(moment: datetime) -> str:
     """The canonical spelling of a recorded-at instant: UTC, microseconds, ``Z``."""
     if moment.tzinfo is None:
         raise ValueError("recorded-at timestamps must be timezone-aware")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"  # "+00:00" spelt "Z"
 
 
 _TIMESTAMP = re.compile(

@@ -78,10 +78,13 @@ def _no_constant(name: str) -> Any:
     raise InvalidEvent(f"{name} is not a number perfledger accepts")
 
 
-def loads_strict(text: str | bytes) -> Any:
+_STRICT = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+
+
+def loads_strict(text: str) -> Any:
     """Parse JSON refusing duplicate keys, NaN and Infinity."""
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+        return _STRICT.decode(text)
     except json.JSONDecodeError as e:
         raise InvalidEvent(f"malformed JSON: {e.msg} at column {e.colno}") from None
     except ValueError as e:  # e.g. an integer too long to convert

@@ -85,8 +85,6 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             SQL("CREATE TABLE IF NOT EXISTS {0}.perfledger_labels (seq bigint NOT NULL, origin bigint NOT NULL,"
                 " kind text NOT NULL, code text NOT NULL, day text NOT NULL, year integer NOT NULL, line text NOT NULL,"
                 " objective text NOT NULL, title text NOT NULL)").format(schema),
-            SQL("CREATE INDEX IF NOT EXISTS perfledger_budget_sums ON {0}.perfledger_budget"
-                " (item, col, day, seq, cents)").format(schema),
             SQL("CREATE INDEX IF NOT EXISTS perfledger_budget_days ON {0}.perfledger_budget"
                 " (day, seq, item, col, cents)").format(schema),
             SQL("CREATE INDEX IF NOT EXISTS perfledger_budget_seqs ON {0}.perfledger_budget"
@@ -96,7 +94,8 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                 ).format(schema),
             SQL("CREATE TABLE IF NOT EXISTS {0}.perfledger_ids (event_id text PRIMARY KEY, seq bigint NOT NULL,"
                 " corrects text, reservation text)").format(schema),
-            SQL("CREATE INDEX IF NOT EXISTS perfledger_ids_corrects ON {0}.perfledger_ids (corrects, seq)").format(schema),
+            SQL("CREATE INDEX IF NOT EXISTS perfledger_ids_corrects ON {0}.perfledger_ids (corrects, seq)"
+                " WHERE corrects IS NOT NULL").format(schema),
             SQL("CREATE INDEX IF NOT EXISTS perfledger_ids_reservation ON {0}.perfledger_ids (reservation, seq)").format(
                 schema),
             SQL("CREATE TABLE IF NOT EXISTS {0}.perfledger_snapshots (seq bigint PRIMARY KEY, hash text NOT NULL,"

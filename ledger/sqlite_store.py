@@ -58,9 +58,8 @@ DERIVED_TABLES = (
         " kind TEXT NOT NULL, code TEXT NOT NULL, day TEXT NOT NULL, year INTEGER NOT NULL, line TEXT NOT NULL,"
         " objective TEXT NOT NULL, title TEXT NOT NULL)"
     ),
-    # Sums by item and column read the index alone, in its order; sums of a few days, or of the few
-    # events since a checkpoint, read a range of the second or third.
-    "CREATE INDEX IF NOT EXISTS perfledger_budget_sums ON perfledger_budget (item, col, day, seq, cents)",
+    # Sums of a few days, or of the events known in a range of sequence numbers (since a checkpoint,
+    # or all of them), read a range of one of these indexes alone.
     "CREATE INDEX IF NOT EXISTS perfledger_budget_days ON perfledger_budget (day, seq, item, col, cents)",
     "CREATE INDEX IF NOT EXISTS perfledger_budget_seqs ON perfledger_budget (seq, day, item, col, cents)",
     # Checkpoints of the budget: at sequence number n, each item's column summed up to each quarter-month.
@@ -74,7 +73,8 @@ DERIVED_TABLES = (
         "CREATE TABLE IF NOT EXISTS perfledger_ids"
         " (event_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, corrects TEXT, reservation TEXT)"
     ),
-    "CREATE INDEX IF NOT EXISTS perfledger_ids_corrects ON perfledger_ids (corrects, seq)",
+    # Only corrections have a "corrects": the index holds them alone.
+    "CREATE INDEX IF NOT EXISTS perfledger_ids_corrects ON perfledger_ids (corrects, seq) WHERE corrects IS NOT NULL",
     "CREATE INDEX IF NOT EXISTS perfledger_ids_reservation ON perfledger_ids (reservation, seq)",
     # The rules' small state at a sequence number (ledger.book.Book.snapshot), with that event's hash.
     "CREATE TABLE IF NOT EXISTS perfledger_snapshots (seq INTEGER PRIMARY KEY, hash TEXT NOT NULL, state BLOB NOT NULL)",

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from events import ReservationMade, parse_submission
 from events.base import GENESIS
 from events.errors import InvalidEvent, InvalidField, MissingField, UnknownEventType, UnknownField
-from events.fields import Money, Number
+from events.fields import Money, Number, format_timestamp
 from events.parse import SUBMITTABLE, event_type, loads_strict
 from tests.conftest import ev
 
@@ -214,3 +214,9 @@ def test_text_refuses_exactly_the_control_bidi_and_surrogate_characters(code: bo
             assert refused, f"U+{point:04X}"
         else:
             assert not refused, f"U+{point:04X}"
+
+
+@given(st.datetimes(min_value=datetime(1900, 1, 2), max_value=datetime(2999, 12, 30), timezones=st.timezones()))
+def test_the_canonical_spelling_of_an_instant_is_utc_with_microseconds_and_z(moment: datetime) -> None:
+    # Hashes cover this spelling: it must never change.
+    assert format_timestamp(moment) == moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
