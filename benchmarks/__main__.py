@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from tabulate import tabulate
 
 from benchmarks.generate import write
 
@@ -165,9 +166,19 @@ def measure(size: int, work: Path, postgres: str | None, queries: int) -> dict[s
                                   "max": 1000 * max(cli)}}
     wall, rss = run(["--ledger", ledger, "verify"])
     result["verify"] = {"seconds": wall, "events_per_s": size / wall, "peak_rss_mb": rss / 1024}
+    # A signed checkpoint (RFC 9162 tree head) of the ledger as it is, for the consistency proof below.
+    keys = work / f"keys-{size}"
+    keys.mkdir()
+    run(["key", "new", "bench", "--dir", str(keys)])
+    checkpoint = work / f"checkpoint-{size}.txt"
+    wall, rss = run(["--ledger", ledger, "checkpoint", "--key", str(keys / "bench.key"), "--out", str(checkpoint)])
+    result["checkpoint"] = {"seconds": wall, "peak_rss_mb": rss / 1024}
     obj = json.dumps({"type": "BudgetVaried", "id": "bench-append", "effective_date": "2012-12-30",
                       "actor": "bench", "item": "I00001", "amount": "1.00"})
     result["append_ms"] = 1000 * run(["--ledger", ledger, "append", "--json", obj])[0]
+    # The chain, then a proof that the ledger (one event longer) extends the signed checkpoint.
+    wall, rss = run(["--ledger", ledger, "verify", "--checkpoint", str(checkpoint), "--pubkey", str(keys / "bench.pub")])
+    result["verify_with_proof"] = {"seconds": wall, "peak_rss_mb": rss / 1024}
     if postgres:
         schema = f"bench_{uuid.uuid4().hex[:8]}"
         try:
@@ -180,6 +191,24 @@ def measure(size: int, work: Path, postgres: str | None, queries: int) -> dict[s
             with psycopg.connect(postgres, autocommit=True) as conn:
                 conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     return result
+
+
+def summary(r: dict[str, Any]) -> dict[str, str]:
+    """One size's figures, as a row of the printed table."""
+    imp, replay, as_of = r["import_sqlite"], r["replay"], r["as_of"]
+    pg = r.get("import_postgres", {}).get("events_per_s")
+    return {
+        "events": f"{r['events']:,}",
+        "import/s (ratio)": f"{imp['events_per_s']:,.0f} ({imp['ratio']:.2f})",
+        "replay/s (ratio)": f"{replay['events_per_s']:,.0f} ({replay['ratio']:.2f})",
+        "as-of p95 in/CLI": f"{as_of['in_process_ms']['p95']:.0f}/{as_of['cli_ms']['p95']:.0f} ms",
+        "verify": f"{r['verify']['seconds']:.2f} s",
+        "+ proof": f"{r['verify_with_proof']['seconds']:.2f} s",
+        "append": f"{r['append_ms']:.0f} ms",
+        "PG import/s": "-" if pg is None else f"{pg:,.0f}",
+        "RSS import/report/verify": f"{imp['peak_rss_mb']:.0f}/{r['report_cli']['peak_rss_mb']:.0f}"
+                                    f"/{r['verify']['peak_rss_mb']:.0f} MB",
+    }
 
 
 def compile_bytecode() -> None:
@@ -213,17 +242,7 @@ def main() -> None:
             results["sizes"].append(measure(size, Path(tmp), args.postgres, args.queries))
     Path(args.json_out).write_text(json.dumps(results, indent=2))
     print(f"CLI start-up (--help): {results['cli_startup_ms']:.0f} ms")
-    head = f"{'events':>9} {'import/s':>9} {'raw/s':>9} {'ratio':>6} {'replay/s':>9} {'raw/s':>9} {'ratio':>6}" \
-           f" {'as-of p95':>9} {'cli p95':>8} {'verify/s':>9} {'append':>7} {'pg imp/s':>9} {'max RSS':>8}"
-    print(head)
-    for r in results["sizes"]:
-        rss = max(r["import_sqlite"]["peak_rss_mb"], r["report_cli"]["peak_rss_mb"], r["verify"]["peak_rss_mb"])
-        pg = r.get("import_postgres", {}).get("events_per_s", 0)
-        print(f"{r['events']:>9} {r['import_sqlite']['events_per_s']:>9.0f} {r['import_sqlite']['raw_events_per_s']:>9.0f}"
-              f" {r['import_sqlite']['ratio']:>6.2f} {r['replay']['events_per_s']:>9.0f}"
-              f" {r['replay']['raw_events_per_s']:>9.0f} {r['replay']['ratio']:>6.2f}"
-              f" {r['as_of']['in_process_ms']['p95']:>7.0f}ms {r['as_of']['cli_ms']['p95']:>6.0f}ms"
-              f" {r['verify']['events_per_s']:>9.0f} {r['append_ms']:>5.0f}ms {pg:>9.0f} {rss:>6.0f}MB")
+    print(tabulate([summary(r) for r in results["sizes"]], headers="keys", disable_numparse=True))
     print(f"(JSON in {args.json_out}; ratios are perfledger / the raw limit measured in this run)")
 
 

@@ -305,14 +305,15 @@ def prove(derivation: Derivation, events: list[LedgerEvent], checkpoint_file: Pa
     checkpoint = proofs.Checkpoint.read(checkpoint_file)
     checkpoint.check_signatures(trusted)
     leaves = [proofs.leaf_hash(e.canonical_bytes) for e in events][: checkpoint.size]
-    root = proofs.tree_head(leaves)
+    tree = proofs.MerkleTree(leaves)  # each node hashed once, for every event's audit path
+    root = tree.root()
     if len(leaves) < checkpoint.size or root.hex() != checkpoint.root:
         raise proofs.ProofError(f"the ledger does not extend {checkpoint_file.name}: run verify --checkpoint")
 
     def path(seq: int) -> tuple[str, ...] | None:
         if seq > checkpoint.size:
             return None  # recorded after the checkpoint: nothing to prove against it
-        audit = proofs.inclusion_proof(seq - 1, leaves)
+        audit = tree.path(seq - 1)
         proofs.verify_inclusion(seq - 1, checkpoint.size, leaves[seq - 1], audit, root)
         return tuple(node.hex() for node in audit)
 

@@ -451,8 +451,9 @@ def verify(ctx: click.Context, checkpoints: tuple[str, ...], pubkeys: tuple[str,
         if not report.ok:
             raise click.ClickException(f"chain broken at event {report.bad_seq}: {report.problem}")
         click.echo(f"OK: {report.count} events, chain intact, head {report.head}")
+        tree = store.merkle_tree() if checkpoints else None  # one for every checkpoint
         for path in checkpoints:
-            for line in store.check_checkpoint(proofs.Checkpoint.read(Path(path)), trusted):
+            for line in store.check_checkpoint(proofs.Checkpoint.read(Path(path)), trusted, tree):
                 click.echo(f"{path}: {line}")
 
 

@@ -555,27 +555,33 @@ class Store:
         unsigned = proofs.Checkpoint(self.entity(), len(leaves), proofs.tree_head(leaves).hex(), moment)
         return unsigned.signed(private_pem, signer)
 
-    def check_checkpoint(self, checkpoint: proofs.Checkpoint, trusted: Sequence[tuple[str, bytes]]) -> list[str]:
-        """Check a checkpoint's signatures, then prove the ledger extends it (RFC 9162 consistency proof)."""
+    def merkle_tree(self) -> proofs.MerkleTree:
+        """The ledger's RFC 9162 tree as it is now: one to check any number of checkpoints against."""
+        return proofs.MerkleTree(self.leaves())
+
+    def check_checkpoint(
+        self, checkpoint: proofs.Checkpoint, trusted: Sequence[tuple[str, bytes]], tree: proofs.MerkleTree | None = None
+    ) -> list[str]:
+        """Check a checkpoint's signatures, then prove the ledger (its ``tree``, made if not given)
+        extends it (RFC 9162 consistency proof)."""
         if trusted:
             found = ["signed by " + ", ".join(checkpoint.check_signatures(trusted))]
         else:
             found = ["signatures not checked: give the signers' public keys with --pubkey"]
-        leaves = self.leaves()
-        if checkpoint.size > len(leaves):
+        tree = tree or self.merkle_tree()
+        if checkpoint.size > len(tree):
             raise proofs.ProofError(
-                f"the ledger has {len(leaves)} events, fewer than the {checkpoint.size} of the checkpoint:"
+                f"the ledger has {len(tree)} events, fewer than the {checkpoint.size} of the checkpoint:"
                 " it was rolled back or events were removed"
             )
         try:
             first_root = bytes.fromhex(checkpoint.root)
         except ValueError:
             raise proofs.ProofError("the checkpoint's root is not a hex hash") from None
-        head = proofs.tree_head(leaves)
-        proof = proofs.consistency_proof(checkpoint.size, leaves)
-        proofs.verify_consistency(checkpoint.size, len(leaves), first_root, head, proof)
+        head, proof = tree.root(), tree.consistency(checkpoint.size)
+        proofs.verify_consistency(checkpoint.size, len(tree), first_root, head, proof)
         extends = (
-            f"the ledger ({len(leaves)} events) extends the checkpoint of {checkpoint.size} events"
+            f"the ledger ({len(tree)} events) extends the checkpoint of {checkpoint.size} events"
             f" ({len(proof)}-hash consistency proof)"
         )
         return [extends, *found]

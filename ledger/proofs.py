@@ -62,26 +62,73 @@ def _split(n: int) -> int:
     return 1 << ((n - 1).bit_length() - 1)
 
 
+class MerkleTree:
+    """RFC 9162's Merkle tree over leaf hashes, with every perfect subtree's hash kept level by level.
+
+    Each node is hashed once, when the tree is built; a tree head, an audit path or a consistency
+    proof then follows the RFC's recursive definitions over ranges of leaves, and takes each
+    perfect subtree (a power-of-two range starting at a multiple of its size, which is what those
+    definitions split into) from its level instead of hashing it again.
+    """
+
+    def __init__(self, leaves: Sequence[bytes]):
+        level = list(leaves)
+        self.levels = [level]
+        while len(level) > 1:
+            level = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+            self.levels.append(level)
+
+    def __len__(self) -> int:
+        return len(self.levels[0])
+
+    def root(self, start: int = 0, end: int | None = None) -> bytes:
+        """MTH(D[start:end]), the hash of the leaves in that range (all of them by default)."""
+        end = len(self) if end is None else end
+        n = end - start
+        if n <= 0:
+            return hashlib.sha256(b"").digest()
+        if n & (n - 1) == 0 and start % n == 0:  # a perfect subtree
+            height = n.bit_length() - 1
+            return self.levels[height][start >> height]
+        k = _split(n)
+        return node_hash(self.root(start, start + k), self.root(start + k, end))
+
+    def path(self, index: int, start: int = 0, end: int | None = None) -> list[bytes]:
+        """PATH(m, D[start:end]): the audit path of leaf ``index`` of that range."""
+        end = len(self) if end is None else end
+        if not 0 <= index < end - start:
+            raise ProofError(f"leaf {index} is not in a tree of {end - start}")
+        if end - start == 1:
+            return []
+        k = _split(end - start)
+        if index < k:
+            return [*self.path(index, start, start + k), self.root(start + k, end)]
+        return [*self.path(index - k, start + k, end), self.root(start, start + k)]
+
+    def consistency(self, first: int) -> list[bytes]:
+        """PROOF(m, D[n]): what proves the tree of the first ``first`` leaves is a prefix of this one."""
+        if not 0 < first <= len(self):
+            raise ProofError(f"no consistency proof from {first} to {len(self)}")
+        return self._subproof(first, 0, len(self), True)
+
+    def _subproof(self, m: int, start: int, end: int, whole: bool) -> list[bytes]:
+        n = end - start
+        if m == n:
+            return [] if whole else [self.root(start, end)]
+        k = _split(n)
+        if m <= k:
+            return [*self._subproof(m, start, start + k, whole), self.root(start + k, end)]
+        return [*self._subproof(m - k, start + k, end, False), self.root(start, start + k)]
+
+
 def tree_head(leaves: Sequence[bytes]) -> bytes:
     """MTH over leaf hashes."""
-    if not leaves:
-        return hashlib.sha256(b"").digest()
-    if len(leaves) == 1:
-        return leaves[0]
-    k = _split(len(leaves))
-    return node_hash(tree_head(leaves[:k]), tree_head(leaves[k:]))
+    return MerkleTree(leaves).root()
 
 
 def inclusion_proof(index: int, leaves: Sequence[bytes]) -> list[bytes]:
     """PATH(m, D[n]): the audit path of leaf ``index``."""
-    if not 0 <= index < len(leaves):
-        raise ProofError(f"leaf {index} is not in a tree of {len(leaves)}")
-    if len(leaves) == 1:
-        return []
-    k = _split(len(leaves))
-    if index < k:
-        return [*inclusion_proof(index, leaves[:k]), tree_head(leaves[k:])]
-    return [*inclusion_proof(index - k, leaves[k:]), tree_head(leaves[:k])]
+    return MerkleTree(leaves).path(index)
 
 
 def _up_to_right_child(fn: int, sn: int) -> tuple[int, int]:
@@ -113,19 +160,7 @@ def verify_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[bytes],
 
 def consistency_proof(first: int, leaves: Sequence[bytes]) -> list[bytes]:
     """PROOF(m, D[n]): what proves the tree of the first ``first`` leaves is a prefix of this one."""
-    if not 0 < first <= len(leaves):
-        raise ProofError(f"no consistency proof from {first} to {len(leaves)}")
-    return _subproof(first, leaves, True)
-
-
-def _subproof(m: int, leaves: Sequence[bytes], whole: bool) -> list[bytes]:
-    n = len(leaves)
-    if m == n:
-        return [] if whole else [tree_head(leaves)]
-    k = _split(n)
-    if m <= k:
-        return [*_subproof(m, leaves[:k], whole), tree_head(leaves[k:])]
-    return [*_subproof(m - k, leaves[k:], False), tree_head(leaves[:k])]
+    return MerkleTree(leaves).consistency(first)
 
 
 def verify_consistency(first: int, second: int, first_root: bytes, second_root: bytes, proof: Sequence[bytes]) -> None:
@@ -445,8 +480,9 @@ def verify_bundle(directory: Path, trusted: Sequence[tuple[str, bytes]],
         raise ProofError("give the public keys you trust (--pubkey): the bundle's own keys prove nothing")
     chain = check_chain(read_events(events))
     leaves = chain.leaves
+    tree = MerkleTree(leaves)
     summary = (f"events: {len(leaves)}, chain intact, {chain.signed} signatures of registered actors verified,"
-               f" tree head {tree_head(leaves).hex()}")
+               f" tree head {tree.root().hex()}")
     report = [summary]
     paths = [*sorted((directory / "checkpoints").glob("*.txt")), *checkpoints]
     if not paths:
@@ -459,7 +495,7 @@ def verify_bundle(directory: Path, trusted: Sequence[tuple[str, bytes]],
                 f"{path.name}: the checkpoint covers {checkpoint.size} events but the bundle holds {len(leaves)}:"
                 " events were removed"
             )
-        if tree_head(leaves[: checkpoint.size]).hex() != checkpoint.root:
+        if tree.root(0, checkpoint.size).hex() != checkpoint.root:
             raise ProofError(f"{path.name}: the first {checkpoint.size} events do not give the checkpoint's tree head")
         report.append(f"{path.name}: {checkpoint.size} events match its tree head; signed by {', '.join(signers)}")
     return report

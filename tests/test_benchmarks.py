@@ -37,6 +37,7 @@ def test_the_benchmark_runs_end_to_end_on_both_stores(tmp_path: Path) -> None:
     size = data["sizes"][0]
     assert size["events"] == 2000 and size["import_sqlite"]["events_per_s"] > 0
     assert size["import_postgres"]["events_per_s"] > 0 and "events" in result.stdout
+    assert size["verify_with_proof"]["seconds"] > 0  # the chain, then the consistency proof of a checkpoint
 
 
 def test_a_large_import_on_postgres_completes(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from ledger import Store
 from ledger.aggregate import LEDGER_ID
 from ledger.proofs import (
     Checkpoint,
+    MerkleTree,
     ProofError,
     consistency_proof,
     inclusion_proof,
@@ -41,6 +42,23 @@ def test_tree_heads_follow_rfc_9162() -> None:
     assert tree_head([a]) == a
     assert tree_head([a, b, c]) == node_hash(node_hash(a, b), c)
     assert leaf_hash(b"x") == hashlib.sha256(b"\x00x").digest()
+
+
+def mth(leaves: list[bytes]) -> bytes:
+    """RFC 9162's definition, word for word: the tree kept level by level must agree with it."""
+    if not leaves:
+        return hashlib.sha256(b"").digest()
+    if len(leaves) == 1:
+        return leaves[0]
+    k = 1 << ((len(leaves) - 1).bit_length() - 1)
+    return node_hash(mth(leaves[:k]), mth(leaves[k:]))
+
+
+def test_the_tree_kept_level_by_level_gives_the_definitions_hash_of_every_range() -> None:
+    tree = MerkleTree(LEAVES)
+    for start in range(len(LEAVES) + 1):
+        for end in range(start, len(LEAVES) + 1):
+            assert tree.root(start, end) == mth(LEAVES[start:end]), (start, end)
 
 
 def test_every_inclusion_and_consistency_proof_verifies() -> None:
