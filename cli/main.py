@@ -243,10 +243,9 @@ def read_batch(stream: Any, *, backfill: bool, actor: str | None) -> tuple[list[
     from events.parse import loads_strict, parse_submission
 
     lines = stream.read().splitlines()
-    show = sys.stderr.isatty() and len(lines) > 2000
     submissions: list[Submission] = []
     where: dict[str, int] = {}
-    with click.progressbar(enumerate(lines, 1), length=len(lines), label="Checking", file=sys.stderr) if show else _nullbar(enumerate(lines, 1)) as numbered:
+    with _bar(len(lines), "Reading", enumerate(lines, 1)) as numbered:
         for number, line in numbered:
             if not line.strip():
                 continue
@@ -269,8 +268,13 @@ def remove_ledger_file(location: str) -> None:
 
 
 @contextmanager
-def _nullbar(iterable: Any) -> Iterator[Any]:
-    yield iterable
+def _bar(length: int, label: str, iterable: Any = None) -> Iterator[Any]:
+    """A progress bar on a terminal's stderr for long work (over 2,000 events); else no bar at all."""
+    if sys.stderr.isatty() and length > 2000:
+        with click.progressbar(iterable, length=length, label=label, file=sys.stderr) as bar:
+            yield bar
+    else:
+        yield iterable
 
 
 @main.command(name="import")
@@ -320,7 +324,9 @@ def import_(ctx: click.Context, file: Any, backfill: bool, actor: str | None, en
             if created or store.length() == 0:
                 name = entity or default_entity(store.location)
                 new = (name, actor or login_name())
-            result = store.append(submissions, create=new)
+            with _bar(len(submissions), "Checking and writing") as bar:
+                progress = None if bar is None else (lambda done: bar.update(done - bar.pos))
+                result = store.append(submissions, create=new, progress=progress)
     except PerfledgerError as e:
         if created and fresh:
             remove_ledger_file(str(sqlite_path(ctx.obj)))  # the new file holds no event: leave nothing behind

@@ -11,7 +11,7 @@ import re
 import sqlite3
 import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -314,7 +314,8 @@ class Store:
         return opened
 
     def append(
-        self, batch: Sequence[Submission], *, now: datetime | None = None, create: tuple[str, str] | None = None
+        self, batch: Sequence[Submission], *, now: datetime | None = None, create: tuple[str, str] | None = None,
+        progress: Callable[[int], None] | None = None,
     ) -> AppendResult:
         """Check and append a batch atomically: every new event is written, or none is.
 
@@ -322,7 +323,8 @@ class Store:
         when it has no events yet; its first event then takes the recording
         time of the batch's first event (so a backfilled history stays in
         recording order). If another writer extends the chain first, the batch
-        is checked again on the new head and retried.
+        is checked again on the new head and retried. ``progress`` is told,
+        page by page, how many of the batch's events are checked and written.
         """
         for attempt in range(ATTEMPTS):
             moment = now or utcnow()
@@ -336,7 +338,7 @@ class Store:
             written: list[Written] = []
             present: list[str] = []
             try:
-                self._insert(self._pages(ledger, batch, moment, written, present))
+                self._insert(self._pages(ledger, batch, moment, written, present, progress))
             except IntegrityError:
                 # Someone else appended first: check the batch again on their head.
                 time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
@@ -345,7 +347,8 @@ class Store:
         raise LedgerConflict(f"the chain kept moving: gave up after {ATTEMPTS} attempts; nothing was written")
 
     def _pages(
-        self, ledger: Ledger, batch: Sequence[Submission], moment: datetime, written: list[Written], present: list[str]
+        self, ledger: Ledger, batch: Sequence[Submission], moment: datetime, written: list[Written], present: list[str],
+        progress: Callable[[int], None] | None = None,
     ) -> Iterator[Page]:
         """Check the batch page by page and yield each page's new events as stored rows, with their derived rows.
 
@@ -370,13 +373,15 @@ class Store:
             if derived is None:
                 if rows:
                     yield Page(rows)
-                continue
-            budget, labels, ids = derived.drain()  # this page's, and those of events the read model lacked
-            if rows or budget or labels or ids:
-                yield Page(rows, budget, labels, ids, ledger.version)
-            if ledger.version // CHECKPOINT_EVERY > self._checkpoint_seq // CHECKPOINT_EVERY:
-                self._checkpoint_seq = ledger.version
-                yield Page([], checkpoint=ledger.version)  # inside the transaction: it sees this page
+            else:
+                budget, labels, ids = derived.drain()  # this page's, and those of events the read model lacked
+                if rows or budget or labels or ids:
+                    yield Page(rows, budget, labels, ids, ledger.version)
+                if ledger.version // CHECKPOINT_EVERY > self._checkpoint_seq // CHECKPOINT_EVERY:
+                    self._checkpoint_seq = ledger.version
+                    yield Page([], checkpoint=ledger.version)  # inside the transaction: it sees this page
+            if progress is not None:
+                progress(start + len(page))  # checked and inserted (not yet committed)
         if ledger.book.derived is not None and ledger.version - self._snapshot_seq >= SNAPSHOT_EVERY:
             state = dumps({"format": SNAPSHOT_FORMAT, **ledger.book.snapshot()})
             yield Page([], snapshot=(ledger.version, ledger.head, state))

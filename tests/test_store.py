@@ -252,6 +252,14 @@ def test_a_batch_of_many_pages_is_written_whole_and_in_order(store: Store, monke
     assert store.verify().ok
 
 
+def test_a_long_batch_reports_its_progress_page_by_page(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("ledger.application.PAGE", 3)
+    told: list[int] = []
+    batch = [ev("BudgetVaried", f"v-{k}", item="A1/04/01", amount="1.00") for k in range(8)]
+    store.append(submissions(batch), progress=told.append)
+    assert told == [3, 6, 8]
+
+
 def test_every_stored_event_decodes_to_an_event_that_re_encodes_to_its_stored_bytes(store: Store) -> None:
     from ledger.application import decode, decode_body
 
