@@ -656,10 +656,11 @@ class Store:
         """Check the chain in consecutive parts at once; None unless every part is sound.
 
         Part i starts from the hash the chain table records for its first event's predecessor, and
-        from the actors registered before it; part i - 1 checks that this recorded hash is the one
-        its last event's bytes hash to, so sound parts make a sound chain. A part with a problem, or
-        one that ends short of the next, returns None: the caller then checks the whole chain in
-        one pass, which names the first problem exactly as it always does.
+        from the actors registered before it (which its own process reads first); part i - 1 checks
+        that this recorded hash is the one its last event's bytes hash to, so sound parts make a
+        sound chain. A part with a problem, or one that ends short of the next, returns None: the
+        caller then checks the whole chain in one pass, which names the first problem exactly as it
+        always does.
         """
         parts = min(processes or _cores(), 4)
         if parts < 2 or length < VERIFY_IN_PARTS:
@@ -668,18 +669,17 @@ class Store:
         starts = []
         for after in bounds[1:]:
             recorded = self.recorder.chain_hashes(after - 1, after).get(after)
-            actors = self._actors_upto(after)
-            if recorded is None or actors is None:
+            if recorded is None:
                 return None
-            starts.append((after, recorded, actors))
+            starts.append((after, recorded))
         ends: list[int | None] = [*bounds[2:], None]
         # Each part opens its own connection. A SQLite store on Linux forks (this process runs no
         # threads); PostgreSQL's connection pool runs threads, which a fork must not copy.
         method = "fork" if sys.platform == "linux" and not is_postgres(self.location) else "spawn"
         try:
             with multiprocessing.get_context(method).Pool(parts - 1) as pool:
-                others = [pool.apply_async(_verify_part, (self.location, after, upto, recorded, actors))
-                          for (after, recorded, actors), upto in zip(starts, ends)]
+                others = [pool.apply_async(_verify_part, (self.location, after, upto, recorded))
+                          for (after, recorded), upto in zip(starts, ends)]
                 results = [_verify_rows(self.rows(0, bounds[1], chain=True), 0, GENESIS, {})]
                 results += [other.get() for other in others]
         except Exception as e:  # a part that could not run (no process, no connection): one pass instead
@@ -712,11 +712,13 @@ def _cores() -> int:
     return os.cpu_count() or 1
 
 
-def _verify_part(
-    location: str, after: int, upto: int | None, prev: str, actors: dict[str, tuple[str, str, bool]]
-) -> tuple[str | None, int, str]:
-    """Check events after ``after`` up to ``upto`` (the end if None), in a process of their own."""
+def _verify_part(location: str, after: int, upto: int | None, prev: str) -> tuple[str | None, int, str]:
+    """Check events after ``after`` up to ``upto`` (the end if None), in a process of their own,
+    starting from the actors registered before them (in a signed ledger)."""
     with Store.open(location) as store:
+        actors = store._actors_upto(after)
+        if actors is None:
+            return "an actor's event before this part breaks a rule", after, prev
         return _verify_rows(store.rows(after, upto, chain=True), after, prev, actors)
 
 
@@ -737,14 +739,14 @@ def _verify_rows(
         try:
             digest = sha256(state).hexdigest()
             body = loads(state)
-            kind, class_version, fields = kinds[topic]
+            kind, class_version, fields, signed_fields = kinds[topic]
+            keys = body.keys()
             sound = (
-                version == seq and digest == recorded_hash and type(state) is bytes and type(body) is dict
-                and body.get("seq") == seq and body.get("prev") == prev and body.get("type") == kind
-                and body.get("v") == class_version and dumps(body, option=sort) == state
-                and len(body) - ("signature" in body) == len(fields) and fields <= body.keys()
+                version == seq and digest == recorded_hash and type(state) is bytes
+                and (keys == fields or keys == signed_fields) and body["seq"] == seq and body["prev"] == prev
+                and body["type"] == kind and body["v"] == class_version and dumps(body, option=sort) == state
             )
-        except (TypeError, KeyError, orjson.JSONDecodeError):
+        except (TypeError, KeyError, AttributeError, orjson.JSONDecodeError):
             sound = False
         if sound and (actors or "signature" in body or kind == "ActorRegistered"):  # a signed ledger
             try:
@@ -760,9 +762,10 @@ def _verify_rows(
 
 
 @cache
-def _kinds() -> dict[str, tuple[str, int, frozenset[str]]]:
-    """Each stored topic's type name, version and body fields."""
-    return {topic: (cls.TYPE, cls.class_version, _fields(cls)) for topic, cls in _TOPICS.items()}
+def _kinds() -> dict[str, tuple[str, int, frozenset[str], frozenset[str]]]:
+    """Each stored topic's type name, version and body fields, without a signature and with one."""
+    return {topic: (cls.TYPE, cls.class_version, _fields(cls), _fields(cls) | {"signature"})
+            for topic, cls in _TOPICS.items()}
 
 
 @cache
