@@ -185,6 +185,8 @@ def measure(size: int, work: Path, postgres: str | None, queries: int) -> dict[s
             wall, rss = run(["--ledger", f"{postgres}?schema={schema}", "import", str(source), "--backfill",
                              "--entity", "Bench"])
             result["import_postgres"] = {"events_per_s": size / wall, "peak_rss_mb": rss / 1024}
+            wall, rss = run(["--ledger", f"{postgres}?schema={schema}", "verify"])
+            result["verify_postgres"] = {"seconds": wall, "peak_rss_mb": rss / 1024}
         finally:
             import psycopg
 
@@ -206,6 +208,7 @@ def summary(r: dict[str, Any]) -> dict[str, str]:
         "+ proof": f"{r['verify_with_proof']['seconds']:.2f} s",
         "append": f"{r['append_ms']:.0f} ms",
         "PG import/s": "-" if pg is None else f"{pg:,.0f}",
+        "PG verify": f"{r['verify_postgres']['seconds']:.2f} s" if "verify_postgres" in r else "-",
         "RSS import/report/verify": f"{imp['peak_rss_mb']:.0f}/{r['report_cli']['peak_rss_mb']:.0f}"
                                     f"/{r['verify']['peak_rss_mb']:.0f} MB",
     }

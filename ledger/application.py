@@ -12,6 +12,8 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -638,8 +640,9 @@ class Store:
         Reads the stored bytes with the chain table's hash beside them and
         never rebuilds a domain object: each row is hashed, parsed once, and
         checked for canonical form, position, link, type and fields, and (in
-        a signed ledger) signature. A long chain is checked in parts by
-        ``processes`` processes at once (default: one per core; at most four).
+        a signed ledger) signature. A long chain in SQLite on Linux is checked
+        in parts by ``processes`` processes at once (default: one per core; at
+        most four).
         """
         recorded_length = self.recorder.chain_length()
         found = self._verify_in_parts(recorded_length, processes)
@@ -665,6 +668,11 @@ class Store:
         parts = min(processes or _cores(), 4)
         if parts < 2 or length < VERIFY_IN_PARTS:
             return None
+        # Each part opens its own connection, in a process forked from this one: which is safe while this
+        # process runs no threads, so only for SQLite (PostgreSQL's connection pool runs threads) and
+        # only on Linux (where fork is the default start method). Elsewhere, one pass.
+        if sys.platform != "linux" or is_postgres(self.location):
+            return None
         bounds = [length * i // parts for i in range(parts)]
         starts = []
         for after in bounds[1:]:
@@ -673,18 +681,13 @@ class Store:
                 return None
             starts.append((after, recorded))
         ends: list[int | None] = [*bounds[2:], None]
-        # Each part opens its own connection. A SQLite store on Linux forks (this process runs no
-        # threads); PostgreSQL's connection pool runs threads, which a fork must not copy.
-        method = "fork" if sys.platform == "linux" and not is_postgres(self.location) else "spawn"
         try:
-            with multiprocessing.get_context(method).Pool(parts - 1) as pool:
-                others = [pool.apply_async(_verify_part, (self.location, after, upto, recorded))
+            with ProcessPoolExecutor(parts - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+                others = [pool.submit(_verify_part, self.location, after, upto, recorded)
                           for (after, recorded), upto in zip(starts, ends)]
                 results = [_verify_rows(self.rows(0, bounds[1], chain=True), 0, GENESIS, {})]
-                results += [other.get() for other in others]
-        except Exception as e:  # a part that could not run (no process, no connection): one pass instead
-            if not (is_driver_error(e) or isinstance(e, (OSError, LedgerError))):
-                raise
+                results += [other.result() for other in others]
+        except (BrokenProcessPool, OSError):  # a part that could not run (no process): one pass instead
             return None
         for (problem, seq, _), end in zip(results, [*bounds[1:], None]):
             if problem is not None or (end is not None and seq != end):

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder, PostgresFactory
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier, Literal
 
@@ -39,12 +39,12 @@ from ledger.sqlite_store import (
 )
 
 CHAIN = "perfledger_chain"
-_KINDS = {
-    "perfledger_budget": ("bigint", "text", "text", "text", "bigint"),
-    "perfledger_labels": ("bigint", "bigint", "text", "text", "text", "integer", "text", "text", "text"),
-    "perfledger_ids": ("text", "bigint", "text", "text"),
+# The derived tables' columns, in the order of the rows ledger.book.Derived makes.
+_COLUMNS = {
+    "perfledger_budget": ("seq", "item", "col", "day", "cents"),
+    "perfledger_labels": ("seq", "origin", "kind", "code", "day", "year", "line", "objective", "title"),
+    "perfledger_ids": ("event_id", "seq", "corrects", "reservation"),
 }
-CHUNK = 1000
 META = "perfledger_meta"
 
 
@@ -108,11 +108,6 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             )
         )
         self.sql_create_statements += statements
-        # One statement for the whole batch: executemany of many rows in pipeline mode can
-        # deadlock on large imports (neither side reads while both buffers fill).
-        self.insert_chain_statement = SQL(
-            "INSERT INTO {0}.{1} (seq, hash) SELECT * FROM unnest(%s::bigint[], %s::text[])"
-        ).format(schema, Identifier(CHAIN))
 
     def create_table(self) -> None:
         # The schema must exist before the library creates its types and tables in it.
@@ -125,13 +120,14 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         return None
 
     def insert_pages(self, pages: Iterable[Page]) -> None:
-        """Insert pages of events, their chain rows and derived rows in one transaction, in chunks, without pipeline mode.
+        """Insert pages of events, their chain rows and derived rows in one transaction, with COPY.
 
         eventsourcing sends the whole batch as one array in pipeline mode, which
-        stalls on large imports (100,000 events); chunks of 1,000 in plain mode
-        do not. A writer that lost the race fails on the events' key, reported
-        as an IntegrityError, which perfledger retries. An exception raised
-        while the pages are made (a broken rule) rolls everything back.
+        stalls on large imports (100,000 events); COPY streams each page's rows,
+        and psycopg's C code writes them. A writer that lost the race fails on
+        the events' key, reported as an IntegrityError, which perfledger
+        retries. An exception raised while the pages are made (a broken rule)
+        rolls everything back.
         """
         schema = Identifier(self.datastore.schema)
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
@@ -139,22 +135,15 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             self._notify_channel(curs)
             for page in pages:
                 events = page.events
-                for start in range(0, len(events), CHUNK):
-                    PostgresAggregateRecorder._insert_stored_events(self, curs, events[start : start + CHUNK])
-                curs.execute(
-                    self.insert_chain_statement,
-                    ([s.originator_version for s in events], [hashlib.sha256(s.state).hexdigest() for s in events]),
-                )
+                # COPY: the bulk load PostgreSQL is made for, each row written by psycopg's C code.
+                self._copy(curs, self.events_table_name, ("originator_id", "originator_version", "topic", "state"),
+                           [(s.originator_id, s.originator_version, s.topic, s.state) for s in events])
+                self._copy(curs, CHAIN, ("seq", "hash"),
+                           [(s.originator_version, hashlib.sha256(s.state).hexdigest()) for s in events])
                 if page.derived_upto is not None:
                     for table, rows in (("perfledger_budget", page.budget), ("perfledger_labels", page.labels),
                                         ("perfledger_ids", page.ids)):
-                        if rows:
-                            columns = list(zip(*rows))
-                            casts = SQL(", ").join(
-                                SQL("unnest(%s::{0}[])").format(SQL(kind)) for kind in _KINDS[table]
-                            )
-                            curs.execute(SQL("INSERT INTO {0}.{1} SELECT {2}").format(schema, Identifier(table), casts),
-                                         [list(column) for column in columns])
+                        self._copy(curs, table, _COLUMNS[table], rows)
                     curs.execute(SQL("INSERT INTO {0}.perfledger_derived VALUES (%s) ON CONFLICT DO NOTHING").format(schema),
                                  (page.derived_upto,))
                 if page.snapshot is not None:
@@ -162,6 +151,16 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                                  .format(schema), page.snapshot)
                 if page.checkpoint is not None:
                     curs.execute(self._qualified(CHECKPOINT), (page.checkpoint,) * 2)
+
+    def _copy(self, curs: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        statement = SQL("COPY {0}.{1} ({2}) FROM STDIN").format(
+            Identifier(self.datastore.schema), Identifier(table), SQL(", ").join(map(Identifier, columns))
+        )
+        with curs.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
 
     def derived_upto(self) -> int | None:
         rows = self._query(
@@ -199,23 +198,35 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         self, after: int, limit: int, *, chain: bool = False, topics: Sequence[str] = ()
     ) -> list[tuple[Any, ...]]:
         """Up to ``limit`` events after ``after`` (of these ``topics`` only, if given), in order, as
-        (seq, topic, state), plus the chain's hash."""
+        (seq, topic, state), plus the chain's hash.
+
+        Read in windows of ``limit`` sequence numbers, so that each query touches no more rows than
+        it returns, whatever plan the statistics of a freshly loaded table lead to (with ``LIMIT``
+        alone, PostgreSQL may sort every later row for each page).
+        """
         schema, table = Identifier(self.datastore.schema), Identifier(self.events_table_name)
-        if chain:
-            statement = SQL(
-                "SELECT e.originator_version, e.topic, e.state, c.hash FROM {0}.{1} e"
-                " LEFT JOIN {0}.{2} c ON c.seq = e.originator_version"
-                " WHERE e.originator_id = %s AND e.originator_version > %s ORDER BY e.originator_version LIMIT %s"
-            ).format(schema, table, Identifier(CHAIN))
-        else:
-            only = SQL(" AND topic = ANY(%s)") if topics else SQL("")
-            statement = SQL(
-                "SELECT originator_version, topic, state FROM {0}.{1}"
-                " WHERE originator_id = %s AND originator_version > %s{2} ORDER BY originator_version LIMIT %s"
-            ).format(schema, table, only)
+        only = SQL(" AND e.topic = ANY(%s)") if topics else SQL("")
+        statement = SQL(
+            "SELECT e.originator_version, e.topic, e.state{3} FROM {0}.{1} e{4}"
+            " WHERE e.originator_id = %s AND e.originator_version > %s AND e.originator_version <= %s{2}"
+            " ORDER BY e.originator_version LIMIT %s"
+        ).format(schema, table, only, SQL(", c.hash") if chain else SQL(""),
+                 SQL(" LEFT JOIN {0}.{1} c ON c.seq = e.originator_version").format(schema, Identifier(CHAIN))
+                 if chain else SQL(""))
+        found: list[tuple[Any, ...]] = []
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
-            curs.execute(statement, (LEDGER_KEY, after, *([list(topics)] if topics and not chain else []), limit))
-            return curs.fetchall()
+            curs.execute(
+                SQL("SELECT MAX(originator_version) FROM {0}.{1} WHERE originator_id = %s").format(schema, table),
+                (LEDGER_KEY,),
+            )
+            last = curs.fetchone()[0] or 0  # type: ignore[index]
+            low = after
+            while len(found) < limit and low < last:
+                curs.execute(statement, (LEDGER_KEY, low, low + limit, *([list(topics)] if topics else []),
+                                         limit - len(found)))
+                found += curs.fetchall()
+                low += limit
+        return found
 
     def pragmas(self) -> dict[str, Any]:
         return {}

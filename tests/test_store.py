@@ -337,8 +337,10 @@ def test_verify_in_parts_reports_exactly_what_one_pass_reports(
     in_parts = store.verify(processes=3)
     assert in_parts == store.verify(processes=1)
     assert in_parts.ok is (tamper is None)
-    # The parts ran (three processes' worth) where they are sound, and gave way to one pass otherwise.
-    assert (store._verify_in_parts(store.recorder.chain_length(), 3) is not None) is parts_sound
+    # On SQLite the parts ran (three processes' worth) where they are sound, and gave way to one pass
+    # otherwise; PostgreSQL's connection pool runs threads, which a fork must not copy: one pass.
+    ran = store._verify_in_parts(store.recorder.chain_length(), 3) is not None
+    assert ran is (parts_sound and not ledger_url.startswith("postgresql"))
 
 
 def test_verify_in_parts_carries_a_signed_ledgers_actors_across_parts(
@@ -416,3 +418,20 @@ def test_verify_in_parts_reports_an_actor_event_that_is_not_an_object(
         report = store.verify(processes=3)
         assert report == store.verify(processes=1)
         assert not report.ok and report.bad_seq == registered.seq
+
+
+@pytest.mark.parametrize("page", [2, 5000])
+def test_reads_in_pages_give_every_row_in_order_across_gaps(
+    store: Store, ledger_url: str, monkeypatch: pytest.MonkeyPatch, page: int
+) -> None:
+    monkeypatch.setattr("ledger.application.PAGE", page)  # 2: gaps span windows of sequence numbers
+    db = attacker(ledger_url)
+    for seq in (3, 4, 5, 7):
+        db.delete(seq)
+    stored = [(seq, topic, bytes(state)) for seq, topic, state in db.execute(
+        db.q("SELECT originator_version, topic, state FROM {events} ORDER BY originator_version"))]
+    assert [(seq, topic, bytes(state)) for seq, topic, state in store.rows()] == stored
+    assert [row[0] for row in store.rows(1, 8)] == [2, 6, 8]
+    topic = stored[-1][1]
+    assert [(seq, topic, bytes(state)) for seq, topic, state in store.rows(topics=[topic])] == [
+        row for row in stored if row[1] == topic]
