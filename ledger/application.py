@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import getpass
 import hashlib
-import multiprocessing
 import os
 import random
 import re
@@ -12,8 +11,6 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -681,6 +678,10 @@ class Store:
                 return None
             starts.append((after, recorded))
         ends: list[int | None] = [*bounds[2:], None]
+        import multiprocessing  # here: most commands never verify, and these imports cost 15 ms
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
         try:
             with ProcessPoolExecutor(parts - 1, mp_context=multiprocessing.get_context("fork")) as pool:
                 others = [pool.submit(_verify_part, self.location, after, upto, recorded)
