@@ -343,18 +343,26 @@ def test_verify_in_parts_reports_exactly_what_one_pass_reports(
     assert ran is (parts_sound and not ledger_url.startswith("postgresql"))
 
 
+def signed_ledger(path: Path) -> Store:
+    """A signed ledger: the small plan, the controller cdg and the evaluator oiv, 30 signed variations."""
+    from tests.test_signatures import CDG, OIV, register, signed, vary
+
+    store = Store.open(str(path), create=True)
+    store.init("CCIAA Test", actor="cdg")
+    store.append(submissions(small_plan()))
+    store.append([register("cdg", "controller", CDG[1], "cdg", CDG[0]),
+                  register("oiv", "oiv", OIV[1], "cdg", CDG[0])])
+    store.append([signed(vary(f"v{i}"), CDG[0]) for i in range(30)])
+    return store
+
+
 def test_verify_in_parts_carries_a_signed_ledgers_actors_across_parts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.test_signatures import CDG, OIV, register, signed, vary
+    from tests.test_signatures import CDG, OIV
 
     monkeypatch.setattr("ledger.application.VERIFY_IN_PARTS", 2)
-    with Store.open(str(tmp_path / "signed.db"), create=True) as store:
-        store.init("CCIAA Test", actor="cdg")
-        store.append(submissions(small_plan()))
-        store.append([register("cdg", "controller", CDG[1], "cdg", CDG[0]),
-                      register("oiv", "oiv", OIV[1], "cdg", CDG[0])])
-        store.append([signed(vary(f"v{i}"), CDG[0]) for i in range(30)])
+    with signed_ledger(tmp_path / "signed.db") as store:
         length = store.recorder.chain_length()
         assert store._actors_upto(5) == {}  # the actors register in the first of three parts
         assert store._actors_upto(length // 3) == {"cdg": ("controller", proofs.public_key_b64(CDG[1]), False),
@@ -403,14 +411,8 @@ def test_an_event_slipped_in_before_the_tables_first_row_is_still_caught(tmp_pat
 def test_verify_in_parts_reports_an_actor_event_that_is_not_an_object(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.test_signatures import CDG, register, signed, vary
-
     monkeypatch.setattr("ledger.application.VERIFY_IN_PARTS", 2)
-    with Store.open(str(tmp_path / "signed.db"), create=True) as store:
-        store.init("CCIAA Test", actor="cdg")
-        store.append(submissions(small_plan()))
-        store.append([register("cdg", "controller", CDG[1], "cdg", CDG[0])])
-        store.append([signed(vary(f"v{i}"), CDG[0]) for i in range(30)])
+    with signed_ledger(tmp_path / "signed.db") as store:
         registered = store.find("reg-cdg")
         assert registered is not None
         attacker(store.location).set_state(registered.seq, b"[]")
