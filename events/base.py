@@ -175,7 +175,7 @@ class LedgerEvent(AggregateEvent):
 
 
 _ACT = ActKind("act")
-_ENCODINGS = ("_content", "content_bytes", "canonical_bytes", "hash")
+_ENCODINGS = ("_content", "content_bytes", "canonical_bytes", "hash")  # the cached_property values
 
 
 def forget_encodings(event: LedgerEvent) -> None:
@@ -184,6 +184,8 @@ def forget_encodings(event: LedgerEvent) -> None:
     cached = event.__dict__
     for name in _ENCODINGS:
         cached.pop(name, None)
+
+
 _ENVELOPE_FIELDS = frozenset({
     "originator_id", "originator_version", "timestamp", "event_id", "effective_date", "actor", "act", "note",
     "signature", "prev",

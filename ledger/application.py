@@ -572,7 +572,8 @@ class Store:
             found = ["signed by " + ", ".join(checkpoint.check_signatures(trusted))]
         else:
             found = ["signatures not checked: give the signers' public keys with --pubkey"]
-        tree = tree or self.merkle_tree()
+        if tree is None:
+            tree = self.merkle_tree()
         if checkpoint.size > len(tree):
             raise proofs.ProofError(
                 f"the ledger has {len(tree)} events, fewer than the {checkpoint.size} of the checkpoint:"
