@@ -49,7 +49,7 @@ from ledger.sqlite_store import LABELS, SCHEMA_VERSION, SUMS_SINCE, Page
 
 PAGE = 5000
 SNAPSHOT_EVERY = 10_000  # events between snapshots of the rules' state
-CHECKPOINT_EVERY = 100_000  # a checkpoint of the budget each time the head passes a multiple of this
+CHECKPOINT_EVERY = 50_000  # a checkpoint of the budget each time the head passes a multiple of this
 SNAPSHOT_FORMAT = 1
 ATTEMPTS = 50
 VERIFY_IN_PARTS = 100_000  # from this many events, verify checks the chain in parts, one process each

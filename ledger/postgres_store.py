@@ -30,12 +30,13 @@ from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier, Literal
 
 from ledger.sqlite_store import (
-    CHECKPOINT,
+    CHECKPOINT_COLUMNS,
     DERIVED_NAMES,
     IMMUTABLE,
     LEDGER_KEY,
     SCHEMA_VERSION,
     Page,
+    budget_checkpoint,
 )
 
 CHAIN = "perfledger_chain"
@@ -150,7 +151,13 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                     curs.execute(SQL("INSERT INTO {0}.perfledger_snapshots VALUES (%s, %s, %s) ON CONFLICT DO NOTHING")
                                  .format(schema), page.snapshot)
                 if page.checkpoint is not None:
-                    curs.execute(self._qualified(CHECKPOINT), (page.checkpoint,) * 2)
+                    def read(statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+                        with conn.cursor(row_factory=tuple_row) as rows:  # in this transaction
+                            rows.execute(self._qualified(statement), params)
+                            return rows.fetchall()
+
+                    self._copy(curs, "perfledger_budget_checkpoints", CHECKPOINT_COLUMNS,
+                               budget_checkpoint(page.checkpoint, read))
 
     def _copy(self, curs: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         if not rows:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 from uuid import NAMESPACE_URL, uuid5
 
@@ -85,17 +85,48 @@ DERIVED_NAMES = ("perfledger_budget", "perfledger_labels", "perfledger_ids", "pe
                  "perfledger_budget_checkpoints", "perfledger_derived")
 # A checkpoint at n: the changes known by n fall in quarter-months ending on the 7th, 15th, 23rd and
 # "31st" ("YYYY-MM-31" sorts after every day of the month); for each such bound and each item's column,
-# the sum of its changes effective by that bound. One pass over the changes, then running sums.
-CHECKPOINT = (
-    "INSERT INTO perfledger_budget_checkpoints (n, upto, item, col, cents)"
-    " WITH bucketed AS (SELECT CASE WHEN substr(day, 9, 2) <= '07' THEN substr(day, 1, 8) || '07'"
+# the sum of its changes effective by that bound (see budget_checkpoint).
+BUCKET = (
+    "CASE WHEN substr(day, 9, 2) <= '07' THEN substr(day, 1, 8) || '07'"
     " WHEN substr(day, 9, 2) <= '15' THEN substr(day, 1, 8) || '15'"
-    " WHEN substr(day, 9, 2) <= '23' THEN substr(day, 1, 8) || '23' ELSE substr(day, 1, 8) || '31' END AS upto,"
-    " item, col, SUM(cents) AS cents FROM perfledger_budget WHERE seq <= ? GROUP BY 1, 2, 3),"
-    " bounds AS (SELECT DISTINCT upto FROM bucketed), keys AS (SELECT DISTINCT item, col FROM bucketed)"
-    " SELECT ?, d.upto, k.item, k.col, SUM(COALESCE(x.cents, 0)) OVER (PARTITION BY k.item, k.col ORDER BY d.upto)"
-    " FROM bounds d CROSS JOIN keys k LEFT JOIN bucketed x ON x.upto = d.upto AND x.item = k.item AND x.col = k.col"
+    " WHEN substr(day, 9, 2) <= '23' THEN substr(day, 1, 8) || '23' ELSE substr(day, 1, 8) || '31' END"
 )
+CHECKPOINT_COLUMNS = ("n", "upto", "item", "col", "cents")
+
+
+def budget_checkpoint(n: int, read: Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]) -> list[tuple[Any, ...]]:
+    """The rows of the budget checkpoint at ``n``: (n, bound, item, column, cents summed up to the bound).
+
+    Built from the checkpoint before it and the changes known since, each bucketed by quarter-month:
+    it costs one checkpoint's rows plus the changes since, however long the ledger. ``read`` runs a
+    query in the writer's transaction, which sees the pages written so far.
+    """
+    (prior,) = read("SELECT COALESCE(MAX(n), 0) FROM perfledger_budget_checkpoints WHERE n < ?", (n,))[0]
+    amounts: dict[tuple[str, str], dict[str, int]] = {}  # each item's column: its change in each bucket
+    running: dict[tuple[str, str], int] = {}
+    for upto, item, col, cents in read(
+        "SELECT upto, item, col, cents FROM perfledger_budget_checkpoints WHERE n = ? ORDER BY upto", (prior,)
+    ):
+        key = (item, col)
+        amounts.setdefault(key, {})[upto] = int(cents) - running.get(key, 0)  # back from running sums
+        running[key] = int(cents)
+    for upto, item, col, cents in read(
+        f"SELECT {BUCKET}, item, col, SUM(cents) FROM perfledger_budget WHERE seq > ? AND seq <= ?"
+        " GROUP BY 1, 2, 3", (prior, n)
+    ):
+        bucket = amounts.setdefault((item, col), {})
+        bucket[upto] = bucket.get(upto, 0) + int(cents)
+    bounds = sorted({upto for buckets in amounts.values() for upto in buckets})
+    keys = sorted(amounts)
+    totals = dict.fromkeys(keys, 0)
+    rows = []
+    for upto in bounds:  # in the table's key order, which makes the inserts appends
+        for key in keys:
+            totals[key] += amounts[key].get(upto, 0)
+            rows.append((n, upto, *key, totals[key]))
+    return rows
+
+
 # The budget read model's queries (ledger.application.Store.budget_model), for the recorders' ``query``.
 # The changes known after one sequence number up to another, effective by a day, summed by item's column.
 SUMS_SINCE = (
@@ -166,7 +197,11 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                     if page.snapshot is not None:
                         cursor.execute("INSERT OR IGNORE INTO perfledger_snapshots VALUES (?, ?, ?)", page.snapshot)
                     if page.checkpoint is not None:
-                        cursor.execute(CHECKPOINT, (page.checkpoint,) * 2)
+                        def read(statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+                            return raw.execute(statement, params).fetchall()  # in this transaction
+
+                        cursor.executemany("INSERT INTO perfledger_budget_checkpoints VALUES (?, ?, ?, ?, ?)",
+                                           budget_checkpoint(page.checkpoint, read))
                 raw.commit()
             except sqlite3.IntegrityError as e:
                 raw.rollback()
