@@ -325,7 +325,8 @@ def import_(ctx: click.Context, file: Any, backfill: bool, actor: str | None, en
                 name = entity or default_entity(store.location)
                 new = (name, actor or login_name())
             with _bar(len(submissions), "Checking and writing") as bar:
-                progress = None if bar is None else (lambda done: bar.update(done - bar.pos))
+                # After a retry (another writer came first) the count starts again: the bar waits for it.
+                progress = None if bar is None else (lambda done: bar.update(max(done - bar.pos, 0)))
                 result = store.append(submissions, create=new, progress=progress)
     except PerfledgerError as e:
         if created and fresh:

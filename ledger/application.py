@@ -689,7 +689,9 @@ class Store:
                           for (after, recorded), upto in zip(starts, ends)]
                 results = [_verify_rows(self.rows(0, bounds[1], chain=True), 0, GENESIS, {})]
                 results += [other.result() for other in others]
-        except (BrokenProcessPool, OSError):  # a part that could not run (no process): one pass instead
+        except Exception as e:  # a part that could not run (no process, no connection): one pass instead
+            if not (isinstance(e, (BrokenProcessPool, OSError, LedgerError)) or is_driver_error(e)):
+                raise
             return None
         for (problem, seq, _), end in zip(results, [*bounds[1:], None]):
             if problem is not None or (end is not None and seq != end):

@@ -437,3 +437,19 @@ def test_reads_in_pages_give_every_row_in_order_across_gaps(
     topic = stored[-1][1]
     assert [(seq, topic, bytes(state)) for seq, topic, state in store.rows(topics=[topic])] == [
         row for row in stored if row[1] == topic]
+
+
+def _part_that_cannot_open(location: str, *args: object) -> None:
+    raise LedgerLocked(f"{location} is locked by another writer")
+
+
+def test_a_part_that_cannot_run_gives_way_to_one_pass(ledger_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("ledger.application.VERIFY_IN_PARTS", 2)
+    with Store.open(str(ledger_path), create=True) as store:
+        store.init("CCIAA Test", actor="cdg")
+        store.append(submissions(small_plan()))
+        assert store._verify_in_parts(store.length(), 3) is not None
+        monkeypatch.setattr("ledger.application._verify_part", _part_that_cannot_open)
+        assert store._verify_in_parts(store.length(), 3) is None  # the parts gave way
+        report = store.verify(processes=3)
+        assert report.ok and report == store.verify(processes=1)
