@@ -308,6 +308,11 @@ def import_(ctx: click.Context, file: Any, backfill: bool, actor: str | None, en
     from ledger.errors import LedgerNotFound
 
     submissions, where = read_batch(file, backfill=backfill, actor=actor)
+    if backfill and submissions:
+        from ledger.application import history_migrated
+
+        submissions.append(history_migrated(submissions, os.path.basename(file.name), actor or login_name(),
+                                            date.today()))
     submissions = sign_all(submissions, key_file)
     fresh = not is_postgres(ctx.obj) and (
         not sqlite_path(ctx.obj).exists() or sqlite_path(ctx.obj).stat().st_size == 0

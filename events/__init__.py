@@ -18,6 +18,7 @@ from events.budget import (
 from events.corrections import EventCorrected
 from events.errors import InvalidEvent, InvalidField, PerfledgerError, UnknownEventType
 from events.measures import IndicatorMeasured
+from events.migration import HistoryMigrated
 from events.parse import event_type, parse_submission
 from events.plan import (
     IndicatorDefined,
@@ -36,6 +37,7 @@ __all__ = [
     "BudgetItemOpened",
     "BudgetVaried",
     "EventCorrected",
+    "HistoryMigrated",
     "IndicatorDefined",
     "IndicatorMeasured",
     "InvalidEvent",

@@ -21,6 +21,7 @@ from events.budget import (
 from events.corrections import EventCorrected
 from events.errors import InvalidEvent, UnknownEventType
 from events.measures import IndicatorMeasured
+from events.migration import HistoryMigrated
 from events.plan import (
     IndicatorDefined,
     LedgerOpened,
@@ -48,6 +49,7 @@ SUBMITTABLE: tuple[type[LedgerEvent], ...] = (
     EventCorrected,
     ActorRegistered,
     ActorRevoked,
+    HistoryMigrated,
 )
 _EVERY: tuple[type[LedgerEvent], ...] = (LedgerOpened, *SUBMITTABLE)
 ALL_TYPES: dict[str, type[LedgerEvent]] = {cls.TYPE: cls for cls in _EVERY}

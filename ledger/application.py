@@ -29,29 +29,42 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment, get_topic
 
-from events import GENESIS, ActorRegistered, ActorRevoked, EventCorrected, LedgerEvent, Submission, dumps
+from events import (
+    GENESIS,
+    ActorRegistered,
+    ActorRevoked,
+    EventCorrected,
+    HistoryMigrated,
+    LedgerEvent,
+    Submission,
+    dumps,
+    parse_submission,
+)
 from events.base import forget_encodings
 from events.parse import ALL_TYPES
 from ledger import proofs
 from ledger.aggregate import LEDGER_ID, Ledger, utcnow
 from ledger.book import Book
 from ledger.errors import (
+    BackfillRefused,
     LedgerConflict,
     LedgerError,
     LedgerExists,
     LedgerLocked,
     LedgerNotFound,
     SchemaTooNew,
+    SchemaTooOld,
     StoreMisconfigured,
 )
 from ledger.location import DEFAULT_LEDGER, is_postgres, sqlite_path
-from ledger.sqlite_store import LABELS, SCHEMA_VERSION, SUMS_SINCE, Page
+from ledger.sqlite_store import LABELS, SUMS_SINCE, Page
 
 PAGE = 5000
 SNAPSHOT_EVERY = 10_000  # events between snapshots of the rules' state
 CHECKPOINT_EVERY = 50_000  # a checkpoint of the budget each time the head passes a multiple of this
 SNAPSHOT_FORMAT = 1
 ATTEMPTS = 50
+BACKOFF = 0.01  # seconds: a retry waits up to this times its attempt number
 VERIFY_IN_PARTS = 100_000  # from this many events, verify checks the chain in parts, one process each
 _TOPICS = {get_topic(cls): cls for cls in ALL_TYPES.values()}
 
@@ -202,6 +215,8 @@ class LedgerRecorder(Protocol):
 
     def schema_version(self) -> int | None: ...
 
+    SCHEMA_VERSION: int
+
 
 def is_sqlite_ledger(path: Path) -> bool:
     """Does the file hold a perfledger ledger? Asked without changing it (eventsourcing would switch it to WAL)."""
@@ -229,6 +244,7 @@ class Store:
         self._snapshot_seq = 0  # the latest snapshot's, as the last load found it
         self._checkpoint_seq = 0  # the latest budget checkpoint's, likewise
         self.recorder: LedgerRecorder = app.recorder  # type: ignore[assignment]
+        self.schema_version = 0  # as read by _check_settings
 
     # -- opening -------------------------------------------------------------
     @classmethod
@@ -279,11 +295,13 @@ class Store:
             raise error from None
         if version is None:
             raise LedgerNotFound(f"{self.location} is not a perfledger ledger")
-        if version > SCHEMA_VERSION:
+        supported = self.recorder.SCHEMA_VERSION
+        if version > supported:
             raise SchemaTooNew(
                 f"{self.location} has schema version {version}; this program reads up to"
-                f" {SCHEMA_VERSION}: upgrade perfledger"
+                f" {supported}: upgrade perfledger"
             )
+        self.schema_version = version
         pragmas = self.recorder.pragmas()
         if pragmas and (str(pragmas["journal_mode"]).lower() != "wal" or pragmas["synchronous"] != 2):
             raise StoreMisconfigured(
@@ -300,16 +318,32 @@ class Store:
         self.close()
 
     # -- writing -------------------------------------------------------------
+    def _check_writable(self) -> None:
+        """A ledger of an older schema is read as it is, and written only once upgraded."""
+        if self.schema_version < self.recorder.SCHEMA_VERSION:
+            raise SchemaTooOld(
+                f"{self.location} has schema version {self.schema_version}; this program writes"
+                f" {self.recorder.SCHEMA_VERSION}: its owner runs `perfledger db upgrade` first (nothing was written)"
+            )
+
     def init(self, entity: str, *, actor: str, note: str = "") -> LedgerEvent:
         """Write the ledger's first event, naming the entity whose performance it records."""
+        self._check_writable()
         if self.length() > 0:
             raise LedgerExists(f"{self.location} already holds a ledger ({self.entity()})")
-        ledger = Ledger.open(entity=entity, actor=actor, note=note, now=utcnow())
-        opened: LedgerEvent = ledger.pending_events[0]  # type: ignore[assignment]
         try:
-            self._save(ledger)
+            with self.recorder.writer() as writer:
+                if writer.head not in (None, (0, GENESIS)):
+                    raise IntegrityError("the ledger was created meanwhile")
+                ledger = Ledger.open(entity=entity, actor=actor, note=note, now=writer.now)
+                opened: LedgerEvent = ledger.pending_events[0]  # type: ignore[assignment]
+                writer.write(Page([self.app.mapper.to_stored_event(e) for e in ledger.collect_events()]))
         except IntegrityError:
             raise LedgerExists(f"{self.location} already holds a ledger") from None
+        except Exception as e:
+            if not is_driver_error(e):
+                raise
+            raise _store_error(e, self.location) from None
         return opened
 
     def append(
@@ -325,25 +359,50 @@ class Store:
         is checked again on the new head and retried. ``progress`` is told,
         page by page, how many of the batch's events are checked and written.
         """
+        self._check_writable()
+        migrating = any(sub.recorded_at is not None for sub in batch)
+        if migrating and batch[-1].cls is not HistoryMigrated and create is not None:
+            batch = [*batch, history_migrated(batch, "", create[1], utcnow().date())]
         for attempt in range(ATTEMPTS):
-            moment = now or utcnow()
             ledger = self._load(missing_ok=create is not None)
-            if ledger is None:
-                assert create is not None
-                first = batch[0].recorded_at if batch and batch[0].recorded_at else moment
-                ledger = Ledger.open(entity=create[0], actor=create[1], note="", now=first)
-                if self.recorder.derived_upto() is not None:
-                    ledger.book.record_derived(0)
+            if migrating and ledger is not None:
+                raise BackfillRefused(
+                    f"{self.location} already holds a ledger: recorded_at may be given only when a history is"
+                    " migrated into a new ledger (import --backfill into a path with no ledger yet); nothing was"
+                    " written"
+                )
             written: list[Written] = []
             present: list[str] = []
             try:
-                self._insert(self._pages(ledger, batch, moment, written, present, progress))
+                with self.recorder.writer() as writer:
+                    moment = writer.now if now is None or writer.server_clock else now
+                    if writer.head is not None and writer.head != _head_of(ledger):
+                        raise IntegrityError("another writer extended the chain since it was read")
+                    if ledger is None:
+                        ledger = self._opening(batch, moment, create)
+                    check_migration(batch, ledger.version)
+                    for page in self._pages(ledger, batch, moment, written, present, progress):
+                        writer.write(page)
             except IntegrityError:
                 # Someone else appended first: check the batch again on their head.
-                time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
+                time.sleep(random.uniform(0, BACKOFF * (attempt + 1)))
                 continue
+            except Exception as e:
+                if not is_driver_error(e):
+                    raise
+                raise _store_error(e, self.location) from None
             return AppendResult(written, present)
         raise LedgerConflict(f"the chain kept moving: gave up after {ATTEMPTS} attempts; nothing was written")
+
+    def _opening(self, batch: Sequence[Submission], moment: datetime, create: tuple[str, str] | None) -> Ledger:
+        """A new ledger, opened in the batch's transaction; a migrated history's first instant is its own."""
+        if create is None:
+            raise LedgerNotFound(f"{self.location} has no ledger yet; run `perfledger init`")
+        first = batch[0].recorded_at if batch and batch[0].recorded_at else moment
+        ledger = Ledger.open(entity=create[0], actor=create[1], note="", now=first)
+        if self.recorder.derived_upto() is not None:
+            ledger.book.record_derived(0)
+        return ledger
 
     def _pages(
         self, ledger: Ledger, batch: Sequence[Submission], moment: datetime, written: list[Written], present: list[str],
@@ -434,19 +493,6 @@ class Store:
         self._snapshot_seq = seq
         book = Book.restore(snapshot, StoreLookup(self), decode_body_dict)
         return Ledger.resume(book, decode_body(bytes(event_state), keep=True))
-
-    def _save(self, ledger: Ledger) -> None:
-        self._insert([Page([self.app.mapper.to_stored_event(e) for e in ledger.collect_events()])])
-
-    def _insert(self, pages: Iterable[Page]) -> None:
-        try:
-            self.recorder.insert_pages(pages)
-        except IntegrityError:
-            raise
-        except Exception as e:
-            if not is_driver_error(e):
-                raise
-            raise _store_error(e, self.location) from None
 
     # -- reading -------------------------------------------------------------
     def rows(
@@ -710,6 +756,38 @@ class Store:
         except (proofs.ProofError, orjson.JSONDecodeError, TypeError, KeyError):
             return None
         return actors
+
+
+def _head_of(ledger: Ledger | None) -> tuple[int, str]:
+    """The (sequence number, hash) of the head a writer loaded; (0, GENESIS) for no ledger yet."""
+    return (0, GENESIS) if ledger is None else (ledger.version, ledger.head)
+
+
+def check_migration(batch: Sequence[Submission], version: int) -> None:
+    """A batch that gives recorded_at is a migration: it creates the ledger and ends with HistoryMigrated."""
+    migrated = [sub for sub in batch if sub.cls is HistoryMigrated]
+    if not any(sub.recorded_at is not None for sub in batch) and not migrated:
+        return
+    if version != 1 or not migrated or batch[-1].cls is not HistoryMigrated or len(migrated) > 1:
+        raise BackfillRefused(
+            "a migrated history (events with recorded_at) is imported into a new ledger and closed by one"
+            " HistoryMigrated event, its last (perfledger import --backfill does both); nothing was written"
+        )
+    if batch[-1].recorded_at is not None:
+        raise BackfillRefused("HistoryMigrated is recorded at the store's clock: give it no recorded_at")
+
+
+def history_migrated(batch: Sequence[Submission], source: str, actor: str, day: date) -> Submission:
+    """The event that closes a migrated history imported into a new ledger (events 1 to len(batch) + 1).
+
+    ``sha256`` is the hash of the migrated events' canonical contents, one per line, so that anyone
+    can recompute it from the ledger itself.
+    """
+    digest = hashlib.sha256(b"\n".join(sub.content_bytes for sub in batch)).hexdigest()
+    return parse_submission({
+        "type": HistoryMigrated.TYPE, "id": f"history-migrated-{digest[:16]}", "effective_date": day.isoformat(),
+        "actor": actor, "upto": len(batch) + 1, "source": source, "sha256": digest,
+    })
 
 
 def _cores() -> int:

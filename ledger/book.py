@@ -23,6 +23,7 @@ from events import (
     BudgetItemOpened,
     BudgetVaried,
     EventCorrected,
+    HistoryMigrated,
     IndicatorDefined,
     IndicatorMeasured,
     LedgerEvent,
@@ -296,6 +297,7 @@ class Book:
         self.facts: Lazy[str, LedgerEvent] = Lazy(None if lookup is None else self._load_fact)
         self.recorded: Lazy[str, LedgerEvent] = Lazy(None if lookup is None else self._load_recorded)
         self.derived: Derived | None = None
+        self.migrated: int | None = None  # events 1 to this were migrated (HistoryMigrated)
         self._seq = 0
 
     # -- idempotency -------------------------------------------------------
@@ -396,6 +398,7 @@ class Book:
                 for i in self.items.values()
             ],
             "actors": [[a.name, a.role, a.public_key, a.revoked] for a in self.actors.values()],
+            **({} if self.migrated is None else {"migrated": self.migrated}),
         }
 
     @classmethod
@@ -411,6 +414,7 @@ class Book:
             book.items[item] = ItemState(item, year, line, objective, amounts, date.fromisoformat(day))
         for name, role, key, revoked in state["actors"]:
             book.actors[name] = ActorState(name, role, key, revoked)
+        book.migrated = state.get("migrated")
         return book
 
     def record_derived(self, after: int) -> None:
@@ -452,6 +456,8 @@ class Book:
             self.actors[fact.name] = ActorState(fact.name, fact.role, fact.public_key)
         elif isinstance(fact, ActorRevoked):
             self.actors[fact.name].revoked = sign > 0
+        elif isinstance(fact, HistoryMigrated):
+            self.migrated = fact.upto if sign > 0 else None
         elif isinstance(fact, PlanOpened):
             self.plans[fact.year] = fact
         elif isinstance(fact, PolicyLineDefined):
@@ -499,6 +505,11 @@ class Book:
             self._check_signature(fact)
             if isinstance(fact, (ActorRegistered, ActorRevoked)):
                 self._check_actor_fact(fact)
+            elif isinstance(fact, HistoryMigrated):
+                self._check_history_migrated(fact)
+            elif isinstance(fact, LedgerOpened):
+                raise DuplicateDefinition("the ledger is already open: LedgerOpened is event 1 only",
+                                          event_id=fact.event_id)
             elif isinstance(fact, EventCorrected):
                 self._check_correction(fact)
             else:
@@ -540,6 +551,17 @@ class Book:
             raise SignatureRefused("this ledger is signed: sign the event with your key (--key)", event_id=eid)
         if not proofs.signature_valid(key, fact.content_bytes, fact.signature):
             raise SignatureRefused(f"the signature does not match actor {fact.actor!r}'s key", event_id=eid)
+
+    def _check_history_migrated(self, fact: HistoryMigrated) -> None:
+        """A migration is declared once, right after the events it covers (all of them, from event 1)."""
+        if self.migrated is not None:
+            raise DuplicateDefinition(f"events 1 to {self.migrated} were already declared migrated",
+                                      event_id=fact.event_id)
+        if fact.upto != fact.seq - 1:
+            raise InvalidCorrection(
+                f"HistoryMigrated as event {fact.seq} must cover events 1 to {fact.seq - 1}, not to {fact.upto}",
+                event_id=fact.event_id,
+            )
 
     def _check_actor_fact(self, fact: ActorRegistered | ActorRevoked) -> None:
         current = self.actors.get(fact.name)

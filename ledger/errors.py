@@ -69,6 +69,10 @@ class RecordedAtOutOfOrder(RuleViolation):
     """A backfilled recorded-at earlier than the ledger's last event, or in the future."""
 
 
+class BackfillRefused(RuleViolation):
+    """Recorded-at given outside the migration that creates a ledger."""
+
+
 class LedgerError(PerfledgerError):
     """A problem with the store itself (missing, locked, too new, in conflict)."""
 
@@ -91,6 +95,10 @@ class LedgerLocked(LedgerError):
 
 class SchemaTooNew(LedgerError):
     pass
+
+
+class SchemaTooOld(LedgerError):
+    """The ledger was made by an older version whose schema this one writes only once upgraded."""
 
 
 class StoreMisconfigured(LedgerError):

@@ -20,8 +20,9 @@ by privilege as well as by trigger.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
@@ -29,15 +30,18 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier, Literal
 
+from ledger.postgres_guards import EVENT_IDS, fill_event_ids, guard_statements
 from ledger.sqlite_store import (
     CHECKPOINT_COLUMNS,
     DERIVED_NAMES,
     IMMUTABLE,
     LEDGER_KEY,
-    SCHEMA_VERSION,
     Page,
     budget_checkpoint,
 )
+
+# 2: the guards of ledger.postgres_guards (writes through perfledger_append only); 1 had none.
+SCHEMA_VERSION = 2
 
 CHAIN = "perfledger_chain"
 # The derived tables' columns, in the order of the rows ledger.book.Derived makes.
@@ -50,6 +54,8 @@ META = "perfledger_meta"
 
 
 class LedgerPostgresRecorder(PostgresApplicationRecorder):
+    SCHEMA_VERSION = SCHEMA_VERSION
+
     def __init__(self, datastore: Any, *, events_table_name: str = "perfledger_events"):
         super().__init__(datastore, events_table_name=events_table_name)
         schema = Identifier(self.datastore.schema)
@@ -69,7 +75,8 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                 "$$BEGIN RAISE EXCEPTION '{2}'; END$$"
             ).format(schema, guard, SQL(IMMUTABLE)),
         ]
-        for table in (self.events_table_name, CHAIN):
+        statements += guard_statements(self.datastore.schema, self.events_table_name, str(LEDGER_KEY))
+        for table in (self.events_table_name, CHAIN, EVENT_IDS):
             statements += [
                 SQL("DROP TRIGGER IF EXISTS {0} ON {1}.{2}").format(Identifier(f"{table}_immutable"), schema, Identifier(table)),
                 SQL(
@@ -121,43 +128,30 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         return None
 
     def insert_pages(self, pages: Iterable[Page]) -> None:
-        """Insert pages of events, their chain rows and derived rows in one transaction, with COPY.
+        """Insert pages of events (and, for the owner, their derived rows) in one transaction."""
+        with self.writer() as writer:
+            for page in pages:
+                writer.write(page)
 
-        eventsourcing sends the whole batch as one array in pipeline mode, which
-        stalls on large imports (100,000 events); COPY streams each page's rows,
-        and psycopg's C code writes them. A writer that lost the race fails on
-        the events' key, reported as an IntegrityError, which perfledger
-        retries. An exception raised while the pages are made (a broken rule)
-        rolls everything back.
+    @contextmanager
+    def writer(self) -> Iterator[PostgresWriter]:
+        """One write transaction: the writers' lock, the head and the server's clock, then pages; commit on exit.
+
+        Events go through ``perfledger_append`` (see ledger.postgres_guards), whose trigger checks
+        each one and writes its chain row; a writer that lost the race fails on "not the next
+        event", reported as an IntegrityError, which perfledger retries. The caches are written
+        only by a role that may insert into them (the owner's): a controller's append leaves them
+        behind. An exception raised while the pages are made (a broken rule) rolls everything back.
         """
         schema = Identifier(self.datastore.schema)
-        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
-            self._lock_table(curs)  # the lock timeout only: see the module's docstring
-            self._notify_channel(curs)
-            for page in pages:
-                events = page.events
-                # COPY: the bulk load PostgreSQL is made for, each row written by psycopg's C code.
-                self._copy(curs, self.events_table_name, ("originator_id", "originator_version", "topic", "state"),
-                           [(s.originator_id, s.originator_version, s.topic, s.state) for s in events])
-                self._copy(curs, CHAIN, ("seq", "hash"),
-                           [(s.originator_version, hashlib.sha256(s.state).hexdigest()) for s in events])
-                if page.derived_upto is not None:
-                    for table, rows in (("perfledger_budget", page.budget), ("perfledger_labels", page.labels),
-                                        ("perfledger_ids", page.ids)):
-                        self._copy(curs, table, _COLUMNS[table], rows)
-                    curs.execute(SQL("INSERT INTO {0}.perfledger_derived VALUES (%s) ON CONFLICT DO NOTHING").format(schema),
-                                 (page.derived_upto,))
-                if page.snapshot is not None:
-                    curs.execute(SQL("INSERT INTO {0}.perfledger_snapshots VALUES (%s, %s, %s) ON CONFLICT DO NOTHING")
-                                 .format(schema), page.snapshot)
-                if page.checkpoint is not None:
-                    def read(statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-                        with conn.cursor(row_factory=tuple_row) as rows:  # in this transaction
-                            rows.execute(self._qualified(statement), params)
-                            return rows.fetchall()
-
-                    self._copy(curs, "perfledger_budget_checkpoints", CHECKPOINT_COLUMNS,
-                               budget_checkpoint(page.checkpoint, read))
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor(row_factory=tuple_row) as curs:
+            curs.execute(SQL("SET LOCAL lock_timeout = {0}").format(Literal(f"{self.datastore.lock_timeout}s")))
+            curs.execute(SQL("SELECT seq, hash, now FROM {0}.perfledger_begin()").format(schema))
+            seq, digest, now = curs.fetchone()  # type: ignore[misc]
+            curs.execute(SQL("SELECT coalesce(has_table_privilege(to_regclass({0}), 'INSERT'), false)").format(
+                Literal(f'"{self.datastore.schema}".perfledger_budget')))
+            caches = bool(curs.fetchone()[0])  # type: ignore[index]
+            yield PostgresWriter(self, conn, curs, (int(seq), str(digest)), now, caches)
 
     def _copy(self, curs: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
@@ -264,6 +258,49 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         return int(rows[0]["value"]) if rows else None
 
 
+class PostgresWriter:
+    """The pages of one write transaction on PostgreSQL (see ``LedgerPostgresRecorder.writer``)."""
+
+    server_clock = True  # recorded-at is the server's clock, whatever a caller asks
+
+    def __init__(self, recorder: LedgerPostgresRecorder, conn: Any, curs: Any, head: tuple[int, str],
+                 now: datetime, caches: bool):
+        self.recorder, self.conn, self.curs = recorder, conn, curs
+        self.head = head  # (sequence number, hash) of the head, read under the writers' lock
+        self.now = now  # the server's clock: what the events of this transaction are recorded at
+        self.caches = caches  # may this role write the read model, checkpoints and snapshots?
+
+    def write(self, page: Page) -> None:
+        recorder, curs = self.recorder, self.curs
+        schema = Identifier(recorder.datastore.schema)
+        events = page.events
+        if events:
+            curs.execute(SQL("SELECT {0}.perfledger_append(%s, %s, %s)").format(schema), (
+                [s.originator_version for s in events], [s.topic for s in events], [s.state for s in events]))
+        if not self.caches:
+            return
+        if page.derived_upto is not None:
+            for table, rows in (("perfledger_budget", page.budget), ("perfledger_labels", page.labels),
+                                ("perfledger_ids", page.ids)):
+                recorder._copy(curs, table, _COLUMNS[table], rows)
+            curs.execute(SQL("INSERT INTO {0}.perfledger_derived VALUES (%s) ON CONFLICT DO NOTHING").format(schema),
+                         (page.derived_upto,))
+        if page.snapshot is not None:
+            curs.execute(SQL("INSERT INTO {0}.perfledger_snapshots VALUES (%s, %s, %s) ON CONFLICT DO NOTHING")
+                         .format(schema), page.snapshot)
+        if page.checkpoint is not None:
+            conn = self.conn
+
+            def read(statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+                with conn.cursor(row_factory=tuple_row) as rows:  # in this transaction
+                    rows.execute(recorder._qualified(statement), params)
+                    return rows.fetchall()  # type: ignore[no-any-return]
+
+            recorder._copy(curs, "perfledger_budget_checkpoints", CHECKPOINT_COLUMNS,
+                           budget_checkpoint(page.checkpoint, read))
+
+
+
 class LedgerPostgresFactory(PostgresFactory):
     application_recorder_class = LedgerPostgresRecorder
 
@@ -272,15 +309,19 @@ ROLES = ("controller", "auditor")
 
 
 def grant_statements(schema: str, events_table: str, role: str, name: str) -> list[Any]:
-    """SQL that lets ``name`` log in and act as a controller (insert and read) or an auditor (read).
+    """SQL that lets ``name`` log in and act as a controller (append and read) or an auditor (read).
 
-    Nobody is granted UPDATE, DELETE or TRUNCATE: only the tables' owner holds
-    them, and the triggers refuse UPDATE, DELETE and TRUNCATE even to the owner.
+    Nobody is granted INSERT, UPDATE, DELETE or TRUNCATE on any table: a
+    controller appends only through ``perfledger_append`` and reads the head
+    through ``perfledger_begin`` (ledger.postgres_guards), which check each
+    event and write its chain row; the caches are the owner's to write.
     """
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     who, s = Identifier(name), Identifier(schema)
-    tables = SQL(", ").join(SQL("{0}.{1}").format(s, Identifier(t)) for t in (events_table, CHAIN, META, *DERIVED_NAMES))
+    tables = SQL(", ").join(SQL("{0}.{1}").format(s, Identifier(t))
+                            for t in (events_table, CHAIN, META, EVENT_IDS, *DERIVED_NAMES))
+    functions = ("perfledger_head()", "perfledger_begin()", "perfledger_append(bigint[], text[], bytea[])")
     statements = [
         SQL(
             "DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {0}) THEN CREATE ROLE {1} LOGIN; "
@@ -288,15 +329,23 @@ def grant_statements(schema: str, events_table: str, role: str, name: str) -> li
         ).format(Literal(name), who),
         SQL("GRANT USAGE ON SCHEMA {0} TO {1}").format(s, who),
         SQL("REVOKE ALL ON {0} FROM {1}").format(tables, who),
+        SQL("REVOKE ALL ON SEQUENCE {0}.{1} FROM {2}").format(
+            s, Identifier(f"{events_table}_notification_id_seq"), who),
+        *(SQL("REVOKE ALL ON FUNCTION {0}.{1} FROM {2}").format(s, SQL(f), who) for f in functions),
         SQL("GRANT SELECT ON {0} TO {1}").format(tables, who),
     ]
     if role == "controller":
-        statements += [
-            SQL("GRANT INSERT ON {0} TO {1}").format(
-                SQL(", ").join(SQL("{0}.{1}").format(s, Identifier(t)) for t in (events_table, CHAIN, *DERIVED_NAMES)), who
-            ),
-            SQL("GRANT USAGE ON SEQUENCE {0}.{1} TO {2}").format(
-                s, Identifier(f"{events_table}_notification_id_seq"), who
-            ),
-        ]
+        statements += [SQL("GRANT EXECUTE ON FUNCTION {0}.{1} TO {2}").format(s, SQL(f), who) for f in functions]
     return statements
+
+
+def upgrade_statements(schema: str, events_table: str) -> list[Any]:
+    """From schema version 1: the guards, the ids of the events already stored, the new version."""
+    recorder_ddl = guard_statements(schema, events_table, str(LEDGER_KEY))
+    s = Identifier(schema)
+    return [
+        *recorder_ddl,
+        fill_event_ids(schema, events_table),
+        SQL("UPDATE {0}.{1} SET value = {2} WHERE key = 'schema_version'").format(
+            s, Identifier(META), Literal(str(SCHEMA_VERSION))),
+    ]

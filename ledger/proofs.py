@@ -367,6 +367,7 @@ EVENT_TYPES = frozenset({
     "LedgerOpened", "PlanOpened", "PolicyLineDefined", "ObjectiveDefined", "IndicatorDefined", "ObjectiveChanged",
     "ObjectiveStruck", "BudgetItemOpened", "BudgetVaried", "ReservationMade", "ReservationApproved",
     "ReservationAdjusted", "IndicatorMeasured", "EventCorrected", "ActorRegistered", "ActorRevoked",
+    "HistoryMigrated",
 })
 ROLES = frozenset({"controller", "auditor", "oiv"})
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 from uuid import NAMESPACE_URL, uuid5
 
@@ -147,6 +149,8 @@ class _Pool(SQLiteConnectionPool):
 
 
 class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
+    SCHEMA_VERSION = SCHEMA_VERSION
+
     def construct_create_table_statements(self) -> list[str]:
         table = self.events_table_name
         return [
@@ -168,10 +172,17 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         return None
 
     def insert_pages(self, pages: Iterable[Page]) -> None:
-        """Insert pages of events, their chain rows and derived rows in one transaction, each page as it comes.
+        """Insert pages of events, their chain rows and derived rows in one transaction."""
+        with self.writer() as writer:
+            for page in pages:
+                writer.write(page)
 
-        The write lock is taken first (``BEGIN IMMEDIATE``); an exception
-        raised while the pages are made (a broken rule) rolls everything back.
+    @contextmanager
+    def writer(self) -> Iterator[SQLiteWriter]:
+        """One write transaction: the write lock first (``BEGIN IMMEDIATE``), then pages; commit on exit.
+
+        An exception raised while the pages are made (a broken rule) rolls everything back; a
+        key conflict (another writer extended the chain first) is an IntegrityError.
         """
         with self.datastore.get_connection(commit=True) as connection:
             raw = connection._sqlite_conn
@@ -180,28 +191,7 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             except sqlite3.OperationalError as e:
                 raise OperationalError(e) from e
             try:
-                cursor = connection.cursor()
-                for page in pages:
-                    # One executemany, as an aggregate recorder does: the application recorder's own
-                    # inserts row by row to learn notification ids, which perfledger never reads.
-                    SQLiteAggregateRecorder._insert_events(self, cursor, page.events)
-                    cursor.executemany(
-                        "INSERT INTO perfledger_chain VALUES (?, ?)",
-                        [(s.originator_version, hashlib.sha256(s.state).hexdigest()) for s in page.events],
-                    )
-                    if page.derived_upto is not None:
-                        cursor.executemany("INSERT INTO perfledger_budget VALUES (?, ?, ?, ?, ?)", page.budget)
-                        cursor.executemany("INSERT INTO perfledger_labels VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", page.labels)
-                        cursor.executemany("INSERT INTO perfledger_ids VALUES (?, ?, ?, ?)", page.ids)
-                        cursor.execute("INSERT OR IGNORE INTO perfledger_derived VALUES (?)", (page.derived_upto,))
-                    if page.snapshot is not None:
-                        cursor.execute("INSERT OR IGNORE INTO perfledger_snapshots VALUES (?, ?, ?)", page.snapshot)
-                    if page.checkpoint is not None:
-                        def read(statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-                            return raw.execute(statement, params).fetchall()  # in this transaction
-
-                        cursor.executemany("INSERT INTO perfledger_budget_checkpoints VALUES (?, ?, ?, ?, ?)",
-                                           budget_checkpoint(page.checkpoint, read))
+                yield SQLiteWriter(self, raw, connection.cursor())
                 raw.commit()
             except sqlite3.IntegrityError as e:
                 raw.rollback()
@@ -277,6 +267,41 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             c.execute("SELECT value FROM perfledger_meta WHERE key='schema_version'")
             row = c.fetchone()
         return None if row is None else int(row[0])
+
+
+class SQLiteWriter:
+    """The pages of one write transaction on SQLite (see ``LedgerSQLiteRecorder.writer``)."""
+
+    head: tuple[int, str] | None = None  # SQLite's key conflict catches a moved head: nothing to compare
+    caches = True  # whoever may write the file writes its caches
+    server_clock = False  # a caller may give the clock (tests, replays of a history)
+
+    def __init__(self, recorder: LedgerSQLiteRecorder, raw: sqlite3.Connection, cursor: Any):
+        self.recorder, self.raw, self.cursor = recorder, raw, cursor
+        self.now = datetime.now(UTC)  # the writer's clock (the ledger keeps recorded-at from going backwards)
+
+    def write(self, page: Page) -> None:
+        cursor, raw = self.cursor, self.raw
+        # One executemany, as an aggregate recorder does: the application recorder's own
+        # inserts row by row to learn notification ids, which perfledger never reads.
+        SQLiteAggregateRecorder._insert_events(self.recorder, cursor, page.events)
+        cursor.executemany(
+            "INSERT INTO perfledger_chain VALUES (?, ?)",
+            [(s.originator_version, hashlib.sha256(s.state).hexdigest()) for s in page.events],
+        )
+        if page.derived_upto is not None:
+            cursor.executemany("INSERT INTO perfledger_budget VALUES (?, ?, ?, ?, ?)", page.budget)
+            cursor.executemany("INSERT INTO perfledger_labels VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", page.labels)
+            cursor.executemany("INSERT INTO perfledger_ids VALUES (?, ?, ?, ?)", page.ids)
+            cursor.execute("INSERT OR IGNORE INTO perfledger_derived VALUES (?)", (page.derived_upto,))
+        if page.snapshot is not None:
+            cursor.execute("INSERT OR IGNORE INTO perfledger_snapshots VALUES (?, ?, ?)", page.snapshot)
+        if page.checkpoint is not None:
+            def read(statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+                return raw.execute(statement, params).fetchall()  # in this transaction
+
+            cursor.executemany("INSERT INTO perfledger_budget_checkpoints VALUES (?, ?, ?, ?, ?)",
+                               budget_checkpoint(page.checkpoint, read))
 
 
 def _rows_in_table_order(

@@ -136,9 +136,10 @@ class PostgresRaw(Raw):
         return cursor.fetchall() if cursor.description else []
 
     def drop_triggers(self) -> None:
-        for table in (self.events, "perfledger_chain"):
+        for table in (self.events, "perfledger_chain", "perfledger_event_ids"):
             self.execute(f"DROP TRIGGER {table}_immutable ON {table}")
             self.execute(f"DROP TRIGGER {table}_no_truncate ON {table}")
+        self.execute(f"DROP TRIGGER {self.events}_checked ON {self.events}")  # the owner's power over the guards
 
     @contextmanager
     def writer_lock(self) -> Iterator[None]:

@@ -206,10 +206,12 @@ def test_import_never_takes_over_an_existing_file_that_is_not_a_ledger(tmp_path:
     assert other.read_bytes() == before
 
 
-def test_backfilling_into_a_ledger_opened_today_explains_what_to_do(planned: str, tmp_path: Path) -> None:
-    obj = ev("BudgetVaried", "v-old", item="A1/04/02", amount="1.00") | {"recorded_at": "2012-02-01T10:00:00Z"}
+def test_backfilling_into_a_live_ledger_is_refused_and_explains_what_to_do(planned: str, tmp_path: Path) -> None:
+    obj = ev("BudgetVaried", "v-old", item="A1/04/02", amount="1.00") | {"recorded_at": "2026-02-01T10:00:00Z"}
     result = run(planned, "import", str(write_jsonl(tmp_path / "old.jsonl", [obj])), "--backfill")
-    assert result.exit_code == 1 and "earlier than the ledger's last event" in result.output
+    assert result.exit_code == 1
+    assert "already holds a ledger: recorded_at may be given only when a history is migrated" in result.output
+    assert run(planned, "log", "--format", "json").output.count('"seq"') == 9  # nothing was written
 
 
 def test_help_answers_without_loading_the_store_the_projections_or_the_table_printer() -> None:

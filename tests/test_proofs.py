@@ -113,17 +113,17 @@ def oiv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     assert run("import", str(EXAMPLE_DIR / "events.jsonl"), "--backfill", "--entity", "CCIAA").exit_code == 0
     for name in ("cdg", "oiv", "intruder"):
         assert run("key", "new", name).exit_code == 0
-    assert run("checkpoint", "--key", "cdg.key").output.startswith("Wrote checkpoint-398.txt: 398 events")
-    assert run("checkpoint", "cosign", "checkpoint-398.txt", "--key", "oiv.key").exit_code == 0
+    assert run("checkpoint", "--key", "cdg.key").output.startswith("Wrote checkpoint-399.txt: 399 events")
+    assert run("checkpoint", "cosign", "checkpoint-399.txt", "--key", "oiv.key").exit_code == 0
     Path("report.json").write_text(run("report", "--format", "json").output)
-    assert run("export", "--bundle", "bundle", "--checkpoint", "checkpoint-398.txt",
+    assert run("export", "--bundle", "bundle", "--checkpoint", "checkpoint-399.txt",
                "--pubkey", "cdg.pub", "--pubkey", "oiv.pub").exit_code == 0
     yield tmp_path
 
 
 def test_the_walkthrough_verifies_online_and_offline(oiv: Path) -> None:
-    online = run("verify", "--checkpoint", "checkpoint-398.txt", "--pubkey", "cdg.pub", "--pubkey", "oiv.pub")
-    assert online.exit_code == 0 and "extends the checkpoint of 398 events" in online.output
+    online = run("verify", "--checkpoint", "checkpoint-399.txt", "--pubkey", "cdg.pub", "--pubkey", "oiv.pub")
+    assert online.exit_code == 0 and "extends the checkpoint of 399 events" in online.output
     assert "signed by cdg" in online.output and "oiv" in online.output
     offline = run("verify", "--bundle", "bundle", "--pubkey", "cdg.pub", "--pubkey", "oiv.pub", "--expect", "report.json")
     assert offline.exit_code == 0 and "replay matches report.json" in offline.output
@@ -139,8 +139,8 @@ def test_a_later_ledger_still_extends_the_checkpoint(oiv: Path) -> None:
     obj = {"type": "ReservationMade", "id": "late", "effective_date": "2012-12-20", "actor": "cdg",
            "reservation": "late", "item": "A1/04/10", "amount": "100.00"}
     assert run("append", "--json", json.dumps(obj)).exit_code == 0
-    result = run("verify", "--checkpoint", "checkpoint-398.txt", "--pubkey", "cdg.pub", "--pubkey", "oiv.pub")
-    assert result.exit_code == 0 and "(399 events) extends the checkpoint of 398 events" in result.output
+    result = run("verify", "--checkpoint", "checkpoint-399.txt", "--pubkey", "cdg.pub", "--pubkey", "oiv.pub")
+    assert result.exit_code == 0 and "(400 events) extends the checkpoint of 399 events" in result.output
 
 
 def test_a_ledger_rolled_back_to_an_older_copy_is_caught(oiv: Path) -> None:
@@ -152,15 +152,15 @@ def test_a_ledger_rolled_back_to_an_older_copy_is_caught(oiv: Path) -> None:
     rolled = oiv / "rolled.db"
     with Store.open(str(oiv / "cciaa.db")) as store, Store.open(str(rolled), create=True) as copy:
         copy.recorder.insert_events([StoredEvent(LEDGER_ID, *row) for row in store.rows()][:-1])
-    result = run("--ledger", str(rolled), "verify", "--checkpoint", "checkpoint-399.txt")
-    assert result.exit_code == 1 and "fewer than the 399 of the checkpoint: it was rolled back" in result.output
+    result = run("--ledger", str(rolled), "verify", "--checkpoint", "checkpoint-400.txt")
+    assert result.exit_code == 1 and "fewer than the 400 of the checkpoint: it was rolled back" in result.output
 
 
 def test_history_rewritten_with_every_hash_recomputed_is_caught(oiv: Path) -> None:
     db = raw(str(oiv / "cciaa.db"))
     db.drop_triggers()
     prev = "0" * 64
-    for seq in range(1, 399):
+    for seq in range(1, 400):
         body = orjson.loads(db.state_of(seq))
         if body["id"] == "res-A1/04/09-1":
             body["amount"] = "1.00"  # the forger lowers a reservation
@@ -170,17 +170,17 @@ def test_history_rewritten_with_every_hash_recomputed_is_caught(oiv: Path) -> No
         prev = hashlib.sha256(state).hexdigest()
         db.set_chain_hash(seq, prev)
     assert run("verify").exit_code == 0  # the chain alone is fooled
-    result = run("verify", "--checkpoint", "checkpoint-398.txt")
+    result = run("verify", "--checkpoint", "checkpoint-399.txt")
     assert result.exit_code == 1 and "history was" in result.output
 
 
 def test_a_checkpoint_signed_by_another_key_or_edited_is_rejected(oiv: Path) -> None:
-    forged = Checkpoint.parse(Path("checkpoint-398.txt").read_text())
+    forged = Checkpoint.parse(Path("checkpoint-399.txt").read_text())
     unsigned = Checkpoint(forged.entity, forged.size, forged.root, forged.time)
     Path("intruder.txt").write_text(unsigned.signed(Path("intruder.key").read_bytes(), "cdg").text())
     result = run("verify", "--checkpoint", "intruder.txt", "--pubkey", "cdg.pub")
     assert result.exit_code == 1 and "the checkpoint is not signed by cdg (key" in result.output
-    edited = Path("checkpoint-398.txt").read_text().replace("size: 398", "size: 397")
+    edited = Path("checkpoint-399.txt").read_text().replace("size: 399", "size: 398")
     Path("edited.txt").write_text(edited)
     result = run("verify", "--checkpoint", "edited.txt", "--pubkey", "cdg.pub", "--pubkey", "oiv.pub")
     assert result.exit_code == 1 and "does not match the checkpoint" in result.output
@@ -207,7 +207,7 @@ def write(bundle: Path, lines: list[bytes], tail: bytes = b"\n") -> None:
         (lambda ls: ls[:100] + [ls[100].replace(b'"actor":"controllo-di-gestione"', b'"actor":"someone"')] + ls[101:],
          "event 102 does not link to event 101"),
         (lambda ls: ls[:100] + [ls[100].replace(b":", b": ", 1)] + ls[101:], "event 101 is not in canonical form"),
-        (lambda ls: ls[:-3], "covers 398 events but the bundle holds 395"),
+        (lambda ls: ls[:-3], "covers 399 events but the bundle holds 396"),
     ],
     ids=["dropped", "swapped", "altered", "reformatted", "truncated-tail"],
 )
@@ -239,9 +239,9 @@ def test_a_report_that_disagrees_with_the_replay_is_listed(oiv: Path) -> None:
 
 
 def test_explain_prove_attaches_a_verifiable_inclusion_proof_to_every_event(oiv: Path) -> None:
-    tree = json.loads(run("explain", "budget", "item", "A1/04/09", "available", "--prove", "checkpoint-398.txt",
+    tree = json.loads(run("explain", "budget", "item", "A1/04/09", "available", "--prove", "checkpoint-399.txt",
                           "--pubkey", "cdg.pub", "--format", "json").output)
-    checkpoint = Checkpoint.parse(Path("checkpoint-398.txt").read_text())
+    checkpoint = Checkpoint.parse(Path("checkpoint-399.txt").read_text())
     with Store.open(str(oiv / "cciaa.db")) as store:
         states = {seq: bytes(state) for seq, _, state in store.rows()}
 
@@ -257,7 +257,7 @@ def test_explain_prove_attaches_a_verifiable_inclusion_proof_to_every_event(oiv:
 
 
 def test_explain_prove_refuses_a_checkpoint_the_ledger_does_not_extend(oiv: Path) -> None:
-    forged = Checkpoint.parse(Path("checkpoint-398.txt").read_text())
+    forged = Checkpoint.parse(Path("checkpoint-399.txt").read_text())
     unsigned = Checkpoint(forged.entity, forged.size, "00" * 32, forged.time)
     Path("other.txt").write_text(unsigned.signed(Path("cdg.key").read_bytes(), "cdg").text())
     result = run("explain", "achievement", "entity", "--prove", "other.txt", "--pubkey", "cdg.pub")
@@ -265,7 +265,7 @@ def test_explain_prove_refuses_a_checkpoint_the_ledger_does_not_extend(oiv: Path
 
 
 def test_a_copied_signature_line_cannot_fake_a_co_signer(oiv: Path) -> None:
-    text = Path("checkpoint-398.txt").read_text()
+    text = Path("checkpoint-399.txt").read_text()
     body, _, lines = text.partition("\n\n")
     cdg_line = lines.splitlines()[0]
     Path("faked.txt").write_text(body + "\n\n" + cdg_line + "\n" + cdg_line.replace("— cdg ", "— oiv ") + "\n")
@@ -273,10 +273,10 @@ def test_a_copied_signature_line_cannot_fake_a_co_signer(oiv: Path) -> None:
     assert result.exit_code == 1 and "not signed by oiv" in result.output
 
 
-@pytest.mark.parametrize("edit", [("size: 398", "size: 0398"), ("size: 398", "size: \u0663\u0669\u0668"),
-                                  ("size: 398", "size: \u00b2")])
+@pytest.mark.parametrize("edit", [("size: 399", "size: 0399"), ("size: 399", "size: \u0663\u0669\u0669"),
+                                  ("size: 399", "size: \u00b2")])
 def test_a_checkpoint_must_read_exactly_as_it_was_signed(oiv: Path, edit: tuple[str, str]) -> None:
-    Path("edited.txt").write_text(Path("checkpoint-398.txt").read_text().replace(*edit))
+    Path("edited.txt").write_text(Path("checkpoint-399.txt").read_text().replace(*edit))
     result = run("verify", "--checkpoint", "edited.txt", "--pubkey", "cdg.pub")
     assert result.exit_code == 1 and "Error: checkpoint lacks entity, size (digits, no leading zeros)" in result.output
 
@@ -288,7 +288,7 @@ def test_keys_and_bundles_are_handled_safely(oiv: Path) -> None:
     assert private.exit_code == 1 and "not a PEM public key" in private.output and not Path("fresh/keys/cdg.key").exists()
     again = run("export", "--bundle", "bundle")
     assert again.exit_code == 1 and "is not empty" in again.output
-    unproved = CliRunner().invoke(main, ["explain", "achievement", "entity", "--prove", "checkpoint-398.txt"])
+    unproved = CliRunner().invoke(main, ["explain", "achievement", "entity", "--prove", "checkpoint-399.txt"])
     assert unproved.exit_code == 2 and "--prove needs --pubkey" in unproved.output
 
 
@@ -298,7 +298,7 @@ def test_the_offline_verifier_needs_trusted_keys_and_a_checkpoint(oiv: Path) -> 
     assert run("export", "--bundle", "bare").exit_code == 0
     with pytest.raises(ProofError, match="no checkpoint"):
         verify_bundle(oiv / "bare", TRUSTED())
-    assert verify_bundle(oiv / "bare", TRUSTED(), [Path("checkpoint-398.txt")])[-1].startswith("checkpoint-398.txt")
+    assert verify_bundle(oiv / "bare", TRUSTED(), [Path("checkpoint-399.txt")])[-1].startswith("checkpoint-399.txt")
 
 
 def test_a_bundle_replaying_an_event_under_its_id_is_rejected(oiv: Path) -> None:

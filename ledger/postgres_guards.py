@@ -1,0 +1,185 @@
+"""What PostgreSQL enforces by itself on a shared ledger (schema version 2).
+
+Nobody but the schema's owner holds INSERT, UPDATE, DELETE or TRUNCATE on any
+of the ledger's tables. Every write of an event goes through
+``perfledger_append``, a function owned by the schema's owner (``SECURITY
+DEFINER``, with a fixed ``search_path``), and every row inserted into the
+events table, by that function or by the owner, passes a trigger that checks
+what the database can judge without perfledger's rules:
+
+- the event is the next one: its sequence number is the head's plus one, in
+  the stored body too, and writers are serialised by a transaction lock;
+- it links to the head: its ``prev`` is the head's hash;
+- its hash is the server's: the chain row is written by the trigger itself,
+  with PostgreSQL's ``sha256()`` of the stored bytes;
+- its id is new once NFC-normalised (``perfledger_event_ids``);
+- its ``recorded_at`` is the server's clock: not before the head's, not after
+  the server's ``clock_timestamp()``, and not before the transaction began,
+  except in the transaction that creates the ledger, where a migrated history
+  keeps its own instants (and the ``HistoryMigrated`` event that closes it
+  must carry the server's clock).
+
+``perfledger_begin`` takes the writers' lock and tells the writer the head
+and the server's clock, which the writer stamps on the events it then builds.
+What only perfledger's rules can judge (availability, references,
+signatures) is checked by the writer and again by ``perfledger verify``.
+The read model, budget checkpoints and snapshots are caches, written only by
+the owner's perfledger: a controller's append leaves them behind, and a query
+folds the events they lack.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from psycopg.sql import SQL, Composed, Identifier, Literal
+
+from events import GENESIS
+
+EVENT_IDS = "perfledger_event_ids"
+
+
+def lock_key(schema: str) -> int:
+    """The transaction lock that serialises the writers of one schema's ledger."""
+    return int.from_bytes(hashlib.sha256(f"perfledger:{schema}".encode()).digest()[:8], "big", signed=True)
+
+
+_HEAD = """
+CREATE OR REPLACE FUNCTION {s}.perfledger_head() RETURNS TABLE (seq bigint, hash text, recorded_at timestamptz)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  SELECT c.seq, c.hash, (convert_from(e.state, 'UTF8')::jsonb->>'recorded_at')::timestamptz
+  FROM {s}.perfledger_chain c
+  JOIN {s}.{events} e ON e.originator_id = {ledger} AND e.originator_version = c.seq
+  ORDER BY c.seq DESC LIMIT 1
+$$
+"""
+
+_BEGIN = """
+CREATE OR REPLACE FUNCTION {s}.perfledger_begin() RETURNS TABLE (seq bigint, hash text, now timestamptz)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  head record;
+BEGIN
+  PERFORM pg_advisory_xact_lock({lock});
+  SELECT * INTO head FROM {s}.perfledger_head() h;
+  RETURN QUERY SELECT coalesce(head.seq, 0::bigint), coalesce(head.hash, {genesis}),
+    greatest(clock_timestamp(), head.recorded_at);
+END
+$$
+"""
+
+_CHECK = """
+CREATE OR REPLACE FUNCTION {s}.perfledger_check_event() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  body jsonb;
+  head record;
+  at timestamptz;
+  creating boolean;
+  ident text;
+  holder bigint;
+BEGIN
+  PERFORM pg_advisory_xact_lock({lock});
+  SELECT * INTO head FROM {s}.perfledger_head() h;
+  IF NEW.originator_id IS DISTINCT FROM {ledger} THEN
+    RAISE EXCEPTION 'perfledger: event % names another ledger', NEW.originator_version;
+  END IF;
+  IF NEW.originator_version IS DISTINCT FROM coalesce(head.seq, 0) + 1 THEN
+    RAISE EXCEPTION 'perfledger: event % is not the next event (the head is %)',
+      NEW.originator_version, coalesce(head.seq, 0) USING ERRCODE = 'unique_violation';
+  END IF;
+  BEGIN
+    body := convert_from(NEW.state, 'UTF8')::jsonb;
+  EXCEPTION WHEN others THEN
+    RAISE EXCEPTION 'perfledger: event % is not JSON in UTF-8', NEW.originator_version;
+  END;
+  IF jsonb_typeof(body) IS DISTINCT FROM 'object'
+     OR jsonb_typeof(body->'seq') IS DISTINCT FROM 'number'
+     OR (body->>'seq') IS DISTINCT FROM NEW.originator_version::text THEN
+    RAISE EXCEPTION 'perfledger: event % does not say it is event %', NEW.originator_version,
+      NEW.originator_version;
+  END IF;
+  IF (body->>'prev') IS DISTINCT FROM coalesce(head.hash, {genesis}) THEN
+    RAISE EXCEPTION 'perfledger: event % does not link to the head (event %)', NEW.originator_version,
+      coalesce(head.seq, 0);
+  END IF;
+  IF split_part(NEW.topic, ':', 2) IS DISTINCT FROM (body->>'type') THEN
+    RAISE EXCEPTION 'perfledger: event % is stored as % but says it is %', NEW.originator_version,
+      NEW.topic, body->>'type';
+  END IF;
+  BEGIN
+    at := (body->>'recorded_at')::timestamptz;
+  EXCEPTION WHEN others THEN
+    at := NULL;
+  END;
+  IF at IS NULL THEN
+    RAISE EXCEPTION 'perfledger: event % has no recorded_at', NEW.originator_version;
+  END IF;
+  IF head.recorded_at IS NOT NULL AND at < head.recorded_at THEN
+    RAISE EXCEPTION 'perfledger: event % is recorded at %, before the event before it (%)',
+      NEW.originator_version, at, head.recorded_at;
+  END IF;
+  IF at > greatest(clock_timestamp(), head.recorded_at) THEN
+    RAISE EXCEPTION 'perfledger: event % is recorded at %, after the server''s clock (%)',
+      NEW.originator_version, at, clock_timestamp();
+  END IF;
+  creating := NEW.originator_version = 1 OR EXISTS (
+    SELECT 1 FROM {s}.perfledger_chain c
+    WHERE c.seq = 1 AND c.xmin::text = (txid_current() % 4294967296)::text);
+  IF at < transaction_timestamp() AND (NOT creating OR (body->>'type') = 'HistoryMigrated') THEN
+    RAISE EXCEPTION 'perfledger: event % is recorded at %, not by the server''s clock (the writing began at %)',
+      NEW.originator_version, at, transaction_timestamp();
+  END IF;
+  ident := normalize(coalesce(body->>'id', ''), NFC);
+  SELECT i.seq INTO holder FROM {s}.{event_ids} i WHERE i.id = ident;
+  IF FOUND THEN
+    RAISE EXCEPTION 'perfledger: event % reuses the id % of event %', NEW.originator_version, ident, holder;
+  END IF;
+  INSERT INTO {s}.{event_ids} VALUES (ident, NEW.originator_version);
+  INSERT INTO {s}.perfledger_chain VALUES (NEW.originator_version, encode(sha256(NEW.state), 'hex'));
+  RETURN NEW;
+END
+$$
+"""
+
+_APPEND = """
+CREATE OR REPLACE FUNCTION {s}.perfledger_append(seqs bigint[], topics text[], states bytea[]) RETURNS void
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  INSERT INTO {s}.{events} (originator_id, originator_version, topic, state)
+  SELECT {ledger}, u.seq, u.topic, u.state FROM unnest(seqs, topics, states) AS u(seq, topic, state)
+  ORDER BY u.seq
+$$
+"""
+
+
+def guard_statements(schema: str, events_table: str, ledger: str) -> list[Composed]:
+    """The DDL of the guards above, for one schema (run by its owner; idempotent)."""
+    names = {
+        "s": Identifier(schema),
+        "events": Identifier(events_table),
+        "event_ids": Identifier(EVENT_IDS),
+        "ledger": SQL("{0}::uuid").format(Literal(ledger)),
+        "lock": Literal(lock_key(schema)),
+        "genesis": Literal(GENESIS),
+    }
+    trigger = Identifier(f"{events_table}_checked")
+    return [
+        SQL("CREATE TABLE IF NOT EXISTS {s}.{event_ids} (id text PRIMARY KEY, seq bigint NOT NULL UNIQUE)").format(
+            **names),
+        *(SQL(text).format(**names) for text in (_HEAD, _BEGIN, _CHECK, _APPEND)),
+        SQL("DROP TRIGGER IF EXISTS {0} ON {s}.{events}").format(trigger, **names),
+        SQL("CREATE TRIGGER {0} BEFORE INSERT ON {s}.{events} FOR EACH ROW EXECUTE FUNCTION"
+            " {s}.perfledger_check_event()").format(trigger, **names),
+        # Functions are executable by PUBLIC by default: only the roles granted may append.
+        *(SQL("REVOKE ALL ON FUNCTION {s}.{0} FROM PUBLIC").format(SQL(f), **names)
+          for f in ("perfledger_head()", "perfledger_begin()", "perfledger_check_event()",
+                    "perfledger_append(bigint[], text[], bytea[])")),
+    ]
+
+
+def fill_event_ids(schema: str, events_table: str) -> Composed:
+    """The ids of the events a ledger of schema version 1 already holds (for ``db upgrade``)."""
+    return SQL(
+        "INSERT INTO {0}.{1} SELECT normalize(convert_from(state, 'UTF8')::jsonb->>'id', NFC), originator_version"
+        " FROM {0}.{2} ON CONFLICT DO NOTHING"
+    ).format(Identifier(schema), Identifier(EVENT_IDS), Identifier(events_table))
