@@ -202,12 +202,12 @@ def append(ctx: click.Context, type_name: str | None, json_text: str | None, act
           --reservation r-0042 --item A5/02/corsi --amount 1500.00
       perfledger append --json '{"type": "BudgetVaried", "id": "v-7", ...}'
     """
-    from events.parse import SUBMITTABLE, event_type, loads_strict, parse_submission
+    from events.parse import SUBMITTABLE, event_type, parse_json, parse_submission
 
     if json_text is not None:
         if type_name or ctx.args:
             raise click.UsageError("give either --json or TYPE with --field options, not both")
-        obj = loads_strict(json_text)
+        obj = parse_json(argument_bytes(json_text))
         if isinstance(obj, dict):
             _fill_defaults(obj, actor)
     else:
@@ -237,20 +237,30 @@ def append(ctx: click.Context, type_name: str | None, json_text: str | None, act
         click.echo(f"Already present: {submission.event_id!r} (identical; nothing written).")
 
 
-def read_batch(stream: Any, *, backfill: bool, actor: str | None) -> tuple[list[Submission], dict[str, int]]:
-    """Parse a JSON Lines stream into submissions, remembering each id's line for errors."""
-    from events.errors import PerfledgerError
-    from events.parse import loads_strict, parse_submission
+def argument_bytes(text: str) -> bytes:
+    """A command-line argument's bytes as the user typed them (Python decoded them with surrogateescape)."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that no byte became: let the UTF-8 check name it
+        return text.encode("utf-8", "surrogatepass")
 
-    lines = stream.read().splitlines()
+
+def read_batch(stream: Any, *, backfill: bool, actor: str | None) -> tuple[list[Submission], dict[str, int]]:
+    """Parse a JSON Lines stream into submissions, remembering each id's line for errors.
+
+    The stream should be binary (``events.parse.parse_jsonl`` reads the bytes); a text stream that
+    was already decoded is encoded back to UTF-8 and read the same way."""
+    from events.errors import PerfledgerError
+    from events.parse import line_count, parse_jsonl, parse_submission
+
+    data = stream.read()
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogatepass")
     submissions: list[Submission] = []
     where: dict[str, int] = {}
-    with _bar(len(lines), "Reading", enumerate(lines, 1)) as numbered:
-        for number, line in numbered:
-            if not line.strip():
-                continue
+    with _bar(line_count(data), "Reading", parse_jsonl(data)) as numbered:
+        for number, obj in numbered:
             try:
-                obj = loads_strict(line)
                 if isinstance(obj, dict):
                     _fill_defaults(obj, actor)
                 submission = parse_submission(obj, allow_recorded_at=backfill)
@@ -278,7 +288,7 @@ def _bar(length: int, label: str, iterable: Any = None) -> Iterator[Any]:
 
 
 @main.command(name="import")
-@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.argument("file", type=click.File("rb"))
 @click.option(
     "--backfill",
     is_flag=True,

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Annotated
 
 from events.base import LedgerEvent
-from events.fields import Code, Money, Optional, Text
+from events.fields import Code, Money, Name, Optional, Text
 
 
 class BudgetItemOpened(LedgerEvent):
@@ -19,7 +19,7 @@ class BudgetItemOpened(LedgerEvent):
     item: Annotated[str, Code("item")]
     line: Annotated[str, Code("line")]
     objective: Annotated[str, Code("objective")]
-    product: Annotated[str, Text("product")]
+    product: Annotated[str, Name("product")]
     amount: Annotated[Decimal, Money("amount")]
 
 

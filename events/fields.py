@@ -9,7 +9,9 @@ relies on it.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -17,39 +19,98 @@ from typing import Any
 
 from events.errors import InvalidField
 
-_MONEY = re.compile(r"-?(0|[1-9][0-9]{0,14})(\.[0-9]{1,2})?")
-_NUMBER = re.compile(r"-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,12})?")
+_MONEY = re.compile(r"-?(0|[1-9][0-9]{0,29})(\.[0-9]{1,2})?")
+_NUMBER = re.compile(r"-?(0|[1-9][0-9]{0,29})(\.[0-9]{1,12})?")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 CENT = Decimal("0.01")
 MAX_TEXT = 10_000
 MAX_CODE = 200
-# Bidirectional controls can make an id display as another one ("Trojan Source").
-_BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)}
+
+MAX_AMOUNT = Decimal("999999999999.99")
+"""The largest amount, in euros, one event may carry, either sign (999.999.999.999,99: under 10^12 euros,
+10^14 cents). Far above any public body's budget, and small enough that the stores' sums of cents
+(64-bit integers, at most 9.2 * 10^18) hold over 92,000 maximal amounts on one item: 15 digits of
+euros (the bound before) overflowed them with 93."""
+
+MAX_NUMBER = Decimal("999999999999999999.999999999999")
+"""The largest number (a measurement, a weight, a target, either sign) an event may carry: 18 digits
+before the dot and 12 after, the form numbers always had; exact in a Decimal, never a float."""
+
+# Bidirectional controls can make text display as other text ("Trojan Source"): refused everywhere.
+_BIDI = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C))
+# What prose may hold of Unicode's invisible (Cf) characters: the soft hyphen and the zero-width
+# (non-)joiners belong to the spelling of words (Persian, Indic scripts, emoji sequences).
+_PROSE_FORMAT = frozenset("\u00ad\u200c\u200d")
+# Prose may hold new lines and tabs (notes are paragraphs); no other control character.
+_PROSE_CONTROLS = frozenset("\n\t")
+# Names for the control characters people meet (Unicode gives them none).
+_CONTROL_NAMES = {
+    0x00: "NULL", 0x07: "BELL", 0x08: "BACKSPACE", 0x09: "CHARACTER TABULATION", 0x0A: "LINE FEED",
+    0x0B: "LINE TABULATION", 0x0C: "FORM FEED", 0x0D: "CARRIAGE RETURN", 0x1B: "ESCAPE", 0x7F: "DELETE",
+    0x85: "NEXT LINE",
+}
 
 
-# What text may not contain: lone surrogates, bidirectional controls, and control characters
-# (Unicode category Cc: U+0000-U+001F and U+007F-U+009F; free text keeps newline and tab).
-_NOT_IN_TEXT = re.compile("[\ud800-\udfff" + "".join(sorted(_BIDI)) + "\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_NOT_IN_CODE = re.compile("[\ud800-\udfff" + "".join(sorted(_BIDI)) + "\x00-\x1f\x7f-\x9f]")
+def _character(ch: str) -> str:
+    """``U+200B ZERO WIDTH SPACE``: a character's code point and, when it has one, its name."""
+    name = unicodedata.name(ch, None) or _CONTROL_NAMES.get(ord(ch))
+    return f"U+{ord(ch):04X} {name}" if name else f"U+{ord(ch):04X}"
 
 
-def _check_text(value: Any, field: str, *, limit: int, code: bool) -> str:
+def _refusal(ch: str, *, prose: bool) -> str | None:
+    """Why ``ch`` may not be in a code or name (``prose=False``) or in prose; None if it may."""
+    category = unicodedata.category(ch)
+    if category == "Cs":
+        return f"holds a lone surrogate {_character(ch)} (not valid Unicode text)"
+    if category == "Cc" and not (prose and ch in _PROSE_CONTROLS):
+        fix = "remove it" if prose else "a name or code is one line, without tabs: remove it"
+        return f"holds a control character {_character(ch)}; {fix}"
+    if ch in _BIDI:
+        return f"holds a bidirectional control {_character(ch)} (it makes text display as other text); remove it"
+    if category == "Cf" and not (prose and ch in _PROSE_FORMAT):
+        return f"holds an invisible character {_character(ch)}; remove it"
+    if category in ("Zl", "Zp"):
+        fix = r"write a new line (\n) instead" if prose else "a name or code is one line: remove it"
+        return f"holds a {'line' if category == 'Zl' else 'paragraph'} separator {_character(ch)}; {fix}"
+    return None
+
+
+def _shown(value: str, at: int) -> str:
+    """The value in double quotes, around position ``at`` when long, with every character that is not
+    plainly visible escaped (``"r-1\\u200b"``), so that an error shows what is there."""
+    start, end = (0, len(value)) if len(value) <= 60 else (max(at - 30, 0), min(at + 30, len(value)))
+    inner = "".join(
+        ch if ch.isprintable() and not unicodedata.category(ch).startswith(("C", "Z")) or ch == " "
+        else json.dumps(ch)[1:-1] if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}"
+        for ch in value[start:end]
+    )
+    return f'{"…" if start else ""}"{inner}"{"…" if end < len(value) else ""}'
+
+
+def normalised_text(value: Any, field: str, *, limit: int, prose: bool) -> str:
+    """A string in Unicode normal form C, refused (naming the character) when it holds a character that
+    does not show as itself: controls (Cc), invisible format characters (Cf), line and paragraph
+    separators (Zl, Zp), lone surrogates (Cs). Prose (``prose=True``, notes and reasons) may also
+    hold new lines, tabs, soft hyphens and zero-width (non-)joiners; never a bidirectional control."""
     if not isinstance(value, str):
         raise InvalidField(field, f"must be a string, not {_json_type(value)}")
     if len(value) > limit:
         raise InvalidField(field, f"is {len(value)} characters long; the limit is {limit}")
-    bad = (_NOT_IN_CODE if code else _NOT_IN_TEXT).search(value)
-    if bad is not None:
-        ch = bad.group()
-        if 0xD800 <= ord(ch) <= 0xDFFF:
-            raise InvalidField(field, "contains a lone surrogate (not valid Unicode text)")
-        if ch in _BIDI:
-            raise InvalidField(field, f"contains the bidirectional control U+{ord(ch):04X}")
-        raise InvalidField(field, f"contains the control character U+{ord(ch):04X}")
-    if code and (not value or value != value.strip()):
+    for at, ch in enumerate(value):
+        if ch.isascii() and (ch >= " " and ch != "\x7f" or prose and ch in _PROSE_CONTROLS):
+            continue  # the common case, at once
+        problem = _refusal(ch, prose=prose)
+        if problem is not None:
+            raise InvalidField(field, f"{_shown(value, at)} {problem}")
+    return value if value.isascii() else unicodedata.normalize("NFC", value)
+
+
+def _check_code(value: Any, field: str) -> str:
+    code = normalised_text(value, field, limit=MAX_CODE, prose=False)
+    if not code or code != code.strip():
         raise InvalidField(field, "must be non-empty, without leading or trailing spaces")
-    return value
+    return code
 
 
 def _json_type(value: Any) -> str:
@@ -94,18 +155,33 @@ class Kind:
 
 @dataclass(frozen=True)
 class Text(Kind):
-    """Free text (a title, a note, a reason): any printable Unicode."""
+    """Prose (a note, a reason), NFC: paragraphs may hold new lines (``\\n``) and tabs, soft hyphens and
+    zero-width (non-)joiners; no other control or invisible character, no bidirectional control, no
+    line or paragraph separator (U+2028/2029: write ``\\n``)."""
 
     def parse(self, value: Any, field: str) -> str:
-        return _check_text(value, field, limit=MAX_TEXT, code=False)
+        return normalised_text(value, field, limit=MAX_TEXT, prose=True)
+
+
+@dataclass(frozen=True)
+class Name(Kind):
+    """A short name (an entity, a title, a product): one line of visible text, NFC, which may be empty.
+
+    No control (Cc, so no new line nor tab), invisible (Cf) or line/paragraph separator (Zl, Zp)
+    character: a name is printed into one-line formats such as a signed checkpoint's ``entity:``.
+    """
+
+    def parse(self, value: Any, field: str) -> str:
+        return normalised_text(value, field, limit=MAX_TEXT, prose=False)
 
 
 @dataclass(frozen=True)
 class Code(Kind):
-    """An identifier typed by people (``A1``, ``04``, ``r-2012-0017``)."""
+    """An identifier typed by people (``A1``, ``04``, ``r-2012-0017``): a name (NFC, one line, nothing
+    invisible) that is not empty, has no leading or trailing space, and at most 200 characters."""
 
     def parse(self, value: Any, field: str) -> str:
-        return _check_text(value, field, limit=MAX_CODE, code=True)
+        return _check_code(value, field)
 
 
 @dataclass(frozen=True)
@@ -122,7 +198,7 @@ class Choice(Kind):
 
 @dataclass(frozen=True)
 class Money(Kind):
-    """Euros as a decimal string with at most two places: ``"1306000.00"``.
+    """Euros as a decimal string with at most two places: ``"1306000.00"``, at most ``MAX_AMOUNT``.
 
     Stored with exactly two places. ``signed`` allows a leading minus
     (variations, adjustments); ``-0`` is refused as ambiguous.
@@ -142,6 +218,11 @@ class Money(Kind):
                 'decimals, no thousands separators or exponent (e.g. "1250.50")',
             )
         amount = Decimal(value).quantize(CENT)
+        if amount.copy_abs() > MAX_AMOUNT:
+            raise InvalidField(
+                field, f"{value} is beyond the largest amount an event may carry, {MAX_AMOUNT} euros either"
+                " sign (under 10^12): split it, or check for a typing error",
+            )
         if value.startswith("-"):
             if not self.signed:
                 raise InvalidField(field, f"must not be negative; got {value}")
@@ -160,7 +241,7 @@ class Money(Kind):
 class Number(Kind):
     """An exact decimal number (a measured value, a weight, a target).
 
-    Kept as given, unrounded: ``"0.344444"`` stays ``0.344444``.
+    Kept as given, unrounded: ``"0.344444"`` stays ``0.344444``; at most 12 decimals and ``MAX_NUMBER``.
     """
 
     def parse(self, value: Any, field: str) -> Decimal:
@@ -172,9 +253,14 @@ class Number(Kind):
             raise InvalidField(
                 field, f"{value!r} is not a decimal number (digits, a dot, no exponent)"
             )
-        if value.startswith("-") and Decimal(value) == 0:
+        number = Decimal(value)
+        if number.copy_abs() > MAX_NUMBER:  # exact: abs() would round to 28 digits
+            raise InvalidField(
+                field, f"{value} is beyond the largest number an event may carry, {MAX_NUMBER} either sign"
+            )
+        if value.startswith("-") and number == 0:
             raise InvalidField(field, "-0 is not a number; write 0")
-        return Decimal(value)
+        return number
 
     def encode(self, value: Decimal) -> str:
         return f"{value:f}"
@@ -310,7 +396,19 @@ class Changes(Kind):
     def parse(self, value: Any, field: str) -> dict[str, Any]:
         if not isinstance(value, dict) or not value:
             raise InvalidField(field, "must be a non-empty object of field names to new values")
-        return dict(value)
+        return {key: _nfc(new) for key, new in value.items()}
+
+
+def _nfc(value: Any) -> Any:
+    """A JSON value with its strings in NFC: a correction's stored changes are spelt as the corrected
+    kinds parse them (they check the characters when the correction is applied)."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, dict):
+        return {key: _nfc(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_nfc(item) for item in value]
+    return value
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,17 @@
 
 JSON is read strictly: duplicate keys, NaN and Infinity are refused, and
 amounts must be strings (a JSON number would pass through a float).
+
+Bytes are read one way for ``append --json``, ``import FILE`` and ``import -``
+(``decode_json``, ``parse_jsonl``): UTF-8 only, one leading byte-order mark
+ignored, JSON Lines split on ``\\n`` alone (a ``\\r`` before it is dropped), so
+that a line separator inside a string (U+2028, U+0085) is the field's business.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from events.actors import ActorRegistered, ActorRevoked
@@ -93,6 +99,53 @@ def loads_strict(text: str) -> Any:
         raise InvalidEvent(f"malformed JSON: {e}") from None
     except RecursionError:
         raise InvalidEvent("malformed JSON: nested too deeply") from None
+
+
+BOM = b"\xef\xbb\xbf"
+
+
+def decode_utf8(data: bytes, *, of: str = "") -> str:
+    """The text of ``data``, strict UTF-8; InvalidEvent naming the first bad byte (1-based) otherwise."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InvalidEvent(
+            f"not UTF-8 at byte {e.start + 1}{of} (0x{data[e.start]:02x}): save the file as UTF-8"
+        ) from None
+
+
+def decode_json(data: bytes, *, of: str = "") -> Any:
+    """One JSON value from bytes: strict UTF-8, without a byte-order mark, then ``loads_strict``."""
+    if data.startswith(BOM):
+        raise InvalidEvent("a byte-order mark (BOM) where a JSON value should start: were files joined? remove it")
+    return loads_strict(decode_utf8(data, of=of))
+
+
+def parse_json(data: bytes) -> Any:
+    """One JSON value (``append --json``), read as a line of ``parse_jsonl`` is, but it may span lines."""
+    return decode_json(data.removeprefix(BOM))
+
+
+def parse_jsonl(data: bytes) -> Iterator[tuple[int, Any]]:
+    """Each non-blank line of a JSON Lines file as (its 1-based line number, its JSON value).
+
+    One leading UTF-8 byte-order mark is skipped; lines end at ``\\n`` only, a trailing ``\\r``
+    (Windows) is dropped. An error names its line.
+    """
+    data = data.removeprefix(BOM)
+    for number, line in enumerate(data.split(b"\n"), 1):
+        line = line.removesuffix(b"\r")
+        if not line.strip():
+            continue
+        try:
+            yield number, decode_json(line, of=" of the line")
+        except InvalidEvent as e:
+            raise e.located(line=number) from None
+
+
+def line_count(data: bytes) -> int:
+    """How many lines ``parse_jsonl`` reads in ``data`` (blank ones included): for a progress bar."""
+    return data.count(b"\n") + (not data.endswith(b"\n"))
 
 
 def parse_submission(obj: Any, *, allow_recorded_at: bool = False) -> Submission:

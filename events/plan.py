@@ -9,7 +9,7 @@ from uuid import UUID
 from eventsourcing.domain import CanInitAggregate
 
 from events.base import LedgerEvent
-from events.fields import Choice, Code, Count, MeasuredValue, Number, Optional, Text
+from events.fields import Choice, Code, Count, MeasuredValue, Name, Number, Optional, Text
 
 LEVELS = ("strategic", "operational", "individual")
 DIRECTIONS = ("higher", "lower", "at_least", "deadline")
@@ -23,7 +23,18 @@ class LedgerOpened(CanInitAggregate[UUID], LedgerEvent):
 
     # The aggregate class the chain rebuilds into; part of the canonical body.
     originator_topic: Annotated[str, Code("originator_topic")]
-    entity: Annotated[str, Text("entity")]
+    entity: Annotated[str, Name("entity")]
+
+    def __post_init__(self) -> None:
+        """A new ledger's entity and actor are given on the command line, not in a submission: they follow
+        the same rules here (NFC; the entity one line, for it is printed into signed checkpoints).
+        A stored LedgerOpened is rebuilt without this constructor, as it was written."""
+        super().__post_init__()
+        object.__setattr__(self, "entity", _ENTITY.parse(self.entity, "entity"))
+        object.__setattr__(self, "actor", _ACTOR.parse(self.actor, "actor"))
+
+
+_ENTITY, _ACTOR = Name("entity"), Code("actor")
 
 
 class PlanOpened(LedgerEvent):
@@ -39,7 +50,7 @@ class PlanOpened(LedgerEvent):
 
     KEYS = ("year",)
     year: Annotated[int, Count("year", low=1900, high=2999)]
-    title: Annotated[str, Text("title")]
+    title: Annotated[str, Name("title")]
     horizon_days: Annotated[int, Count("horizon_days", default=0, high=3660)]
     deadline_penalty: Annotated[Decimal, Number("deadline_penalty", default="0.02")]
     band_achieved: Annotated[Decimal, Number("band_achieved", default="90")]
@@ -52,7 +63,7 @@ class PolicyLineDefined(LedgerEvent):
     KEYS = ("year", "line")
     year: Annotated[int, Count("year", low=1900, high=2999)]
     line: Annotated[str, Code("line")]
-    title: Annotated[str, Text("title")]
+    title: Annotated[str, Name("title")]
 
 
 class ObjectiveDefined(LedgerEvent):
@@ -66,8 +77,8 @@ class ObjectiveDefined(LedgerEvent):
     year: Annotated[int, Count("year", low=1900, high=2999)]
     objective: Annotated[str, Code("objective")]
     level: Annotated[str, Choice("level", LEVELS)]
-    title: Annotated[str, Text("title")]
-    perspective: Annotated[str | None, Optional("perspective", Text("perspective"))]
+    title: Annotated[str, Name("title")]
+    perspective: Annotated[str | None, Optional("perspective", Name("perspective"))]
     parent: Annotated[str | None, Optional("parent", Code("parent"))]
     line: Annotated[str | None, Optional("line", Code("line"))]
 
@@ -86,11 +97,11 @@ class IndicatorDefined(LedgerEvent):
     KEYS = ("indicator", "objective", "direction", "source")
     indicator: Annotated[str, Code("indicator")]
     objective: Annotated[str, Code("objective")]
-    title: Annotated[str, Text("title")]
+    title: Annotated[str, Name("title")]
     weight: Annotated[Decimal, Number("weight")]
     direction: Annotated[str, Choice("direction", DIRECTIONS)]
     target: Annotated[str, MeasuredValue("target")]
-    unit: Annotated[str, Text("unit", default="")]
+    unit: Annotated[str, Name("unit", default="")]
     source: Annotated[str, Choice("source", default="measured", choices=SOURCES)]
 
 
