@@ -44,6 +44,7 @@ from ledger.errors import (
     SchemaTooNew,
     StoreMisconfigured,
 )
+from ledger.interrupts import CommitGuard
 from ledger.location import DEFAULT_LEDGER, is_postgres, sqlite_path
 from ledger.sqlite_store import LABELS, SCHEMA_VERSION, SUMS_SINCE, Page
 
@@ -203,6 +204,20 @@ class LedgerRecorder(Protocol):
     def schema_version(self) -> int | None: ...
 
 
+def not_a_ledger(path: Path) -> LedgerNotFound:
+    """Why an existing file is refused as a ledger: it is never taken over, nor changed."""
+    try:
+        with path.open("rb") as file:
+            header = file.read(16)
+    except OSError:
+        header = b""
+    if header == b"SQLite format 3\x00":
+        return LedgerNotFound(f"{path} is a SQLite database but not a perfledger ledger; nothing was changed")
+    if not header:
+        return LedgerNotFound(f"{path} is an empty file, not a perfledger ledger; remove it or choose another path")
+    return LedgerNotFound(f"{path} is not a perfledger ledger, nor a SQLite database; nothing was changed")
+
+
 def is_sqlite_ledger(path: Path) -> bool:
     """Does the file hold a perfledger ledger? Asked without changing it (eventsourcing would switch it to WAL)."""
     try:
@@ -250,8 +265,8 @@ class Store:
                 raise LedgerNotFound(f"no ledger at {path}; create one with `perfledger init`")
             if path.is_dir():
                 raise LedgerError(f"{path} is a directory, not a ledger file")
-            if not create and not is_sqlite_ledger(path):
-                raise LedgerNotFound(f"{path} is not a perfledger ledger; create one with `perfledger init`")
+            if path.exists() and (path.stat().st_size > 0 or not create) and not is_sqlite_ledger(path):
+                raise not_a_ledger(path)  # create=True makes a new file, or fills an empty one: never another's
             env = {
                 "PERSISTENCE_MODULE": "ledger.sqlite_store:LedgerSQLiteFactory",
                 "SQLITE_DBNAME": str(path),
@@ -300,12 +315,19 @@ class Store:
         self.close()
 
     # -- writing -------------------------------------------------------------
-    def init(self, entity: str, *, actor: str, note: str = "") -> LedgerEvent:
-        """Write the ledger's first event, naming the entity whose performance it records."""
+    def init(self, entity: str, *, actor: str, note: str = "", first: Sequence[Submission] = ()) -> LedgerEvent:
+        """Write the ledger's first event, naming the entity whose performance it records.
+
+        ``first`` are written with it, in the same transaction: a signed ledger's first
+        controller (an ActorRegistered, signed by that controller's key) is named here,
+        by whoever creates the ledger, and never later by whoever comes first.
+        """
         if self.length() > 0:
             raise LedgerExists(f"{self.location} already holds a ledger ({self.entity()})")
-        ledger = Ledger.open(entity=entity, actor=actor, note=note, now=utcnow())
+        now = utcnow()
+        ledger = Ledger.open(entity=entity, actor=actor, note=note, now=now)
         opened: LedgerEvent = ledger.pending_events[0]  # type: ignore[assignment]
+        ledger.extend(first, now=now)
         try:
             self._save(ledger)
         except IntegrityError:
@@ -314,7 +336,7 @@ class Store:
 
     def append(
         self, batch: Sequence[Submission], *, now: datetime | None = None, create: tuple[str, str] | None = None,
-        progress: Callable[[int], None] | None = None,
+        progress: Callable[[int], None] | None = None, guard: CommitGuard | None = None,
     ) -> AppendResult:
         """Check and append a batch atomically: every new event is written, or none is.
 
@@ -324,6 +346,7 @@ class Store:
         recording order). If another writer extends the chain first, the batch
         is checked again on the new head and retried. ``progress`` is told,
         page by page, how many of the batch's events are checked and written.
+        ``guard`` is told when the commit begins, and when it did not happen.
         """
         for attempt in range(ATTEMPTS):
             moment = now or utcnow()
@@ -336,9 +359,12 @@ class Store:
                     ledger.book.record_derived(0)
             written: list[Written] = []
             present: list[str] = []
+            pages = self._pages(ledger, batch, moment, written, present, progress)
             try:
-                self._insert(self._pages(ledger, batch, moment, written, present, progress))
+                self._insert(pages if guard is None else _then(pages, guard.commit_begins))
             except IntegrityError:
+                if guard is not None:
+                    guard.rolled_back()
                 # Someone else appended first: check the batch again on their head.
                 time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
                 continue
@@ -710,6 +736,12 @@ class Store:
         except (proofs.ProofError, orjson.JSONDecodeError, TypeError, KeyError):
             return None
         return actors
+
+
+def _then(pages: Iterator[Page], call: Callable[[], None]) -> Iterator[Page]:
+    """The pages, then ``call()`` once the last is taken: the recorders commit right after it."""
+    yield from pages
+    call()
 
 
 def _cores() -> int:
