@@ -147,20 +147,69 @@ def actor_option(func: Any) -> Any:
 @main.command()
 @click.option("--entity", default=None, help="The public body the ledger is for. [default: the file's name]")
 @actor_option
+@click.option("--signed", is_flag=True, help="Make a signed ledger: name its first controller (--controller).")
+@click.option("--controller", default=None, metavar="NAME",
+              help="The signed ledger's first controller, registered with the ledger itself.")
+@click.option("--pubkey", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="The first controller's public key.")
+@click.option("--key", "key_file", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="The first controller's private key: it signs their registration.")
 @click.pass_context
-def init(ctx: click.Context, entity: str | None, actor: str) -> None:
-    """Create a new, empty ledger.
+def init(ctx: click.Context, entity: str | None, actor: str, signed: bool, controller: str | None,
+         pubkey: str | None, key_file: str | None) -> None:
+    """Create a new, empty ledger; with --signed, a signed one and its first controller.
 
     One ledger can hold several years: each is opened by its PlanOpened event.
+    A signed ledger is made signed here, by whoever creates it: its first
+    controller is registered in the same transaction as the ledger (event 2),
+    and an unsigned ledger never becomes signed later.
 
     \b
     Example:
       perfledger --ledger cciaa.db init --entity "CCIAA Massa Carrara"
+      perfledger key new cdg
+      perfledger --ledger cciaa.db init --entity "CCIAA Massa Carrara" --signed \\
+          --controller cdg --pubkey cdg.pub --key cdg.key
     """
-    with open_store(ctx, create=True) as store:
-        name = entity or default_entity(store.location)
-        opened = store.init(name, actor=actor)
-        click.echo(f"Created ledger {store.location} for {name!r} (event 1, hash {opened.hash[:12]}).")
+    first = first_controller(signed, controller, pubkey, key_file)
+    name = entity or default_entity(ctx.obj)
+    opened = create_ledger(ctx.obj, lambda store: store.init(name, actor=actor, first=first))
+    shown = ctx.obj if is_postgres(ctx.obj) else str(sqlite_path(ctx.obj))
+    if first:
+        click.echo(f"Created signed ledger {shown} for {name!r} (events 1-2, first controller {controller},"
+                   f" hash {opened.hash[:12]}).")
+    else:
+        click.echo(f"Created ledger {shown} for {name!r} (event 1, hash {opened.hash[:12]}).")
+
+
+def first_controller(signed: bool, controller: str | None, pubkey: str | None,
+                     key_file: str | None) -> list[Submission]:
+    """The signed registration of a new signed ledger's first controller; none for an unsigned ledger."""
+    given = {"--controller": controller, "--pubkey": pubkey, "--key": key_file}
+    if not signed and not any(given.values()):
+        return []
+    missing = [option for option, value in given.items() if value is None]
+    if missing:
+        raise click.UsageError(f"a signed ledger needs {', '.join(missing)}: its first controller and their keys")
+    assert controller is not None and pubkey is not None
+    return [registration(controller, "controller", pubkey, key_file, controller, None)]
+
+
+def create_ledger(location: str, write: Any) -> Any:
+    """Make a new ledger at ``location`` and ``write`` its first events; refuse any file that is not one.
+
+    A new SQLite file is built aside and published whole (ledger.publish); if a file is at the
+    path, or appears there meanwhile, it is opened as it is: ``write`` then refuses an existing ledger.
+    """
+    from ledger import Store
+    from ledger.publish import create_ledger_file
+
+    if not is_postgres(location) and not sqlite_path(location).exists():
+        made = create_ledger_file(sqlite_path(location), write)
+        if made is not None:
+            return made
+    with Store.open(location, create=True) as store:
+        return write(store)
 
 
 def _fill_defaults(obj: dict[str, Any], actor: str | None) -> dict[str, Any]:
@@ -271,12 +320,6 @@ def read_batch(stream: Any, *, backfill: bool, actor: str | None) -> tuple[list[
     return submissions, where
 
 
-def remove_ledger_file(location: str) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        if os.path.exists(location + suffix):
-            os.remove(location + suffix)
-
-
 @contextmanager
 def _bar(length: int, label: str, iterable: Any = None) -> Iterator[Any]:
     """A progress bar on a terminal's stderr for long work (over 2,000 events); else no bar at all."""
@@ -314,42 +357,62 @@ def import_(ctx: click.Context, file: Any, backfill: bool, actor: str | None, en
       cat fixes.jsonl | perfledger import -
     """
     from events.errors import PerfledgerError
+    from ledger.interrupts import CommitGuard
+
+    try:
+        submissions, where = read_batch(file, backfill=backfill, actor=actor)
+        if backfill and submissions:
+            from ledger.application import history_migrated
+
+            source = os.path.basename(str(getattr(file, "name", "-")))
+            submissions.append(history_migrated(submissions, source, actor or login_name(), date.today()))
+        submissions = sign_all(submissions, key_file)
+        new = (entity or default_entity(ctx.obj), actor or login_name())
+        with CommitGuard() as guard:
+            try:
+                result = import_batch(ctx.obj, submissions, new, guard)
+            except PerfledgerError as e:
+                raise e.located(line=where.get(e.event_id or "")) from None
+            written = result.written
+            span = f" (events {written[0].seq}-{written[-1].seq})" if written else ""
+            click.echo(f"Imported {len(written)} new event(s){span}; {len(result.present)} already present.")
+            if guard.interrupted:
+                click.echo(f"Interrupted after the commit: {len(written)} events were written.", err=True)
+    except KeyboardInterrupt:
+        click.echo("Interrupted: nothing was written.", err=True)
+        ctx.exit(130)
+
+
+def import_batch(location: str, submissions: list[Submission], new: tuple[str, str], guard: Any) -> Any:
+    """Append the batch, creating the ledger (entity, actor = ``new``) if the path has none.
+
+    Into a new SQLite path the ledger is built aside and published whole; if another import
+    publishes first, the batch goes into that ledger instead, checked again against it. A
+    failure never removes a file: it can only be one another process wrote.
+    """
     from ledger import Store
     from ledger.errors import LedgerNotFound
+    from ledger.publish import create_ledger_file
 
-    submissions, where = read_batch(file, backfill=backfill, actor=actor)
-    if backfill and submissions:
-        from ledger.application import history_migrated
+    def write(store: Store) -> Any:
+        with _bar(len(submissions), "Checking and writing") as bar:
+            # After a retry (another writer came first) the count starts again: the bar waits for it.
+            progress = None if bar is None else (lambda done: bar.update(max(done - bar.pos, 0)))
+            return store.append(submissions, create=new, progress=progress, guard=guard)
 
-        submissions.append(history_migrated(submissions, os.path.basename(file.name), actor or login_name(),
-                                            date.today()))
-    submissions = sign_all(submissions, key_file)
-    fresh = not is_postgres(ctx.obj) and (
-        not sqlite_path(ctx.obj).exists() or sqlite_path(ctx.obj).stat().st_size == 0
-    )
+    if not is_postgres(location) and not sqlite_path(location).exists():
+        made = create_ledger_file(sqlite_path(location), write)
+        if made is not None:
+            return made
+        guard.rolled_back()  # another import made the ledger first: nothing of this one is written yet
     try:
-        store, created = Store.open(ctx.obj), False
+        store = Store.open(location)
     except LedgerNotFound:
-        if not (fresh or is_postgres(ctx.obj)):
+        if not is_postgres(location):
             raise  # an existing file that is not a ledger: never take it over
-        store, created = Store.open(ctx.obj, create=True), True
-    try:
-        with store:
-            new = None
-            if created or store.length() == 0:
-                name = entity or default_entity(store.location)
-                new = (name, actor or login_name())
-            with _bar(len(submissions), "Checking and writing") as bar:
-                # After a retry (another writer came first) the count starts again: the bar waits for it.
-                progress = None if bar is None else (lambda done: bar.update(max(done - bar.pos, 0)))
-                result = store.append(submissions, create=new, progress=progress)
-    except PerfledgerError as e:
-        if created and fresh:
-            remove_ledger_file(str(sqlite_path(ctx.obj)))  # the new file holds no event: leave nothing behind
-        raise e.located(line=where.get(e.event_id or "")) from None
-    written = result.written
-    span = f" (events {written[0].seq}-{written[-1].seq})" if written else ""
-    click.echo(f"Imported {len(written)} new event(s){span}; {len(result.present)} already present.")
+        store = Store.open(location, create=True)  # a PostgreSQL schema without the ledger's tables
+    with store:
+        return write(store)
 
 
 def _event_row(event: Any) -> dict[str, Any]:
@@ -531,13 +594,15 @@ def export(ctx: click.Context, bundle: str, checkpoints: tuple[str, ...], pubkey
 def actor() -> None:
     """Register who may write to a signed ledger, with their public keys.
 
-    The first registration makes the ledger signed: from then on every event
+    A signed ledger is made signed when it is created, with its first
+    controller (perfledger init --signed --controller NAME ...): every event
     is signed by its actor's registered key, and only controllers append.
+    Its controllers then register the others; an unsigned ledger stays unsigned.
 
     \b
     Example:
       perfledger key new cdg
-      perfledger actor add cdg --role controller --pubkey cdg.pub --key cdg.key
+      perfledger init --signed --controller cdg --pubkey cdg.pub --key cdg.key
       perfledger actor add oiv --role oiv --pubkey oiv.pub --key cdg.key --actor cdg
     """
 
@@ -547,7 +612,7 @@ def actor() -> None:
 @click.option("--role", type=click.Choice(["controller", "auditor", "oiv"]), required=True)
 @click.option("--pubkey", required=True, type=click.Path(exists=True, dir_okay=False), help="NAME's public key.")
 @click.option("--key", "key_file", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="The registering controller's private key (NAME's own, for the first actor).")
+              help="The registering controller's private key.")
 @click.option("--actor", "signer", default=None, help="The registering controller. [default: NAME]")
 @click.option("--effective-date", default=None, help="YYYY-MM-DD. [default: today]")
 @click.pass_context
@@ -559,6 +624,15 @@ def actor_add(ctx: click.Context, name: str, role: str, pubkey: str, key_file: s
     Example:
       perfledger actor add mrossi --role controller --pubkey mrossi.pub --key cdg.key --actor cdg
     """
+    submission = registration(name, role, pubkey, key_file, signer or name, effective_date)
+    with open_store(ctx) as store:
+        event = store.append([submission]).written[0]
+    click.echo(f"Registered {name} ({role}) as event {event.seq}; the ledger is signed.")
+
+
+def registration(name: str, role: str, pubkey: str, key_file: str | None, signer: str,
+                 effective_date: str | None) -> Submission:
+    """NAME's ActorRegistered with their public key, signed by ``signer``'s private key."""
     from events.parse import parse_submission
     from ledger import proofs
 
@@ -567,12 +641,9 @@ def actor_add(ctx: click.Context, name: str, role: str, pubkey: str, key_file: s
     except proofs.ProofError as e:
         raise click.ClickException(f"{pubkey}: {e}") from None
     obj = {"type": "ActorRegistered", "id": f"actor-{name}-{uuid.uuid4().hex[:8]}",
-           "effective_date": effective_date or today().isoformat(), "actor": signer or name,
+           "effective_date": effective_date or today().isoformat(), "actor": signer,
            "name": name, "role": role, "public_key": public}
-    submission = sign_all([parse_submission(obj)], key_file)[0]
-    with open_store(ctx) as store:
-        event = store.append([submission]).written[0]
-    click.echo(f"Registered {name} ({role}) as event {event.seq}; the ledger is signed.")
+    return sign_all([parse_submission(obj)], key_file)[0]
 
 
 @actor.command(name="revoke")

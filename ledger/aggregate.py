@@ -38,8 +38,9 @@ class Ledger(Aggregate):
 
     @classmethod
     def open(cls, *, entity: str, actor: str, note: str, now: datetime) -> Ledger:
+        """A new ledger: its book knows the batch it is written with creates it (``Book.opening``)."""
         opened = now.date()
-        return cls._create(
+        ledger = cls._create(
             LedgerOpened,
             entity=entity,
             event_id="ledger-opened",
@@ -51,6 +52,8 @@ class Ledger(Aggregate):
             prev=GENESIS,
             timestamp=now,
         )
+        ledger.book.opening = True
+        return ledger
 
     @classmethod
     def resume(cls, book: Book, head: LedgerEvent) -> Ledger:

@@ -11,6 +11,7 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -56,6 +57,7 @@ from ledger.errors import (
     SchemaTooOld,
     StoreMisconfigured,
 )
+from ledger.interrupts import CommitGuard
 from ledger.location import DEFAULT_LEDGER, is_postgres, sqlite_path
 from ledger.sqlite_store import LABELS, SUMS_SINCE, Page
 
@@ -189,6 +191,17 @@ class VerifyReport:
     problem: str | None = None
 
 
+class Writer(Protocol):
+    """One write transaction of a store: the head it found under the lock, its clock, and pages."""
+
+    head: tuple[int, str] | None  # (seq, hash) read under the writers' lock; None: the key catches a moved head
+    now: datetime  # the store's clock
+    server_clock: bool  # True: the store's clock stands whatever a caller asks
+    caches: bool  # may this writer write the read model, checkpoints and snapshots?
+
+    def write(self, page: Page) -> None: ...
+
+
 class LedgerRecorder(Protocol):
     """What the ledger needs of a store's recorder, beyond eventsourcing's (SQLite and PostgreSQL)."""
 
@@ -203,6 +216,8 @@ class LedgerRecorder(Protocol):
 
     def insert_pages(self, pages: Iterable[Page]) -> None: ...
 
+    def writer(self) -> AbstractContextManager[Writer]: ...
+
     def derived_upto(self) -> int | None: ...
 
     def query(self, statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]: ...
@@ -216,6 +231,20 @@ class LedgerRecorder(Protocol):
     def schema_version(self) -> int | None: ...
 
     SCHEMA_VERSION: int
+
+
+def not_a_ledger(path: Path) -> LedgerNotFound:
+    """Why an existing file is refused as a ledger: it is never taken over, nor changed."""
+    try:
+        with path.open("rb") as file:
+            header = file.read(16)
+    except OSError:
+        header = b""
+    if header == b"SQLite format 3\x00":
+        return LedgerNotFound(f"{path} is a SQLite database but not a perfledger ledger; nothing was changed")
+    if not header:
+        return LedgerNotFound(f"{path} is an empty file, not a perfledger ledger; remove it or choose another path")
+    return LedgerNotFound(f"{path} is not a perfledger ledger, nor a SQLite database; nothing was changed")
 
 
 def is_sqlite_ledger(path: Path) -> bool:
@@ -266,8 +295,8 @@ class Store:
                 raise LedgerNotFound(f"no ledger at {path}; create one with `perfledger init`")
             if path.is_dir():
                 raise LedgerError(f"{path} is a directory, not a ledger file")
-            if not create and not is_sqlite_ledger(path):
-                raise LedgerNotFound(f"{path} is not a perfledger ledger; create one with `perfledger init`")
+            if path.exists() and (path.stat().st_size > 0 or not create) and not is_sqlite_ledger(path):
+                raise not_a_ledger(path)  # create=True makes a new file, or fills an empty one: never another's
             env = {
                 "PERSISTENCE_MODULE": "ledger.sqlite_store:LedgerSQLiteFactory",
                 "SQLITE_DBNAME": str(path),
@@ -326,8 +355,13 @@ class Store:
                 f" {self.recorder.SCHEMA_VERSION}: its owner runs `perfledger db upgrade` first (nothing was written)"
             )
 
-    def init(self, entity: str, *, actor: str, note: str = "") -> LedgerEvent:
-        """Write the ledger's first event, naming the entity whose performance it records."""
+    def init(self, entity: str, *, actor: str, note: str = "", first: Sequence[Submission] = ()) -> LedgerEvent:
+        """Write the ledger's first event, naming the entity whose performance it records.
+
+        ``first`` are written with it, in the same transaction: a signed ledger's first
+        controller (an ActorRegistered, signed by that controller's key) is named here,
+        by whoever creates the ledger, and never later by whoever comes first.
+        """
         self._check_writable()
         if self.length() > 0:
             raise LedgerExists(f"{self.location} already holds a ledger ({self.entity()})")
@@ -337,6 +371,7 @@ class Store:
                     raise IntegrityError("the ledger was created meanwhile")
                 ledger = Ledger.open(entity=entity, actor=actor, note=note, now=writer.now)
                 opened: LedgerEvent = ledger.pending_events[0]  # type: ignore[assignment]
+                ledger.extend(first, now=writer.now)
                 writer.write(Page([self.app.mapper.to_stored_event(e) for e in ledger.collect_events()]))
         except IntegrityError:
             raise LedgerExists(f"{self.location} already holds a ledger") from None
@@ -348,7 +383,7 @@ class Store:
 
     def append(
         self, batch: Sequence[Submission], *, now: datetime | None = None, create: tuple[str, str] | None = None,
-        progress: Callable[[int], None] | None = None,
+        progress: Callable[[int], None] | None = None, guard: CommitGuard | None = None,
     ) -> AppendResult:
         """Check and append a batch atomically: every new event is written, or none is.
 
@@ -358,6 +393,7 @@ class Store:
         recording order). If another writer extends the chain first, the batch
         is checked again on the new head and retried. ``progress`` is told,
         page by page, how many of the batch's events are checked and written.
+        ``guard`` is told when the commit begins, and when it did not happen.
         """
         self._check_writable()
         migrating = any(sub.recorded_at is not None for sub in batch)
@@ -383,7 +419,11 @@ class Store:
                     check_migration(batch, ledger.version)
                     for page in self._pages(ledger, batch, moment, written, present, progress):
                         writer.write(page)
+                    if guard is not None:
+                        guard.commit_begins()  # the writer commits as this block ends
             except IntegrityError:
+                if guard is not None:
+                    guard.rolled_back()
                 # Someone else appended first: check the batch again on their head.
                 time.sleep(random.uniform(0, BACKOFF * (attempt + 1)))
                 continue

@@ -61,6 +61,7 @@ ZERO = Decimal("0.00")
 UNIQUE_CODES = " (codes are unique across the ledger's years: give another year's its own, e.g. 2013/01)"
 HUNDRED = Decimal(100)
 UNBOUNDED = 2**62
+FIRST_ACTOR_SEQ = proofs.FIRST_ACTOR_SEQ
 
 
 def available(total: Decimal, reserved: Decimal, adjusted: Decimal) -> Decimal:
@@ -299,6 +300,9 @@ class Book:
         self.derived: Derived | None = None
         self.migrated: int | None = None  # events 1 to this were migrated (HistoryMigrated)
         self._seq = 0
+        # True only for a ledger being created by the batch now checked (Ledger.open): the one
+        # batch in which a signed ledger's first controller may be registered.
+        self.opening = False
 
     # -- idempotency -------------------------------------------------------
     def already_recorded(self, submission: Submission) -> bool:
@@ -531,6 +535,13 @@ class Book:
             return
         if bootstrap:
             assert isinstance(fact, ActorRegistered)
+            if not (self.opening and fact.seq == FIRST_ACTOR_SEQ):
+                raise SignatureRefused(
+                    "this ledger is unsigned, and stays so: a signed ledger's first controller is named"
+                    " when the ledger is created (perfledger init --signed --controller NAME"
+                    " --pubkey NAME.pub --key NAME.key)",
+                    event_id=eid,
+                )
             if fact.actor != fact.name or fact.role != "controller":
                 raise SignatureRefused(
                     "the first actor of a signed ledger is a controller who registers themselves", event_id=eid

@@ -370,6 +370,9 @@ EVENT_TYPES = frozenset({
     "HistoryMigrated",
 })
 ROLES = frozenset({"controller", "auditor", "oiv"})
+# A signed ledger's first actor is registered with the ledger itself, as event 2 (LedgerOpened is 1).
+# Earlier versions registered it with `actor add` right after `init`: event 2 too, so those verify.
+FIRST_ACTOR_SEQ = 2
 
 
 def _no_float(text: str) -> Any:
@@ -432,6 +435,11 @@ def check_event_signature(seq: int, body: dict[str, Any], actors: dict[str, tupl
             raise ProofError(f"event {seq} is signed, but no actor is registered before it")
         return 0  # an unsigned ledger (so far)
     if not actors:  # the first actor is a controller registering themselves, with the key registered
+        if seq != FIRST_ACTOR_SEQ:
+            raise ProofError(
+                f"event {seq} registers the first actor of a signed ledger after the ledger was made:"
+                f" only event {FIRST_ACTOR_SEQ}, written with the ledger, may (a later one takes the ledger over)"
+            )
         role, key, revoked = str(body.get("role")), str(body.get("public_key")), False
         if body.get("name") != actor or role != "controller":
             raise ProofError(f"event {seq}: the first actor of a signed ledger must be a controller registering themselves")

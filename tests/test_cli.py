@@ -202,7 +202,7 @@ def test_import_never_takes_over_an_existing_file_that_is_not_a_ledger(tmp_path:
     db.close()
     before = other.read_bytes()
     result = run(other, "import", str(write_jsonl(tmp_path / "p.jsonl", small_plan())))
-    assert result.exit_code == 1 and "is not a perfledger ledger" in result.output
+    assert result.exit_code == 1 and "not a perfledger ledger" in result.output
     assert other.read_bytes() == before
 
 

@@ -54,8 +54,8 @@ def vary(eid: str, actor: str = "cdg") -> dict[str, Any]:
 def ledger() -> Ledger:
     """A ledger with the small plan, made signed by the controller cdg."""
     book = Ledger.open(entity="CCIAA", actor="cdg", note="", now=NOW)
-    book.extend([parse_submission(o) for o in small_plan()], now=NOW)
-    book.extend([register("cdg", "controller", CDG[1], "cdg", CDG[0])], now=NOW)
+    book.extend([register("cdg", "controller", CDG[1], "cdg", CDG[0])], now=NOW)  # with the ledger: event 2
+    book.extend([signed(o, CDG[0]) for o in small_plan()], now=NOW)
     return book
 
 
@@ -122,10 +122,11 @@ def test_the_cli_signs_with_key_and_the_bundle_verifier_checks_signatures(tmp_pa
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PERFLEDGER_LEDGER", str(tmp_path / "l.db"))
-    assert run("import", str(write_jsonl(tmp_path / "plan.jsonl", small_plan())), "--actor", "cdg").exit_code == 0
     for name in ("cdg", "oiv"):
         assert run("key", "new", name).exit_code == 0
-    assert run("actor", "add", "cdg", "--role", "controller", "--pubkey", "cdg.pub", "--key", "cdg.key").exit_code == 0
+    assert run("init", "--signed", "--controller", "cdg", "--pubkey", "cdg.pub", "--key", "cdg.key").exit_code == 0
+    plan = write_jsonl(tmp_path / "plan.jsonl", small_plan())
+    assert run("import", str(plan), "--actor", "cdg", "--key", "cdg.key").exit_code == 0
     assert run("actor", "add", "oiv", "--role", "oiv", "--pubkey", "oiv.pub", "--key", "cdg.key",
                "--actor", "cdg").exit_code == 0
     unsigned = run("append", "--json", json.dumps(vary("v1")))
@@ -137,7 +138,7 @@ def test_the_cli_signs_with_key_and_the_bundle_verifier_checks_signatures(tmp_pa
     assert run("checkpoint", "--key", "cdg.key").exit_code == 0
     trusted = [("cdg", (tmp_path / "cdg.pub").read_bytes())]
     assert run("export", "--bundle", "b", "--checkpoint", "checkpoint-13.txt").exit_code == 0
-    assert "4 signatures of registered actors verified" in "\n".join(verify_bundle(tmp_path / "b", trusted))
+    assert "12 signatures of registered actors verified" in "\n".join(verify_bundle(tmp_path / "b", trusted))
     # A forger changes a signed event and recomputes every hash after it: the signature gives it away.
     lines = (tmp_path / "b" / "events.jsonl").read_bytes().splitlines()
     prev = hashlib.sha256(lines[-2]).hexdigest()
