@@ -65,6 +65,7 @@ PAGE = 5000
 SNAPSHOT_EVERY = 10_000  # events between snapshots of the rules' state
 CHECKPOINT_EVERY = 50_000  # a checkpoint of the budget each time the head passes a multiple of this
 SNAPSHOT_FORMAT = 1
+SNAPSHOT_TRIES = 3  # the latest snapshots tried, newest first, before folding every event
 ATTEMPTS = 50
 BACKOFF = 0.01  # seconds: a retry waits up to this times its attempt number
 VERIFY_IN_PARTS = 100_000  # from this many events, verify checks the chain in parts, one process each
@@ -518,21 +519,35 @@ class Store:
         return ledger
 
     def _from_snapshot(self) -> Ledger | None:
-        """The ledger at its latest snapshot, if one is sound: its event's hash matches the chain's."""
-        found = self.recorder.query("SELECT seq, hash, state FROM perfledger_snapshots ORDER BY seq DESC LIMIT 1", ())
-        if not found:
-            return None
-        seq, head, state = found[0]
+        """The ledger at its latest sound snapshot, None if none of the latest few is.
+
+        A snapshot is a cache: one whose event is missing, whose hash is not the chain's, or whose
+        state does not restore (junk, another format) is passed over, never trusted and never in
+        the way of an append; ``perfledger verify`` rebuilds every snapshot and names a wrong one.
+        """
+        found = self.recorder.query(
+            "SELECT seq, hash, state FROM perfledger_snapshots ORDER BY seq DESC LIMIT ?", (SNAPSHOT_TRIES,))
+        for seq, head, state in found:
+            ledger = self._restored(int(seq), str(head), bytes(state))
+            if ledger is not None:
+                self._snapshot_seq = ledger.version
+                return ledger
+        return None
+
+    def _restored(self, seq: int, head: str, state: bytes) -> Ledger | None:
         event = self.recorder.rows(seq - 1, 1)
-        if not event or self.recorder.chain_hashes(seq - 1, seq).get(seq) != head:
+        if not event or event[0][0] != seq or self.recorder.chain_hashes(seq - 1, seq).get(seq) != head:
             return None
-        event_state = event[0][2]
-        snapshot = orjson.loads(state)
-        if snapshot.get("format") != SNAPSHOT_FORMAT or snapshot.get("known") != seq:
+        try:
+            snapshot = orjson.loads(state)
+            if not isinstance(snapshot, dict) or snapshot.get("format") != SNAPSHOT_FORMAT or snapshot.get("known") != seq:
+                return None
+            book = Book.restore(snapshot, StoreLookup(self), decode_body_dict)
+            return Ledger.resume(book, decode_body(bytes(event[0][2]), keep=True))
+        except Exception as e:  # whatever a junk state makes the restore raise, it is not used
+            if is_driver_error(e):
+                raise
             return None
-        self._snapshot_seq = seq
-        book = Book.restore(snapshot, StoreLookup(self), decode_body_dict)
-        return Ledger.resume(book, decode_body(bytes(event_state), keep=True))
 
     # -- reading -------------------------------------------------------------
     def rows(
