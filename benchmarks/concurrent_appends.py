@@ -20,6 +20,7 @@ from pathlib import Path
 
 from events import parse_submission
 from ledger import Store
+from ledger.verify import verify
 
 PLAN = [
     {"type": "PlanOpened", "id": "plan", "effective_date": "2012-01-27", "actor": "bench", "year": 2012, "title": "P"},
@@ -50,7 +51,7 @@ def measure(location: str, writers: int, total: int) -> float:
         written = sum(pool.starmap(_writer, [(location, w, each) for w in range(writers)]))
     elapsed = time.perf_counter() - started
     with Store.open(location) as store:
-        assert store.verify().ok
+        assert verify(store).ok
     return written / elapsed
 
 

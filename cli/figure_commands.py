@@ -204,6 +204,7 @@ def register(group: click.Group) -> None:
         from cli.figures import EXAMPLE, Cut, report_text
         from cli.main import read_batch
         from ledger import Store
+        from ledger.verify import verify
 
         source = Path(path) if path else EXAMPLE
         if not source.exists():
@@ -217,7 +218,7 @@ def register(group: click.Group) -> None:
         store = Store.open(ctx.obj, create=True)
         try:
             result = store.append(submissions, create=("Camera di Commercio di Massa Carrara", "demo"))
-            report = store.verify()
+            report = verify(store)
         finally:
             store.close()
         click.echo(f"Loaded {len(result.written)} events of the 2012 report into {ctx.obj}; {report.count} events,"

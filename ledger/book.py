@@ -38,7 +38,7 @@ from events import (
     ReservationMade,
     Submission,
 )
-from events.errors import InvalidField
+from events.errors import InvalidField, PerfledgerError
 from ledger import proofs
 from ledger.errors import (
     AdjustmentInvalid,
@@ -157,8 +157,13 @@ def window(plan: PlanOpened) -> tuple[date, date]:
     return date(plan.year, 1, 1), date(plan.year, 12, 31) + timedelta(days=plan.horizon_days)
 
 
-def apply_changes(original: LedgerEvent, changes: dict[str, Any], correction_id: str) -> LedgerEvent:
-    """The original fact with a correction's new field values (checked by the original's kinds)."""
+def apply_changes(original: LedgerEvent, changes: dict[str, Any], correction_id: str, *,
+                  strict: bool = True) -> LedgerEvent:
+    """The original fact with a correction's new field values (checked by the original's kinds).
+
+    ``strict=False`` folds a stored correction: a value the kinds of this version refuse but an
+    earlier version accepted (the rules of input have tightened) is taken as it was stored.
+    """
     kinds = original.payload_kinds()
     typed: dict[str, Any] = {}
     for name, raw in changes.items():
@@ -176,7 +181,9 @@ def apply_changes(original: LedgerEvent, changes: dict[str, Any], correction_id:
         try:
             typed[name] = kinds[name].parse(raw, name)
         except InvalidField as e:
-            raise InvalidCorrection(f"changes.{e.message}", event_id=correction_id) from None
+            if strict:
+                raise InvalidCorrection(f"changes.{e.message}", event_id=correction_id) from None
+            typed[name] = kinds[name].decode(raw, name)
     return dataclasses.replace(original, **typed)
 
 
@@ -299,6 +306,7 @@ class Book:
         self.recorded: Lazy[str, LedgerEvent] = Lazy(None if lookup is None else self._load_recorded)
         self.derived: Derived | None = None
         self.migrated: int | None = None  # events 1 to this were migrated (HistoryMigrated)
+        self.passed_over: list[int] = []  # events folded in that could change nothing (see ``apply``)
         self._seq = 0
         # True only for a ledger being created by the batch now checked (Ledger.open): the one
         # batch in which a signed ledger's first controller may be registered.
@@ -321,22 +329,39 @@ class Book:
 
     # -- folding stored facts ---------------------------------------------
     def apply(self, event: LedgerEvent) -> None:
+        """Fold in a stored event, which the rules were checked against when it was written.
+
+        An event written around the rules (by someone with the database in hand) may refer to what
+        does not exist: it stays in the record but changes nothing it cannot, so that the ledger
+        still opens, appends and reports; ``perfledger verify`` names it (``passed_over`` lists it).
+        """
         self._seq = event.seq
-        if isinstance(event, EventCorrected):
-            original = self.facts[event.corrects]
-            corrected = apply_changes(original, event.changes, event.event_id)
-            self._effect(original, -1)
-            self._effect(corrected, +1)
-            self.facts[event.corrects] = corrected
-            self._label(corrected, original.seq)
-            self._id(event, event.corrects, getattr(original, "reservation", None))
-        else:
-            self._effect(event, +1)
-            self._label(event, event.seq)
-            self._id(event, None, getattr(event, "reservation", None))
+        try:
+            if isinstance(event, EventCorrected):
+                self._apply_correction(event)
+            else:
+                self._effect(event, +1)
+                self._label(event, event.seq)
+        except (KeyError, PerfledgerError):
+            self.passed_over.append(event.seq)
+        corrects = event.corrects if isinstance(event, EventCorrected) else None
+        original = self.facts.get(corrects) if corrects is not None else event
+        self._id(event, corrects, getattr(original, "reservation", None))
         self.recorded[event.event_id] = event
         self.facts[event.event_id] = event
         self.known = event.seq
+
+    def _apply_correction(self, event: EventCorrected) -> None:
+        original = self.facts[event.corrects]
+        corrected = apply_changes(original, event.changes, event.event_id, strict=False)
+        self._effect(original, -1)
+        try:
+            self._effect(corrected, +1)
+        except KeyError:
+            self._effect(original, +1)  # the correction refers to nothing: the original stands
+            raise
+        self.facts[event.corrects] = corrected
+        self._label(corrected, original.seq)
 
     def _id(self, event: LedgerEvent, corrects: str | None, reservation: str | None) -> None:
         if self.derived is not None and self._seq > self.derived.after:
@@ -455,7 +480,8 @@ class Book:
     def _effect(self, fact: LedgerEvent, sign: int) -> None:
         """Add (sign +1) or take back (sign -1) a fact's contribution to the state."""
         if isinstance(fact, LedgerOpened):
-            self.entity = fact.entity
+            if self.entity is None:  # event 1; another LedgerOpened breaks a rule and names nothing
+                self.entity = fact.entity
         elif isinstance(fact, ActorRegistered):
             self.actors[fact.name] = ActorState(fact.name, fact.role, fact.public_key)
         elif isinstance(fact, ActorRevoked):
@@ -505,8 +531,13 @@ class Book:
     # -- checking a candidate ----------------------------------------------
     def check(self, fact: LedgerEvent) -> None:
         """Raise a RuleViolation if ``fact`` may not be appended now."""
+        self.check_rules(fact, signature=True)
+
+    def check_rules(self, fact: LedgerEvent, *, signature: bool = False) -> None:
+        """The rules of ``check``; the signature's only if asked (verify checks signatures on the chain)."""
         try:
-            self._check_signature(fact)
+            if signature:
+                self._check_signature(fact)
             if isinstance(fact, (ActorRegistered, ActorRevoked)):
                 self._check_actor_fact(fact)
             elif isinstance(fact, HistoryMigrated):

@@ -96,6 +96,26 @@ BUCKET = (
 CHECKPOINT_COLUMNS = ("n", "upto", "item", "col", "cents")
 
 
+def quarter_month(day: str) -> str:
+    """The bound of the quarter-month a day ("YYYY-MM-DD") falls in: the 7th, 15th, 23rd or "31st" (BUCKET)."""
+    dd = day[8:10]
+    return day[:8] + ("07" if dd <= "07" else "15" if dd <= "15" else "23" if dd <= "23" else "31")
+
+
+def checkpoint_rows(n: int, amounts: dict[tuple[str, str], dict[str, int]]) -> list[tuple[Any, ...]]:
+    """The rows of the budget checkpoint at ``n`` from each item's column's change in each quarter-month:
+    (n, bound, item, column, cents summed up to the bound), every column at every bound, in key order."""
+    bounds = sorted({upto for buckets in amounts.values() for upto in buckets})
+    keys = sorted(amounts)
+    totals = dict.fromkeys(keys, 0)
+    rows = []
+    for upto in bounds:  # in the table's key order, which makes the inserts appends
+        for key in keys:
+            totals[key] += amounts[key].get(upto, 0)
+            rows.append((n, upto, *key, totals[key]))
+    return rows
+
+
 def budget_checkpoint(n: int, read: Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]) -> list[tuple[Any, ...]]:
     """The rows of the budget checkpoint at ``n``: (n, bound, item, column, cents summed up to the bound).
 
@@ -118,15 +138,7 @@ def budget_checkpoint(n: int, read: Callable[[str, Sequence[Any]], list[tuple[An
     ):
         bucket = amounts.setdefault((item, col), {})
         bucket[upto] = bucket.get(upto, 0) + int(cents)
-    bounds = sorted({upto for buckets in amounts.values() for upto in buckets})
-    keys = sorted(amounts)
-    totals = dict.fromkeys(keys, 0)
-    rows = []
-    for upto in bounds:  # in the table's key order, which makes the inserts appends
-        for key in keys:
-            totals[key] += amounts[key].get(upto, 0)
-            rows.append((n, upto, *key, totals[key]))
-    return rows
+    return checkpoint_rows(n, amounts)
 
 
 # The budget read model's queries (ledger.application.Store.budget_model), for the recorders' ``query``.

@@ -26,6 +26,7 @@ from projections.facts import Cut
 from projections.variations import variations
 from tests.backends import postgres_ledger_url
 from tests.conftest import BACKENDS, EXAMPLE_DIR
+from ledger.verify import verify
 
 PRINTED: dict[str, Any] = json.loads((EXAMPLE_DIR / "printed.json").read_text(encoding="utf-8"))
 
@@ -54,7 +55,7 @@ def events(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
             batch, _ = read_batch(stream, backfill=True, actor=None)
         store = stack.enter_context(Store.open(location, create=True))
         store.append(batch, create=("Camera di Commercio di Massa Carrara", "test"))
-        assert store.verify().ok
+        assert verify(store).ok
         yield list(store.events())
 
 

@@ -24,6 +24,7 @@ import pytest
 from events import parse_submission
 from ledger import Store
 from tests.conftest import ev, small_plan, submissions, write_jsonl
+from ledger.verify import verify
 
 KILLS = int(os.environ.get("PERFLEDGER_KILLS", "200"))
 BATCH = 10
@@ -59,7 +60,7 @@ def test_imports_killed_at_random_moments_leave_every_batch_whole_and_the_chain_
         for proc in procs:
             proc.wait()
             outcomes["killed" if proc.returncode == -signal.SIGKILL else f"exit {proc.returncode}"] += 1
-    assert store.verify().ok
+    assert verify(store).ok
     present = Counter(e.event_id.split("-")[0] for e in store.events() if e.event_id.startswith("b"))
     assert set(present.values()) <= {BATCH}, "a batch was written in part"
     # Re-running every import adds exactly the missing batches.
@@ -68,7 +69,7 @@ def test_imports_killed_at_random_moments_leave_every_batch_whole_and_the_chain_
         result = store.append([parse_submission(o) for o in batch(k)])
         assert len(result.written) in (0, BATCH) and (len(result.written) == 0) == (f"b{k}" in present)
         added += len(result.written)
-    assert added == (KILLS - len(present)) * BATCH and store.verify().ok
+    assert added == (KILLS - len(present)) * BATCH and verify(store).ok
     print(f"\n{ledger_url.split('?')[0]}: {outcomes['killed']} of {KILLS} imports killed, "
           f"{len(present)} batches whole before re-import, {KILLS - len(present)} absent, 0 partial")
     # Most imports die mid-way (the point of the test); how many committed first depends on timing.
@@ -99,7 +100,7 @@ def test_a_full_disk_is_a_clear_error_and_nothing_is_half_written(
     sqlite_store: Store, ledger_path: Path, tmp_path: Path
 ) -> None:
     store = sqlite_store
-    head = store.verify().head
+    head = verify(store).head
     size = sum(p.stat().st_size for p in ledger_path.parent.glob("ledger.db*"))
     result = subprocess.run([*PERFLEDGER, "--ledger", str(ledger_path), "import", str(big_batch(tmp_path)),
                              "--actor", "cdg"], capture_output=True, text=True, check=False,
@@ -107,7 +108,7 @@ def test_a_full_disk_is_a_clear_error_and_nothing_is_half_written(
     assert result.returncode == 1, result.stderr
     assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1, result.stderr
     assert "full" in result.stderr or "too large" in result.stderr
-    report = store.verify()
+    report = verify(store)
     assert report.ok and report.head == head
 
 
@@ -133,22 +134,22 @@ def refused_append(ledger_path: Path, eid: str) -> str:
 
 
 def test_a_read_only_ledger_file_is_a_clear_error_and_readers_still_work(sqlite_store: Store, ledger_path: Path) -> None:
-    head = sqlite_store.verify().head
+    head = verify(sqlite_store).head
     sqlite_store.close()
     with immutable(ledger_path):
         assert "read-only" in refused_append(ledger_path, "ro-1")
         with Store.open(str(ledger_path)) as reader:
-            report = reader.verify()
+            report = verify(reader)
         assert report.ok and report.head == head
 
 
 def test_a_read_only_directory_is_a_clear_error_and_nothing_is_half_written(
     sqlite_store: Store, ledger_path: Path
 ) -> None:
-    head = sqlite_store.verify().head
+    head = verify(sqlite_store).head
     sqlite_store.close()  # the last connection closes: the -wal file is folded in and removed
     with immutable(ledger_path.parent):
         assert "read-only" in refused_append(ledger_path, "ro-2")
     with Store.open(str(ledger_path)) as reader:
-        report = reader.verify()
+        report = verify(reader)
     assert report.ok and report.head == head

@@ -26,6 +26,7 @@ from projections.budget import COLUMNS, Budget, budget, budget_from_model, budge
 from projections.facts import Cut, NoPlan
 from tests.backends import raw
 from tests.conftest import ev, small_plan, submissions
+from ledger.verify import verify
 
 NOW = datetime(2013, 1, 1, tzinfo=UTC)
 START = date(2012, 1, 1)
@@ -271,7 +272,7 @@ def test_a_check_after_a_snapshot_sees_corrections_made_before_it(ledger_url: st
                 store.append(submissions([ev("BudgetVaried", "ledger-opened", item="A1/04/01", amount="1.00")]))
             snapshots = raw(ledger_url).execute("SELECT COUNT(*) FROM perfledger_snapshots")[0][0]
             assert snapshots >= 4
-            assert store.verify().ok
+            assert verify(store).ok
     finally:
         application.SNAPSHOT_EVERY = 10_000
 
@@ -351,7 +352,7 @@ def test_a_writer_on_a_snapshot_does_not_see_what_another_writer_commits_before_
                                               ev("ReservationApproved", "a2", reservation="r1", amount="80.00")]))
         assert raced and [w.event_id for w in result.written] == ["a1", "a2"]
         assert [e.event_id for e in writer_a.events()][-4:] == ["b1", "b2", "a1", "a2"]
-        assert writer_a.verify().ok
+        assert verify(writer_a).ok
     finally:
         writer_a.close()
         writer_b.close()

@@ -20,6 +20,7 @@ from ledger.aggregate import Ledger
 from ledger.errors import DuplicateDefinition, InvalidCorrection, SignatureRefused
 from ledger.proofs import ProofError, verify_bundle
 from tests.conftest import ev, small_plan, write_jsonl
+from ledger.verify import verify
 
 NOW = datetime(2012, 6, 1, tzinfo=UTC)
 
@@ -160,7 +161,7 @@ def test_the_cli_signs_with_key_and_the_bundle_verifier_checks_signatures(tmp_pa
         state = orjson.dumps(forged, option=orjson.OPT_SORT_KEYS)
         db.insert_like(last + 1, state, last)
         db.execute("INSERT INTO perfledger_chain VALUES (?, ?)", (last + 1, hashlib.sha256(state).hexdigest()))
-        report = store.verify()
+        report = verify(store)
     assert not report.ok and report.bad_seq == last + 1 and "missing or bad signature" in str(report.problem)
 
 

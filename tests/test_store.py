@@ -16,6 +16,7 @@ from ledger import Store, proofs
 from ledger.errors import DuplicateId, LedgerLocked, LedgerNotFound, OverReservation, SchemaTooNew
 from tests.backends import Raw, postgres_ledger_url, raw
 from tests.conftest import ev, small_plan, submissions
+from ledger.verify import _in_parts, actors_upto, verify
 
 
 def test_the_sqlite_store_runs_in_wal_mode_with_full_synchronous_writes(ledger_path: Path) -> None:
@@ -33,14 +34,14 @@ def test_each_event_gets_the_next_sequence_number_and_links_to_the_previous_hash
 
 
 def test_a_batch_with_one_bad_event_writes_nothing(store: Store) -> None:
-    head = store.verify().head
+    head = verify(store).head
     batch = submissions([
         ev("ReservationMade", "ok-1", reservation="ok-1", item="A1/04/01", amount="100.00"),
         ev("ReservationMade", "too-much", reservation="too-much", item="A1/04/01", amount="99999.00"),
     ])
     with pytest.raises(OverReservation):
         store.append(batch)
-    assert store.verify().head == head
+    assert verify(store).head == head
     assert store.find("ok-1") is None
 
 
@@ -66,7 +67,7 @@ def test_even_the_owner_cannot_truncate_events_on_postgres() -> None:
         db = raw(url)
         with pytest.raises(Exception, match="events are immutable"):
             db.execute("TRUNCATE perfledger_events")
-        assert store.verify().count == 1
+        assert verify(store).count == 1
 
 
 def attacker(url: str) -> Raw:
@@ -81,7 +82,7 @@ def canonical(body: dict[str, object]) -> bytes:
 
 
 def test_verify_passes_on_an_intact_chain(store: Store) -> None:
-    report = store.verify()
+    report = verify(store)
     assert report.ok and report.count == store.length()
     assert report.head == list(store.events())[-1].hash
 
@@ -91,7 +92,7 @@ def test_verify_names_an_edited_event(store: Store, ledger_url: str) -> None:
     body = orjson.loads(db.state_of(6))
     body["amount"] = "99999.00"
     db.set_state(6, canonical(body))
-    report = store.verify()
+    report = verify(store)
     assert not report.ok and report.bad_seq == 6 and "altered" in str(report.problem)
 
 
@@ -101,20 +102,20 @@ def test_verify_catches_an_edit_even_with_the_chain_table_rewritten(store: Store
     body["amount"] = "99999.00"
     db.set_state(6, canonical(body))
     db.set_chain_hash(6, hashlib.sha256(canonical(body)).hexdigest())
-    report = store.verify()
+    report = verify(store)
     assert not report.ok and report.bad_seq == 7 and "does not link to event 6" in str(report.problem)
 
 
 def test_verify_names_a_deleted_event(store: Store, ledger_url: str) -> None:
     attacker(ledger_url).delete(4)
-    report = store.verify()
+    report = verify(store)
     assert not report.ok and report.bad_seq == 4 and "missing" in str(report.problem)
 
 
 def test_verify_notices_the_last_event_removed(store: Store, ledger_url: str) -> None:
     last = store.length()
     attacker(ledger_url).delete(last)
-    report = store.verify()
+    report = verify(store)
     assert not report.ok and report.bad_seq == last
 
 
@@ -123,7 +124,7 @@ def test_verify_names_swapped_events(store: Store, ledger_url: str) -> None:
     a, b = db.state_of(5), db.state_of(6)
     db.set_state(5, b)
     db.set_state(6, a)
-    report = store.verify()
+    report = verify(store)
     assert not report.ok and report.bad_seq == 5
 
 
@@ -133,7 +134,7 @@ def test_verify_names_an_event_appended_behind_the_ledgers_back(store: Store, le
     body = orjson.loads(db.state_of(last))
     body.update(seq=last + 1, id="forged", prev=list(store.events())[-1].hash)
     db.insert_like(last + 1, canonical(body), last)
-    report = store.verify()
+    report = verify(store)
     assert not report.ok and report.bad_seq == last + 1 and "behind the ledger's back" in str(report.problem)
 
 
@@ -162,7 +163,7 @@ def test_a_writer_blocked_past_the_lock_timeout_gets_a_clear_error_and_readers_s
         with raw(ledger_url).writer_lock():
             with pytest.raises(LedgerLocked, match="locked by another writer"):
                 other.append(submissions([ev("ReservationMade", "r", reservation="r", item="A1/04/01", amount="1.00")]))
-            assert store.verify().ok
+            assert verify(store).ok
     finally:
         other.close()
     assert store.find("r") is None
@@ -197,7 +198,7 @@ def test_concurrent_writers_never_reserve_beyond_the_total_and_keep_the_chain_ga
     assert len(written) == 14 and sum(len(r) for r in refused) == 10
     assert [e.seq for e in written] == list(range(start + 1, start + 15))
     assert sum((e.amount for e in written), Decimal(0)) == Decimal("9800.00")
-    assert store.verify().ok
+    assert verify(store).ok
 
 
 def test_verify_catches_a_type_column_changed_to_another_type_with_the_same_fields(store: Store, ledger_url: str) -> None:
@@ -209,7 +210,7 @@ def test_verify_catches_a_type_column_changed_to_another_type_with_the_same_fiel
     seq = store.length()
     db.execute(db.q("UPDATE {events} SET topic = replace(topic, 'ReservationApproved', 'ReservationAdjusted') "
                     "WHERE originator_version=?"), (seq,))
-    report = store.verify()
+    report = verify(store)
     assert not report.ok and report.bad_seq == seq and "hashed body says 'ReservationApproved'" in str(report.problem)
 
 
@@ -221,19 +222,19 @@ def test_stray_storage_settings_in_the_environment_are_ignored(
     with Store.open(ledger_url, create=True) as store:
         store.init("CCIAA Test", actor="cdg")
         store.append(submissions(small_plan()))
-        assert store.verify().ok
+        assert verify(store).ok
 
 
 def test_a_batch_of_many_pages_broken_in_a_late_page_writes_nothing(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     # An import is checked and inserted page by page inside one transaction: a rule broken on a later
     # page must roll back the pages already inserted.
     monkeypatch.setattr("ledger.application.PAGE", 3)
-    head, length = store.verify().head, store.length()
+    head, length = verify(store).head, store.length()
     good = [ev("BudgetVaried", f"v-{k}", item="A1/04/01", amount="1.00") for k in range(7)]
     bad = ev("ReservationMade", "too-much", reservation="too-much", item="A1/04/01", amount="99999.00")
     with pytest.raises(OverReservation):
         store.append(submissions([*good, bad]))
-    assert (store.length(), store.verify().head) == (length, head)
+    assert (store.length(), verify(store).head) == (length, head)
     assert store.find("v-0") is None
 
 
@@ -249,7 +250,7 @@ def test_a_batch_of_many_pages_is_written_whole_and_in_order(store: Store, monke
     assert [w.hash for w in result.written] == [e.hash for e in store.events(after=length)]
     again = store.append(submissions(batch))
     assert again.written == [] and again.present == [f"v-{k}" for k in range(8)]
-    assert store.verify().ok
+    assert verify(store).ok
 
 
 def test_a_long_batch_reports_its_progress_page_by_page(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -294,7 +295,7 @@ def test_a_correction_of_an_event_from_an_earlier_page_of_the_same_batch(
     store.append(submissions(batch))
     corrected = store.find("c")
     assert corrected is not None and corrected.seq == length + 6
-    assert store.verify().ok
+    assert verify(store).ok
     monkeypatch.setattr("ledger.application.PAGE", 5000)
     with Store.open(str(tmp_path / "one-page.db"), create=True) as one_page:
         one_page.init("CCIAA Test", actor="cdg")
@@ -330,16 +331,16 @@ def _rewrite_late_with_its_chain_hash(db: Raw, length: int) -> None:
 def test_verify_in_parts_reports_exactly_what_one_pass_reports(
     store: Store, ledger_url: str, monkeypatch: pytest.MonkeyPatch, tamper: object, parts_sound: bool
 ) -> None:
-    monkeypatch.setattr("ledger.application.VERIFY_IN_PARTS", 2)
+    monkeypatch.setattr("ledger.verify.VERIFY_IN_PARTS", 2)
     length = store.length()
     if tamper is not None:
         tamper(attacker(ledger_url), length)  # type: ignore[operator]
-    in_parts = store.verify(processes=3)
-    assert in_parts == store.verify(processes=1)
+    in_parts = verify(store, processes=3)
+    assert in_parts == verify(store, processes=1)
     assert in_parts.ok is (tamper is None)
     # On SQLite the parts ran (three processes' worth) where they are sound, and gave way to one pass
     # otherwise; PostgreSQL's connection pool runs threads, which a fork must not copy: one pass.
-    ran = store._verify_in_parts(store.recorder.chain_length(), 3) is not None
+    ran = _in_parts(store, store.recorder.chain_length(), 3) is not None
     assert ran is (parts_sound and not ledger_url.startswith("postgresql"))
 
 
@@ -360,14 +361,14 @@ def test_verify_in_parts_carries_a_signed_ledgers_actors_across_parts(
 ) -> None:
     from tests.test_signatures import CDG, OIV
 
-    monkeypatch.setattr("ledger.application.VERIFY_IN_PARTS", 2)
+    monkeypatch.setattr("ledger.verify.VERIFY_IN_PARTS", 2)
     with signed_ledger(tmp_path / "signed.db") as store:
         length = store.recorder.chain_length()
-        assert store._actors_upto(1) == {}  # the actors register in the first of three parts
-        assert store._actors_upto(length // 3) == {"cdg": ("controller", proofs.public_key_b64(CDG[1]), False),
+        assert actors_upto(store, 1) == {}  # the actors register in the first of three parts
+        assert actors_upto(store, length // 3) == {"cdg": ("controller", proofs.public_key_b64(CDG[1]), False),
                                                     "oiv": ("oiv", proofs.public_key_b64(OIV[1]), False)}
-        assert store._verify_in_parts(length, 3) is not None
-        assert store.verify(processes=3) == store.verify(processes=1) and store.verify(processes=3).ok
+        assert _in_parts(store, length, 3) is not None
+        assert verify(store, processes=3) == verify(store, processes=1) and verify(store, processes=3).ok
 
 
 @pytest.mark.parametrize("page", [5000, 5])
@@ -384,7 +385,7 @@ def test_rows_out_of_the_tables_order_are_read_in_sequence_order(
                tuple(row))
     assert list(store.rows(chain=True)) == before
     assert list(store.rows(3, 9)) == [row[:3] for row in before[3:9]]
-    assert store.verify().ok
+    assert verify(store).ok
 
 
 def test_an_event_slipped_in_before_the_tables_first_row_is_still_caught(tmp_path: Path) -> None:
@@ -403,21 +404,21 @@ def test_an_event_slipped_in_before_the_tables_first_row_is_still_caught(tmp_pat
         db.execute("INSERT INTO stored_events (rowid, originator_id, originator_version, topic, state)"
                    " VALUES (0, ?, ?, ?, ?)", (LEDGER_KEY.hex, last + 1, topic, canonical(body)))
         assert [row[0] for row in store.rows()] == list(range(1, last + 2))
-        report = store.verify()
+        report = verify(store)
         assert not report.ok and report.bad_seq == last + 1 and "behind the ledger's back" in str(report.problem)
 
 
 def test_verify_in_parts_reports_an_actor_event_that_is_not_an_object(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("ledger.application.VERIFY_IN_PARTS", 2)
+    monkeypatch.setattr("ledger.verify.VERIFY_IN_PARTS", 2)
     with signed_ledger(tmp_path / "signed.db") as store:
         registered = store.find("reg-cdg")
         assert registered is not None
         attacker(store.location).set_state(registered.seq, b"[]")
-        assert store._actors_upto(store.length()) is None
-        report = store.verify(processes=3)
-        assert report == store.verify(processes=1)
+        assert actors_upto(store, store.length()) is None
+        report = verify(store, processes=3)
+        assert report == verify(store, processes=1)
         assert not report.ok and report.bad_seq == registered.seq
 
 
@@ -443,12 +444,12 @@ def _part_that_cannot_open(location: str, *args: object) -> None:
 
 
 def test_a_part_that_cannot_run_gives_way_to_one_pass(ledger_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("ledger.application.VERIFY_IN_PARTS", 2)
+    monkeypatch.setattr("ledger.verify.VERIFY_IN_PARTS", 2)
     with Store.open(str(ledger_path), create=True) as store:
         store.init("CCIAA Test", actor="cdg")
         store.append(submissions(small_plan()))
-        assert store._verify_in_parts(store.length(), 3) is not None
-        monkeypatch.setattr("ledger.application._verify_part", _part_that_cannot_open)
-        assert store._verify_in_parts(store.length(), 3) is None  # the parts gave way
-        report = store.verify(processes=3)
-        assert report.ok and report == store.verify(processes=1)
+        assert _in_parts(store, store.length(), 3) is not None
+        monkeypatch.setattr("ledger.verify.check_part", _part_that_cannot_open)
+        assert _in_parts(store, store.length(), 3) is None  # the parts gave way
+        report = verify(store, processes=3)
+        assert report.ok and report == verify(store, processes=1)
