@@ -10,14 +10,16 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ledger.application import AppendResult, Store, VerifyReport
+    from ledger.application import AppendResult, Store
     from ledger.book import Book, available
     from ledger.errors import LedgerError, RuleViolation
+    from ledger.verify import VerifyReport, verify
 
 _HOME = {
     "AppendResult": "ledger.application",
     "Store": "ledger.application",
-    "VerifyReport": "ledger.application",
+    "VerifyReport": "ledger.verify",
+    "verify": "ledger.verify",
     "Book": "ledger.book",
     "available": "ledger.book",
     "LedgerError": "ledger.errors",
@@ -31,4 +33,4 @@ def __getattr__(name: str) -> Any:
     return getattr(import_module(_HOME[name]), name)
 
 
-__all__ = ["AppendResult", "Book", "LedgerError", "RuleViolation", "Store", "VerifyReport", "available"]
+__all__ = ["AppendResult", "Book", "LedgerError", "RuleViolation", "Store", "VerifyReport", "available", "verify"]

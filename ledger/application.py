@@ -8,13 +8,11 @@ import os
 import random
 import re
 import sqlite3
-import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, Self
 from urllib.parse import parse_qs, urlsplit
@@ -32,8 +30,6 @@ from eventsourcing.utils import Environment, get_topic
 
 from events import (
     GENESIS,
-    ActorRegistered,
-    ActorRevoked,
     EventCorrected,
     HistoryMigrated,
     LedgerEvent,

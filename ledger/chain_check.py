@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from functools import cache
-from typing import Any
+from typing import Any, Self
 
 import orjson
 from eventsourcing.utils import get_topic
@@ -27,7 +27,7 @@ class SignatureProblem(str):
 
     at: int
 
-    def __new__(cls, text: object, at: int) -> SignatureProblem:
+    def __new__(cls, text: object, at: int) -> Self:
         problem = super().__new__(cls, str(text))
         problem.at = at
         return problem

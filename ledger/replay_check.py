@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 
@@ -108,7 +108,7 @@ def form_broken(event: LedgerEvent) -> str | None:
 class CacheCheck:
     """The caches of one store rebuilt from the replay's book and compared, a window of events at a time."""
 
-    TABLES = {
+    TABLES: ClassVar[dict[str, str]] = {
         "perfledger_budget": "SELECT seq, item, col, day, cents FROM perfledger_budget WHERE seq > ? AND seq <= ?",
         "perfledger_labels": "SELECT seq, origin, kind, code, day, year, line, objective, title FROM perfledger_labels"
                              " WHERE seq > ? AND seq <= ?",

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 from events import parse_submission
 from ledger import Store
+from ledger.verify import verify
 from projections.budget import budget
 from tests.conftest import ev
-from ledger.verify import verify
 
 WRITERS = 8
 EACH = 10

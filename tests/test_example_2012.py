@@ -20,13 +20,13 @@ import pytest
 from cli.main import read_batch
 from events import LedgerEvent
 from ledger import Store
+from ledger.verify import verify
 from projections.achievement import Achievement, achievement, rounded_percent
 from projections.budget import COLUMNS, budget
 from projections.facts import Cut
 from projections.variations import variations
 from tests.backends import postgres_ledger_url
 from tests.conftest import BACKENDS, EXAMPLE_DIR
-from ledger.verify import verify
 
 PRINTED: dict[str, Any] = json.loads((EXAMPLE_DIR / "printed.json").read_text(encoding="utf-8"))
 

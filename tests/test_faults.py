@@ -23,8 +23,8 @@ import pytest
 
 from events import parse_submission
 from ledger import Store
-from tests.conftest import ev, small_plan, submissions, write_jsonl
 from ledger.verify import verify
+from tests.conftest import ev, small_plan, submissions, write_jsonl
 
 KILLS = int(os.environ.get("PERFLEDGER_KILLS", "200"))
 BATCH = 10

@@ -22,11 +22,11 @@ from events import parse_submission
 from ledger import Store
 from ledger.aggregate import Ledger
 from ledger.errors import ApprovalExceedsReservation, IdConflict, OverReservation, RuleViolation
+from ledger.verify import verify
 from projections.budget import COLUMNS, Budget, budget, budget_from_model, budget_of
 from projections.facts import Cut, NoPlan
 from tests.backends import raw
 from tests.conftest import ev, small_plan, submissions
-from ledger.verify import verify
 
 NOW = datetime(2013, 1, 1, tzinfo=UTC)
 START = date(2012, 1, 1)

@@ -19,8 +19,8 @@ from ledger import Store, proofs
 from ledger.aggregate import Ledger
 from ledger.errors import DuplicateDefinition, InvalidCorrection, SignatureRefused
 from ledger.proofs import ProofError, verify_bundle
-from tests.conftest import ev, small_plan, write_jsonl
 from ledger.verify import verify
+from tests.conftest import ev, small_plan, write_jsonl
 
 NOW = datetime(2012, 6, 1, tzinfo=UTC)
 

@@ -10,9 +10,9 @@ from click.testing import CliRunner, Result
 from cli.main import main
 from ledger import Store
 from ledger.errors import SignatureRefused
+from ledger.verify import verify
 from tests.conftest import small_plan, submissions, write_jsonl
 from tests.test_signatures import CDG, EVE, register, signed, vary
-from ledger.verify import verify
 
 
 def run(ledger: Path | str, *args: str) -> Result:

@@ -14,9 +14,9 @@ import pytest
 from events import parse_submission
 from ledger import Store, proofs
 from ledger.errors import DuplicateId, LedgerLocked, LedgerNotFound, OverReservation, SchemaTooNew
+from ledger.verify import _in_parts, actors_upto, verify
 from tests.backends import Raw, postgres_ledger_url, raw
 from tests.conftest import ev, small_plan, submissions
-from ledger.verify import _in_parts, actors_upto, verify
 
 
 def test_the_sqlite_store_runs_in_wal_mode_with_full_synchronous_writes(ledger_path: Path) -> None:
