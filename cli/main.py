@@ -841,6 +841,38 @@ def grant(ctx: click.Context, role: str, name: str) -> None:
     click.echo(f"Role {name!r} may now {'insert and read' if role == 'controller' else 'read'} events in {store.location}.")
 
 
+@db.command()
+@click.pass_context
+def upgrade(ctx: click.Context) -> None:
+    """Bring a ledger made by an older release to this one's schema, in one transaction (run it as the owner).
+
+    On PostgreSQL, from schema version 1: installs the write guards, indexes the stored events'
+    ids, and leaves INSERT to no role but the owner (controllers then append through the guards).
+
+    \b
+    Example:
+      perfledger --ledger postgresql://owner@db.example/perf db upgrade
+    """
+    with open_store(ctx) as store:
+        click.echo(store.upgrade())
+
+
+@db.command()
+@click.pass_context
+def refresh(ctx: click.Context) -> None:
+    """Bring the caches (read model, budget checkpoints, snapshots) up to the head (run it as the owner).
+
+    A controller's appends on PostgreSQL leave the caches behind; queries stay exact (they fold
+    what the caches lack), and this makes them fast again.
+
+    \b
+    Example:
+      perfledger --ledger postgresql://owner@db.example/perf db refresh
+    """
+    with open_store(ctx) as store:
+        click.echo(store.refresh())
+
+
 def today() -> date:
     return date.today()
 

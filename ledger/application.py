@@ -719,6 +719,68 @@ class Store:
         except PersistenceError as e:
             raise _store_error(e, self.location) from None
 
+    def upgrade(self) -> str:
+        """Bring a ledger of an older schema to this program's, in one transaction (its owner runs it).
+
+        On PostgreSQL, from schema version 1: the recorder's create statements (idempotent: they
+        add the write guards of ledger.postgres_guards), the ids of the events already stored,
+        the new version, and no INSERT left to any role but the owner (a controller keeps SELECT
+        and may append through ``perfledger_append``). Says what it did.
+        """
+        if not is_postgres(self.location):
+            return (f"{self.location} is a SQLite ledger at schema version {self.schema_version}, the current one:"
+                    " nothing to upgrade.")
+        from psycopg.sql import SQL, Identifier
+
+        from ledger.postgres_guards import EVENT_IDS
+        from ledger.postgres_store import LedgerPostgresRecorder, privilege_holders, upgrade_statements
+
+        recorder = self.recorder
+        current = recorder.SCHEMA_VERSION
+        assert isinstance(recorder, LedgerPostgresRecorder)
+        if self.schema_version >= current:
+            return f"{self.location} is at schema version {self.schema_version} already: nothing to upgrade."
+        schema, table = recorder.datastore.schema, recorder.events_table_name
+        try:
+            with recorder.datastore.transaction(commit=True) as curs:
+                curs.execute(privilege_holders(schema, table))
+                holders = [(row["name"], row["inserts"], row["controller"], row["reads"]) for row in curs.fetchall()]
+                for statement in upgrade_statements(recorder.sql_create_statements, schema, table, holders):
+                    curs.execute(statement, prepare=False)
+                curs.execute(SQL("SELECT count(*) AS n FROM {0}.{1}").format(Identifier(schema), Identifier(EVENT_IDS)))
+                indexed = int(curs.fetchone()["n"])
+        except PersistenceError as e:
+            raise _store_error(e, self.location) from None
+        old, self.schema_version = self.schema_version, current
+        revoked = [name or "PUBLIC" for name, inserts, _, _ in holders if inserts]
+        return (f"Upgraded {self.location} from schema version {old} to {current}: installed the write guards,"
+                f" indexed {indexed} event ids, revoked INSERT from {len(revoked)} role(s)"
+                + (f" ({', '.join(revoked)})" if revoked else "") + ".")
+
+    def refresh(self) -> str:
+        """Bring the caches (read model, budget checkpoints, snapshots) up to the head: an empty append by the owner.
+
+        A controller's appends on PostgreSQL leave the caches behind (only the owner may write
+        them); a query folds what they lack, and this writes it. Says how far they now reach.
+        """
+        self.append([])
+        head, upto = self.length(), self.recorder.derived_upto()
+        if upto is None:
+            return f"{self.location} keeps no read model (made by an older version): queries fold every event."
+        if upto < head:
+            raise LedgerError(
+                f"{self.location}: the caches reach event {upto} of {head}; only the ledger's owner may write"
+                " them (this role may not): run `perfledger db refresh` as the owner"
+            )
+        snapshot = self.recorder.query("SELECT MAX(seq) FROM perfledger_snapshots", ())[0][0]
+        checkpoint = self.recorder.query("SELECT MAX(n) FROM perfledger_budget_checkpoints", ())[0][0]
+
+        def at(seq: int | None) -> str:
+            return f"event {seq}" if seq else "none yet"
+
+        return (f"The caches of {self.location} reach the head: read model up to event {upto} of {head};"
+                f" latest budget checkpoint: {at(checkpoint)}; latest snapshot: {at(snapshot)}.")
+
 def _head_of(ledger: Ledger | None) -> tuple[int, str]:
     """The (sequence number, hash) of the head a writer loaded; (0, GENESIS) for no ledger yet."""
     return (0, GENESIS) if ledger is None else (ledger.version, ledger.head)

@@ -28,7 +28,7 @@ from typing import Any
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
 from psycopg.rows import tuple_row
-from psycopg.sql import SQL, Identifier, Literal
+from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from ledger.postgres_guards import EVENT_IDS, fill_event_ids, guard_statements
 from ledger.sqlite_store import (
@@ -51,6 +51,9 @@ _COLUMNS = {
     "perfledger_ids": ("event_id", "seq", "corrects", "reservation"),
 }
 META = "perfledger_meta"
+# The read model's tables: emptied together (see perfledger_reset_read_model); snapshots stand alone.
+READ_MODEL = ("perfledger_budget", "perfledger_labels", "perfledger_ids", "perfledger_budget_checkpoints",
+              "perfledger_derived")
 
 
 class LedgerPostgresRecorder(PostgresApplicationRecorder):
@@ -109,7 +112,23 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             SQL("CREATE TABLE IF NOT EXISTS {0}.perfledger_snapshots (seq bigint PRIMARY KEY, hash text NOT NULL,"
                 " state bytea NOT NULL)").format(schema),
             SQL("CREATE TABLE IF NOT EXISTS {0}.perfledger_derived (seq bigint PRIMARY KEY)").format(schema),
+            # The read model is whole or empty: rows deleted from any of its tables (a cache the owner
+            # may clear) empty all of them, so that queries fold the events and the owner's next
+            # append rebuilds it, instead of summing what is left or colliding with the ids left.
+            SQL(
+                "CREATE OR REPLACE FUNCTION {0}.perfledger_reset_read_model() RETURNS trigger LANGUAGE plpgsql"
+                " SET search_path = pg_catalog, pg_temp AS $$BEGIN IF pg_trigger_depth() = 1 THEN"
+                " {1} END IF; RETURN NULL; END$$"
+            ).format(schema, SQL(" ").join(SQL("DELETE FROM {0}.{1};").format(schema, Identifier(t))
+                                           for t in READ_MODEL)),
         ]
+        for table in READ_MODEL:
+            trigger = Identifier(f"{table}_reset")
+            statements += [
+                SQL("DROP TRIGGER IF EXISTS {0} ON {1}.{2}").format(trigger, schema, Identifier(table)),
+                SQL("CREATE TRIGGER {0} AFTER DELETE OR TRUNCATE ON {1}.{2} FOR EACH STATEMENT EXECUTE FUNCTION"
+                    " {1}.perfledger_reset_read_model()").format(trigger, schema, Identifier(table)),
+            ]
         statements.append(
             SQL("INSERT INTO {0}.{1} VALUES ('schema_version', {2}) ON CONFLICT DO NOTHING").format(
                 schema, Identifier(META), Literal(str(SCHEMA_VERSION))
@@ -339,13 +358,47 @@ def grant_statements(schema: str, events_table: str, role: str, name: str) -> li
     return statements
 
 
-def upgrade_statements(schema: str, events_table: str) -> list[Any]:
-    """From schema version 1: the guards, the ids of the events already stored, the new version."""
-    recorder_ddl = guard_statements(schema, events_table, str(LEDGER_KEY))
+def privilege_holders(schema: str, events_table: str) -> Composed:
+    """The roles other than the owner that hold privileges on the schema's tables: (name, inserts, controller, reads).
+
+    ``controller``: it may insert into the events table (a controller of schema version 1);
+    ``reads``: it may read the events table; ``name`` is NULL for PUBLIC.
+    """
+    return SQL(
+        "SELECT r.rolname AS name, bool_or(a.privilege_type = 'INSERT') AS inserts,"
+        " bool_or(a.privilege_type = 'INSERT' AND c.relname = {1}) AS controller,"
+        " bool_or(a.privilege_type = 'SELECT' AND c.relname = {1}) AS reads"
+        " FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a LEFT JOIN pg_roles r ON r.oid = a.grantee"
+        " WHERE c.relnamespace = to_regnamespace({0}) AND c.relkind IN ('r', 'p') AND a.grantee <> c.relowner"
+        " GROUP BY a.grantee, r.rolname ORDER BY r.rolname NULLS FIRST"
+    ).format(Literal(schema), Literal(events_table))
+
+
+def upgrade_statements(
+    create: Sequence[Composed], schema: str, events_table: str, holders: Sequence[tuple[str | None, bool, bool, bool]]
+) -> list[Any]:
+    """From schema version 1, in one transaction: the recorder's ``create`` statements (idempotent; the
+    guards, and the triggers that keep ``perfledger_event_ids`` as immutable as the events), the ids of
+    the events already stored, the new version, and INSERT revoked from every role but the owner.
+
+    ``holders`` are ``privilege_holders``' rows: a controller of version 1 is granted again as a
+    controller (SELECT, and EXECUTE on the functions that append), a reader again as an auditor (which
+    adds the new table), and any other role (or PUBLIC) that may insert loses INSERT on every table.
+    The composite type the library creates exists already and is left out (it has no IF NOT EXISTS).
+    """
     s = Identifier(schema)
-    return [
-        *recorder_ddl,
+    statements: list[Any] = [statement for statement in create if "CREATE TYPE" not in statement.as_string()]
+    statements += [
         fill_event_ids(schema, events_table),
         SQL("UPDATE {0}.{1} SET value = {2} WHERE key = 'schema_version'").format(
             s, Identifier(META), Literal(str(SCHEMA_VERSION))),
     ]
+    for name, inserts, controller, reads in holders:
+        if name is not None and controller:
+            statements += grant_statements(schema, events_table, "controller", name)
+        elif inserts:
+            statements.append(SQL("REVOKE INSERT ON ALL TABLES IN SCHEMA {0} FROM {1}").format(
+                s, SQL("PUBLIC") if name is None else Identifier(name)))
+        if name is not None and reads and not controller:
+            statements += grant_statements(schema, events_table, "auditor", name)
+    return statements

@@ -184,6 +184,8 @@ def test_dropping_the_read_model_changes_no_figure_and_writes_go_on(store_2012: 
 
 def test_a_read_model_left_behind_is_not_used_and_the_next_write_brings_it_up(store_2012: str) -> None:
     db = raw(store_2012)
+    if store_2012.startswith("postgresql://"):  # past perfledger_reset_read_model, which empties a partly deleted model
+        db.execute("SET session_replication_role = replica")
     db.execute("DELETE FROM perfledger_derived")  # as if an older perfledger had written the events
     for table in ("perfledger_budget", "perfledger_labels", "perfledger_ids", "perfledger_snapshots"):
         db.execute(f"DELETE FROM {table} WHERE seq > 200")

@@ -1,0 +1,122 @@
+"""`perfledger db upgrade` brings a PostgreSQL ledger made by the previous release (schema version 1) to 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import uuid
+from collections.abc import Iterator
+from datetime import UTC
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from cli.main import main
+from tests.backends import POSTGRES, postgres_ledger_url, require_postgres, schema_of
+from tests.conftest import EXAMPLE_DIR, ev
+
+OLD = Path("/work/bench-base")  # the previous release, with its own virtual environment
+
+
+def run(ledger: str, *args: str) -> Result:
+    return CliRunner().invoke(main, ["--ledger", ledger, *args])
+
+
+def old(ledger: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(OLD / ".venv" / "bin" / "perfledger"), "--ledger", ledger, *args],
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+@pytest.fixture
+def v1() -> Iterator[tuple[str, str, str]]:
+    """A schema-1 ledger of the 2012 example, made by the previous release, with a controller it granted;
+    and the report that release gave."""
+    require_postgres()
+    if not (OLD / ".venv" / "bin" / "perfledger").exists():
+        pytest.skip(f"the previous release is not at {OLD}")
+    import psycopg
+
+    controller = f"pl_ctrl_{uuid.uuid4().hex[:8]}"
+    with postgres_ledger_url() as url:
+        made = old(url, "import", str(OLD / "examples" / "cciaa-massa-carrara-2012" / "events.jsonl"),
+                   "--backfill", "--entity", "CCIAA Massa Carrara")
+        assert made.returncode == 0, made.stderr
+        assert old(url, "db", "grant", "--role", "controller", controller).returncode == 0
+        report = old(url, "report", "--format", "json")
+        assert report.returncode == 0, report.stderr
+        try:
+            yield url, controller, report.stdout
+        finally:
+            with psycopg.connect(POSTGRES, autocommit=True) as conn:
+                conn.execute(f'DROP OWNED BY "{controller}"')
+                conn.execute(f'DROP ROLE "{controller}"')
+
+
+def reservation(rid: str) -> str:
+    return json.dumps(ev("ReservationMade", rid, reservation=rid, item="A1/04/01", amount="10.00"))
+
+
+def test_a_schema_1_ledger_reads_as_before_and_is_written_only_once_upgraded(v1: tuple[str, str, str]) -> None:
+    import psycopg
+
+    url, controller, report = v1
+    assert run(url, "report", "--format", "json").output == report
+    assert run(url, "verify").output.startswith("OK: 398 events")
+    refused = run(url, "append", "--json", reservation("r-1"))
+    assert refused.exit_code == 1 and "has schema version 1" in refused.output
+    assert "its owner runs `perfledger db upgrade` first (nothing was written)" in refused.output
+
+    upgraded = run(url, "db", "upgrade")
+    assert upgraded.exit_code == 0, upgraded.output
+    assert upgraded.output == (
+        f"Upgraded {url} from schema version 1 to 2: installed the write guards, indexed 398 event ids,"
+        f" revoked INSERT from 1 role(s) ({controller}).\n")
+    again = run(url, "db", "upgrade")
+    assert again.exit_code == 0 and again.output == f"{url} is at schema version 2 already: nothing to upgrade.\n"
+
+    assert run(url, "append", "--json", reservation("r-1")).output.startswith("Appended ReservationMade 'r-1' as event 399")
+    mine = url.replace("postgresql://postgres@", f"postgresql://{controller}@", 1)
+    assert run(mine, "append", "--json", reservation("r-2")).output.startswith("Appended ReservationMade 'r-2' as event 400")
+    assert run(mine, "verify").output.startswith("OK: 400 events, chain intact")
+    with psycopg.connect(mine.split("?")[0], autocommit=True) as conn:  # the version-1 controller's INSERT is gone
+        conn.execute(f'SET search_path TO "{schema_of(url)}"')
+        for table in ("perfledger_events", "perfledger_chain", "perfledger_budget", "perfledger_derived"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(f"INSERT INTO {table} SELECT * FROM {table}")
+        with (pytest.raises(psycopg.errors.RaiseException, match="reuses the id r-1 of event 399"),
+              conn.transaction()):
+            seq, head, now = conn.execute("SELECT seq, hash, now FROM perfledger_begin()").fetchone()
+            topic, state = conn.execute(
+                "SELECT topic, state FROM perfledger_events WHERE originator_version = 399").fetchone()
+            body = json.loads(state)
+            body.update(seq=seq + 1, prev=head, recorded_at=now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+            conn.execute("SELECT perfledger_append(%s, %s, %s)", (
+                [seq + 1], [topic],
+                [json.dumps(body, sort_keys=True, separators=(",", ":")).encode()]))
+    with psycopg.connect(POSTGRES, autocommit=True) as conn:  # the ids table is kept like the events
+        conn.execute(f'SET search_path TO "{schema_of(url)}"')
+        with pytest.raises(psycopg.errors.RaiseException):
+            conn.execute("DELETE FROM perfledger_event_ids")
+
+
+def test_refresh_after_the_upgrade_brings_the_caches_to_the_head(v1: tuple[str, str, str]) -> None:
+    url, controller, _ = v1
+    assert run(url, "db", "upgrade").exit_code == 0
+    mine = url.replace("postgresql://postgres@", f"postgresql://{controller}@", 1)
+    assert run(mine, "append", "--json", reservation("r-1")).exit_code == 0
+    figures = run(mine, "budget", "--format", "json").output
+    refreshed = run(url, "db", "refresh")
+    assert refreshed.exit_code == 0
+    assert refreshed.output.startswith(f"The caches of {url} reach the head: read model up to event 399 of 399;")
+    assert run(url, "budget", "--format", "json").output == figures
+
+
+def test_upgrade_and_refresh_on_sqlite(tmp_path: Path) -> None:
+    ledger = str(tmp_path / "l.db")
+    assert run(ledger, "import", str(EXAMPLE_DIR / "events.jsonl"), "--backfill").exit_code == 0
+    result = run(ledger, "db", "upgrade")
+    assert result.exit_code == 0
+    assert result.output == f"{ledger} is a SQLite ledger at schema version 1, the current one: nothing to upgrade.\n"
+    refreshed = run(ledger, "db", "refresh")
+    assert refreshed.exit_code == 0 and "read model up to event 399 of 399" in refreshed.output, refreshed.output
