@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import uuid
 from collections.abc import Iterator
 from datetime import UTC
@@ -16,16 +15,41 @@ from cli.main import main
 from tests.backends import POSTGRES, postgres_ledger_url, require_postgres, schema_of
 from tests.conftest import EXAMPLE_DIR, ev
 
-OLD = Path("/work/bench-base")  # the previous release, with its own virtual environment
+FIXTURES = Path(__file__).parent / "fixtures"
+# `pg_dump --inserts --no-owner --no-privileges` of a schema the previous release made by importing the
+# 2012 example (`import --backfill`), and the report that release gave of it.
+DUMP = FIXTURES / "v1-postgres-example-2012.sql"
+REPORT = FIXTURES / "v1-postgres-example-2012.report.json"
+DUMPED_SCHEMA = "v1fixture"
 
 
 def run(ledger: str, *args: str) -> Result:
     return CliRunner().invoke(main, ["--ledger", ledger, *args])
 
 
-def old(ledger: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(OLD / ".venv" / "bin" / "perfledger"), "--ledger", ledger, *args],
-                          capture_output=True, text=True, timeout=120, check=False)
+def restore_v1(url: str) -> None:
+    """The previous release's ledger, restored into this URL's schema."""
+    import psycopg
+
+    script = DUMP.read_text(encoding="utf-8").replace(DUMPED_SCHEMA, schema_of(url))
+    with psycopg.connect(POSTGRES, autocommit=True) as conn:
+        conn.execute(script.encode())  # type: ignore[call-overload]
+
+
+def grant_as_v1(url: str, controller: str) -> None:
+    """What the previous release's `db grant --role controller` gave: SELECT and INSERT on every table."""
+    import psycopg
+
+    schema = schema_of(url)
+    tables = ", ".join(f'"{schema}".{t}' for t in (
+        "perfledger_events", "perfledger_chain", "perfledger_meta", "perfledger_budget", "perfledger_labels",
+        "perfledger_ids", "perfledger_snapshots", "perfledger_budget_checkpoints", "perfledger_derived"))
+    with psycopg.connect(POSTGRES, autocommit=True) as conn:
+        conn.execute(f'CREATE ROLE "{controller}" LOGIN')
+        conn.execute(f'GRANT USAGE ON SCHEMA "{schema}" TO "{controller}"')
+        conn.execute(f'GRANT SELECT ON {tables} TO "{controller}"')
+        conn.execute(f'GRANT INSERT ON {tables.replace(f""""{schema}".perfledger_meta, """, "")} TO "{controller}"')
+        conn.execute(f'GRANT USAGE ON SEQUENCE "{schema}".perfledger_events_notification_id_seq TO "{controller}"')
 
 
 @pytest.fixture
@@ -33,20 +57,14 @@ def v1() -> Iterator[tuple[str, str, str]]:
     """A schema-1 ledger of the 2012 example, made by the previous release, with a controller it granted;
     and the report that release gave."""
     require_postgres()
-    if not (OLD / ".venv" / "bin" / "perfledger").exists():
-        pytest.skip(f"the previous release is not at {OLD}")
     import psycopg
 
     controller = f"pl_ctrl_{uuid.uuid4().hex[:8]}"
     with postgres_ledger_url() as url:
-        made = old(url, "import", str(OLD / "examples" / "cciaa-massa-carrara-2012" / "events.jsonl"),
-                   "--backfill", "--entity", "CCIAA Massa Carrara")
-        assert made.returncode == 0, made.stderr
-        assert old(url, "db", "grant", "--role", "controller", controller).returncode == 0
-        report = old(url, "report", "--format", "json")
-        assert report.returncode == 0, report.stderr
+        restore_v1(url)
+        grant_as_v1(url, controller)
         try:
-            yield url, controller, report.stdout
+            yield url, controller, REPORT.read_text(encoding="utf-8")
         finally:
             with psycopg.connect(POSTGRES, autocommit=True) as conn:
                 conn.execute(f'DROP OWNED BY "{controller}"')
