@@ -1,0 +1,43 @@
+"""Administering a shared PostgreSQL ledger: db grant."""
+
+from __future__ import annotations
+
+import click
+
+from cli.options import open_store
+
+
+@click.group()
+def db() -> None:
+    """Administer a shared PostgreSQL ledger.
+
+    \b
+    Example:
+      perfledger --ledger postgresql://owner@db.example/perf db grant --role controller mrossi
+    """
+
+
+@db.command()
+@click.option("--role", type=click.Choice(["controller", "auditor"]), required=True,
+              help="controller: insert and read events; auditor: read only.")
+@click.argument("name")
+@click.pass_context
+def grant(ctx: click.Context, role: str, name: str) -> None:
+    """Create the PostgreSQL role NAME (if needed) and grant it a controller's or an auditor's rights.
+
+    Run it as the owner of the ledger's tables. No role gets UPDATE, DELETE or
+    TRUNCATE, and triggers refuse them even to the owner. Set the role's
+    password with ALTER ROLE (never on the command line of a shared machine).
+
+    \b
+    Example:
+      perfledger --ledger postgresql://owner@db.example/perf db grant --role auditor oiv
+    """
+    from events.fields import Code
+
+    name = Code("name").parse(name, "NAME")
+    with open_store(ctx) as store:
+        store.grant(role, name)
+    click.echo(f"Role {name!r} may now {'insert and read' if role == 'controller' else 'read'} events in {store.location}.")
+
+
