@@ -33,7 +33,8 @@ def actor() -> None:
 @actor.command(name="add")
 @click.argument("name")
 @click.option("--role", type=click.Choice(["controller", "auditor", "oiv"]), required=True)
-@click.option("--pubkey", required=True, type=click.Path(exists=True, dir_okay=False), help="NAME's public key.")
+@click.option("--pubkey", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="NAME's public key.")
 @click.option("--key", "key_file", required=True, type=click.Path(exists=True, dir_okay=False),
               help="The registering controller's private key.")
 @click.option("--actor", "signer", default=None, help="The registering controller. [default: NAME]")
@@ -72,7 +73,8 @@ def actor_revoke(ctx: click.Context, name: str, reason: str, key_file: str, sign
     from events.parse import parse_submission
 
     obj = {"type": "ActorRevoked", "id": f"revoke-{name}-{uuid.uuid4().hex[:8]}",
-           "effective_date": effective_date or today().isoformat(), "actor": signer, "name": name, "reason": reason}
+           "effective_date": effective_date or today().isoformat(), "actor": signer, "name": name,
+           "reason": reason}
     submission = sign_all([parse_submission(obj)], key_file)[0]
     with open_store(ctx) as store:
         event = store.append([submission]).written[0]
@@ -97,7 +99,8 @@ def actor_list(ctx: click.Context, fmt: str) -> None:
                                       "registered": event.seq, "revoked": None}
             elif event.TYPE == "ActorRevoked":
                 actors[event.name]["revoked"] = event.seq  # type: ignore[attr-defined]
-    click.echo(render(list(actors.values()), fmt, columns=["name", "role", "public_key", "registered", "revoked"]))
+    columns = ["name", "role", "public_key", "registered", "revoked"]
+    click.echo(render(list(actors.values()), fmt, columns=columns))
 
 
 @click.group()

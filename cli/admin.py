@@ -38,6 +38,7 @@ def grant(ctx: click.Context, role: str, name: str) -> None:
     name = Code("name").parse(name, "NAME")
     with open_store(ctx) as store:
         store.grant(role, name)
-    click.echo(f"Role {name!r} may now {'insert and read' if role == 'controller' else 'read'} events in {store.location}.")
+    rights = "insert and read" if role == "controller" else "read"
+    click.echo(f"Role {name!r} may now {rights} events in {store.location}.")
 
 

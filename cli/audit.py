@@ -73,7 +73,8 @@ def compare_report(bundle: Path, expect: Path) -> list[str]:
     events = [decode_body(line) for line in proofs.read_events(bundle / "events.jsonl")]
     expected = loads_strict(expect.read_text(encoding="utf-8"))
     actual = loads_strict(to_json(report_data(events, None, None)))
-    return [f"  {path}: report says {want!r}, replay gives {got!r}" for path, want, got in diff(expected, actual)]
+    return [f"  {path}: report says {want!r}, replay gives {got!r}"
+            for path, want, got in diff(expected, actual)]
 
 
 def diff(expected: Any, actual: Any, path: str = "") -> list[tuple[str, Any, Any]]:
@@ -108,7 +109,8 @@ def export(ctx: click.Context, bundle: str, checkpoints: tuple[str, ...], pubkey
     """
     with open_store(ctx) as store:
         count = store.export(Path(bundle), [Path(p) for p in checkpoints], [Path(p) for p in pubkeys])
-    click.echo(f"Exported {count} events, {len(checkpoints)} checkpoint(s) and {len(pubkeys)} key(s) to {bundle}.")
+    click.echo(f"Exported {count} events, {len(checkpoints)} checkpoint(s) and {len(pubkeys)} key(s)"
+               f" to {bundle}.")
 
 
 @click.group(invoke_without_command=True)

@@ -81,6 +81,7 @@ def show(ctx: click.Context, event_id: str, fmt: str) -> None:
     if fmt == "json":
         click.echo(to_json(body))
     else:
-        rows = [{"field": k, "value": to_json(v) if isinstance(v, dict) else v} for k, v in sorted(body.items())]
+        rows = [{"field": k, "value": to_json(v) if isinstance(v, dict) else v}
+                for k, v in sorted(body.items())]
         click.echo(render(rows, fmt))
 

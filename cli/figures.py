@@ -21,7 +21,8 @@ from cli.output import to_json
 @format_option
 @locale_option
 @click.pass_context
-def budget_cmd(ctx: click.Context, year: int | None, as_of: date | None, known_at: Any, fmt: str, locale: str) -> None:
+def budget_cmd(ctx: click.Context, year: int | None, as_of: date | None, known_at: Any, fmt: str,
+               locale: str) -> None:
     """Show budget availability per product, objective and line.
 
     Disponibile = Totale - (Prenotato - Rettificato); a positive rettifica
@@ -45,7 +46,8 @@ def budget_cmd(ctx: click.Context, year: int | None, as_of: date | None, known_a
 @format_option
 @locale_option
 @click.pass_context
-def achievement_cmd(ctx: click.Context, year: int | None, as_of: date | None, known_at: Any, fmt: str, locale: str) -> None:
+def achievement_cmd(ctx: click.Context, year: int | None, as_of: date | None, known_at: Any, fmt: str,
+                    locale: str) -> None:
     """Show % achievement per indicator and objective, the entity level and the bands.
 
     \b
@@ -67,7 +69,8 @@ def achievement_cmd(ctx: click.Context, year: int | None, as_of: date | None, kn
 @format_option
 @locale_option
 @click.pass_context
-def variations_cmd(ctx: click.Context, year: int | None, as_of: date | None, known_at: Any, fmt: str, locale: str) -> None:
+def variations_cmd(ctx: click.Context, year: int | None, as_of: date | None, known_at: Any, fmt: str,
+                   locale: str) -> None:
     """Show the changes to objectives and the variations indicator.
 
     ratio = changes with an internal cause / strategic objectives. With
@@ -91,10 +94,12 @@ def variations_cmd(ctx: click.Context, year: int | None, as_of: date | None, kno
 @click.command(name="report")
 @cut_options
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="table for people, json for tools; for csv, ask each table: budget, achievement, variations.")
+              help="table for people, json for tools; for csv, ask each table: "
+              "budget, achievement, variations.")
 @locale_option
 @click.pass_context
-def report_cmd(ctx: click.Context, year: int | None, as_of: date | None, known_at: Any, fmt: str, locale: str) -> None:
+def report_cmd(ctx: click.Context, year: int | None, as_of: date | None, known_at: Any, fmt: str,
+               locale: str) -> None:
     """Show the report's tables together: budget, achievement, variations.
 
     \b

@@ -72,7 +72,8 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
-def render(rows: Sequence[dict[str, Any]], fmt: str, *, locale: str = "en", columns: Sequence[str] | None = None) -> str:
+def render(rows: Sequence[dict[str, Any]], fmt: str, *, locale: str = "en",
+           columns: Sequence[str] | None = None) -> str:
     columns = list(columns or (rows[0].keys() if rows else []))
     if fmt == "json":
         return to_json([{k: row.get(k) for k in columns} for row in rows])

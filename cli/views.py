@@ -71,22 +71,27 @@ def budget_rows(table: Budget) -> list[dict[str, Any]]:
     for line in table.lines:
         for objective in (g for g in table.objectives if g.rows[0].line == line.key):
             for row in objective.rows:
-                rows.append({"level": "product", "line": row.line, "objective": row.objective, "item": row.item,
-                             "product": row.product, **_amounts(row.amounts)})
+                rows.append({"level": "product", "line": row.line, "objective": row.objective,
+                             "item": row.item, "product": row.product, **_amounts(row.amounts)})
             rows.append({"level": "objective", "line": line.key, "objective": objective.key, "item": None,
-                         "product": f"{objective.key}. {objective.title} Somma", **_amounts(objective.amounts)})
+                         "product": f"{objective.key}. {objective.title} Somma",
+                         **_amounts(objective.amounts)})
         rows.append({"level": "line", "line": line.key, "objective": None, "item": None,
                      "product": f"{line.key} - {line.title} Totale", **_amounts(line.amounts)})
-    rows.append({"level": "total", "line": None, "objective": None, "item": None, "product": "Totale complessivo",
-                 **_amounts(table.total.amounts)})
+    rows.append({"level": "total", "line": None, "objective": None, "item": None,
+                 "product": "Totale complessivo", **_amounts(table.total.amounts)})
     return rows
 
 
 def ratio_rows(table: Budget, locale: str) -> list[dict[str, Any]]:
     groups = [*table.objectives, table.total]
+
+    def places(ratio: Decimal | None) -> int:
+        return 1 if ratio is not None and ratio < Decimal("0.01") else 0
+
     return [
         {"objective": g.key, "title": g.title, "total": g.amounts.total, "reserved": g.amounts.reserved,
-         "available": g.amounts.available, "ratio": percent(g.ratio, 1 if g.ratio is not None and g.ratio < Decimal("0.01") else 0, locale)}
+         "available": g.amounts.available, "ratio": percent(g.ratio, places(g.ratio), locale)}
         for g in groups
     ]
 
@@ -96,7 +101,8 @@ def budget_json(table: Budget) -> dict[str, Any]:
         return {kind: g.key, "title": g.title, **_amounts(g.amounts), "ratio": g.ratio}
 
     return {
-        "rows": [{"line": r.line, "objective": r.objective, "item": r.item, "product": r.product, **_amounts(r.amounts)}
+        "rows": [{"line": r.line, "objective": r.objective, "item": r.item, "product": r.product,
+                  **_amounts(r.amounts)}
                  for r in table.rows],
         "objectives": [group(g, "objective") for g in table.objectives],
         "lines": [group(g, "line") for g in table.lines],
@@ -113,7 +119,8 @@ def show_budget(table: Budget, fmt: str, locale: str) -> str:
     headers = {"line": "Linea", "objective": "Obiettivo", "product": "Prodotto", **LABELS}
     shown = [{headers[k]: v for k, v in row.items() if k in headers} for row in rows]
     ratios = [{"Obiettivo": r["objective"], "Totale": r["total"], "Prenotato": r["reserved"],
-               "Disponibile": r["available"], "Disponibile/Totale": r["ratio"]} for r in ratio_rows(table, locale)]
+               "Disponibile": r["available"], "Disponibile/Totale": r["ratio"]}
+              for r in ratio_rows(table, locale)]
     return render(shown, fmt, locale=locale) + "\n\n" + render(ratios, fmt, locale=locale)
 
 
@@ -133,7 +140,8 @@ def objective_json(o: ObjectiveScore) -> dict[str, Any]:
     return {
         "id": o.code, "title": d.title, "level": d.level, "perspective": d.perspective, "parent": d.parent,
         "struck": None if o.struck is None else {"cause": o.struck.cause, "reason": o.struck.reason},
-        "achievement": o.achievement, "percent": None if o.achievement is None else rounded_percent(o.achievement),
+        "achievement": o.achievement,
+        "percent": None if o.achievement is None else rounded_percent(o.achievement),
         "band": o.band, "indicators": [indicator_json(i) for i in o.indicators],
     }
 
@@ -165,16 +173,18 @@ def shown(raw: str | None, unit: str, locale: str) -> str:
     return text.replace(",", "_").replace(".", ",").replace("_", ".") if locale == "it" else text
 
 
-ACHIEVEMENT_CSV = ("objective", "indicator", "title", "weight", "direction", "unit", "source", "value", "target",
-                   "achievement", "percent", "counts", "excluded", "band")
+ACHIEVEMENT_CSV = ("objective", "indicator", "title", "weight", "direction", "unit", "source", "value",
+                   "target", "achievement", "percent", "counts", "excluded", "band")
 
 
 def achievement_csv_rows(a: Achievement) -> list[dict[str, Any]]:
     """One row per objective and per indicator, with the data unformatted (decimal strings, ISO dates)."""
     rows: list[dict[str, Any]] = []
     for o in a.objectives:
-        rows.append({"objective": o.code, "indicator": None, "title": o.definition.title, "achievement": o.achievement,
-                     "percent": None if o.achievement is None else rounded_percent(o.achievement), "band": o.band,
+        rows.append({"objective": o.code, "indicator": None, "title": o.definition.title,
+                     "achievement": o.achievement,
+                     "percent": None if o.achievement is None else rounded_percent(o.achievement),
+                     "band": o.band,
                      "excluded": "struck" if o.struck is not None else None})
         for i in o.indicators:
             rows.append({**indicator_json(i), "objective": o.code, "indicator": i.code})
@@ -195,7 +205,8 @@ def show_achievement(a: Achievement, fmt: str, locale: str) -> str:
     for o in a.objectives:
         struck = " (struck)" if o.struck is not None else ""
         rows.append({"id": o.code, "title": f"{o.definition.title[:70]}{struck}", "level": o.definition.level,
-                     "weight": "", "value": "", "target": "", "achievement": percent(o.achievement, 0, locale),
+                     "weight": "", "value": "", "target": "",
+                     "achievement": percent(o.achievement, 0, locale),
                      "band": o.band or ""})
         for i in o.indicators:
             unit = i.definition.unit
@@ -223,7 +234,8 @@ def variations_json(v: Variations, target: str | None) -> dict[str, Any]:
         "target": target,
         "by_cause": v.by_cause,
         "changes": [
-            {"id": c.event_id, "objective": c.objective, "cause": c.cause, "effective_date": c.effective_date.isoformat(),
+            {"id": c.event_id, "objective": c.objective, "cause": c.cause,
+             "effective_date": c.effective_date.isoformat(),
              "reason": c.reason, "what": c.what, "counts": c.cause == "internal"}
             for c in v.changes
         ],
@@ -251,9 +263,11 @@ def show_variations(v: Variations, target: str | None, fmt: str, locale: str) ->
     if fmt == "csv":
         return render(data["changes"], fmt, columns=CHANGES_CSV)
     shown_changes = [dict(c, effective_date=date.fromisoformat(c["effective_date"])) for c in data["changes"]]
-    changes = render(shown_changes, fmt, locale=locale, columns=["effective_date", "objective", "cause", "counts", "what"])
+    columns = ["effective_date", "objective", "cause", "counts", "what"]
+    changes = render(shown_changes, fmt, locale=locale, columns=columns)
     summary = {"changes counted (internal)": v.count, "strategic objectives": len(v.objectives),
-               "ratio": percent(v.ratio, 1, locale), "target": percent(Decimal(target), 0, locale) if target and target != "ND" else "",
+               "ratio": percent(v.ratio, 1, locale),
+               "target": percent(Decimal(target), 0, locale) if target and target != "ND" else "",
                **{f"cause {k}": n for k, n in v.by_cause.items()}}
     return changes + "\n\n" + render([summary], fmt, locale=locale)
 
@@ -298,7 +312,8 @@ def report_text(ctx: click.Context, cut: Cut, year: int | None, fmt: str, locale
 
 def prove(derivation: Derivation, events: list[LedgerEvent], checkpoint_file: Path,
           trusted: list[tuple[str, bytes]]) -> Derivation:
-    """Attach verified RFC 9162 inclusion proofs, against a signed checkpoint, to every event of a derivation."""
+    """Attach verified RFC 9162 inclusion proofs, against a signed checkpoint, to every event of a derivation.
+    """
     checkpoint = proofs.Checkpoint.read(checkpoint_file)
     checkpoint.check_signatures(trusted)
     leaves = [proofs.leaf_hash(e.canonical_bytes) for e in events][: checkpoint.size]
@@ -327,32 +342,49 @@ def explain(events: list[LedgerEvent], figure: list[str], cut: Cut, year: int | 
     """Find the figure asked for and return the derivation its projection built."""
     usage = "see `perfledger explain --help` for the figures that can be explained"
     try:
-        if figure[0] == "budget":
-            table = budget(events, cut, year)
-            scope, rest = figure[1], figure[2:]
-            if scope == "item" and len(rest) == 2:
-                return explain_row(table.row(rest[0]), _column(rest[1]))
-            if scope in ("objective", "line") and len(rest) == 2:
-                group = table.objective(rest[0]) if scope == "objective" else table.line(rest[0])
-                return explain_ratio(group, scope) if rest[1] == "ratio" else explain_group(group, _column(rest[1]), scope)
-            if scope == "total" and len(rest) == 1:
-                return explain_ratio(table.total, "the") if rest[0] == "ratio" else explain_group(table.total, _column(rest[0]), "the")
-        elif figure[0] == "achievement":
-            scores = achievement(events, cut, year)
-            if figure[1:2] == ["entity"]:
-                return scores.entity_derivation()
-            if figure[1] == "indicator" and len(figure) == 3:
-                return scores.indicator(figure[2]).derivation()
-            if figure[1] == "objective" and len(figure) == 3:
-                return scores.objective(figure[2]).derivation()
-        elif figure == ["variations"]:
-            scores = achievement(events, cut, year)
-            return variations(events, cut, scores.year).derivation()
+        derivation = _derivation(events, figure, cut, year)
     except KeyError as e:
-        raise click.ClickException(f"{' '.join(figure)}: no such {figure[1] if len(figure) > 1 else 'figure'} {e}") from None
+        what = figure[1] if len(figure) > 1 else "figure"
+        raise click.ClickException(f"{' '.join(figure)}: no such {what} {e}") from None
     except IndexError:
-        pass
-    raise click.UsageError(f"cannot explain {' '.join(figure)!r}: {usage}")
+        derivation = None
+    if derivation is None:
+        raise click.UsageError(f"cannot explain {' '.join(figure)!r}: {usage}")
+    return derivation
+
+
+def _derivation(events: list[LedgerEvent], figure: list[str], cut: Cut,
+                year: int | None) -> Derivation | None:
+    """The derivation of the figure named, or None if no figure has that name (IndexError if cut short)."""
+    if figure[0] == "budget":
+        return _budget_derivation(budget(events, cut, year), figure[1], figure[2:])
+    if figure[0] == "achievement":
+        scores = achievement(events, cut, year)
+        if figure[1:2] == ["entity"]:
+            return scores.entity_derivation()
+        if figure[1] == "indicator" and len(figure) == 3:
+            return scores.indicator(figure[2]).derivation()
+        if figure[1] == "objective" and len(figure) == 3:
+            return scores.objective(figure[2]).derivation()
+    elif figure == ["variations"]:
+        scores = achievement(events, cut, year)
+        return variations(events, cut, scores.year).derivation()
+    return None
+
+
+def _budget_derivation(table: Budget, scope: str, rest: list[str]) -> Derivation | None:
+    if scope == "item" and len(rest) == 2:
+        return explain_row(table.row(rest[0]), _column(rest[1]))
+    if scope in ("objective", "line") and len(rest) == 2:
+        group = table.objective(rest[0]) if scope == "objective" else table.line(rest[0])
+        if rest[1] == "ratio":
+            return explain_ratio(group, scope)
+        return explain_group(group, _column(rest[1]), scope)
+    if scope == "total" and len(rest) == 1:
+        if rest[0] == "ratio":
+            return explain_ratio(table.total, "the")
+        return explain_group(table.total, _column(rest[0]), "the")
+    return None
 
 
 def _column(name: str) -> str:

@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 @click.command()
 @click.option("--entity", default=None, help="The public body the ledger is for. [default: the file's name]")
 @actor_option
-@click.option("--signed", is_flag=True, help="Make a signed ledger: name its first controller (--controller).")
+@click.option("--signed", is_flag=True,
+              help="Make a signed ledger: name its first controller (--controller).")
 @click.option("--controller", default=None, metavar="NAME",
               help="The signed ledger's first controller, registered with the ledger itself.")
 @click.option("--pubkey", default=None, type=click.Path(exists=True, dir_okay=False),
@@ -72,7 +73,8 @@ def first_controller(signed: bool, controller: str | None, pubkey: str | None,
         return []
     missing = [option for option, value in given.items() if value is None]
     if missing:
-        raise click.UsageError(f"a signed ledger needs {', '.join(missing)}: its first controller and their keys")
+        raise click.UsageError(f"a signed ledger needs {', '.join(missing)}:"
+                               " its first controller and their keys")
     assert controller is not None and pubkey is not None
     return [registration(controller, "controller", pubkey, key_file, controller, None)]
 
@@ -120,7 +122,8 @@ def _option_value(cls: type[LedgerEvent], name: str, raw: str) -> Any:
 @actor_option
 @key_option
 @click.pass_context
-def append(ctx: click.Context, type_name: str | None, json_text: str | None, actor: str, key_file: str | None) -> None:
+def append(ctx: click.Context, type_name: str | None, json_text: str | None, actor: str,
+           key_file: str | None) -> None:
     """Append one event, after checking it against the ledger's rules.
 
     Give the type and its fields as options (--field-name value), or the
@@ -211,7 +214,8 @@ def read_batch(stream: Any, *, backfill: bool, actor: str | None) -> tuple[list[
     "(UTC, in recording order, never before the ledger's last event).",
 )
 @click.option("--actor", envvar="PERFLEDGER_ACTOR", default=None, help="Actor for events that name none.")
-@click.option("--entity", default=None, help="Entity of the new ledger, when FILE goes to a path with no ledger yet.")
+@click.option("--entity", default=None,
+              help="Entity of the new ledger, when FILE goes to a path with no ledger yet.")
 @key_option
 @click.pass_context
 def import_(ctx: click.Context, file: Any, backfill: bool, actor: str | None, entity: str | None,
@@ -321,7 +325,8 @@ def demo_cmd(ctx: click.Context, path: str | None) -> None:
         report = store.verify()
     finally:
         store.close()
-    click.echo(f"Loaded {len(result.written)} events of the 2012 report into {ctx.obj}; {report.count} events,"
+    click.echo(f"Loaded {len(result.written)} events of the 2012 report into {ctx.obj};"
+               f" {report.count} events,"
                f" chain intact (head {report.head[:12]}).\n")
     click.echo(report_text(ctx, Cut(), None, "table", "it"))
     click.echo(f"\nTry: perfledger --ledger {ctx.obj} budget --as-of 2012-08-31 --locale it")
