@@ -14,31 +14,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-import click
 import orjson
 
 FORMATS = ("table", "json", "csv")
-
-
-def format_option(func: Any) -> Any:
-    return click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(FORMATS),
-        default="table",
-        show_default=True,
-        help="table for people; json or csv for tools (amounts as decimal strings).",
-    )(func)
-
-
-def locale_option(func: Any) -> Any:
-    return click.option(
-        "--locale",
-        type=click.Choice(["en", "it"]),
-        default="en",
-        show_default=True,
-        help="it: amounts € 1.306.000,00, dates 31/12/2012, percentages 94% (table only).",
-    )(func)
 
 
 def _json_default(value: Any) -> Any:
@@ -94,7 +72,8 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
-def render(rows: Sequence[dict[str, Any]], fmt: str, *, locale: str = "en", columns: Sequence[str] | None = None) -> str:
+def render(rows: Sequence[dict[str, Any]], fmt: str, *, locale: str = "en",
+           columns: Sequence[str] | None = None) -> str:
     columns = list(columns or (rows[0].keys() if rows else []))
     if fmt == "json":
         return to_json([{k: row.get(k) for k in columns} for row in rows])
@@ -110,4 +89,5 @@ def render(rows: Sequence[dict[str, Any]], fmt: str, *, locale: str = "en", colu
     table = [[cell(row.get(k), locale) for k in columns] for row in rows]
     from tabulate import tabulate  # here, not at the top: keeps --help quick
 
-    return tabulate(table, headers=columns, disable_numparse=True)
+    text: str = tabulate(table, headers=columns, disable_numparse=True)
+    return text

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from cli.main import read_batch
+from cli.write import read_batch
 from events import LedgerEvent
 from ledger import Store
 from ledger.verify import verify

@@ -201,7 +201,7 @@ def test_a_read_model_left_behind_is_not_used_and_the_next_write_brings_it_up(st
 @pytest.fixture
 def store_2012(ledger_url: str) -> str:
     """The 2012 example, on each store."""
-    from cli.main import read_batch
+    from cli.write import read_batch
     from tests.conftest import EXAMPLE_DIR
 
     with (EXAMPLE_DIR / "events.jsonl").open(encoding="utf-8") as stream:
@@ -288,10 +288,10 @@ def test_report_from_the_read_model_and_the_plan_facts_equals_the_report_from_ev
     # read; the bundle check (verify --expect) replays every event. Both must print the same figures.
     from click.testing import CliRunner
 
-    from cli.figure_commands import parse_known_at
-    from cli.figures import report_data
     from cli.main import main
+    from cli.options import parse_known_at
     from cli.output import to_json
+    from cli.views import report_data
 
     printed = CliRunner().invoke(main, ["--ledger", store_2012, "report", "--format", "json", *cut])
     assert printed.exit_code == 0, printed.output
@@ -361,7 +361,7 @@ def test_a_writer_on_a_snapshot_does_not_see_what_another_writer_commits_before_
 
 
 def test_dropping_the_budget_checkpoints_changes_no_figure(ledger_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from cli.main import read_batch
+    from cli.write import read_batch
     from ledger import application
     from tests.conftest import EXAMPLE_DIR
 

@@ -1,0 +1,146 @@
+"""Who may write to a signed ledger: actors and their roles (actor), signing keys (key)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cli.options import format_option, open_store, registration, sign_all, today
+from cli.output import render
+
+
+@click.group()
+def actor() -> None:
+    """Register who may write to a signed ledger, with their public keys.
+
+    A signed ledger is made signed when it is created, with its first
+    controller (perfledger init --signed --controller NAME ...): every event
+    is signed by its actor's registered key, and only controllers append.
+    Its controllers then register the others; an unsigned ledger stays unsigned.
+
+    \b
+    Example:
+      perfledger key new cdg
+      perfledger init --signed --controller cdg --pubkey cdg.pub --key cdg.key
+      perfledger actor add oiv --role oiv --pubkey oiv.pub --key cdg.key --actor cdg
+    """
+
+
+@actor.command(name="add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["controller", "auditor", "oiv"]), required=True)
+@click.option("--pubkey", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="NAME's public key.")
+@click.option("--key", "key_file", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="The registering controller's private key.")
+@click.option("--actor", "signer", default=None, help="The registering controller. [default: NAME]")
+@click.option("--effective-date", default=None, help="YYYY-MM-DD. [default: today]")
+@click.pass_context
+def actor_add(ctx: click.Context, name: str, role: str, pubkey: str, key_file: str, signer: str | None,
+              effective_date: str | None) -> None:
+    """Register NAME with a role and a public key (a signed event).
+
+    \b
+    Example:
+      perfledger actor add mrossi --role controller --pubkey mrossi.pub --key cdg.key --actor cdg
+    """
+    submission = registration(name, role, pubkey, key_file, signer or name, effective_date)
+    with open_store(ctx) as store:
+        event = store.append([submission]).written[0]
+    click.echo(f"Registered {name} ({role}) as event {event.seq}; the ledger is signed.")
+
+
+@actor.command(name="revoke")
+@click.argument("name")
+@click.option("--reason", required=True)
+@click.option("--key", "key_file", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="A controller's private key.")
+@click.option("--actor", "signer", required=True, help="The revoking controller.")
+@click.option("--effective-date", default=None, help="YYYY-MM-DD. [default: today]")
+@click.pass_context
+def actor_revoke(ctx: click.Context, name: str, reason: str, key_file: str, signer: str,
+                 effective_date: str | None) -> None:
+    """Revoke NAME's key: their later events are refused, earlier ones stay (a signed event).
+
+    \b
+    Example:
+      perfledger actor revoke mrossi --reason "left the office" --key cdg.key --actor cdg
+    """
+    from events.parse import parse_submission
+
+    obj = {"type": "ActorRevoked", "id": f"revoke-{name}-{uuid.uuid4().hex[:8]}",
+           "effective_date": effective_date or today().isoformat(), "actor": signer, "name": name,
+           "reason": reason}
+    submission = sign_all([parse_submission(obj)], key_file)[0]
+    with open_store(ctx) as store:
+        event = store.append([submission]).written[0]
+    click.echo(f"Revoked {name}'s key as event {event.seq}.")
+
+
+@actor.command(name="list")
+@format_option
+@click.pass_context
+def actor_list(ctx: click.Context, fmt: str) -> None:
+    """List the registered actors, their roles and keys.
+
+    \b
+    Example:
+      perfledger actor list --format json
+    """
+    actors: dict[str, dict[str, Any]] = {}
+    with open_store(ctx) as store:
+        for event in store.events():
+            if event.TYPE == "ActorRegistered":
+                actors[event.name] = {"name": event.name, "role": event.role, "public_key": event.public_key,  # type: ignore[attr-defined]
+                                      "registered": event.seq, "revoked": None}
+            elif event.TYPE == "ActorRevoked":
+                actors[event.name]["revoked"] = event.seq  # type: ignore[attr-defined]
+    columns = ["name", "role", "public_key", "registered", "revoked"]
+    click.echo(render(list(actors.values()), fmt, columns=columns))
+
+
+@click.group()
+def key() -> None:
+    """Manage Ed25519 signing keys.
+
+    \b
+    Example:
+      perfledger key new cdg
+    """
+
+
+@key.command(name="new")
+@click.argument("name")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), default=".", show_default=True)
+def key_new(name: str, directory: str) -> None:
+    """Create an Ed25519 key pair: NAME.key (private, readable by you only) and NAME.pub.
+
+    \b
+    Example:
+      perfledger key new oiv --dir ~/.perfledger
+    """
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from events.fields import Code
+
+    name = Code("name").parse(name, "NAME")
+    private, public = Path(directory) / f"{name}.key", Path(directory) / f"{name}.pub"
+    if private.exists() or public.exists():
+        raise click.ClickException(f"{private} or {public} already exists: a key is never overwritten")
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    secret = Ed25519PrivateKey.generate()
+    pem = secret.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                               serialization.NoEncryption())
+    fd = os.open(private, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(pem)
+    public.write_bytes(secret.public_key().public_bytes(serialization.Encoding.PEM,
+                                                         serialization.PublicFormat.SubjectPublicKeyInfo))
+    click.echo(f"Wrote {private} (keep it secret) and {public} (give it to whoever verifies).")
+
+

@@ -1,0 +1,189 @@
+"""Proving the ledger: verify (the chain, checkpoints, a bundle and its report), export, checkpoints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cli.options import open_store
+from cli.output import to_json
+
+
+@click.command()
+@click.option("--checkpoint", "checkpoints", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Also prove the ledger extends this signed checkpoint (repeatable).")
+@click.option("--pubkey", "pubkeys", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A signer's public key, to check the checkpoints' signatures (repeatable).")
+@click.option("--bundle", type=click.Path(exists=True, file_okay=False),
+              help="Check an exported bundle instead of the ledger: no database needed.")
+@click.option("--expect", type=click.Path(exists=True, dir_okay=False),
+              help="With --bundle: replay the bundle and compare with this `report --format json`.")
+@click.option("--quick", is_flag=True,
+              help="Check the chain and signatures only, not the rules and caches (faster on a large"
+              " ledger).")
+@click.pass_context
+def verify(ctx: click.Context, checkpoints: tuple[str, ...], pubkeys: tuple[str, ...], bundle: str | None,
+           expect: str | None, quick: bool) -> None:
+    """Check the chain, the signatures, the rules and the caches; name the first thing wrong.
+
+    The chain: every event hashed, linked to the one before, in canonical
+    form. The signatures (a signed ledger): each event signed by a registered
+    controller. The rules: every event replayed through the rules the writer
+    checks, so one written around them (raw SQL) is named. The caches: the
+    read model, budget checkpoints and snapshots rebuilt and compared. Exit 0
+    when all hold; exit 1 naming the first problem. A chain rewritten whole is
+    only caught against something kept elsewhere: a signed checkpoint
+    (--checkpoint, an RFC 9162 consistency proof that the ledger extends it)
+    or a bundle the OIV holds (--bundle).
+
+    \b
+    Example:
+      perfledger verify
+      perfledger verify --checkpoint checkpoint-398.txt --pubkey cdg.pub --pubkey oiv.pub
+      perfledger verify --bundle bundle-2012/ --pubkey cdg.pub --expect report-2012.json
+    """
+    from ledger import proofs
+
+    trusted = [(Path(p).stem, Path(p).read_bytes()) for p in pubkeys]
+    if bundle is not None:
+        for line in proofs.verify_bundle(Path(bundle), trusted, [Path(c) for c in checkpoints]):
+            click.echo(line)
+        if expect is not None:
+            differences = compare_report(Path(bundle), Path(expect))
+            if differences:
+                raise click.ClickException(
+                    f"the bundle's replay differs from {expect} in {len(differences)} place(s):\n"
+                    + "\n".join(differences)
+                )
+            click.echo(f"replay matches {expect}")
+        click.echo("OK")
+        return
+    from ledger.verify import verify as verify_store
+
+    with open_store(ctx) as store:
+        report = verify_store(store, rules=not quick)
+        chain = report.section("chain")
+        if not chain.ok:
+            raise click.ClickException(f"chain broken at event {report.bad_seq}: {report.problem}")
+        if report.ok:
+            click.echo(f"OK: {report.count} events, chain intact, head {report.head}")
+        for section in report.sections:
+            verdict = "" if report.ok else "OK: " if section.ok else "FAILED: "
+            click.echo(f"  {section.name + ':':<11} {verdict}{section.detail}")
+        if report.migrated is not None:
+            click.echo(f"  {'migrated:':<11} events 1-{report.migrated} came from a migration: their"
+                       " recorded_at is the source's, not this ledger's clock")
+        problems = [] if report.ok else [f"{s.name}: {s.detail}" for s in report.sections if not s.ok][:1]
+        tree = store.merkle_tree() if checkpoints else None  # one for every checkpoint
+        for path in checkpoints:
+            try:
+                for line in store.check_checkpoint(proofs.Checkpoint.read(Path(path)), trusted, tree):
+                    click.echo(f"{path}: {line}")
+            except proofs.ProofError as e:
+                if problems:
+                    raise click.ClickException(f"{path}: {e}\n(and {problems[0]})") from None
+                raise
+        if problems:
+            raise click.ClickException(problems[0])
+
+
+def compare_report(bundle: Path, expect: Path) -> list[str]:
+    """Replay a bundle's events through the projections and list where a given report differs."""
+    from cli.views import report_data
+    from events.parse import loads_strict
+    from ledger import proofs
+    from ledger.application import decode_body
+
+    events = [decode_body(line) for line in proofs.read_events(bundle / "events.jsonl")]
+    expected = loads_strict(expect.read_text(encoding="utf-8"))
+    actual = loads_strict(to_json(report_data(events, None, None)))
+    return [f"  {path}: report says {want!r}, replay gives {got!r}"
+            for path, want, got in diff(expected, actual)]
+
+
+def diff(expected: Any, actual: Any, path: str = "") -> list[tuple[str, Any, Any]]:
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        found = []
+        for key in sorted(set(expected) | set(actual)):
+            found += diff(expected.get(key), actual.get(key), f"{path}.{key}" if path else key)
+        return found
+    if isinstance(expected, list) and isinstance(actual, list) and len(expected) == len(actual):
+        return [d for i, (e, a) in enumerate(zip(expected, actual)) for d in diff(e, a, f"{path}[{i}]")]
+    return [] if expected == actual else [(path, expected, actual)]
+
+
+@click.command()
+@click.option("--bundle", required=True, type=click.Path(file_okay=False), help="The directory to write.")
+@click.option("--checkpoint", "checkpoints", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A signed checkpoint to include (repeatable).")
+@click.option("--pubkey", "pubkeys", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A signer's public key to include (repeatable).")
+@click.pass_context
+def export(ctx: click.Context, bundle: str, checkpoints: tuple[str, ...], pubkeys: tuple[str, ...]) -> None:
+    """Write a bundle the OIV can verify without the database.
+
+    The bundle holds events.jsonl (each event's stored canonical bytes, one per
+    line), the checkpoints, the public keys, and verify.py, a verifier that
+    needs only Python and the cryptography package:
+    python verify.py BUNDLE --pubkey KEY.pub (keys the evaluator trusts, obtained apart).
+
+    \b
+    Example:
+      perfledger export --bundle bundle-2012 --checkpoint checkpoint-398.txt --pubkey cdg.pub
+    """
+    with open_store(ctx) as store:
+        count = store.export(Path(bundle), [Path(p) for p in checkpoints], [Path(p) for p in pubkeys])
+    click.echo(f"Exported {count} events, {len(checkpoints)} checkpoint(s) and {len(pubkeys)} key(s)"
+               f" to {bundle}.")
+
+
+@click.group(invoke_without_command=True)
+@click.option("--key", "key_file", type=click.Path(exists=True, dir_okay=False), help="Your private key.")
+@click.option("--name", default=None, help="Signer's name. [default: the key file's name]")
+@click.option("--out", default=None, help="Where to write it. [default: checkpoint-SIZE.txt]")
+@click.pass_context
+def checkpoint(ctx: click.Context, key_file: str | None, name: str | None, out: str | None) -> None:
+    """Record the ledger's size and tree head (RFC 9162), signed, in a small text file.
+
+    Publish it or hand it to the OIV: at plan approval, at each four-monthly
+    report, with the final report. Later, `verify --checkpoint` proves the
+    ledger still extends it.
+
+    \b
+    Example:
+      perfledger checkpoint --key cdg.key
+      perfledger checkpoint cosign checkpoint-398.txt --key oiv.key
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if key_file is None:
+        raise click.UsageError("give --key: the private key that signs the checkpoint")
+    signer = name or Path(key_file).stem
+    with open_store(ctx) as store:
+        signed = store.checkpoint(Path(key_file).read_bytes(), signer)
+    target = Path(out or f"checkpoint-{signed.size}.txt")
+    target.write_text(signed.text(), encoding="utf-8")
+    click.echo(f"Wrote {target}: {signed.size} events, tree head {signed.root}, signed by {signer}.")
+
+
+@checkpoint.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--key", "key_file", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--name", default=None, help="Signer's name. [default: the key file's name]")
+def cosign(file: str, key_file: str, name: str | None) -> None:
+    """Add your signature to a checkpoint (the OIV's attestation that it saw this tree head).
+
+    \b
+    Example:
+      perfledger checkpoint cosign checkpoint-398.txt --key oiv.key
+    """
+    from ledger import proofs
+
+    current = proofs.Checkpoint.read(Path(file))
+    signer = name or Path(key_file).stem
+    Path(file).write_text(current.signed(Path(key_file).read_bytes(), signer).text(), encoding="utf-8")
+    click.echo(f"Co-signed {file} as {signer}.")
+
+

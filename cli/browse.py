@@ -1,0 +1,87 @@
+"""Browsing the ledger: the events in recording order (log), one event in full (show)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from cli.options import format_option, open_store
+from cli.output import render, to_json
+
+
+def _event_row(event: Any) -> dict[str, Any]:
+    return {
+        "seq": event.seq,
+        "id": event.event_id,
+        "type": event.TYPE,
+        "effective_date": event.effective_date.isoformat(),
+        "recorded_at": event.recorded_at.isoformat().replace("+00:00", "Z"),
+        "actor": event.actor,
+        "hash": event.hash,
+    }
+
+
+def _type_key(name: str) -> str:
+    return name.replace("-", "").replace("_", "").lower()
+
+
+@click.command()
+@click.option("--type", "types", multiple=True, help="Only events of this type (repeatable).")
+@click.option("--actor", default=None, help="Only events recorded by this actor.")
+@click.option("--from", "from_", type=click.DateTime(["%Y-%m-%d"]), help="Effective on or after this date.")
+@click.option("--to", type=click.DateTime(["%Y-%m-%d"]), help="Effective on or before this date.")
+@format_option
+@click.pass_context
+def log(ctx: click.Context, types: tuple[str, ...], actor: str | None, from_: Any, to: Any, fmt: str) -> None:
+    """List the events in recording order.
+
+    \b
+    Example:
+      perfledger log --type ReservationMade --from 2012-05-01 --to 2012-08-31
+    """
+    wanted = {_type_key(name) for name in types}
+    rows = []
+    with open_store(ctx) as store:
+        for event in store.events():
+            if wanted and _type_key(event.TYPE) not in wanted:
+                continue
+            if actor and event.actor != actor:
+                continue
+            if from_ and event.effective_date < from_.date():
+                continue
+            if to and event.effective_date > to.date():
+                continue
+            row = _event_row(event)
+            if fmt == "table":
+                row["hash"] = row["hash"][:12]
+            rows.append(row)
+    click.echo(render(rows, fmt, columns=LOG_COLUMNS))
+
+
+LOG_COLUMNS = ("seq", "id", "type", "effective_date", "recorded_at", "actor", "hash")
+
+
+@click.command()
+@click.argument("event_id")
+@format_option
+@click.pass_context
+def show(ctx: click.Context, event_id: str, fmt: str) -> None:
+    """Show one event in full: its canonical body and hash.
+
+    \b
+    Example:
+      perfledger show r-0042
+    """
+    with open_store(ctx) as store:
+        event = store.find(event_id)
+    if event is None:
+        raise click.ClickException(f"no event with id {event_id!r}")
+    body = dict(event.body(), hash=event.hash)
+    if fmt == "json":
+        click.echo(to_json(body))
+    else:
+        rows = [{"field": k, "value": to_json(v) if isinstance(v, dict) else v}
+                for k, v in sorted(body.items())]
+        click.echo(render(rows, fmt))
+

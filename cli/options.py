@@ -1,0 +1,182 @@
+"""What several command families share: options, parameter parsing and small helpers.
+
+Only light modules are imported here (click, the ledger's location); the ledger, the events and
+the projections are imported by the helpers that use them, so that ``--help`` stays quick.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from cli.output import FORMATS
+from ledger.location import is_postgres, sqlite_path
+
+if TYPE_CHECKING:
+    from events import Submission
+    from ledger import Store
+
+
+@contextmanager
+def open_store(ctx: click.Context, *, create: bool = False) -> Iterator[Store]:
+    from ledger import Store
+
+    store = Store.open(ctx.obj, create=create)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def default_entity(location: str) -> str:
+    """A new ledger's entity when none is given: the file's name, or the PostgreSQL schema's."""
+    if is_postgres(location):
+        from urllib.parse import parse_qs, urlsplit
+
+        parts = urlsplit(location)
+        return parse_qs(parts.query).get("schema", [parts.path.lstrip("/") or "perfledger"])[0]
+    return os.path.splitext(os.path.basename(str(sqlite_path(location))))[0]
+
+
+def key_option(func: Any) -> Any:
+    return click.option(
+        "--key", "key_file", type=click.Path(exists=True, dir_okay=False), envvar="PERFLEDGER_KEY",
+        help="Sign each event with this private key (a signed ledger requires it). Also $PERFLEDGER_KEY.",
+    )(func)
+
+
+def sign_all(submissions: list[Submission], key_file: str | None) -> list[Submission]:
+    """Each submission signed over its canonical content with the key, if one is given."""
+    from ledger import proofs
+
+    if key_file is None:
+        return submissions
+    private = Path(key_file).read_bytes()
+    try:
+        return [sub.signed(proofs.sign(private, sub.content_bytes)) for sub in submissions]
+    except proofs.ProofError as e:
+        raise click.ClickException(f"{key_file}: {e}") from None
+
+
+def login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name in this environment (a container, a service)
+        return "unknown"
+
+
+def actor_option(func: Any) -> Any:
+    return click.option(
+        "--actor",
+        envvar="PERFLEDGER_ACTOR",
+        default=login_name,
+        show_default="your login name",
+        help="Who records the facts (also $PERFLEDGER_ACTOR).",
+    )(func)
+
+
+def registration(name: str, role: str, pubkey: str, key_file: str | None, signer: str,
+                 effective_date: str | None) -> Submission:
+    """NAME's ActorRegistered with their public key, signed by ``signer``'s private key."""
+    from events.parse import parse_submission
+    from ledger import proofs
+
+    try:
+        public = proofs.public_key_b64(Path(pubkey).read_bytes())
+    except proofs.ProofError as e:
+        raise click.ClickException(f"{pubkey}: {e}") from None
+    obj = {"type": "ActorRegistered", "id": f"actor-{name}-{uuid.uuid4().hex[:8]}",
+           "effective_date": effective_date or today().isoformat(), "actor": signer,
+           "name": name, "role": role, "public_key": public}
+    return sign_all([parse_submission(obj)], key_file)[0]
+
+
+def today() -> date:
+    return date.today()
+
+
+@contextmanager
+def progress_bar(length: int, label: str, iterable: Any = None) -> Iterator[Any]:
+    """A progress bar on a terminal's stderr for long work (over 2,000 events); else no bar at all."""
+    if sys.stderr.isatty() and length > 2000:
+        with click.progressbar(iterable, length=length, label=label, file=sys.stderr) as bar:
+            yield bar
+    else:
+        yield iterable
+
+
+def parse_as_of(_: Any, __: Any, value: str | None) -> date | None:
+    if value is None:
+        return None
+    from events.errors import InvalidField
+    from events.fields import parse_date
+
+    try:
+        return parse_date(value, "--as-of")
+    except InvalidField as e:
+        raise click.BadParameter(e.message) from None
+
+
+def parse_known_at(_: Any, __: Any, value: str | None) -> int | datetime | None:
+    """A sequence number, a day (known by the end of that day, UTC) or an instant with a timezone."""
+    if value is None:
+        return None
+    from events.errors import InvalidField
+    from events.fields import parse_date, parse_timestamp
+
+    try:
+        if value.isdigit():
+            return int(value)
+        if len(value) == 10:
+            return datetime.combine(parse_date(value, "--known-at"), time.max, tzinfo=UTC)
+        return parse_timestamp(value, "--known-at")
+    except InvalidField as e:
+        raise click.BadParameter(e.message) from None
+
+
+def cut_options(func: Any) -> Any:
+    func = click.option(
+        "--known-at",
+        callback=parse_known_at,
+        metavar="SEQ|DATE|TIMESTAMP",
+        help="Only events recorded by then: a sequence number, a day (to its end, UTC) "
+        "or an instant such as 2012-09-15T12:00:00Z.",
+    )(func)
+    func = click.option(
+        "--as-of",
+        callback=parse_as_of,
+        metavar="DATE",
+        help="Only facts effective on or before DATE (YYYY-MM-DD, inclusive).",
+    )(func)
+    return click.option("--year", type=int, default=None, help="Plan year. [default: the latest plan]")(func)
+
+
+
+def format_option(func: Any) -> Any:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default="table",
+        show_default=True,
+        help="table for people; json or csv for tools (amounts as decimal strings).",
+    )(func)
+
+
+def locale_option(func: Any) -> Any:
+    return click.option(
+        "--locale",
+        type=click.Choice(["en", "it"]),
+        default="en",
+        show_default=True,
+        help="it: amounts € 1.306.000,00, dates 31/12/2012, percentages 94% (table only).",
+    )(func)

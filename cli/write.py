@@ -1,0 +1,333 @@
+"""Writing to a ledger: init, append, import (all or nothing), and the demo that loads the example."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from cli.options import (
+    actor_option,
+    default_entity,
+    key_option,
+    login_name,
+    open_store,
+    progress_bar,
+    registration,
+    sign_all,
+)
+from ledger.location import is_postgres, sqlite_path
+
+if TYPE_CHECKING:
+    from events import LedgerEvent, Submission
+
+
+@click.command()
+@click.option("--entity", default=None, help="The public body the ledger is for. [default: the file's name]")
+@actor_option
+@click.option("--signed", is_flag=True,
+              help="Make a signed ledger: name its first controller (--controller).")
+@click.option("--controller", default=None, metavar="NAME",
+              help="The signed ledger's first controller, registered with the ledger itself.")
+@click.option("--pubkey", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="The first controller's public key.")
+@click.option("--key", "key_file", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="The first controller's private key: it signs their registration.")
+@click.pass_context
+def init(ctx: click.Context, entity: str | None, actor: str, signed: bool, controller: str | None,
+         pubkey: str | None, key_file: str | None) -> None:
+    """Create a new, empty ledger; with --signed, a signed one and its first controller.
+
+    One ledger can hold several years: each is opened by its PlanOpened event.
+    A signed ledger is made signed here, by whoever creates it: its first
+    controller is registered in the same transaction as the ledger (event 2),
+    and an unsigned ledger never becomes signed later.
+
+    \b
+    Example:
+      perfledger --ledger cciaa.db init --entity "CCIAA Massa Carrara"
+      perfledger key new cdg
+      perfledger --ledger cciaa.db init --entity "CCIAA Massa Carrara" --signed \\
+          --controller cdg --pubkey cdg.pub --key cdg.key
+    """
+    first = first_controller(signed, controller, pubkey, key_file)
+    name = entity or default_entity(ctx.obj)
+    opened = create_ledger(ctx.obj, lambda store: store.init(name, actor=actor, first=first))
+    shown = ctx.obj if is_postgres(ctx.obj) else str(sqlite_path(ctx.obj))
+    if first:
+        click.echo(f"Created signed ledger {shown} for {name!r} (events 1-2, first controller {controller},"
+                   f" hash {opened.hash[:12]}).")
+    else:
+        click.echo(f"Created ledger {shown} for {name!r} (event 1, hash {opened.hash[:12]}).")
+
+
+def first_controller(signed: bool, controller: str | None, pubkey: str | None,
+                     key_file: str | None) -> list[Submission]:
+    """The signed registration of a new signed ledger's first controller; none for an unsigned ledger."""
+    given = {"--controller": controller, "--pubkey": pubkey, "--key": key_file}
+    if not signed and not any(given.values()):
+        return []
+    missing = [option for option, value in given.items() if value is None]
+    if missing:
+        raise click.UsageError(f"a signed ledger needs {', '.join(missing)}:"
+                               " its first controller and their keys")
+    assert controller is not None and pubkey is not None
+    return [registration(controller, "controller", pubkey, key_file, controller, None)]
+
+
+def create_ledger(location: str, write: Any) -> Any:
+    """Make a new ledger at ``location`` and ``write`` its first events; refuse any file that is not one.
+
+    A new SQLite file is built aside and published whole (ledger.publish); if a file is at the
+    path, or appears there meanwhile, it is opened as it is: ``write`` then refuses an existing ledger.
+    """
+    from ledger import Store
+    from ledger.publish import create_ledger_file
+
+    if not is_postgres(location) and not sqlite_path(location).exists():
+        made = create_ledger_file(sqlite_path(location), write)
+        if made is not None:
+            return made
+    with Store.open(location, create=True) as store:
+        return write(store)
+
+
+def _fill_defaults(obj: dict[str, Any], actor: str | None) -> dict[str, Any]:
+    if actor is not None and "actor" not in obj:
+        obj["actor"] = actor
+    return obj
+
+
+def _option_value(cls: type[LedgerEvent], name: str, raw: str) -> Any:
+    """Turn a --field string into the JSON value its kind expects (numbers stay strings)."""
+    from events.fields import ActKind, Changes, Count, Optional
+    from events.parse import loads_strict
+
+    kind = cls.payload_kinds().get(name) if name not in ("act",) else Optional("act", ActKind("act"))
+    inner = kind.inner if isinstance(kind, Optional) else kind
+    if isinstance(inner, Count):
+        return int(raw) if raw.isdigit() else raw
+    if isinstance(inner, (ActKind, Changes)):
+        return loads_strict(raw)
+    return raw
+
+
+@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("type_name", metavar="TYPE", required=False)
+@click.option("--json", "json_text", metavar="JSON", help="The whole event as one JSON object.")
+@actor_option
+@key_option
+@click.pass_context
+def append(ctx: click.Context, type_name: str | None, json_text: str | None, actor: str,
+           key_file: str | None) -> None:
+    """Append one event, after checking it against the ledger's rules.
+
+    Give the type and its fields as options (--field-name value), or the
+    whole event with --json. An event without --id gets a generated one;
+    give your own id to make a retry safe (an identical re-append is a no-op).
+
+    \b
+    Example:
+      perfledger append ReservationMade --id r-0042 --effective-date 2012-03-15 \\
+          --reservation r-0042 --item A5/02/corsi --amount 1500.00
+      perfledger append --json '{"type": "BudgetVaried", "id": "v-7", ...}'
+    """
+    from events.parse import SUBMITTABLE, event_type, parse_json, parse_submission
+
+    if json_text is not None:
+        if type_name or ctx.args:
+            raise click.UsageError("give either --json or TYPE with --field options, not both")
+        obj = parse_json(argument_bytes(json_text))
+        if isinstance(obj, dict):
+            _fill_defaults(obj, actor)
+    else:
+        if not type_name:
+            types = ", ".join(cls.TYPE for cls in SUBMITTABLE)
+            raise click.UsageError(f"name the event TYPE (one of {types}) or give --json")
+        cls = event_type(type_name)
+        obj = {"type": cls.TYPE}
+        args = list(ctx.args)
+        while args:
+            flag = args.pop(0)
+            if not flag.startswith("--") or not args:
+                raise click.UsageError(f"expected --field value pairs, got {flag!r}")
+            name = flag[2:].replace("-", "_")
+            if name in obj:
+                raise click.UsageError(f"--{flag[2:]} given twice")
+            obj[name] = _option_value(cls, name, args.pop(0))
+        obj.setdefault("id", uuid.uuid4().hex)
+        _fill_defaults(obj, actor)
+    submission = sign_all([parse_submission(obj)], key_file)[0]
+    with open_store(ctx) as store:
+        result = store.append([submission])
+    if result.written:
+        event = result.written[0]
+        click.echo(f"Appended {event.type} {event.event_id!r} as event {event.seq} (hash {event.hash[:12]}).")
+    else:
+        click.echo(f"Already present: {submission.event_id!r} (identical; nothing written).")
+
+
+def argument_bytes(text: str) -> bytes:
+    """A command-line argument's bytes as the user typed them (Python decoded them with surrogateescape)."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that no byte became: let the UTF-8 check name it
+        return text.encode("utf-8", "surrogatepass")
+
+
+def read_batch(stream: Any, *, backfill: bool, actor: str | None) -> tuple[list[Submission], dict[str, int]]:
+    """Parse a JSON Lines stream into submissions, remembering each id's line for errors.
+
+    The stream should be binary (``events.parse.parse_jsonl`` reads the bytes); a text stream that
+    was already decoded is encoded back to UTF-8 and read the same way."""
+    from events.errors import PerfledgerError
+    from events.parse import line_count, parse_jsonl, parse_submission
+
+    data = stream.read()
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogatepass")
+    submissions: list[Submission] = []
+    where: dict[str, int] = {}
+    with progress_bar(line_count(data), "Reading", parse_jsonl(data)) as numbered:
+        for number, obj in numbered:
+            try:
+                if isinstance(obj, dict):
+                    _fill_defaults(obj, actor)
+                submission = parse_submission(obj, allow_recorded_at=backfill)
+            except PerfledgerError as e:
+                raise e.located(line=number) from None
+            submissions.append(submission)
+            where.setdefault(submission.event_id, number)
+    return submissions, where
+
+
+@click.command(name="import")
+@click.argument("file", type=click.File("rb"))
+@click.option(
+    "--backfill",
+    is_flag=True,
+    help="Migrating old records: take each event's recorded_at from the file "
+    "(UTC, in recording order, never before the ledger's last event).",
+)
+@click.option("--actor", envvar="PERFLEDGER_ACTOR", default=None, help="Actor for events that name none.")
+@click.option("--entity", default=None,
+              help="Entity of the new ledger, when FILE goes to a path with no ledger yet.")
+@key_option
+@click.pass_context
+def import_(ctx: click.Context, file: Any, backfill: bool, actor: str | None, entity: str | None,
+            key_file: str | None) -> None:
+    """Import a JSON Lines file of events (- for stdin), all or nothing.
+
+    Every event is checked; if any fails, nothing is written and the error
+    names its line. Events already stored with identical content are
+    skipped, so re-running an import is safe. A path with no ledger yet gets
+    a new one.
+
+    \b
+    Example:
+      perfledger import year-2012.jsonl
+      cat fixes.jsonl | perfledger import -
+    """
+    from events.errors import PerfledgerError
+    from ledger.interrupts import CommitGuard
+
+    try:
+        submissions, where = read_batch(file, backfill=backfill, actor=actor)
+        if backfill and submissions:
+            from ledger.application import history_migrated
+
+            source = os.path.basename(str(getattr(file, "name", "-")))
+            submissions.append(history_migrated(submissions, source, actor or login_name(), date.today()))
+        submissions = sign_all(submissions, key_file)
+        new = (entity or default_entity(ctx.obj), actor or login_name())
+        with CommitGuard() as guard:
+            try:
+                result = import_batch(ctx.obj, submissions, new, guard)
+            except PerfledgerError as e:
+                raise e.located(line=where.get(e.event_id or "")) from None
+            written = result.written
+            span = f" (events {written[0].seq}-{written[-1].seq})" if written else ""
+            click.echo(f"Imported {len(written)} new event(s){span}; {len(result.present)} already present.")
+            if guard.interrupted:
+                click.echo(f"Interrupted after the commit: {len(written)} events were written.", err=True)
+    except KeyboardInterrupt:
+        click.echo("Interrupted: nothing was written.", err=True)
+        ctx.exit(130)
+
+
+def import_batch(location: str, submissions: list[Submission], new: tuple[str, str], guard: Any) -> Any:
+    """Append the batch, creating the ledger (entity, actor = ``new``) if the path has none.
+
+    Into a new SQLite path the ledger is built aside and published whole; if another import
+    publishes first, the batch goes into that ledger instead, checked again against it. A
+    failure never removes a file: it can only be one another process wrote.
+    """
+    from ledger import Store
+    from ledger.errors import LedgerNotFound
+    from ledger.publish import create_ledger_file
+
+    def write(store: Store) -> Any:
+        with progress_bar(len(submissions), "Checking and writing") as bar:
+            # After a retry (another writer came first) the count starts again: the bar waits for it.
+            progress = None if bar is None else (lambda done: bar.update(max(done - bar.pos, 0)))
+            return store.append(submissions, create=new, progress=progress, guard=guard)
+
+    if not is_postgres(location) and not sqlite_path(location).exists():
+        made = create_ledger_file(sqlite_path(location), write)
+        if made is not None:
+            return made
+        guard.rolled_back()  # another import made the ledger first: nothing of this one is written yet
+    try:
+        store = Store.open(location)
+    except LedgerNotFound:
+        if not is_postgres(location):
+            raise  # an existing file that is not a ledger: never take it over
+        store = Store.open(location, create=True)  # a PostgreSQL schema without the ledger's tables
+    with store:
+        return write(store)
+
+
+
+@click.command(name="demo")
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="The example's events. [default: examples/cciaa-massa-carrara-2012/events.jsonl]")
+@click.pass_context
+def demo_cmd(ctx: click.Context, path: str | None) -> None:
+    """Load the 2012 report of CCIAA Massa Carrara into a new ledger and print its figures.
+
+    The ledger goes to --ledger if given, else ./perfledger-demo.db (which must not exist).
+
+    \b
+    Example:
+      perfledger demo
+      perfledger --ledger /tmp/cciaa-2012.db demo
+    """
+    from cli.views import EXAMPLE, report_text
+    from ledger import Store
+    from ledger.verify import verify
+    from projections.facts import Cut
+
+    source = Path(path) if path else EXAMPLE
+    if not source.exists():
+        raise click.ClickException(f"the example is not at {source}; give --file PATH")
+    if ctx.find_root().get_parameter_source("location") is click.core.ParameterSource.DEFAULT:
+        ctx.obj = "perfledger-demo.db"
+    if os.path.exists(ctx.obj):
+        raise click.ClickException(f"{ctx.obj} already exists: remove it or give another --ledger")
+    with source.open(encoding="utf-8") as stream:
+        submissions, _ = read_batch(stream, backfill=True, actor=None)
+    store = Store.open(ctx.obj, create=True)
+    try:
+        result = store.append(submissions, create=("Camera di Commercio di Massa Carrara", "demo"))
+        report = verify(store)
+    finally:
+        store.close()
+    click.echo(f"Loaded {len(result.written)} events of the 2012 report into {ctx.obj};"
+               f" {report.count} events,"
+               f" chain intact (head {report.head[:12]}).\n")
+    click.echo(report_text(ctx, Cut(), None, "table", "it"))
+    click.echo(f"\nTry: perfledger --ledger {ctx.obj} budget --as-of 2012-08-31 --locale it")
