@@ -58,16 +58,21 @@ def upgrade(ctx: click.Context) -> None:
 
 
 @db.command()
+@click.option("--rebuild", is_flag=True,
+              help="Empty every cache first and make it all again from the events (when verify finds one"
+              " wrong).")
 @click.pass_context
-def refresh(ctx: click.Context) -> None:
+def refresh(ctx: click.Context, rebuild: bool) -> None:
     """Bring the caches (read model, budget checkpoints, snapshots) up to the head (run it as the owner).
 
     A controller's appends on PostgreSQL leave the caches behind; queries stay exact (they fold
-    what the caches lack), and this makes them fast again.
+    what the caches lack), and this makes them fast again. The caches are never trusted blindly:
+    `perfledger verify` rebuilds them and names one that differs; --rebuild replaces them all.
 
     \b
     Example:
       perfledger --ledger postgresql://owner@db.example/perf db refresh
+      perfledger --ledger cciaa.db db refresh --rebuild
     """
     with open_store(ctx) as store:
-        click.echo(store.refresh())
+        click.echo(store.refresh(rebuild=rebuild))

@@ -30,6 +30,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
+from ledger.errors import LedgerError
 from ledger.postgres_guards import EVENT_IDS, fill_event_ids, guard_statements
 from ledger.sqlite_store import (
     CHECKPOINT_COLUMNS,
@@ -288,6 +289,14 @@ class PostgresWriter:
         self.head = head  # (sequence number, hash) of the head, read under the writers' lock
         self.now = now  # the server's clock: what the events of this transaction are recorded at
         self.caches = caches  # may this role write the read model, checkpoints and snapshots?
+
+    def clear_caches(self) -> None:
+        """Empty every cache table (the owner's): the next write makes them again from the events."""
+        if not self.caches:
+            raise LedgerError("only the ledger's owner may write the caches (this role may not)")
+        schema = Identifier(self.recorder.datastore.schema)
+        for table in DERIVED_NAMES:
+            self.curs.execute(SQL("DELETE FROM {0}.{1}").format(schema, Identifier(table)))
 
     def write(self, page: Page) -> None:
         recorder, curs = self.recorder, self.curs

@@ -96,6 +96,9 @@ BUCKET = (
 CHECKPOINT_COLUMNS = ("n", "upto", "item", "col", "cents")
 
 
+MAX_CENTS = 2**63 - 1  # SQLite's INTEGER and PostgreSQL's bigint
+
+
 def quarter_month(day: str) -> str:
     """The bound of the quarter-month a day ("YYYY-MM-DD") falls in: the 7th, 15th, 23rd or "31st" (BUCKET)."""
     dd = day[8:10]
@@ -138,7 +141,10 @@ def budget_checkpoint(n: int, read: Callable[[str, Sequence[Any]], list[tuple[An
     ):
         bucket = amounts.setdefault((item, col), {})
         bucket[upto] = bucket.get(upto, 0) + int(cents)
-    return checkpoint_rows(n, amounts)
+    rows = checkpoint_rows(n, amounts)
+    if any(abs(row[-1]) > MAX_CENTS for row in rows):
+        return []  # sums a store's integers cannot hold: no checkpoint here (queries sum or replay instead)
+    return rows
 
 
 # The budget read model's queries (ledger.application.Store.budget_model), for the recorders' ``query``.
@@ -291,6 +297,11 @@ class SQLiteWriter:
     def __init__(self, recorder: LedgerSQLiteRecorder, raw: sqlite3.Connection, cursor: Any):
         self.recorder, self.raw, self.cursor = recorder, raw, cursor
         self.now = datetime.now(UTC)  # the writer's clock (the ledger keeps recorded-at from going backwards)
+
+    def clear_caches(self) -> None:
+        """Empty every cache table: the next write makes them again from the events."""
+        for table in DERIVED_NAMES:
+            self.cursor.execute(f"DELETE FROM {table}")
 
     def write(self, page: Page) -> None:
         cursor, raw = self.cursor, self.raw
