@@ -40,6 +40,8 @@ def log(ctx: click.Context, types: tuple[str, ...], actor: str | None, from_: An
     Example:
       perfledger log --type ReservationMade --from 2012-05-01 --to 2012-08-31
     """
+    from ledger.migration import migration_of
+
     wanted = {_type_key(name) for name in types}
     rows = []
     with open_store(ctx) as store:
@@ -56,7 +58,11 @@ def log(ctx: click.Context, types: tuple[str, ...], actor: str | None, from_: An
             if fmt == "table":
                 row["hash"] = row["hash"][:12]
             rows.append(row)
+        migrated = migration_of(store) if fmt == "table" else None
     click.echo(render(rows, fmt, columns=LOG_COLUMNS))
+    if migrated is not None:
+        click.echo(f"Events 1-{migrated[0]} were migrated (HistoryMigrated, event {migrated[0] + 1}): their"
+                   " recorded_at is the source's, not this ledger's clock.")
 
 
 LOG_COLUMNS = ("seq", "id", "type", "effective_date", "recorded_at", "actor", "hash")

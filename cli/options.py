@@ -143,10 +143,42 @@ def parse_known_at(_: Any, __: Any, value: str | None) -> int | datetime | None:
         raise click.BadParameter(e.message) from None
 
 
+def known_at_callback(ctx: click.Context, param: Any, value: str | None) -> int | datetime | None:
+    """``--known-at`` parsed; a table then ends with a note when it falls in a migrated history."""
+    known_at = parse_known_at(ctx, param, value)
+    if known_at is not None:
+        note = migration_note(str(ctx.obj), known_at)
+        if note:
+            ctx.call_on_close(lambda: click.echo(note) if ctx.params.get("fmt", "table") == "table" else None)
+    return known_at
+
+
+def migration_note(location: str, known_at: int | datetime) -> str | None:
+    """Say so when what was "known" at ``known_at`` is a migrated history's own recorded_at."""
+    from events.errors import PerfledgerError
+
+    from ledger import Store
+    from ledger.migration import migration_of
+
+    try:
+        with Store.open(location) as store:
+            migrated = migration_of(store)
+    except PerfledgerError:
+        return None  # the command itself will say what is wrong with the ledger
+    if migrated is None:
+        return None
+    upto, at = migrated
+    inside = known_at <= upto if isinstance(known_at, int) else known_at < at
+    if not inside:
+        return None
+    return (f"Note: --known-at falls in the migrated history (events 1-{upto}): what was known then is as the"
+            " source recorded it, not as this ledger's clock saw it.")
+
+
 def cut_options(func: Any) -> Any:
     func = click.option(
         "--known-at",
-        callback=parse_known_at,
+        callback=known_at_callback,
         metavar="SEQ|DATE|TIMESTAMP",
         help="Only events recorded by then: a sequence number, a day (to its end, UTC) "
         "or an instant such as 2012-09-15T12:00:00Z.",

@@ -185,3 +185,26 @@ def test_a_forged_snapshot_is_named_by_verify(ledger_path: Path, tmp_path: Path,
     assert f"Error: caches: the snapshot at event {seq} is not the rules' state rebuilt from the events" in result.output
     assert run(url, "db", "refresh", "--rebuild").exit_code == 0
     assert run(url, "verify").exit_code == 0
+
+
+def test_a_migrated_history_is_shown_as_such_by_log_verify_and_figures_known_in_it(ledger_path: Path,
+                                                                                    tmp_path: Path) -> None:
+    from tests.conftest import small_plan
+
+    url = str(ledger_path)
+    old = [{**obj, "recorded_at": f"2012-01-27T1{n}:00:00Z"} for n, obj in enumerate(small_plan())]
+    imported = run(url, "import", str(write_jsonl(tmp_path / "old.jsonl", old)), "--backfill")
+    assert imported.exit_code == 0, imported.output
+    last = run(url, "log").output.splitlines()[-1]
+    assert last == ("Events 1-9 were migrated (HistoryMigrated, event 10): their recorded_at is the source's, not"
+                    " this ledger's clock.")
+    verified = run(url, "verify")
+    assert verified.exit_code == 0
+    assert ("  migrated:   events 1-9 came from a migration: their recorded_at is the source's, not this ledger's"
+            " clock\n") in verified.output
+    note = ("Note: --known-at falls in the migrated history (events 1-9): what was known then is as the source"
+            " recorded it, not as this ledger's clock saw it.\n")
+    assert note in run(url, "budget", "--known-at", "2012-01-28").output
+    assert note in run(url, "budget", "--known-at", "5").output
+    assert "Note:" not in run(url, "budget", "--known-at", "10").output
+    assert "Note:" not in run(url, "budget").output
