@@ -156,7 +156,6 @@ def known_at_callback(ctx: click.Context, param: Any, value: str | None) -> int 
 def migration_note(location: str, known_at: int | datetime) -> str | None:
     """Say so when what was "known" at ``known_at`` is a migrated history's own recorded_at."""
     from events.errors import PerfledgerError
-
     from ledger import Store
     from ledger.migration import migration_of
 
