@@ -10,8 +10,9 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ledger.amounts import available
     from ledger.application import AppendResult, Store
-    from ledger.book import Book, available
+    from ledger.book import Book
     from ledger.errors import LedgerError, RuleViolation
     from ledger.verify import VerifyReport, verify
 
@@ -21,7 +22,7 @@ _HOME = {
     "VerifyReport": "ledger.verify",
     "verify": "ledger.verify",
     "Book": "ledger.book",
-    "available": "ledger.book",
+    "available": "ledger.amounts",
     "LedgerError": "ledger.errors",
     "RuleViolation": "ledger.errors",
 }

@@ -45,7 +45,7 @@ from ledger.sqlite_store import (
 SCHEMA_VERSION = 2
 
 CHAIN = "perfledger_chain"
-# The derived tables' columns, in the order of the rows ledger.book.Derived makes.
+# The derived tables' columns, in the order of the rows ledger.readmodel.Derived makes.
 _COLUMNS = {
     "perfledger_budget": ("seq", "item", "col", "day", "cents"),
     "perfledger_labels": ("seq", "origin", "kind", "code", "day", "year", "line", "objective", "title"),

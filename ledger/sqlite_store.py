@@ -48,7 +48,7 @@ IMMUTABLE = "perfledger: events are immutable; record a correcting event instead
 
 
 # The budget read model: rows derived from the events by the writer, in the same transaction (see
-# ledger.book.Derived). A cache: a query falls back to replaying the events when they are missing or
+# ledger.readmodel.Derived). A cache: a query falls back to replaying the events when they are missing or
 # behind, and dropping these tables changes no figure.
 DERIVED_TABLES = (
     (

@@ -22,7 +22,7 @@ indicator's own objective, which is left out of its own mean).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -237,6 +237,25 @@ def band(fraction: Decimal | None, plan: PlanOpened) -> str | None:
     return "not_achieved"
 
 
+def revisions_by_indicator(changes: Iterable[Fact]) -> dict[str, list[Fact]]:
+    """Each indicator's changes of weight or target, in the order they take effect."""
+    revisions: dict[str, list[Fact]] = {}
+    for change in sorted(changes, key=lambda f: (f.effective_date, f.original.seq)):
+        if change.indicator is not None:
+            revisions.setdefault(change.indicator, []).append(change)
+    return revisions
+
+
+def latest_measurements(measurements: Iterable[Fact]) -> dict[str, Fact]:
+    """Each indicator's measurement of its latest period (of two for one period, the later recorded)."""
+    latest: dict[str, Fact] = {}
+    for m in measurements:
+        held = latest.get(m.indicator)
+        if held is None or (m.period_end, m.original.seq) >= (held.period_end, held.original.seq):
+            latest[m.indicator] = m
+    return latest
+
+
 def achievement(events: Events, cut: Cut = EVERYTHING, year: int | None = None) -> Achievement:
     """Fold the events into the achievement of every objective of ``year`` at ``cut``."""
     known = known_facts(events, cut, partial=True)  # it reads PLAN_FACTS only
@@ -251,15 +270,8 @@ def achievement(events: Events, cut: Cut = EVERYTHING, year: int | None = None) 
     codes = {o.objective for o in objectives}
     struck = {f.objective: f for f in facts(ObjectiveStruck) if f.objective in codes}
     definitions = [f for f in facts(IndicatorDefined) if f.objective in codes]
-    revisions: dict[str, list[Fact]] = {}
-    for change in sorted(facts(ObjectiveChanged), key=lambda f: (f.effective_date, f.original.seq)):
-        if change.indicator is not None:
-            revisions.setdefault(change.indicator, []).append(change)
-    latest: dict[str, Fact] = {}
-    for m in facts(IndicatorMeasured):
-        held = latest.get(m.indicator)
-        if held is None or (m.period_end, m.original.seq) >= (held.period_end, held.original.seq):
-            latest[m.indicator] = m
+    revisions = revisions_by_indicator(facts(ObjectiveChanged))
+    latest = latest_measurements(facts(IndicatorMeasured))
 
     derived: dict[str, Derivation] = {}
     derived["derived:variations"] = variations(known, cut, year).derivation()

@@ -32,7 +32,7 @@ from events import (
     ReservationApproved,
     ReservationMade,
 )
-from ledger.book import BASE, COLUMNS, ZERO, Amounts
+from ledger.amounts import BASE, COLUMNS, ZERO, Amounts
 
 if TYPE_CHECKING:
     from ledger.application import Store

@@ -232,3 +232,86 @@ def test_an_item_must_sit_under_its_objectives_line() -> None:
     with pytest.raises(UnknownReference, match="objective '04' belongs to policy line 'A1', not 'A2'"):
         append(ledger, ev("BudgetItemOpened", "i9", item="A2/04/01", line="A2", objective="04", product="p",
                           amount="1.00"))
+
+
+# -- each rule of ledger.rules, called directly on a book folded in memory ------------------------
+def candidate(ledger: Ledger, obj: dict[str, Any]) -> Any:
+    """The fact ``obj`` as the ledger would append it next, not appended."""
+    sub = submissions([obj])[0]
+    return sub.cls(originator_id=ledger.id, originator_version=ledger.version + 1, timestamp=NOW,
+                   prev=ledger.head, **sub.fields)
+
+
+def test_every_fact_type_has_its_rule() -> None:
+    from events.parse import ALL_TYPES
+    from ledger.rules import CHECKS
+
+    assert set(CHECKS) == set(ALL_TYPES.values())
+
+
+def test_a_struck_objective_is_struck_once() -> None:
+    from ledger.rules import check_objective_struck_once
+
+    strike = ev("ObjectiveStruck", "s1", objective="08", cause="external", reason="x")
+    ledger = ledger_with(strike)
+    again = candidate(ledger, {**strike, "id": "s2"})
+    with pytest.raises(DuplicateDefinition, match="objective '08' is already struck"):
+        check_objective_struck_once(ledger.book, again, False)
+    check_objective_struck_once(ledger.book, again, True)  # the corrected version of the first
+
+
+def test_a_policy_line_is_defined_once_a_year() -> None:
+    from ledger.rules import check_policy_line_is_new
+
+    ledger = ledger_with()
+    again = candidate(ledger, ev("PolicyLineDefined", "line-A1b", "2012-01-27", year=2012, line="A1", title="T"))
+    with pytest.raises(DuplicateDefinition, match="policy line 'A1' of 2012 already exists"):
+        check_policy_line_is_new(ledger.book, again, False)
+
+
+def test_a_change_of_weight_names_an_indicator_of_its_objective() -> None:
+    from ledger.rules import check_change_fits_the_objectives_indicator
+
+    ledger = ledger_with()
+    change = ev("ObjectiveChanged", "c1", objective="08", cause="internal", reason="r", what="w", weight="10")
+    with pytest.raises(UnknownReference, match="a change of weight or target must name its indicator"):
+        check_change_fits_the_objectives_indicator(ledger.book, candidate(ledger, change), False)
+    other = candidate(ledger, {**change, "indicator": "04.1"})
+    with pytest.raises(UnknownReference, match="indicator '04.1' belongs to objective '04', not '08'"):
+        check_change_fits_the_objectives_indicator(ledger.book, other, False)
+
+
+def test_a_computed_indicator_is_not_measured() -> None:
+    from ledger.rules import check_measurement_fits_indicator
+
+    ledger = ledger_with(ev("IndicatorDefined", "ind-08.1", "2012-01-27", indicator="08.1", objective="08",
+                            title="Variazioni", weight="50", direction="lower", target="2", unit="n.",
+                            source="derived:variations"))
+    measured = candidate(ledger, ev("IndicatorMeasured", "m1", indicator="08.1", value="1",
+                                    period_end="2012-12-31"))
+    with pytest.raises(ValueDoesNotFitIndicator, match="is derived:variations: the ledger computes it"):
+        check_measurement_fits_indicator(ledger.book, measured, False)
+
+
+def test_the_ledger_is_opened_once_and_an_unknown_actor_is_not_revoked() -> None:
+    from ledger.rules import check_ledger_opened_only_as_event_1, check_revoked_actor_is_registered
+
+    ledger = ledger_with()
+    opened = ledger.book.recorded_event("ledger-opened")  # not submittable: event 1 offered again
+    with pytest.raises(DuplicateDefinition, match="LedgerOpened is event 1 only"):
+        check_ledger_opened_only_as_event_1(ledger.book, opened, False)
+    revoke = candidate(ledger, ev("ActorRevoked", "rv", name="nobody", reason="r"))
+    with pytest.raises(UnknownReference, match="no registered key of actor 'nobody' to revoke"):
+        check_revoked_actor_is_registered(ledger.book, revoke, False)
+
+
+def test_a_migration_covers_every_event_before_it_once() -> None:
+    from ledger.rules import check_migration_declared_once_after_its_events
+
+    ledger = ledger_with()
+    late = candidate(ledger, ev("HistoryMigrated", "mig", upto=3, source="s", sha256="0" * 64))
+    with pytest.raises(InvalidCorrection, match=f"must cover events 1 to {ledger.version}, not to 3"):
+        check_migration_declared_once_after_its_events(ledger.book, late, False)
+    ledger.book.migrated = 3
+    with pytest.raises(DuplicateDefinition, match="events 1 to 3 were already declared migrated"):
+        check_migration_declared_once_after_its_events(ledger.book, late, False)

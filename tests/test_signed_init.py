@@ -101,17 +101,18 @@ def verify_bundle(path: Path, tmp_path: Path, signer: str, keypair: tuple[bytes,
 def earlier_version(monkeypatch: pytest.MonkeyPatch) -> None:
     """The append rule of earlier versions: the first ActorRegistered, a self-registration, at any point."""
     import ledger.book
+    import ledger.signers
     from events import ActorRegistered
 
-    check = ledger.book.Book._check_signature
+    check = ledger.signers.check_signed_by_a_registered_controller
 
     def anywhere(book: ledger.book.Book, fact: object) -> None:
         if not book.actors and isinstance(fact, ActorRegistered):
             book.opening = True
-            monkeypatch.setattr(ledger.book, "FIRST_ACTOR_SEQ", fact.seq)
+            monkeypatch.setattr(ledger.signers, "FIRST_ACTOR_SEQ", fact.seq)
         check(book, fact)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(ledger.book.Book, "_check_signature", anywhere)
+    monkeypatch.setattr(ledger.signers, "check_signed_by_a_registered_controller", anywhere)
 
 
 def test_a_ledger_signed_the_old_way_at_event_2_still_verifies(tmp_path: Path, earlier_version: None) -> None:
