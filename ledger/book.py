@@ -35,10 +35,10 @@ from events import (
     ReservationMade,
     Submission,
 )
-from events.corrections import apply_changes
 from events.errors import PerfledgerError
 from ledger import rules
 from ledger.amounts import BASE, Amounts
+from ledger.corrections import apply_changes
 from ledger.errors import IdConflict
 from ledger.readmodel import Derived, IdRow
 from ledger.state import ActorState, ItemState, ReservationState

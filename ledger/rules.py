@@ -31,9 +31,9 @@ from events import (
     ReservationApproved,
     ReservationMade,
 )
-from events.corrections import apply_changes
 from ledger import signers
 from ledger.amounts import euro
+from ledger.corrections import apply_changes
 from ledger.errors import (
     AdjustmentInvalid,
     ApprovalExceedsReservation,

@@ -19,8 +19,8 @@ from datetime import date, datetime
 from typing import Any
 
 from events import EventCorrected, LedgerEvent, PlanOpened
-from events.corrections import apply_changes
 from events.errors import PerfledgerError
+from ledger.corrections import apply_changes
 
 
 @dataclass(frozen=True)
