@@ -41,41 +41,56 @@ def check_rows(
 ) -> tuple[str | None, int, str]:
     """Check rows (seq, topic, bytes, chain hash) that follow event ``seq``, whose hash is ``prev``.
 
-    Returns the first problem (None if every row is sound) with the sequence number it is at (else
-    of the last row) and the hash of the event before it (else of the last row). The loop does the
-    checks of ``check_row`` inline, for a row that passes them all; a row that fails any of them
-    goes through ``check_row`` for its message.
+    Returns the first problem of the chain with the sequence number it is at and the hash of the
+    event before it; else the first problem of the signatures (None if none: the chain is checked
+    on past it) with the last row's sequence number and hash. A row that passes ``is_sound``, the
+    checks made inline for speed, needs no more; one that fails goes through ``check_row`` for its
+    message.
     """
-    sha256, loads, dumps, sort = hashlib.sha256, orjson.loads, orjson.dumps, orjson.OPT_SORT_KEYS
     kinds = kinds_by_topic()
     signatures: SignatureProblem | None = None  # the first: the chain is checked on past it
     for version, topic, state, recorded_hash in rows:
         seq += 1
-        try:
-            digest = sha256(state).hexdigest()
-            body = loads(state)
-            kind, class_version, fields, signed_fields = kinds[topic]
-            keys = body.keys()
-            sound = (
-                version == seq and digest == recorded_hash and type(state) is bytes
-                and (keys == fields or keys == signed_fields) and body["seq"] == seq and body["prev"] == prev
-                and body["type"] == kind and body["v"] == class_version and dumps(body, option=sort) == state
-            )
-        except (TypeError, KeyError, AttributeError, orjson.JSONDecodeError):
-            sound = False
-        if sound and (actors or "signature" in body or kind == "ActorRegistered"):  # a signed ledger
-            try:
-                proofs.check_event_signature(seq, body, actors)
-            except proofs.ProofError as e:
-                signatures = signatures or SignatureProblem(e, seq)
-        elif not sound:
+        digest, body = is_sound(version, topic, state, recorded_hash, seq, prev, kinds)
+        if body is None:
             problem, digest = check_row(version, topic, state, seq, prev, recorded_hash, actors)
-            if isinstance(problem, SignatureProblem):
-                signatures = signatures or problem
-            elif problem:
+            if problem is not None and not isinstance(problem, SignatureProblem):
                 return problem, seq, prev
+            signatures = signatures or problem
+        elif actors or "signature" in body or body["type"] == "ActorRegistered":  # a signed ledger
+            signatures = signatures or signature_problem(seq, body, actors)
         prev = digest
     return signatures, seq, prev
+
+
+def is_sound(
+    version: int, topic: str, state: Any, recorded_hash: str | None, seq: int, prev: str,
+    kinds: dict[str, tuple[str, int, frozenset[str], frozenset[str]]],
+) -> tuple[str, dict[str, Any] | None]:
+    """The row's hash, and its body if every check of the chain holds (None if one does not)."""
+    try:
+        digest = hashlib.sha256(state).hexdigest()
+        body = orjson.loads(state)
+        kind, class_version, fields, signed_fields = kinds[topic]
+        keys = body.keys()
+        sound = (
+            version == seq and digest == recorded_hash and type(state) is bytes
+            and (keys == fields or keys == signed_fields) and body["seq"] == seq and body["prev"] == prev
+            and body["type"] == kind and body["v"] == class_version
+            and orjson.dumps(body, option=orjson.OPT_SORT_KEYS) == state
+        )
+    except (TypeError, KeyError, AttributeError, orjson.JSONDecodeError):
+        return "", None
+    return digest, body if sound else None
+
+
+def signature_problem(seq: int, body: dict[str, Any], actors: Actors) -> SignatureProblem | None:
+    """In a signed ledger, the same signature rules as when appending (ledger.proofs)."""
+    try:
+        proofs.check_event_signature(seq, body, actors)
+    except proofs.ProofError as e:
+        return SignatureProblem(e, seq)
+    return None
 
 
 @cache
@@ -106,27 +121,32 @@ def check_row(
     if recorded_hash is None:
         return f"event {seq} is not in the chain table: it was inserted behind the ledger's back", digest
     if digest != recorded_hash:
-        return f"event {seq} was altered: its bytes hash to {digest[:12]}…, the chain recorded {recorded_hash[:12]}…", digest
+        return (f"event {seq} was altered: its bytes hash to {digest[:12]}…, the chain recorded"
+                f" {recorded_hash[:12]}…"), digest
     try:
         body = orjson.loads(state)
     except orjson.JSONDecodeError:
         return f"event {seq} is not valid JSON", digest
+    problem = body_problem(body, state, topic, seq, prev)
+    if problem is not None:
+        return problem, digest
+    return signature_problem(seq, body, actors), digest
+
+
+def body_problem(body: Any, state: bytes, topic: str, seq: int, prev: str) -> str | None:
+    """What is wrong with a stored body that hashes as the chain says: form, place, link, type, fields."""
     if not isinstance(body, dict) or orjson.dumps(body, option=orjson.OPT_SORT_KEYS) != state:
-        return f"event {seq} is not in canonical form", digest
+        return f"event {seq} is not in canonical form"
     if body.get("seq") != seq:
-        return f"event {seq} says it is event {body.get('seq')}: events were swapped or moved", digest
+        return f"event {seq} says it is event {body.get('seq')}: events were swapped or moved"
     if body.get("prev") != prev:
-        return f"event {seq} does not link to event {seq - 1}: an event before it was altered, removed or inserted", digest
+        return f"event {seq} does not link to event {seq - 1}: an event before it was altered, removed or inserted"
     cls = TOPICS.get(topic)
     if cls is None:
-        return f"event {seq} has unknown type {topic!r}", digest
+        return f"event {seq} has unknown type {topic!r}"
     if body.get("type") != cls.TYPE or body.get("v") != cls.class_version:
-        return f"event {seq} is stored as {cls.TYPE} but its hashed body says {body.get('type')!r}", digest
+        return f"event {seq} is stored as {cls.TYPE} but its hashed body says {body.get('type')!r}"
     fields = fields_of(cls)
     if len(body) - ("signature" in body) != len(fields) or not fields <= body.keys():
-        return f"event {seq} does not decode: its fields are not those of {cls.TYPE}", digest
-    try:  # in a signed ledger, the same signature rules as when appending
-        proofs.check_event_signature(seq, body, actors)
-    except proofs.ProofError as e:
-        return SignatureProblem(e, seq), digest
-    return None, digest
+        return f"event {seq} does not decode: its fields are not those of {cls.TYPE}"
+    return None

@@ -176,6 +176,15 @@ def verify_consistency(first: int, second: int, first_root: bytes, second_root: 
         path = [first_root, *path]
     if not path:
         raise ProofError("empty consistency proof")
+    fr, sr = _consistency_roots(first, second, path)
+    if fr != first_root:
+        raise ProofError(f"the first {first} events are not those of the checkpoint: history was altered")
+    if sr != second_root:
+        raise ProofError("consistency proof does not lead to the current tree head")
+
+
+def _consistency_roots(first: int, second: int, path: Sequence[bytes]) -> tuple[bytes, bytes]:
+    """The two tree heads a consistency proof's path leads to (RFC 9162, 2.1.4.2, steps 3 to 6)."""
     fn, sn = first - 1, second - 1
     while fn & 1:
         fn >>= 1
@@ -194,10 +203,7 @@ def verify_consistency(first: int, second: int, first_root: bytes, second_root: 
         sn >>= 1
     if sn != 0:
         raise ProofError("consistency proof is too short")
-    if fr != first_root:
-        raise ProofError(f"the first {first} events are not those of the checkpoint: history was altered")
-    if sr != second_root:
-        raise ProofError("consistency proof does not lead to the current tree head")
+    return fr, sr
 
 
 # -- keys and signatures -----------------------------------------------------------------------
@@ -434,37 +440,52 @@ def check_event_signature(seq: int, body: dict[str, Any], actors: dict[str, tupl
         if "signature" in body:
             raise ProofError(f"event {seq} is signed, but no actor is registered before it")
         return 0  # an unsigned ledger (so far)
-    if not actors:  # the first actor is a controller registering themselves, with the key registered
-        if seq != FIRST_ACTOR_SEQ:
-            raise ProofError(
-                f"event {seq} registers the first actor of a signed ledger after the ledger was made:"
-                f" only event {FIRST_ACTOR_SEQ}, written with the ledger, may (a later one takes the ledger over)"
-            )
-        role, key, revoked = str(body.get("role")), str(body.get("public_key")), False
-        if body.get("name") != actor or role != "controller":
-            raise ProofError(f"event {seq}: the first actor of a signed ledger must be a controller registering themselves")
-    elif actor not in actors:
-        raise ProofError(f"event {seq}: actor {actor!r} is not registered")
-    else:
-        role, key, revoked = actors[actor]
+    role, key, revoked = _first_signer(seq, body, actor) if not actors else _signer(seq, actor, actors)
     if revoked or role != "controller":
         raise ProofError(f"event {seq}: actor {actor!r} may not append ({'revoked' if revoked else role})")
     signature = body.get("signature")
     content = {k: v for k, v in body.items() if k not in ("signature", "seq", "recorded_at", "prev")}
     if not isinstance(signature, str) or not signature_valid(key, canonical_json(content), signature):
         raise ProofError(f"event {seq}: missing or bad signature of actor {actor!r}")
-    name = str(body.get("name"))
     if kind == "ActorRegistered":
-        if name in actors and not actors[name][2]:
-            raise ProofError(f"event {seq}: actor {name!r} is already registered")
-        if body.get("role") not in ROLES:
-            raise ProofError(f"event {seq}: unknown role {body.get('role')!r}")
-        actors[name] = (str(body["role"]), str(body.get("public_key")), False)
+        _register(seq, body, actors)
     elif kind == "ActorRevoked":
-        if name not in actors or actors[name][2]:
-            raise ProofError(f"event {seq}: no registered key of actor {name!r} to revoke")
-        actors[name] = (*actors[name][:2], True)
+        _revoke(seq, str(body.get("name")), actors)
     return 1
+
+
+def _first_signer(seq: int, body: dict[str, Any], actor: str) -> tuple[str, str, bool]:
+    """The first actor is a controller registering themselves, with the key registered, as event 2."""
+    if seq != FIRST_ACTOR_SEQ:
+        raise ProofError(
+            f"event {seq} registers the first actor of a signed ledger after the ledger was made:"
+            f" only event {FIRST_ACTOR_SEQ}, written with the ledger, may (a later one takes the ledger over)"
+        )
+    role = str(body.get("role"))
+    if body.get("name") != actor or role != "controller":
+        raise ProofError(f"event {seq}: the first actor of a signed ledger must be a controller registering themselves")
+    return role, str(body.get("public_key")), False
+
+
+def _signer(seq: int, actor: str, actors: dict[str, tuple[str, str, bool]]) -> tuple[str, str, bool]:
+    if actor not in actors:
+        raise ProofError(f"event {seq}: actor {actor!r} is not registered")
+    return actors[actor]
+
+
+def _register(seq: int, body: dict[str, Any], actors: dict[str, tuple[str, str, bool]]) -> None:
+    name = str(body.get("name"))
+    if name in actors and not actors[name][2]:
+        raise ProofError(f"event {seq}: actor {name!r} is already registered")
+    if body.get("role") not in ROLES:
+        raise ProofError(f"event {seq}: unknown role {body.get('role')!r}")
+    actors[name] = (str(body["role"]), str(body.get("public_key")), False)
+
+
+def _revoke(seq: int, name: str, actors: dict[str, tuple[str, str, bool]]) -> None:
+    if name not in actors or actors[name][2]:
+        raise ProofError(f"event {seq}: no registered key of actor {name!r} to revoke")
+    actors[name] = (*actors[name][:2], True)
 
 
 def read_events(path: Path) -> list[bytes]:

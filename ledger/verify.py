@@ -141,39 +141,52 @@ def _in_parts(store: Store, length: int, processes: int | None) -> tuple[None, i
     caller then checks the whole chain in one pass, which names the first problem exactly.
     """
     parts = min(processes or _cores(), MAX_PARTS)
-    if parts < 2 or length < VERIFY_IN_PARTS:
-        return None
     # Each part opens its own connection, in a process forked from this one: which is safe while this
     # process runs no threads, so only for SQLite (PostgreSQL's connection pool runs threads) and
     # only on Linux (where fork is the default start method). Elsewhere, one pass.
-    if sys.platform != "linux" or is_postgres(store.location):
+    if parts < 2 or length < VERIFY_IN_PARTS or sys.platform != "linux" or is_postgres(store.location):
         return None
     bounds = [length * i // parts for i in range(parts)]
-    starts = []
-    for after in bounds[1:]:
-        recorded = store.recorder.chain_hashes(after - 1, after).get(after)
-        if recorded is None:
-            return None
-        starts.append((after, recorded))
-    ends: list[int | None] = [*bounds[2:], None]
-    import multiprocessing  # here: most commands never verify
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    try:
-        with ProcessPoolExecutor(parts - 1, mp_context=multiprocessing.get_context("fork")) as pool:
-            others = [pool.submit(check_part, store.location, after, upto, recorded)
-                      for (after, recorded), upto in zip(starts, ends)]
-            results = [check_rows(store.rows(0, bounds[1], chain=True), 0, GENESIS, {})]
-            results += [other.result() for other in others]
-    except Exception as e:  # a part that could not run (no process, no connection): one pass instead
-        if not (isinstance(e, (BrokenProcessPool, OSError, LedgerError)) or is_driver_error(e)):
-            raise
+    starts = _part_starts(store, bounds[1:])
+    if starts is None:
+        return None
+    results = _run_parts(store, bounds, starts)
+    if results is None:
         return None
     for (problem, seq, _), end in zip(results, [*bounds[1:], None]):
         if problem is not None or (end is not None and seq != end):
             return None
     return None, results[-1][1], results[-1][2]
+
+
+def _part_starts(store: Store, afters: list[int]) -> list[tuple[int, str]] | None:
+    """Each later part's start: the event before it and the hash the chain table records for it."""
+    starts = []
+    for after in afters:
+        recorded = store.recorder.chain_hashes(after - 1, after).get(after)
+        if recorded is None:
+            return None
+        starts.append((after, recorded))
+    return starts
+
+
+def _run_parts(store: Store, bounds: list[int], starts: list[tuple[int, str]]) -> list[tuple[str | None, int, str]] | None:
+    """The first part checked here, the others each in a forked process; None if a part could not run."""
+    import multiprocessing  # here: most commands never verify
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    ends: list[int | None] = [*bounds[2:], None]
+    try:
+        with ProcessPoolExecutor(len(starts), mp_context=multiprocessing.get_context("fork")) as pool:
+            others = [pool.submit(check_part, store.location, after, upto, recorded)
+                      for (after, recorded), upto in zip(starts, ends)]
+            results = [check_rows(store.rows(0, bounds[1], chain=True), 0, GENESIS, {})]
+            return results + [other.result() for other in others]
+    except Exception as e:  # a part that could not run (no process, no connection): one pass instead
+        if not (isinstance(e, (BrokenProcessPool, OSError, LedgerError)) or is_driver_error(e)):
+            raise
+        return None
 
 
 def _cores() -> int:
