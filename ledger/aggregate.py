@@ -10,6 +10,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from events import GENESIS, LedgerEvent, LedgerOpened, Submission
+from ledger import rules
 from ledger.book import Book
 from ledger.errors import DuplicateId, RecordedAtOutOfOrder
 from ledger.sqlite_store import LEDGER_KEY
@@ -94,7 +95,7 @@ class Ledger(Aggregate):
                 continue
             kwargs = dict(sub.fields, timestamp=self._recorded_at(sub, now), prev=self.head)
             event = sub.cls(originator_id=self.id, originator_version=self.version + 1, **kwargs)
-            self.book.check(event)
+            rules.check(self.book, event)
             # What trigger_event does, with the event already built and checked.
             event.mutate(self)
             self._pending_events.append(event)

@@ -36,7 +36,6 @@ from events import (
     Submission,
 )
 from events.errors import PerfledgerError
-from ledger import rules
 from ledger.amounts import BASE, Amounts
 from ledger.corrections import apply_changes
 from ledger.errors import IdConflict
@@ -98,15 +97,6 @@ class Book:
         # True only for a ledger being created by the batch now checked (Ledger.open): the one
         # batch in which a signed ledger's first controller may be registered.
         self.opening = False
-
-    # -- checking a candidate ----------------------------------------------
-    def check(self, fact: LedgerEvent) -> None:
-        """Raise a RuleViolation if ``fact`` may not be appended now."""
-        self.check_rules(fact, signature=True)
-
-    def check_rules(self, fact: LedgerEvent, *, signature: bool = False) -> None:
-        """The rules of ``check``; the signature's only if asked (verify checks signatures on the chain)."""
-        rules.check_rules(self, fact, signature=signature)
 
     # -- idempotency -------------------------------------------------------
     def already_recorded(self, submission: Submission) -> bool:

@@ -18,6 +18,7 @@ import orjson
 
 from events import LedgerEvent, LedgerOpened, PerfledgerError, dumps, parse_submission
 from events.base import forget_encodings
+from ledger import rules
 from ledger.application import SNAPSHOT_FORMAT, Store
 from ledger.book import Book
 from ledger.errors import RuleViolation
@@ -86,7 +87,7 @@ def rule_broken(book: Book, event: LedgerEvent, last: datetime | None, now: date
         return f"{where} is not as perfledger writes it: {form}"
     book.opening = seq == 2  # a signed ledger's first controller is event 2 (ledger.book, _check_signature)
     try:
-        book.check_rules(event)
+        rules.check_rules(book, event)
     except RuleViolation as e:
         return f"{where} breaks a rule: {e.message}"
     finally:

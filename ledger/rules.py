@@ -67,8 +67,13 @@ HUNDRED = Decimal(100)
 BALANCES = (OverReservation, ApprovalExceedsReservation, AdjustmentInvalid, VariationBelowReserved)
 
 
-def check_rules(book: Book, fact: LedgerEvent, *, signature: bool) -> None:
-    """Raise a RuleViolation if ``fact`` may not be appended to ``book`` now."""
+def check(book: Book, fact: LedgerEvent) -> None:
+    """Raise a RuleViolation if ``fact`` may not be appended to ``book`` now (its signature too)."""
+    check_rules(book, fact, signature=True)
+
+
+def check_rules(book: Book, fact: LedgerEvent, *, signature: bool = False) -> None:
+    """The rules of ``check``; the signature's only if asked (verify checks signatures on the chain)."""
     try:
         if signature:
             signers.check_signed_by_a_registered_controller(book, fact)
