@@ -32,12 +32,12 @@ from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from ledger.errors import LedgerError
 from ledger.postgres_guards import EVENT_IDS, fill_event_ids, guard_statements
+from ledger.recorders import Page
 from ledger.sqlite_store import (
     CHECKPOINT_COLUMNS,
     DERIVED_NAMES,
     IMMUTABLE,
     LEDGER_KEY,
-    Page,
     budget_checkpoint,
 )
 
