@@ -207,3 +207,33 @@ def test_the_sqlite_recorders_insert_statement_and_cursor_are_as_the_stores_use_
 def test_the_postgres_recorder_keeps_its_lock_statements_in_a_public_list() -> None:
     source = inspect.getsource(PostgresApplicationRecorder.__init__)
     assert "self.lock_table_statements" in source
+
+
+# -- the drivers' errors, wrapped or not by eventsourcing, are told apart by their type first ----------
+
+def test_driver_errors_are_classified_by_type_before_message() -> None:
+    import psycopg.errors
+    from eventsourcing.persistence import OperationalError
+
+    from ledger.errors import LedgerLocked, LedgerNotFound
+    from ledger.store_errors import store_error
+
+    def wrapped(error: Exception) -> Exception:  # as eventsourcing raises it: its own error, from the driver's
+        try:
+            raise OperationalError(error) from error
+        except OperationalError as e:
+            return e
+
+    locked = psycopg.errors.LockNotAvailable("canceling statement")  # no word of a lock in the message
+    assert isinstance(store_error(locked, "db"), LedgerLocked)
+    assert isinstance(store_error(wrapped(locked), "db"), LedgerLocked)
+    assert isinstance(store_error(psycopg.errors.UndefinedTable("relation x"), "db"), LedgerNotFound)
+    denied = store_error(psycopg.errors.InsufficientPrivilege("no"), "db")
+    assert "this role may only read" in str(denied)
+    busy = sqlite3.OperationalError("the file is busy elsewhere")
+    busy.sqlite_errorname = "SQLITE_BUSY_SNAPSHOT"
+    assert isinstance(store_error(busy, "db"), LedgerLocked)
+    readonly = sqlite3.OperationalError("attempt to write")
+    readonly.sqlite_errorname = "SQLITE_READONLY_DBMOVED"
+    assert "read-only" in str(store_error(readonly, "db"))
+    assert isinstance(store_error(sqlite3.OperationalError("database is locked"), "db"), LedgerLocked)  # the fallback
