@@ -24,7 +24,7 @@ def postgres_recorder(store: Store) -> LedgerPostgresRecorder | None:
 
 def grant(store: Store, role: str, name: str) -> None:
     """Create (if needed) the PostgreSQL role ``name`` with a controller's or an auditor's rights."""
-    from ledger.postgres_store import grant_statements
+    from ledger.postgres_admin import grant_statements
 
     recorder = postgres_recorder(store)
     if recorder is None:
@@ -69,8 +69,8 @@ def upgrade_postgres(recorder: LedgerPostgresRecorder) -> tuple[list[tuple[Any, 
     """The upgrade's one transaction: the roles that held privileges, and how many event ids are indexed."""
     from psycopg.sql import SQL, Identifier
 
+    from ledger.postgres_admin import privilege_holders, upgrade_statements
     from ledger.postgres_guards import EVENT_IDS
-    from ledger.postgres_store import privilege_holders, upgrade_statements
 
     schema, table = recorder.datastore.schema, recorder.events_table_name
     with recorder.datastore.transaction(commit=True) as curs:
