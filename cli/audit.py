@@ -94,7 +94,7 @@ def compare_report(bundle: Path, expect: Path) -> list[str]:
     from cli.views import report_data
     from events.parse import loads_strict
     from ledger import proofs
-    from ledger.application import decode_body
+    from ledger.codec import decode_body
 
     events = [decode_body(line) for line in proofs.read_events(bundle / "events.jsonl")]
     expected = loads_strict(expect.read_text(encoding="utf-8"))

@@ -238,7 +238,7 @@ def import_(ctx: click.Context, file: Any, backfill: bool, actor: str | None, en
     try:
         submissions, where = read_batch(file, backfill=backfill, actor=actor)
         if backfill and submissions:
-            from ledger.application import history_migrated
+            from ledger.backfill import history_migrated
 
             source = os.path.basename(str(getattr(file, "name", "-")))
             submissions.append(history_migrated(submissions, source, actor or login_name(), date.today()))

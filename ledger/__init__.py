@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ledger.amounts import available
-    from ledger.application import AppendResult, Store
+    from ledger.application import Store
     from ledger.book import Book
     from ledger.errors import LedgerError, RuleViolation
+    from ledger.results import AppendResult
     from ledger.verify import VerifyReport, verify
 
 _HOME = {
-    "AppendResult": "ledger.application",
+    "AppendResult": "ledger.results",
     "Store": "ledger.application",
     "VerifyReport": "ledger.verify",
     "verify": "ledger.verify",

@@ -8,11 +8,13 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
+from eventsourcing.utils import get_topic
 
 from events import GENESIS, LedgerEvent, LedgerOpened, Submission
 from ledger import rules
 from ledger.book import Book
 from ledger.errors import DuplicateId, RecordedAtOutOfOrder
+from ledger.es_adapter import resumed
 from ledger.sqlite_store import LEDGER_KEY
 
 LEDGER_ID: UUID = LEDGER_KEY
@@ -40,36 +42,24 @@ class Ledger(Aggregate):
     @classmethod
     def open(cls, *, entity: str, actor: str, note: str, now: datetime) -> Ledger:
         """A new ledger: its book knows the batch it is written with creates it (``Book.opening``)."""
-        opened = now.date()
-        ledger = cls._create(
-            LedgerOpened,
-            entity=entity,
-            event_id="ledger-opened",
-            effective_date=opened,
-            actor=actor,
-            act=None,
-            note=note,
-            signature=None,
-            prev=GENESIS,
-            timestamp=now,
-        )
+        fields: dict[str, Any] = {
+            "originator_id": LEDGER_ID, "originator_version": cls.INITIAL_VERSION, "originator_topic": get_topic(cls),
+            "entity": entity, "event_id": "ledger-opened", "effective_date": now.date(), "actor": actor, "act": None,
+            "note": note, "signature": None, "prev": GENESIS, "timestamp": now,
+        }
+        event = LedgerOpened(**fields)
+        # What Aggregate's constructor does with its created event: mutate(None) makes the aggregate.
+        ledger = event.mutate(None)
+        assert isinstance(ledger, cls)
+        ledger.pending_events.append(event)
         ledger.book.opening = True
         return ledger
 
     @classmethod
     def resume(cls, book: Book, head: LedgerEvent) -> Ledger:
         """The ledger as it stood after ``head``, its rules' state restored from a snapshot (``book``)."""
-        ledger = cls.__new__(cls)
-        ledger._id = LEDGER_ID
-        ledger._version = head.seq
-        ledger._created_on = head.timestamp
-        ledger._modified_on = head.timestamp
-        ledger._pending_events = []
-        ledger.entity = str(book.entity)
-        ledger.book = book
-        ledger.head = head.hash
-        ledger.head_recorded_at = head.timestamp
-        return ledger
+        state = {"entity": str(book.entity), "book": book, "head": head.hash, "head_recorded_at": head.timestamp}
+        return resumed(cls, LEDGER_ID, head.seq, head.timestamp, state)
 
     def record(self, event: LedgerEvent) -> None:
         """Called by every event's ``apply``: fold it into the book and move the head."""
@@ -98,7 +88,7 @@ class Ledger(Aggregate):
             rules.check(self.book, event)
             # What trigger_event does, with the event already built and checked.
             event.mutate(self)
-            self._pending_events.append(event)
+            self.pending_events.append(event)
             new.append(True)
         return new
 

@@ -19,9 +19,10 @@ import orjson
 from events import LedgerEvent, LedgerOpened, PerfledgerError, dumps, parse_submission
 from events.base import forget_encodings
 from ledger import rules
-from ledger.application import SNAPSHOT_FORMAT, Store
+from ledger.application import Store
 from ledger.book import Book
 from ledger.errors import RuleViolation
+from ledger.snapshots import SNAPSHOT_FORMAT
 from ledger.sqlite_store import checkpoint_rows, quarter_month
 
 WINDOW = 5000  # events whose cache rows are compared at once

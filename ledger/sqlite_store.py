@@ -13,34 +13,25 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
-from uuid import NAMESPACE_URL, uuid5
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
 from eventsourcing.sqlite import (
-    SQLiteAggregateRecorder,
     SQLiteApplicationRecorder,
     SQLiteConnection,
     SQLiteConnectionPool,
     SQLiteFactory,
 )
 
+from ledger.recorders import Page
+
 SCHEMA_VERSION = 1
 
-
-class Page(NamedTuple):
-    """What one page of a write inserts: events, and the derived rows when the ledger keeps them."""
-
-    events: Sequence[StoredEvent]
-    budget: Sequence[tuple[Any, ...]] = ()
-    labels: Sequence[tuple[Any, ...]] = ()
-    ids: Sequence[tuple[Any, ...]] = ()
-    derived_upto: int | None = None  # the sequence number the derived rows now reach; None: none kept
-    snapshot: tuple[int, str, bytes] | None = None  # (seq, hash of event seq, the book's state)
-    checkpoint: int | None = None  # take a checkpoint of the budget at this sequence number
 
 # The ledger aggregate's id (ledger.aggregate.LEDGER_ID), the originator of every stored event.
 LEDGER_KEY = uuid5(NAMESPACE_URL, "perfledger:ledger")
@@ -147,22 +138,22 @@ def budget_checkpoint(n: int, read: Callable[[str, Sequence[Any]], list[tuple[An
     return rows
 
 
-# The budget read model's queries (ledger.application.Store.budget_model), for the recorders' ``query``.
-# The changes known after one sequence number up to another, effective by a day, summed by item's column.
-SUMS_SINCE = (
-    "SELECT item, col, SUM(cents) FROM perfledger_budget WHERE seq > ? AND seq <= ? AND day <= ? GROUP BY item, col"
-)
-LABELS = (
-    "SELECT seq, origin, kind, code, day, year, line, objective, title FROM perfledger_labels WHERE seq <= ?"
-    " ORDER BY origin, seq"
-)
+class DurablePool(SQLiteConnectionPool):
+    """eventsourcing's pool, whose connections also fsync every commit (``synchronous=FULL``), in WAL mode too.
 
+    The setting is per connection: it is made the first time the pool hands a connection out.
+    """
 
-class _Pool(SQLiteConnectionPool):
-    def _create_connection(self) -> SQLiteConnection:
-        connection = super()._create_connection()
-        # Durability over speed: every commit is fsynced, in WAL mode too.
-        connection._sqlite_conn.execute("PRAGMA synchronous=FULL")
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.durable: weakref.WeakSet[SQLiteConnection] = weakref.WeakSet()
+
+    def get_connection(self, timeout: float | None = None, *, is_writer: bool | None = None) -> SQLiteConnection:
+        connection = super().get_connection(timeout, is_writer=is_writer)
+        if connection not in self.durable:
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA synchronous=FULL")
+            self.durable.add(connection)
         return connection
 
 
@@ -202,23 +193,22 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         An exception raised while the pages are made (a broken rule) rolls everything back; a
         key conflict (another writer extended the chain first) is an IntegrityError.
         """
-        with self.datastore.get_connection(commit=True) as connection:
-            raw = connection._sqlite_conn
+        with self.datastore.get_connection(commit=True) as connection, connection.cursor() as cursor:
             try:
-                raw.execute("BEGIN IMMEDIATE")
+                cursor.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as e:
                 raise OperationalError(e) from e
             try:
-                yield SQLiteWriter(self, raw, connection.cursor())
-                raw.commit()
+                yield SQLiteWriter(self, connection, cursor)
+                connection.commit()
             except sqlite3.IntegrityError as e:
-                raw.rollback()
+                connection.rollback()
                 raise IntegrityError(e) from e
             except sqlite3.OperationalError as e:
-                raw.rollback()
+                connection.rollback()
                 raise OperationalError(e) from e
             except BaseException:
-                raw.rollback()
+                connection.rollback()
                 raise
 
     def derived_upto(self) -> int | None:
@@ -245,8 +235,7 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         table = self.events_table_name
         columns = "e.originator_version, e.topic, e.state" + (", c.hash" if chain else "")
         joined = f"{table} e" + (" LEFT JOIN perfledger_chain c ON c.seq = e.originator_version" if chain else "")
-        with self.datastore.transaction(commit=False) as c:
-            cursor = c.sqlite_cursor
+        with self.datastore.transaction(commit=False) as c, c as cursor:  # the SQLiteCursor's sqlite3.Cursor
             cursor.row_factory = None  # plain tuples: a replay reads millions of rows
             if not topics:
                 page = _rows_in_table_order(cursor, table, columns, joined, after, limit)
@@ -294,8 +283,8 @@ class SQLiteWriter:
     caches = True  # whoever may write the file writes its caches
     server_clock = False  # a caller may give the clock (tests, replays of a history)
 
-    def __init__(self, recorder: LedgerSQLiteRecorder, raw: sqlite3.Connection, cursor: Any):
-        self.recorder, self.raw, self.cursor = recorder, raw, cursor
+    def __init__(self, recorder: LedgerSQLiteRecorder, connection: SQLiteConnection, cursor: sqlite3.Cursor):
+        self.recorder, self.connection, self.cursor = recorder, connection, cursor
         self.now = datetime.now(UTC)  # the writer's clock (the ledger keeps recorded-at from going backwards)
 
     def clear_caches(self) -> None:
@@ -304,10 +293,13 @@ class SQLiteWriter:
             self.cursor.execute(f"DELETE FROM {table}")
 
     def write(self, page: Page) -> None:
-        cursor, raw = self.cursor, self.raw
-        # One executemany, as an aggregate recorder does: the application recorder's own
-        # inserts row by row to learn notification ids, which perfledger never reads.
-        SQLiteAggregateRecorder._insert_events(self.recorder, cursor, page.events)
+        cursor, connection = self.cursor, self.connection
+        # One executemany of the recorder's insert statement, as an aggregate recorder does: the
+        # application recorder's own inserts row by row to learn notification ids, which perfledger
+        # never reads.
+        cursor.executemany(self.recorder.insert_events_statement, [
+            (s.originator_id.hex if isinstance(s.originator_id, UUID) else s.originator_id, s.originator_version,
+             s.topic, s.state) for s in page.events])
         cursor.executemany(
             "INSERT INTO perfledger_chain VALUES (?, ?)",
             [(s.originator_version, hashlib.sha256(s.state).hexdigest()) for s in page.events],
@@ -321,7 +313,9 @@ class SQLiteWriter:
             cursor.execute("INSERT OR IGNORE INTO perfledger_snapshots VALUES (?, ?, ?)", page.snapshot)
         if page.checkpoint is not None:
             def read(statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-                return raw.execute(statement, params).fetchall()  # in this transaction
+                with connection.cursor() as reading:  # in this transaction
+                    reading.execute(statement, params)
+                    return reading.fetchall()
 
             cursor.executemany("INSERT INTO perfledger_budget_checkpoints VALUES (?, ?, ?, ?, ?)",
                                budget_checkpoint(page.checkpoint, read))
@@ -372,5 +366,5 @@ class LedgerSQLiteFactory(SQLiteFactory):
         super().__init__(env)
         # Same settings, but connections that also set synchronous=FULL.
         default_pool = self.datastore.pool
-        self.datastore.pool = _Pool(db_name=default_pool.db_name, lock_timeout=default_pool.lock_timeout)
+        self.datastore.pool = DurablePool(db_name=default_pool.db_name, lock_timeout=default_pool.lock_timeout)
         default_pool.close()

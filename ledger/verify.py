@@ -25,11 +25,12 @@ from eventsourcing.utils import get_topic
 
 from events import GENESIS, ActorRegistered, ActorRevoked
 from ledger import proofs
-from ledger.application import Store, is_driver_error
+from ledger.application import Store
 from ledger.chain_check import Actors, SignatureProblem, check_rows
 from ledger.errors import LedgerError
 from ledger.location import is_postgres
 from ledger.replay_check import Replayed, replay
+from ledger.store_errors import is_driver_error
 
 VERIFY_IN_PARTS = 100_000  # from this many events, verify checks the chain in parts, one process each
 MAX_PARTS = 4

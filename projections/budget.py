@@ -18,10 +18,11 @@ is the seed's "ICT_" summary.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from events import (
     BudgetItemOpened,
@@ -36,6 +37,7 @@ from ledger.amounts import BASE, COLUMNS, ZERO, Amounts
 
 if TYPE_CHECKING:
     from ledger.application import Store
+    from ledger.budget_query import Label, Sum
 from projections.explain import Derivation, EventRef, refs
 from projections.facts import EVERYTHING, Cut, Events, Fact, in_force, known_facts, plan_of, plan_year
 
@@ -197,27 +199,26 @@ def budget_of(store: Store, cut: Cut = EVERYTHING, year: int | None = None, upto
     return budget_from_model(*model, cut, year)
 
 
-def budget_from_model(labels: list[tuple[Any, ...]], sums: list[tuple[Any, ...]], cut: Cut, year: int | None) -> Budget:
+def budget_from_model(labels: Sequence[Label], sums: Sequence[Sum], cut: Cut, year: int | None) -> Budget:
     """The budget table from the read model: labels as known at the cut, sums (cents) known and in force."""
-    current: dict[tuple[str, int], tuple[Any, ...]] = {}  # each defining event's latest version
-    for row in labels:  # ordered by origin, then sequence number
-        current[row[2], row[1]] = row
+    current: dict[tuple[str, int], Label] = {}  # each defining event's latest version
+    for label in labels:  # ordered by origin, then sequence number
+        current[label.kind, label.origin] = label
     plans, items, titles = [], [], {}
-    for (kind, _), (_, _, _, code, day, year_of, line, objective, title) in current.items():
-        in_force = cut.holds(date.fromisoformat(day))
-        if kind == "plan" and in_force:
-            plans.append(year_of)
-        elif kind == "item":
+    for label in current.values():
+        in_force = cut.holds(date.fromisoformat(label.day))
+        if label.kind == "plan" and in_force:
+            plans.append(label.year)
+        elif label.kind == "item":
             if in_force:
-                items.append((year_of, code, line, objective, title))
+                items.append(label)
         else:
-            titles[f"{kind}:{code}"] = title  # the latest defined wins, as in the replay
+            titles[f"{label.kind}:{label.code}"] = label.title  # the latest defined wins, as in the replay
     chosen = plan_year(plans, cut, year)
-    rows = {code: Row(code, line, objective, product) for year_of, code, line, objective, product in items
-            if year_of == chosen}
-    for item, column, cents in sums:
-        if item in rows:
-            rows[item].sums[column] = Decimal(cents).scaleb(-2)
+    rows = {item.code: Row(item.code, item.line, item.objective, item.title) for item in items if item.year == chosen}
+    for total in sums:
+        if total.item in rows:
+            rows[total.item].sums[total.column] = Decimal(total.cents).scaleb(-2)
     return _table(tuple(rows.values()), titles, cut)
 
 

@@ -1,0 +1,51 @@
+"""What a book restored from a snapshot looks up in the store (ledger.book.Lookup), through the recorder."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from events import EventCorrected, LedgerEvent
+from ledger.codec import decode
+from ledger.recorders import LedgerRecorder
+
+CHUNK = 500  # ids per query: well below SQLite's limit of bound parameters
+
+
+class StoreLookup:
+    """The stored events a restored book needs, found by the ``perfledger_ids`` index."""
+
+    def __init__(self, recorder: LedgerRecorder):
+        self.recorder = recorder
+
+    def _events(self, where: str, params: Sequence[Any]) -> list[LedgerEvent]:
+        rows = self.recorder.query(
+            "SELECT e.originator_version, e.topic, e.state FROM perfledger_ids i JOIN {events} e"
+            " ON e.originator_id = {ledger} AND e.originator_version = i.seq WHERE " + where + " ORDER BY i.seq",
+            params,
+        )
+        return [decode(seq, topic, bytes(state)) for seq, topic, state in rows]
+
+    def recorded(self, event_ids: Sequence[str], upto: int) -> dict[str, LedgerEvent]:
+        found: dict[str, LedgerEvent] = {}
+        for start in range(0, len(event_ids), CHUNK):
+            chunk = list(event_ids[start : start + CHUNK])
+            marks = ", ".join("?" * len(chunk))
+            for event in self._events(f"i.event_id IN ({marks}) AND i.seq <= ?", [*chunk, upto]):
+                found[event.event_id] = event
+        return found
+
+    def corrections(self, event_id: str, upto: int) -> list[EventCorrected]:
+        return self._events("i.corrects = ? AND i.seq <= ?", (event_id, upto))  # type: ignore[return-value]
+
+    def reservation_facts(self, reservation: str, upto: int) -> list[str]:
+        rows = self.recorder.query(
+            "SELECT event_id FROM perfledger_ids WHERE reservation = ? AND corrects IS NULL AND seq <= ? ORDER BY seq",
+            (reservation, upto),
+        )
+        return [row[0] for row in rows]
+
+    def seq_of(self, event_id: str) -> int | None:
+        """The sequence number of the event with this id, as the index knows it."""
+        rows = self.recorder.query("SELECT seq FROM perfledger_ids WHERE event_id = ?", (event_id,))
+        return int(rows[0][0]) if rows else None

@@ -1,0 +1,54 @@
+"""Snapshots of the rules' state (ledger.book.Book.snapshot): taken by a write, restored by the next load.
+
+A snapshot is a cache: one whose event is missing, whose hash is not the chain's, or whose state
+does not restore (junk, another format) is passed over, never trusted and never in the way of an
+append; ``perfledger verify`` rebuilds every snapshot and names a wrong one.
+"""
+
+from __future__ import annotations
+
+import orjson
+
+from events import dumps
+from ledger.aggregate import Ledger
+from ledger.book import Book
+from ledger.codec import decode_body, decode_body_dict
+from ledger.lookup import StoreLookup
+from ledger.recorders import LedgerRecorder
+from ledger.store_errors import is_driver_error
+
+SNAPSHOT_FORMAT = 1
+SNAPSHOT_TRIES = 3  # the latest snapshots tried, newest first, before folding every event
+
+
+def snapshot_state(book: Book) -> bytes:
+    """What a snapshot stores of the rules' state."""
+    return dumps({"format": SNAPSHOT_FORMAT, **book.snapshot()})
+
+
+def latest_sound(recorder: LedgerRecorder) -> Ledger | None:
+    """The ledger at its latest sound snapshot, None if none of the latest few is."""
+    found = recorder.query("SELECT seq, hash, state FROM perfledger_snapshots ORDER BY seq DESC LIMIT ?",
+                           (SNAPSHOT_TRIES,))
+    for seq, head, state in found:
+        ledger = restored(recorder, int(seq), str(head), bytes(state))
+        if ledger is not None:
+            return ledger
+    return None
+
+
+def restored(recorder: LedgerRecorder, seq: int, head: str, state: bytes) -> Ledger | None:
+    """The ledger as the snapshot at ``seq`` leaves it; None if the snapshot is not sound."""
+    event = recorder.rows(seq - 1, 1)
+    if not event or event[0][0] != seq or recorder.chain_hashes(seq - 1, seq).get(seq) != head:
+        return None
+    try:
+        snapshot = orjson.loads(state)
+        if not isinstance(snapshot, dict) or snapshot.get("format") != SNAPSHOT_FORMAT or snapshot.get("known") != seq:
+            return None
+        book = Book.restore(snapshot, StoreLookup(recorder), decode_body_dict)
+        return Ledger.resume(book, decode_body(bytes(event[0][2]), keep=True))
+    except Exception as e:  # whatever a junk state makes the restore raise, it is not used
+        if is_driver_error(e):
+            raise
+        return None
