@@ -36,8 +36,10 @@ def grant(ctx: click.Context, role: str, name: str) -> None:
     from events.fields import Code
 
     name = Code("name").parse(name, "NAME")
+    from ledger import admin as ledger_admin
+
     with open_store(ctx) as store:
-        store.grant(role, name)
+        ledger_admin.grant(store, role, name)
     rights = "insert and read" if role == "controller" else "read"
     click.echo(f"Role {name!r} may now {rights} events in {store.location}.")
 
@@ -53,8 +55,10 @@ def upgrade(ctx: click.Context) -> None:
     Example:
       perfledger --ledger postgresql://owner@db.example/perf db upgrade
     """
+    from ledger import admin as ledger_admin
+
     with open_store(ctx) as store:
-        click.echo(store.upgrade())
+        click.echo(ledger_admin.upgrade(store))
 
 
 @db.command()
@@ -74,5 +78,7 @@ def refresh(ctx: click.Context, rebuild: bool) -> None:
       perfledger --ledger postgresql://owner@db.example/perf db refresh
       perfledger --ledger cciaa.db db refresh --rebuild
     """
+    from ledger import admin as ledger_admin
+
     with open_store(ctx) as store:
-        click.echo(store.refresh(rebuild=rebuild))
+        click.echo(ledger_admin.refresh(store, rebuild=rebuild))

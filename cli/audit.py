@@ -60,6 +60,7 @@ def verify(ctx: click.Context, checkpoints: tuple[str, ...], pubkeys: tuple[str,
             click.echo(f"replay matches {expect}")
         click.echo("OK")
         return
+    from ledger import audit as ledger_audit
     from ledger.verify import verify as verify_store
 
     with open_store(ctx) as store:
@@ -76,10 +77,11 @@ def verify(ctx: click.Context, checkpoints: tuple[str, ...], pubkeys: tuple[str,
             click.echo(f"  {'migrated:':<11} events 1-{report.migrated} came from a migration: their"
                        " recorded_at is the source's, not this ledger's clock")
         problems = [] if report.ok else [f"{s.name}: {s.detail}" for s in report.sections if not s.ok][:1]
-        tree = store.merkle_tree() if checkpoints else None  # one for every checkpoint
+        tree = ledger_audit.merkle_tree(store) if checkpoints else None  # one for every checkpoint
         for path in checkpoints:
             try:
-                for line in store.check_checkpoint(proofs.Checkpoint.read(Path(path)), trusted, tree):
+                checkpoint = proofs.Checkpoint.read(Path(path))
+                for line in ledger_audit.check_checkpoint(store, checkpoint, trusted, tree):
                     click.echo(f"{path}: {line}")
             except proofs.ProofError as e:
                 if problems:
@@ -133,8 +135,11 @@ def export(ctx: click.Context, bundle: str, checkpoints: tuple[str, ...], pubkey
     Example:
       perfledger export --bundle bundle-2012 --checkpoint checkpoint-398.txt --pubkey cdg.pub
     """
+    from ledger import audit as ledger_audit
+
     with open_store(ctx) as store:
-        count = store.export(Path(bundle), [Path(p) for p in checkpoints], [Path(p) for p in pubkeys])
+        count = ledger_audit.export(store, Path(bundle), [Path(p) for p in checkpoints],
+                                    [Path(p) for p in pubkeys])
     click.echo(f"Exported {count} events, {len(checkpoints)} checkpoint(s) and {len(pubkeys)} key(s)"
                f" to {bundle}.")
 
@@ -161,8 +166,10 @@ def checkpoint(ctx: click.Context, key_file: str | None, name: str | None, out: 
     if key_file is None:
         raise click.UsageError("give --key: the private key that signs the checkpoint")
     signer = name or Path(key_file).stem
+    from ledger import audit as ledger_audit
+
     with open_store(ctx) as store:
-        signed = store.checkpoint(Path(key_file).read_bytes(), signer)
+        signed = ledger_audit.checkpoint(store, Path(key_file).read_bytes(), signer)
     target = Path(out or f"checkpoint-{signed.size}.txt")
     target.write_text(signed.text(), encoding="utf-8")
     click.echo(f"Wrote {target}: {signed.size} events, tree head {signed.root}, signed by {signer}.")

@@ -14,7 +14,6 @@ import random
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any, Self
 from uuid import UUID
 
@@ -24,7 +23,7 @@ from eventsourcing.utils import Environment, get_topic
 
 from events import GENESIS, LedgerEvent, Submission
 from events.base import forget_encodings
-from ledger import admin, audit, budget_query, proofs, snapshots
+from ledger import budget_query, snapshots
 from ledger.aggregate import LEDGER_ID, Ledger, utcnow
 from ledger.backfill import check_migration, closed, history_migrated, is_migration, refuse_into_existing
 from ledger.codec import CanonicalMapper, decode, decode_body
@@ -364,33 +363,6 @@ class Store:
             if event.event_id == event_id:
                 return event
         return next((event for event in self.events() if event.event_id == event_id), None)
-
-    # -- checkpoints and bundles (ledger.audit), administration (ledger.admin) --
-    def leaves(self) -> list[bytes]:
-        return audit.leaves(self)
-
-    def checkpoint(self, private_pem: bytes, signer: str, *, now: datetime | None = None) -> proofs.Checkpoint:
-        return audit.checkpoint(self, private_pem, signer, now=now)
-
-    def merkle_tree(self) -> proofs.MerkleTree:
-        return audit.merkle_tree(self)
-
-    def check_checkpoint(
-        self, checkpoint: proofs.Checkpoint, trusted: Sequence[tuple[str, bytes]], tree: proofs.MerkleTree | None = None
-    ) -> list[str]:
-        return audit.check_checkpoint(self, checkpoint, trusted, tree)
-
-    def export(self, directory: Path, checkpoints: Sequence[Path], public_keys: Sequence[Path]) -> int:
-        return audit.export(self, directory, checkpoints, public_keys)
-
-    def grant(self, role: str, name: str) -> None:
-        admin.grant(self, role, name)
-
-    def upgrade(self) -> str:
-        return admin.upgrade(self)
-
-    def refresh(self, *, rebuild: bool = False) -> str:
-        return admin.refresh(self, rebuild=rebuild)
 
 
 def head_of(ledger: Ledger | None) -> tuple[int, str]:

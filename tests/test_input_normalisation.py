@@ -15,7 +15,7 @@ from click.testing import CliRunner, Result
 
 from cli.main import main
 from events import InvalidEvent, InvalidField, parse_submission
-from ledger import Store
+from ledger import Store, audit
 from tests.conftest import ev, small_plan, submissions, write_jsonl
 
 NFC_ID, NFD_ID = "r-citt\u00e0", "r-citta\u0300"
@@ -203,7 +203,7 @@ def test_the_entity_is_stored_nfc_and_a_checkpoint_note_keeps_its_form(ledger_ur
         private = Ed25519PrivateKey.generate().private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-        note = store.checkpoint(private, "cdg").text()
+        note = audit.checkpoint(store, private, "cdg").text()
         assert Checkpoint.parse(note).entity == "Citt\u00e0 di Massa"
 
 
