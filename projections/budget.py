@@ -175,12 +175,16 @@ def _table(ordered: tuple[Row, ...], titles: dict[str, str], cut: Cut) -> Budget
             Group(code, titles.get(f"objective:{code}", code), tuple(group))
             for code, group in objectives.items()
         ),
-        lines=tuple(Group(code, titles.get(f"line:{code}", code), tuple(group)) for code, group in lines.items()),
+        lines=tuple(
+            Group(code, titles.get(f"line:{code}", code), tuple(group)) for code, group in lines.items()
+        ),
         cut=cut,
     )
 
 
-def budget_of(store: Store, cut: Cut = EVERYTHING, year: int | None = None, upto: int | None = None) -> Budget:
+def budget_of(
+    store: Store, cut: Cut = EVERYTHING, year: int | None = None, upto: int | None = None
+) -> Budget:
     """The budget table at ``cut``: from the store's read model when it can answer, else by replaying.
 
     Both give the same figures (the tests compare them on random ledgers);
@@ -197,7 +201,9 @@ def budget_of(store: Store, cut: Cut = EVERYTHING, year: int | None = None, upto
     return budget_from_model(*model, cut, year)
 
 
-def budget_from_model(labels: list[tuple[Any, ...]], sums: list[tuple[Any, ...]], cut: Cut, year: int | None) -> Budget:
+def budget_from_model(
+    labels: list[tuple[Any, ...]], sums: list[tuple[Any, ...]], cut: Cut, year: int | None
+) -> Budget:
     """The budget table from the read model: labels as known at the cut, sums (cents) known and in force."""
     current: dict[tuple[str, int], tuple[Any, ...]] = {}  # each defining event's latest version
     for row in labels:  # ordered by origin, then sequence number
@@ -233,7 +239,8 @@ def explain_row(row: Row, column: str) -> Derivation:
         return Derivation(
             figure,
             value,
-            f"Budget + Variazioni = {_money(row.amounts.budget)} + {_money(row.amounts.variations)} = {_money(value)}",
+            f"Budget + Variazioni = {_money(row.amounts.budget)} + {_money(row.amounts.variations)}"
+            f" = {_money(value)}",
             parts=(explain_row(row, "budget"), explain_row(row, "variations")),
         )
     if column == "available":
@@ -241,8 +248,8 @@ def explain_row(row: Row, column: str) -> Derivation:
         return Derivation(
             figure,
             value,
-            f"Totale - (Prenotato - Rettificato) = {_money(a.total)} - ({_money(a.reserved)} - {_money(a.adjusted)})"
-            f" = {_money(value)}",
+            f"Totale - (Prenotato - Rettificato) = {_money(a.total)}"
+            f" - ({_money(a.reserved)} - {_money(a.adjusted)}) = {_money(value)}",
             parts=tuple(explain_row(row, c) for c in ("total", "reserved", "adjusted")),
         )
     entries = [e for e in row.entries if e.column == column]
@@ -250,7 +257,9 @@ def explain_row(row: Row, column: str) -> Derivation:
     events: list[EventRef] = []
     for entry in entries:
         events += refs(entry.fact, f"{'+' if entry.amount >= 0 else ''}{_money(entry.amount)}")
-    return Derivation(figure, value, f"sum of {len(entries)} event(s) = {terms} = {_money(value)}", tuple(events))
+    return Derivation(
+        figure, value, f"sum of {len(entries)} event(s) = {terms} = {_money(value)}", tuple(events)
+    )
 
 
 def explain_group(group: Group, column: str, kind: str) -> Derivation:
@@ -276,5 +285,5 @@ def explain_ratio(group: Group, kind: str) -> Derivation:
     )
 
 
-__all__ = ["COLUMNS", "LABELS", "Amounts", "Budget", "Group", "Row", "budget", "explain_group", "explain_ratio",
-           "explain_row"]
+__all__ = ["COLUMNS", "LABELS", "Amounts", "Budget", "Group", "Row", "budget", "explain_group",
+           "explain_ratio", "explain_row"]
