@@ -52,11 +52,14 @@ CLI = [sys.executable, "-c", (
 def run(args: list[str], stdin: Any = None) -> tuple[float, int]:
     """Wall seconds and peak RSS (KiB) of one CLI process."""
     started = time.perf_counter()
-    proc = subprocess.run([*CLI, *args], check=False, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=stdin)
+    proc = subprocess.run(
+        [*CLI, *args], check=False, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=stdin
+    )
     elapsed = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"perfledger {' '.join(args[:3])} failed: {proc.stderr.decode()[:300]}")
-    peaks = [int(line.split()[1]) for line in proc.stderr.decode().splitlines() if line.startswith("peak-rss-kib ")]
+    peaks = [int(line.split()[1]) for line in proc.stderr.decode().splitlines()
+             if line.startswith("peak-rss-kib ")]
     return elapsed, peaks[-1] if peaks else 0
 
 
@@ -161,7 +164,8 @@ def measure(size: int, work: Path, postgres: str | None, queries: int) -> dict[s
                 *(["--known-at", str(size * m // 12)] if m % 2 == 0 else [])])[0]
            for m in range(1, 1 + min(queries, 12))]
     result["as_of"] = {"in_process_ms": {"p50": 1000 * percentile(in_process, 0.5),
-                                         "p95": 1000 * percentile(in_process, 0.95), "max": 1000 * max(in_process)},
+                                         "p95": 1000 * percentile(in_process, 0.95),
+                                         "max": 1000 * max(in_process)},
                        "cli_ms": {"p50": 1000 * percentile(cli, 0.5), "p95": 1000 * percentile(cli, 0.95),
                                   "max": 1000 * max(cli)}}
     wall, rss = run(["--ledger", ledger, "verify"])
@@ -171,13 +175,15 @@ def measure(size: int, work: Path, postgres: str | None, queries: int) -> dict[s
     keys.mkdir()
     run(["key", "new", "bench", "--dir", str(keys)])
     checkpoint = work / f"checkpoint-{size}.txt"
-    wall, rss = run(["--ledger", ledger, "checkpoint", "--key", str(keys / "bench.key"), "--out", str(checkpoint)])
+    wall, rss = run(["--ledger", ledger, "checkpoint", "--key", str(keys / "bench.key"),
+                     "--out", str(checkpoint)])
     result["checkpoint"] = {"seconds": wall, "peak_rss_mb": rss / 1024}
     obj = json.dumps({"type": "BudgetVaried", "id": "bench-append", "effective_date": "2012-12-30",
                       "actor": "bench", "item": "I00001", "amount": "1.00"})
     result["append_ms"] = 1000 * run(["--ledger", ledger, "append", "--json", obj])[0]
     # The chain, then a proof that the ledger (one event longer) extends the signed checkpoint.
-    wall, rss = run(["--ledger", ledger, "verify", "--checkpoint", str(checkpoint), "--pubkey", str(keys / "bench.pub")])
+    wall, rss = run(["--ledger", ledger, "verify", "--checkpoint", str(checkpoint),
+                     "--pubkey", str(keys / "bench.pub")])
     result["verify_with_proof"] = {"seconds": wall, "peak_rss_mb": rss / 1024}
     if postgres:
         schema = f"bench_{uuid.uuid4().hex[:8]}"

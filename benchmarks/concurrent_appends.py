@@ -23,21 +23,22 @@ from ledger import Store
 from ledger.verify import verify
 
 PLAN = [
-    {"type": "PlanOpened", "id": "plan", "effective_date": "2012-01-27", "actor": "bench", "year": 2012, "title": "P"},
+    {"type": "PlanOpened", "id": "plan", "effective_date": "2012-01-27", "actor": "bench", "year": 2012,
+     "title": "P"},
     {"type": "PolicyLineDefined", "id": "l", "effective_date": "2012-01-27", "actor": "bench", "year": 2012,
      "line": "A1", "title": "L"},
     {"type": "ObjectiveDefined", "id": "o", "effective_date": "2012-01-27", "actor": "bench", "year": 2012,
      "objective": "04", "level": "strategic", "title": "O"},
-    {"type": "BudgetItemOpened", "id": "i", "effective_date": "2012-01-27", "actor": "bench", "item": "A1/04/01",
-     "line": "A1", "objective": "04", "product": "P", "amount": "1000.00"},
+    {"type": "BudgetItemOpened", "id": "i", "effective_date": "2012-01-27", "actor": "bench",
+     "item": "A1/04/01", "line": "A1", "objective": "04", "product": "P", "amount": "1000.00"},
 ]
 
 
 def _writer(location: str, writer: int, count: int) -> int:
     with Store.open(location) as store:
         for n in range(count):
-            obj = {"type": "BudgetVaried", "id": f"w{writer}-{n}", "effective_date": "2012-03-01", "actor": "bench",
-                   "item": "A1/04/01", "amount": "1.00"}
+            obj = {"type": "BudgetVaried", "id": f"w{writer}-{n}", "effective_date": "2012-03-01",
+                   "actor": "bench", "item": "A1/04/01", "amount": "1.00"}
             store.append([parse_submission(obj)])
     return count
 

@@ -38,15 +38,19 @@ def events(n: int, seed: int = 7) -> Iterator[dict[str, Any]]:
         recorded = START + timedelta(seconds=count * seconds)
         count += 1
         return {"type": kind, "id": eid, "effective_date": min(day, recorded.date()).isoformat(),
-                "actor": f"cdg-{count % 7}", "recorded_at": recorded.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), **fields}
+                "actor": f"cdg-{count % 7}", "recorded_at": recorded.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                **fields}
 
     plan_day = date(2012, 1, 2)
-    setup: list[dict[str, Any]] = [event("PlanOpened", "plan", plan_day, year=2012, title="Piano 2012", horizon_days=60)]
+    setup: list[dict[str, Any]] = [
+        event("PlanOpened", "plan", plan_day, year=2012, title="Piano 2012", horizon_days=60)
+    ]
     setup += [event("PolicyLineDefined", f"line-{i}", plan_day, year=2012, line=f"A{i}", title=f"Linea {i}")
               for i in range(10)]
     for o in range(objectives):
         setup.append(event("ObjectiveDefined", f"obj-{o}", plan_day, year=2012, objective=f"{o:03d}",
-                           level="strategic", title=f"Obiettivo {o}", perspective=f"P{o % 4}", line=f"A{o % 10}"))
+                           level="strategic", title=f"Obiettivo {o}", perspective=f"P{o % 4}",
+                           line=f"A{o % 10}"))
         for i in range(3):
             setup.append(event("IndicatorDefined", f"ind-{o}-{i}", plan_day, indicator=f"{o:03d}.{i}",
                                objective=f"{o:03d}", title=f"Indicatore {o}.{i}", weight="33.33",
@@ -87,8 +91,8 @@ def events(n: int, seed: int = 7) -> Iterator[dict[str, Any]]:
             measurements.append(eid)
             ends = [d for d in (date(2012, 4, 30), date(2012, 8, 31), date(2012, 12, 31)) if d <= day]
             period = ends[-1] if ends else day
-            yield event("IndicatorMeasured", eid, period, indicator=f"{o:03d}.{i}", period_end=period.isoformat(),
-                        value=f"{rnd.uniform(0, 150):.4f}")
+            yield event("IndicatorMeasured", eid, period, indicator=f"{o:03d}.{i}",
+                        period_end=period.isoformat(), value=f"{rnd.uniform(0, 150):.4f}")
         elif kind == "correct":
             if not measurements:
                 continue
@@ -96,8 +100,9 @@ def events(n: int, seed: int = 7) -> Iterator[dict[str, Any]]:
                         changes={"value": f"{rnd.uniform(0, 150):.4f}"})
         else:
             o = rnd.randrange(objectives)
-            yield event("ObjectiveChanged", eid, day, objective=f"{o:03d}", cause=rnd.choice(("internal", "normative")),
-                        reason="revisione", what="target", indicator=f"{o:03d}.0", target=str(rnd.randint(80, 120)))
+            yield event("ObjectiveChanged", eid, day, objective=f"{o:03d}",
+                        cause=rnd.choice(("internal", "normative")), reason="revisione", what="target",
+                        indicator=f"{o:03d}.0", target=str(rnd.randint(80, 120)))
 
 
 def write(n: int, seed: int, out: TextIO) -> None:

@@ -110,7 +110,8 @@ class LedgerEvent(AggregateEvent):
 
     @cached_property
     def content_bytes(self) -> bytes:
-        """Canonical bytes of the content: what a signature signs, and what an identical re-submission repeats."""
+        """Canonical bytes of the content: what a signature signs, and what an identical re-submission
+        repeats."""
         return dumps(self._content)
 
     def body(self) -> dict[str, Any]:
@@ -141,7 +142,8 @@ class LedgerEvent(AggregateEvent):
 
     @classmethod
     def from_body(cls, body: dict[str, Any], originator_id: UUID, state: bytes | None = None) -> LedgerEvent:
-        """Rebuild a stored event from its canonical body (and, if given, the stored bytes it was parsed from)."""
+        """Rebuild a stored event from its canonical body (and, if given, the stored bytes it was parsed
+        from)."""
         # Stored bodies were checked when submitted and are protected by the hash chain:
         # decode them without re-validating (verify checks canonical form and links), and
         # without the dataclass constructor, whose per-field checks a replay of millions cannot afford.
@@ -270,7 +272,8 @@ def parse_fields(cls: type[LedgerEvent], obj: dict[str, Any], *, allow_recorded_
     version = obj.get("v", cls.class_version)
     if version != cls.class_version:
         raise InvalidEvent(
-            f"{cls.TYPE} version {version!r} is not supported (this program writes version {cls.class_version})"
+            f"{cls.TYPE} version {version!r} is not supported"
+            f" (this program writes version {cls.class_version})"
         )
     fields = envelope_kwargs(obj)
     for name, kind in kinds.items():

@@ -67,7 +67,10 @@ def _refusal(ch: str, *, prose: bool) -> str | None:
         fix = "remove it" if prose else "a name or code is one line, without tabs: remove it"
         return f"holds a control character {_character(ch)}; {fix}"
     if ch in _BIDI:
-        return f"holds a bidirectional control {_character(ch)} (it makes text display as other text); remove it"
+        return (
+            f"holds a bidirectional control {_character(ch)}"
+            " (it makes text display as other text); remove it"
+        )
     if category == "Cf" and not (prose and ch in _PROSE_FORMAT):
         return f"holds an invisible character {_character(ch)}; remove it"
     if category in ("Zl", "Zp"):
@@ -350,7 +353,9 @@ class ActKind(Kind):
             raise InvalidField(field, f"must be an object with kind, number, date; got {_json_type(value)}")
         extra = set(value) - {"kind", "number", "date"}
         if extra:
-            raise InvalidField(field, f"unknown key(s) {', '.join(sorted(extra))}; expected kind, number, date")
+            raise InvalidField(
+                field, f"unknown key(s) {', '.join(sorted(extra))}; expected kind, number, date"
+            )
         for key in ("kind", "number", "date"):
             if key not in value:
                 raise InvalidField(field, f"lacks {key!r}")

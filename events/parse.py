@@ -63,7 +63,8 @@ _BY_SPELLING = {cls.TYPE.lower(): cls for cls in SUBMITTABLE}
 
 
 def event_type(name: Any) -> type[LedgerEvent]:
-    """The submittable type named ``name``: ``ReservationMade``, ``reservation-made`` or ``reservation_made``."""
+    """The submittable type named ``name``: ``ReservationMade``, ``reservation-made`` or
+    ``reservation_made``."""
     if not isinstance(name, str):
         raise UnknownEventType(f'"type" must be a string naming an event type, not {name!r}')
     cls = _BY_SPELLING.get(name.replace("-", "").replace("_", "").lower())
@@ -117,7 +118,9 @@ def decode_utf8(data: bytes, *, of: str = "") -> str:
 def decode_json(data: bytes, *, of: str = "") -> Any:
     """One JSON value from bytes: strict UTF-8, without a byte-order mark, then ``loads_strict``."""
     if data.startswith(BOM):
-        raise InvalidEvent("a byte-order mark (BOM) where a JSON value should start: were files joined? remove it")
+        raise InvalidEvent(
+            "a byte-order mark (BOM) where a JSON value should start: were files joined? remove it"
+        )
     return loads_strict(decode_utf8(data, of=of))
 
 

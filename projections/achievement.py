@@ -43,8 +43,8 @@ from projections.timeliness import timeliness
 from projections.variations import variations
 
 # The facts achievement, variations and timeliness read: a replay for them may leave the budget's out.
-PLAN_FACTS = (PlanOpened, ObjectiveDefined, IndicatorDefined, ObjectiveChanged, ObjectiveStruck, IndicatorMeasured,
-              EventCorrected)
+PLAN_FACTS = (PlanOpened, ObjectiveDefined, IndicatorDefined, ObjectiveChanged, ObjectiveStruck,
+              IndicatorMeasured, EventCorrected)
 
 ONE = Decimal(1)
 ZERO = Decimal(0)
@@ -117,7 +117,9 @@ class IndicatorScore:
         for rev in self.revisions:
             events += refs(rev, f"revises {self.code} ({rev.cause}): {rev.what}")
         if self.measurement is not None:
-            events += refs(self.measurement, f"measured {self.value} for the period ending {self.measurement.period_end}")
+            events += refs(
+                self.measurement, f"measured {self.value} for the period ending {self.measurement.period_end}"
+            )
         value = self.achievement
         formula = self.rule if self.excluded is None else f"{self.rule}; excluded: {self.excluded}"
         return Derivation(
@@ -151,7 +153,9 @@ class ObjectiveScore:
             formula = f"sum(w x r) / sum(w) = ({terms}) / {weights} = {self.achievement}"
         events = refs(self.definition, f"defines objective {self.code}")
         if self.struck is not None:
-            events += refs(self.struck, f"struck ({self.struck.cause}): {self.struck.reason}; left out of every mean")
+            events += refs(
+                self.struck, f"struck ({self.struck.cause}): {self.struck.reason}; left out of every mean"
+            )
         return Derivation(
             f"achievement of objective {self.code} ({self.definition.title})",
             self.achievement,
@@ -289,7 +293,9 @@ def achievement(events: Events, cut: Cut = EVERYTHING, year: int | None = None) 
             value = None if measurement is None else measurement.value
             base = replace(base, value=value, measurement=measurement)
         else:
-            source = entity_level if definition.source == "derived:entity_level" else derived[definition.source]
+            source = (
+                entity_level if definition.source == "derived:entity_level" else derived[definition.source]
+            )
             assert source is not None
             value = None if source.value is None else f"{source.value:f}"
             base = replace(base, value=value, derived=source)
@@ -302,20 +308,24 @@ def achievement(events: Events, cut: Cut = EVERYTHING, year: int | None = None) 
         try:
             achieved, rule = score(definition.direction, base.value, target, rules.deadline_penalty)
         except (ValueError, ArithmeticError):
-            return replace(base, rule=f"{base.value!r} against {target!r} cannot be scored as {definition.direction}",
-                           excluded="value and target do not fit the direction")
+            rule = f"{base.value!r} against {target!r} cannot be scored as {definition.direction}"
+            return replace(base, rule=rule, excluded="value and target do not fit the direction")
         excluded = "weight 0" if weight == 0 else None
         return replace(base, achievement=achieved, rule=rule, excluded=excluded)
 
     def objective_score(objective: Fact, entity_level: Derivation | None) -> ObjectiveScore:
-        scores = tuple(indicator_score(d, entity_level) for d in definitions if d.objective == objective.objective)
+        scores = tuple(
+            indicator_score(d, entity_level) for d in definitions if d.objective == objective.objective
+        )
         counted = [s for s in scores if s.counts]
         weights = sum((s.weight for s in counted), ZERO)
         value = None if weights == 0 else sum((s.weight * s.achievement for s in counted), ZERO) / weights  # type: ignore[operator]
         return ObjectiveScore(objective, struck.get(objective.objective), scores, value, band(value, rules))
 
     def needs_entity_level(objective: Fact) -> bool:
-        return any(d.objective == objective.objective and d.source == "derived:entity_level" for d in definitions)
+        return any(
+            d.objective == objective.objective and d.source == "derived:entity_level" for d in definitions
+        )
 
     # Pass 1: objectives that do not depend on the entity level; pass 2: the others,
     # with the entity level computed over pass 1 (an objective is left out of its own mean).

@@ -177,12 +177,16 @@ def _table(ordered: tuple[Row, ...], titles: dict[str, str], cut: Cut) -> Budget
             Group(code, titles.get(f"objective:{code}", code), tuple(group))
             for code, group in objectives.items()
         ),
-        lines=tuple(Group(code, titles.get(f"line:{code}", code), tuple(group)) for code, group in lines.items()),
+        lines=tuple(
+            Group(code, titles.get(f"line:{code}", code), tuple(group)) for code, group in lines.items()
+        ),
         cut=cut,
     )
 
 
-def budget_of(store: Store, cut: Cut = EVERYTHING, year: int | None = None, upto: int | None = None) -> Budget:
+def budget_of(
+    store: Store, cut: Cut = EVERYTHING, year: int | None = None, upto: int | None = None
+) -> Budget:
     """The budget table at ``cut``: from the store's read model when it can answer, else by replaying.
 
     Both give the same figures (the tests compare them on random ledgers);
@@ -215,7 +219,8 @@ def budget_from_model(labels: Sequence[Label], sums: Sequence[Sum], cut: Cut, ye
         else:
             titles[f"{label.kind}:{label.code}"] = label.title  # the latest defined wins, as in the replay
     chosen = plan_year(plans, cut, year)
-    rows = {item.code: Row(item.code, item.line, item.objective, item.title) for item in items if item.year == chosen}
+    rows = {item.code: Row(item.code, item.line, item.objective, item.title)
+            for item in items if item.year == chosen}
     for total in sums:
         if total.item in rows:
             rows[total.item].sums[total.column] = Decimal(total.cents).scaleb(-2)
@@ -234,7 +239,8 @@ def explain_row(row: Row, column: str) -> Derivation:
         return Derivation(
             figure,
             value,
-            f"Budget + Variazioni = {_money(row.amounts.budget)} + {_money(row.amounts.variations)} = {_money(value)}",
+            f"Budget + Variazioni = {_money(row.amounts.budget)} + {_money(row.amounts.variations)}"
+            f" = {_money(value)}",
             parts=(explain_row(row, "budget"), explain_row(row, "variations")),
         )
     if column == "available":
@@ -242,8 +248,8 @@ def explain_row(row: Row, column: str) -> Derivation:
         return Derivation(
             figure,
             value,
-            f"Totale - (Prenotato - Rettificato) = {_money(a.total)} - ({_money(a.reserved)} - {_money(a.adjusted)})"
-            f" = {_money(value)}",
+            f"Totale - (Prenotato - Rettificato) = {_money(a.total)}"
+            f" - ({_money(a.reserved)} - {_money(a.adjusted)}) = {_money(value)}",
             parts=tuple(explain_row(row, c) for c in ("total", "reserved", "adjusted")),
         )
     entries = [e for e in row.entries if e.column == column]
@@ -251,7 +257,9 @@ def explain_row(row: Row, column: str) -> Derivation:
     events: list[EventRef] = []
     for entry in entries:
         events += refs(entry.fact, f"{'+' if entry.amount >= 0 else ''}{_money(entry.amount)}")
-    return Derivation(figure, value, f"sum of {len(entries)} event(s) = {terms} = {_money(value)}", tuple(events))
+    return Derivation(
+        figure, value, f"sum of {len(entries)} event(s) = {terms} = {_money(value)}", tuple(events)
+    )
 
 
 def explain_group(group: Group, column: str, kind: str) -> Derivation:
@@ -277,5 +285,5 @@ def explain_ratio(group: Group, kind: str) -> Derivation:
     )
 
 
-__all__ = ["COLUMNS", "LABELS", "Amounts", "Budget", "Group", "Row", "budget", "explain_group", "explain_ratio",
-           "explain_row"]
+__all__ = ["COLUMNS", "LABELS", "Amounts", "Budget", "Group", "Row", "budget", "explain_group",
+           "explain_ratio", "explain_row"]

@@ -56,7 +56,9 @@ class EventRef:
 
 def refs(fact: Fact, contributes: str) -> list[EventRef]:
     """The original event and each correction that shaped a fact."""
-    found = [EventRef.of(fact.original, contributes if not fact.corrections else f"{contributes} (as corrected)")]
+    found = [
+        EventRef.of(fact.original, contributes if not fact.corrections else f"{contributes} (as corrected)")
+    ]
     found += [EventRef.of(c, f"corrects {fact.original.event_id}: {c.reason}") for c in fact.corrections]
     return found
 
@@ -74,7 +76,11 @@ class Derivation:
     def to_dict(self) -> dict[str, Any]:
         return {
             "figure": self.figure,
-            "value": None if self.value is None else (f"{self.value:f}" if isinstance(self.value, Decimal) else self.value),
+            "value": (
+                None if self.value is None
+                else f"{self.value:f}" if isinstance(self.value, Decimal)
+                else self.value
+            ),
             "formula": self.formula,
             "events": [ref.to_dict() for ref in self.events],
             "parts": [part.to_dict() for part in self.parts],

@@ -75,7 +75,11 @@ class Known(list["Fact"]):
     """
 
     def __init__(
-        self, facts: Iterable[Fact], known_at: int | datetime | None, events: list[LedgerEvent], partial: bool = False
+        self,
+        facts: Iterable[Fact],
+        known_at: int | datetime | None,
+        events: list[LedgerEvent],
+        partial: bool = False,
     ):
         super().__init__(facts)
         self.known_at = known_at
@@ -112,7 +116,9 @@ def known_facts(events: Events, cut: Cut, *, partial: bool = False) -> Known:
     source: list[LedgerEvent]
     if isinstance(events, Known):
         if events.partial and not partial:
-            raise ValueError("these facts were folded from events of some types only; this projection needs all")
+            raise ValueError(
+                "these facts were folded from events of some types only; this projection needs all"
+            )
         if events.known_at == cut.known_at:
             return events
         source = events.events
@@ -157,7 +163,8 @@ def plan_of(facts: Iterable[Fact], cut: Cut, year: int | None) -> Fact:
 
 
 def plan_year(years: Iterable[int], cut: Cut, year: int | None) -> int:
-    """``year`` if its plan is in force at the cut (of the plans in force, ``years``); without a year, the latest."""
+    """``year`` if its plan is in force at the cut (of the plans in force, ``years``); without a year, the
+    latest."""
     found = sorted(set(years))
     when = f" as of {cut.as_of}" if cut.as_of else ""
     if not found:

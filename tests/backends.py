@@ -78,7 +78,8 @@ class Raw:
         raise NotImplementedError
 
     def state_of(self, seq: int) -> bytes:
-        return bytes(self.execute(self.q("SELECT state FROM {events} WHERE originator_version=?"), (seq,))[0][0])
+        rows = self.execute(self.q("SELECT state FROM {events} WHERE originator_version=?"), (seq,))
+        return bytes(rows[0][0])
 
     def set_state(self, seq: int, state: bytes) -> None:
         self.execute(self.q("UPDATE {events} SET state=? WHERE originator_version=?"), (state, seq))
@@ -139,7 +140,8 @@ class PostgresRaw(Raw):
         for table in (self.events, "perfledger_chain", "perfledger_event_ids"):
             self.execute(f"DROP TRIGGER {table}_immutable ON {table}")
             self.execute(f"DROP TRIGGER {table}_no_truncate ON {table}")
-        self.execute(f"DROP TRIGGER {self.events}_checked ON {self.events}")  # the owner's power over the guards
+        # The owner's power over the guards.
+        self.execute(f"DROP TRIGGER {self.events}_checked ON {self.events}")
 
     @contextmanager
     def writer_lock(self) -> Iterator[None]:

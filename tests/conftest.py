@@ -35,8 +35,8 @@ def small_plan() -> list[dict[str, Any]]:
            product="Accordo di programma", amount="10000.00"),
         ev("BudgetItemOpened", "item-2", "2012-01-27", item="A1/04/02", line="A1", objective="04",
            product="Protocollo IAT", amount="0"),
-        ev("IndicatorDefined", "ind-04.1", "2012-01-27", indicator="04.1", objective="04", title="Partecipanti",
-           weight="50", direction="higher", target="30", unit="n.", source="measured"),
+        ev("IndicatorDefined", "ind-04.1", "2012-01-27", indicator="04.1", objective="04",
+           title="Partecipanti", weight="50", direction="higher", target="30", unit="n.", source="measured"),
         ev("IndicatorDefined", "ind-04.2", "2012-01-27", indicator="04.2", objective="04", title="Bando",
            weight="50", direction="deadline", target="2012-03-30", unit="date", source="measured"),
     ]

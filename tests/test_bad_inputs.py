@@ -62,7 +62,8 @@ BAD_JSON: list[tuple[str, str]] = [
     (res(item="A9/99/99"), "unknown budget item 'A9/99/99'"),
     (res(amount="10000.01"), "has 10.000,00 available"),
     (res(note="x" * 10_000_001), "the limit is 10000"),
-    (json.dumps(ev("ReservationApproved", "a1", reservation="nope", amount="1.00")), "unknown reservation 'nope'"),
+    (json.dumps(ev("ReservationApproved", "a1", reservation="nope", amount="1.00")),
+     "unknown reservation 'nope'"),
     (json.dumps(ev("IndicatorMeasured", "m1", "2012-04-30", indicator="04.1", period_end="2012-04-30",
                    value="2012-04-01")), "does not fit higher indicator"),
     (json.dumps(ev("IndicatorDefined", "i9", indicator="04.9", objective="04", title="t", weight="101",
@@ -88,7 +89,8 @@ def files_digest(ledger: Path) -> str:
 def planned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     ledger = tmp_path_factory.mktemp("bad") / "ledger.db"
     plan = write_jsonl(ledger.parent / "plan.jsonl", small_plan())
-    assert CliRunner().invoke(main, ["--ledger", str(ledger), "import", str(plan), "--actor", "cdg"]).exit_code == 0
+    imported = CliRunner().invoke(main, ["--ledger", str(ledger), "import", str(plan), "--actor", "cdg"])
+    assert imported.exit_code == 0
     yield ledger
 
 
@@ -99,7 +101,8 @@ def test_there_are_at_least_thirty_distinct_bad_inputs() -> None:
 @pytest.mark.parametrize("text, fragment", BAD_JSON, ids=[f"bad-{i:02d}" for i in range(len(BAD_JSON))])
 def test_a_bad_event_is_one_error_line_and_changes_no_byte(planned: Path, text: str, fragment: str) -> None:
     before = files_digest(planned)
-    appended = CliRunner().invoke(main, ["--ledger", str(planned), "append", "--json", text, "--actor", "cdg"])
+    appended = CliRunner().invoke(main, ["--ledger", str(planned), "append", "--json", text,
+                                         "--actor", "cdg"])
     imported = CliRunner().invoke(main, ["--ledger", str(planned), "import", "-"], input=text + "\n")
     for result in (appended, imported):
         assert result.exit_code == 1, result.output
@@ -113,17 +116,21 @@ def test_a_bad_event_is_one_error_line_and_changes_no_byte(planned: Path, text: 
 def test_a_timestamp_without_timezone_is_refused_in_a_backfill(planned: Path) -> None:
     before = files_digest(planned)
     obj = {**RESERVE, "recorded_at": "2012-03-01T10:00:00"}
-    result = CliRunner().invoke(main, ["--ledger", str(planned), "import", "-", "--backfill"], input=json.dumps(obj))
+    result = CliRunner().invoke(main, ["--ledger", str(planned), "import", "-", "--backfill"],
+                                input=json.dumps(obj))
     assert result.exit_code == 1 and "with a timezone" in result.output
     assert files_digest(planned) == before
 
 
-def test_a_csv_formula_in_a_note_is_stored_as_text_and_defused_on_export(planned: Path, tmp_path: Path) -> None:
+def test_a_csv_formula_in_a_note_is_stored_as_text_and_defused_on_export(
+    planned: Path, tmp_path: Path
+) -> None:
     ledger = tmp_path / "f.db"
-    CliRunner().invoke(main, ["--ledger", str(ledger), "import", str(write_jsonl(tmp_path / "p.jsonl", small_plan())),
-                              "--actor", "cdg"])
+    plan = write_jsonl(tmp_path / "p.jsonl", small_plan())
+    CliRunner().invoke(main, ["--ledger", str(ledger), "import", str(plan), "--actor", "cdg"])
     obj = {**RESERVE, "note": '=cmd|" /C calc"!A0'}
-    assert CliRunner().invoke(main, ["--ledger", str(ledger), "append", "--json", json.dumps(obj)]).exit_code == 0
+    appended = CliRunner().invoke(main, ["--ledger", str(ledger), "append", "--json", json.dumps(obj)])
+    assert appended.exit_code == 0
     out = CliRunner().invoke(main, ["--ledger", str(ledger), "show", "r-ok", "--format", "csv"]).output
     assert 'note,"\'=cmd' in out
 
@@ -134,7 +141,8 @@ _LEDGER.extend([parse_submission(o) for o in small_plan()], now=datetime(2012, 6
 VALID = [RESERVE, ev("BudgetVaried", "v", item="A1/04/01", amount="-1.00"),
          ev("IndicatorMeasured", "m", "2012-04-30", indicator="04.1", period_end="2012-04-30", value="3")]
 junk = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=12),
-                 st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
+                 st.lists(st.integers(), max_size=2),
+                 st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
 corruption = st.one_of(
     st.tuples(st.just("set"), st.sampled_from(["amount", "item", "effective_date", "id", "type", "value",
                                                "indicator", "period_end", "act", "v", "reservation"]), junk),
@@ -157,10 +165,12 @@ def corrupt(base: dict[str, Any], change: tuple[str, str, Any]) -> dict[str, Any
     return obj
 
 
-@settings(max_examples=10_000, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
+@settings(max_examples=10_000, deadline=None,
+          suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
 @given(st.sampled_from(VALID), corruption)
-def test_ten_thousand_invalid_submissions_write_nothing_and_raise_no_traceback(base: dict[str, Any],
-                                                                               change: tuple[str, str, Any]) -> None:
+def test_ten_thousand_invalid_submissions_write_nothing_and_raise_no_traceback(
+    base: dict[str, Any], change: tuple[str, str, Any]
+) -> None:
     obj = corrupt(base, change)
     assume(obj is not None)
     assert obj is not None

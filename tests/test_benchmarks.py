@@ -30,8 +30,8 @@ def test_the_benchmark_runs_end_to_end_on_both_stores(tmp_path: Path) -> None:
     require_postgres()
     out = tmp_path / "results.json"
     result = subprocess.run([sys.executable, "-m", "benchmarks", "--sizes", "2000", "--queries", "3",
-                             "--postgres", POSTGRES, "--json", str(out)], cwd=ROOT, capture_output=True, text=True,
-                            check=False, timeout=600)
+                             "--postgres", POSTGRES, "--json", str(out)],
+                            cwd=ROOT, capture_output=True, text=True, check=False, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
     data = json.loads(out.read_text())
     size = data["sizes"][0]

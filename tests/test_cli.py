@@ -73,18 +73,23 @@ def test_append_of_a_json_typed_field_with_options(planned: str) -> None:
         (["ReservationMade", "--id", "r", "--effective-date", "2012-03-01", "--reservation", "r", "--item",
           "A1/04/01", "--amount", "20000.00"], "Error: event 'r': item 'A1/04/01' has 10.000,00 available"),
         (["ReservationMade", "--id", "r", "--effective-date", "2012-03-01", "--reservation", "r", "--item",
-          "A1/04/01", "--amount", "1.234,56"], "Error: event 'r': field \"amount\": '1.234,56' is not an amount"),
+          "A1/04/01", "--amount", "1.234,56"],
+         "Error: event 'r': field \"amount\": '1.234,56' is not an amount"),
         (["ReservationMade", "--id", "r", "--effective-date", "2012-02-30", "--reservation", "r", "--item",
-          "A1/04/01", "--amount", "1.00"], "Error: event 'r': field \"effective_date\": 2012-02-30 is not a calendar date"),
+          "A1/04/01", "--amount", "1.00"],
+         "Error: event 'r': field \"effective_date\": 2012-02-30 is not a calendar date"),
         (["ReservationMade", "--id", "r", "--effective-date", "2012-03-01", "--reservation", "r", "--item",
           "NOPE", "--amount", "1.00"], "Error: event 'r': unknown budget item 'NOPE'"),
-        (["ReservationMade", "--id", "r", "--colour", "red"], "Error: event 'r': field \"colour\": is not a field"),
+        (["ReservationMade", "--id", "r", "--colour", "red"],
+         "Error: event 'r': field \"colour\": is not a field"),
         (["BudgetDeleted"], "Error: unknown event type 'BudgetDeleted'"),
         (["--json", '{"type": "ReservationMade", "amount": 12.5}'], "Error: field \"id\": is required"),
         (["--json", "{not json"], "Error: malformed JSON"),
     ],
 )
-def test_bad_appends_print_one_error_line_and_write_nothing(planned: str, args: list[str], message: str) -> None:
+def test_bad_appends_print_one_error_line_and_write_nothing(
+    planned: str, args: list[str], message: str
+) -> None:
     before = fingerprint(planned)
     result = run(planned, "append", *args, "--actor", "cdg")
     assert result.exit_code == 1
@@ -122,7 +127,8 @@ def test_a_malformed_line_is_named(planned: str, tmp_path: Path) -> None:
 
 
 def test_import_into_a_new_path_creates_the_ledger_and_a_failed_one_leaves_no_file(tmp_path: Path) -> None:
-    good = run(tmp_path / "new.db", "import", str(write_jsonl(tmp_path / "p.jsonl", small_plan())), "--actor", "cdg")
+    plan = write_jsonl(tmp_path / "p.jsonl", small_plan())
+    good = run(tmp_path / "new.db", "import", str(plan), "--actor", "cdg")
     assert good.exit_code == 0 and (tmp_path / "new.db").exists()
     bad = [*small_plan(), ev("BudgetVaried", "v", item="nope", amount="1.00")]
     failed = run(tmp_path / "other.db", "import", str(write_jsonl(tmp_path / "q.jsonl", bad)))
@@ -133,7 +139,8 @@ def test_log_filters_and_formats(planned: str) -> None:
     rows = json.loads(run(planned, "log", "--type", "ObjectiveDefined", "--format", "json").output)
     assert [r["id"] for r in rows] == ["obj-04", "obj-08"]
     assert set(rows[0]) == {"seq", "id", "type", "effective_date", "recorded_at", "actor", "hash"}
-    csv_lines = run(planned, "log", "--from", "2012-01-28", "--to", "2012-12-31", "--format", "csv").output.splitlines()
+    csv_lines = run(planned, "log", "--from", "2012-01-28", "--to", "2012-12-31",
+                    "--format", "csv").output.splitlines()
     assert csv_lines[0] == "seq,id,type,effective_date,recorded_at,actor,hash" and len(csv_lines) == 1
     table = run(planned, "log", "--actor", "cdg").output
     assert "PlanOpened" in table and re.search(r"\b[0-9a-f]{12}\b", table)
@@ -154,28 +161,33 @@ def test_verify_reports_the_head_or_the_first_bad_event(planned: str) -> None:
         r"  chain:      9 events, each linked to the one before, hashes and canonical form sound\n"
         r"  signatures: none: an unsigned ledger\n"
         r"  rules:      every event obeys the append-time rules \(9 replayed\)\n"
-        r"  caches:     read model of events 1-9, 0 snapshot\(s\) and 0 budget checkpoint\(s\) rebuilt from the"
-        r" events: equal\n", result.output)
+        r"  caches:     read model of events 1-9, 0 snapshot\(s\) and 0 budget checkpoint\(s\) rebuilt"
+        r" from the events: equal\n", result.output)
     db = raw(planned)
     db.drop_triggers()
     db.set_state(3, db.state_of(3).replace(b"Territorio", b"Terra"))
     result = run(planned, "verify")
-    assert result.exit_code == 1 and result.output.startswith("Error: chain broken at event 3: event 3 was altered")
+    assert (result.exit_code == 1
+            and result.output.startswith("Error: chain broken at event 3: event 3 was altered"))
 
 
 def test_a_missing_ledger_is_a_clear_error(tmp_path: Path) -> None:
     result = run(tmp_path / "none.db", "log")
-    assert result.exit_code == 1 and result.output == f"Error: no ledger at {tmp_path / 'none.db'}; create one with `perfledger init`\n"
+    assert result.exit_code == 1 and result.output == (f"Error: no ledger at {tmp_path / 'none.db'};"
+                                                       " create one with `perfledger init`\n")
 
 
 def test_a_postgres_schema_without_a_ledger_is_a_clear_error_and_import_creates_one(tmp_path: Path) -> None:
     with postgres_ledger_url() as url:
         result = run(url, "log")
         assert result.exit_code == 1
-        assert result.output == f"Error: {url} is not a perfledger ledger; create one with `perfledger init`\n"
-        created = run(url, "import", str(write_jsonl(tmp_path / "p.jsonl", small_plan())), "--actor", "cdg")
+        assert result.output == (f"Error: {url} is not a perfledger ledger;"
+                                 " create one with `perfledger init`\n")
+        plan = write_jsonl(tmp_path / "p.jsonl", small_plan())
+        created = run(url, "import", str(plan), "--actor", "cdg")
         assert created.exit_code == 0 and "Imported 8 new event(s) (events 2-9)" in created.output
-        assert run(url, "log", "--type", "LedgerOpened", "--format", "json").output.count('"LedgerOpened"') == 1
+        logged = run(url, "log", "--type", "LedgerOpened", "--format", "json").output
+        assert logged.count('"LedgerOpened"') == 1
 
 
 def test_a_password_in_a_postgres_url_is_refused() -> None:
@@ -216,8 +228,11 @@ def test_import_never_takes_over_an_existing_file_that_is_not_a_ledger(tmp_path:
     assert other.read_bytes() == before
 
 
-def test_backfilling_into_a_live_ledger_is_refused_and_explains_what_to_do(planned: str, tmp_path: Path) -> None:
-    obj = ev("BudgetVaried", "v-old", item="A1/04/02", amount="1.00") | {"recorded_at": "2026-02-01T10:00:00Z"}
+def test_backfilling_into_a_live_ledger_is_refused_and_explains_what_to_do(
+    planned: str, tmp_path: Path
+) -> None:
+    obj = (ev("BudgetVaried", "v-old", item="A1/04/02", amount="1.00")
+           | {"recorded_at": "2026-02-01T10:00:00Z"})
     result = run(planned, "import", str(write_jsonl(tmp_path / "old.jsonl", [obj])), "--backfill")
     assert result.exit_code == 1
     assert "already holds a ledger: recorded_at may be given only when a history is migrated" in result.output

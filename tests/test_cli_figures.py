@@ -46,8 +46,10 @@ def test_budget_in_italian_and_as_csv(example: str) -> None:
     assert "€ 1.306.000,00" in table and "€ 136.406,72" in table and "-€ 9.916,67" in table
     assert "0,2%" in table and "32%" in table
     lines = run(example, "budget", "--format", "csv").output.splitlines()
-    assert lines[0] == "level,line,objective,item,product,budget,variations,total,reserved,approved,adjusted,available"
-    assert lines[-1] == "total,,,,Totale complessivo,1306000.00,669472.69,1975472.69,1839065.97,1832151.60,0.00,136406.72"
+    assert lines[0] == ("level,line,objective,item,product,"
+                        "budget,variations,total,reserved,approved,adjusted,available")
+    assert lines[-1] == ("total,,,,Totale complessivo,"
+                         "1306000.00,669472.69,1975472.69,1839065.97,1832151.60,0.00,136406.72")
 
 
 def test_budget_as_of_a_date_differs_from_the_year_end(example: str) -> None:
@@ -60,7 +62,8 @@ def test_budget_as_of_a_date_differs_from_the_year_end(example: str) -> None:
 
 def test_achievement_json_and_table(example: str) -> None:
     data = json.loads(run(example, "achievement", "--format", "json").output)
-    assert data["entity"]["percent"] == 94 and data["bands"] == {"achieved": 15, "partly": 2, "not_achieved": 1}
+    assert (data["entity"]["percent"] == 94
+            and data["bands"] == {"achieved": 15, "partly": 2, "not_achieved": 1})
     first = data["objectives"][0]
     assert {"id", "achievement", "band", "indicators"} <= set(first)
     assert first["id"] == "01" and first["percent"] == 94 and first["indicators"][0]["value"] == "0.91"
@@ -71,7 +74,8 @@ def test_achievement_json_and_table(example: str) -> None:
 def test_achievement_known_before_a_correction(example: str) -> None:
     before = json.loads(run(example, "achievement", "--known-at", "2013-02-01", "--format", "json").output)
     after = json.loads(run(example, "achievement", "--format", "json").output)
-    pct = {o["id"]: o["percent"] for o in before["objectives"]}, {o["id"]: o["percent"] for o in after["objectives"]}
+    pct = ({o["id"]: o["percent"] for o in before["objectives"]},
+           {o["id"]: o["percent"] for o in after["objectives"]})
     assert (pct[0]["12"], pct[1]["12"]) == (94, 92)
 
 
@@ -96,11 +100,14 @@ def test_explain_a_budget_figure_down_to_the_events(example: str) -> None:
     tree = json.loads(run(example, "explain", "budget", "total", "available", "--format", "json").output)
     assert tree["value"] == "136406.72" and len(tree["parts"]) == 42
     leaf = tree["parts"][0]["parts"][0]["parts"][0]["events"][0]
-    assert set(leaf) == {"seq", "id", "type", "effective_date", "recorded_at", "actor", "act", "hash", "contributes"}
+    assert set(leaf) == {"seq", "id", "type", "effective_date", "recorded_at", "actor", "act", "hash",
+                         "contributes"}
 
 
 def test_explain_achievement_entity_and_variations(example: str) -> None:
-    objective = json.loads(run(example, "explain", "achievement", "objective", "08", "--format", "json").output)
+    objective = json.loads(
+        run(example, "explain", "achievement", "objective", "08", "--format", "json").output
+    )
     assert objective["value"] == "0.5" and "excluded: ND" in objective["parts"][0]["formula"]
     entity = run(example, "explain", "achievement", "entity").output
     assert entity.startswith("entity level 2012") and "mean of 18 strategic objectives" in entity
@@ -125,7 +132,9 @@ def test_bad_points_in_time_are_usage_errors(example: str) -> None:
     assert result.exit_code == 2 and "timezone" in result.output
 
 
-def test_demo_loads_the_example_and_prints_the_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_demo_loads_the_example_and_prints_the_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("PERFLEDGER_LEDGER", raising=False)
     result = CliRunner().invoke(main, ["demo"])
@@ -138,7 +147,8 @@ def test_replays_on_sqlite_and_postgres_are_byte_identical(tmp_path: Path) -> No
     reports = []
     with postgres_ledger_url() as url:
         for ledger in (str(tmp_path / "cciaa.db"), url):
-            imported = CliRunner().invoke(main, ["--ledger", ledger, "import", str(EXAMPLE_DIR / "events.jsonl"),
+            imported = CliRunner().invoke(main, ["--ledger", ledger, "import",
+                                                 str(EXAMPLE_DIR / "events.jsonl"),
                                                  "--backfill", "--entity", "CCIAA Massa Carrara"])
             assert imported.exit_code == 0, imported.output
             reports.append(run(ledger, "report", "--format", "json").output.encode())
@@ -154,13 +164,15 @@ def two_years(tmp_path: Path) -> str:
     ledger = str(tmp_path / "two.db")
     CliRunner().invoke(main, ["--ledger", ledger, "import", str(EXAMPLE_DIR / "events.jsonl"), "--backfill"])
     year_2013 = [
-        {"type": "PlanOpened", "id": "plan-2013", "effective_date": "2013-01-28", "year": 2013, "title": "Piano 2013"},
+        {"type": "PlanOpened", "id": "plan-2013", "effective_date": "2013-01-28", "year": 2013,
+         "title": "Piano 2013"},
         {"type": "PolicyLineDefined", "id": "line-2013-A1", "effective_date": "2013-01-28", "year": 2013,
          "line": "A1", "title": "Territorio"},
         {"type": "ObjectiveDefined", "id": "objective-2013/04", "effective_date": "2013-01-28", "year": 2013,
          "objective": "2013/04", "level": "strategic", "title": "Territorio", "line": "A1"},
-        {"type": "BudgetItemOpened", "id": "item-2013", "effective_date": "2013-01-28", "item": "2013/A1/04/01",
-         "line": "A1", "objective": "2013/04", "product": "Accordo", "amount": "5000.00"},
+        {"type": "BudgetItemOpened", "id": "item-2013", "effective_date": "2013-01-28",
+         "item": "2013/A1/04/01", "line": "A1", "objective": "2013/04", "product": "Accordo",
+         "amount": "5000.00"},
     ]
     text = "".join(json.dumps(o) + "\n" for o in year_2013)
     result = CliRunner().invoke(main, ["--ledger", ledger, "import", "-", "--actor", "cdg"], input=text)
@@ -173,10 +185,13 @@ def test_budget_shows_the_latest_plans_year_unless_asked(two_years: str) -> None
     assert latest["total"]["total"] == "5000.00" and len(latest["rows"]) == 1
     earlier = json.loads(run(two_years, "budget", "--year", "2012", "--format", "json").output)
     assert earlier["total"]["available"] == "136406.72"
-    explained = json.loads(run(two_years, "explain", "budget", "total", "available", "--format", "json").output)
+    explained = json.loads(
+        run(two_years, "explain", "budget", "total", "available", "--format", "json").output
+    )
     assert explained["value"] == latest["total"]["available"]
     missing = CliRunner().invoke(main, ["--ledger", two_years, "budget", "--year", "2099"])
-    assert missing.exit_code == 1 and missing.output.startswith("Error: no plan is open for 2099; plans: 2012, 2013")
+    assert (missing.exit_code == 1
+            and missing.output.startswith("Error: no plan is open for 2099; plans: 2012, 2013"))
 
 
 def test_an_empty_ledger_says_it_holds_no_plan(tmp_path: Path) -> None:
@@ -189,7 +204,8 @@ def test_an_empty_ledger_says_it_holds_no_plan(tmp_path: Path) -> None:
 
 def test_achievement_csv_is_data_not_display(example: str) -> None:
     lines = run(example, "achievement", "--format", "csv", "--locale", "it").output.splitlines()
-    assert lines[0] == "objective,indicator,title,weight,direction,unit,source,value,target,achievement,percent,counts,excluded,band"
+    assert lines[0] == ("objective,indicator,title,weight,direction,unit,source,"
+                        "value,target,achievement,percent,counts,excluded,band")
     row = next(line for line in lines if line.startswith("17,17.1,"))
     assert ",-170845.57,0.00,0," in row
     assert next(line for line in lines if line.startswith("01,01.1,")).count("0.91") == 2

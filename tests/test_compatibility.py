@@ -1,4 +1,5 @@
-"""Ledgers made by the previous release (SQLite, schema version 1) open, verify, report the same and take appends.
+"""Ledgers made by the previous release (SQLite, schema version 1) open, verify, report the same
+and take appends.
 
 The fixtures in tests/fixtures were made by that release: the 2012 example imported with
 ``--backfill``, and a signed ledger made with ``init --signed``, ``actor add`` and a signed

@@ -45,7 +45,9 @@ def test_concurrent_imports_and_appends_give_a_gap_free_verified_chain_with_ever
     assert budget(events).row("A1/04/02").amounts.variations == expected
 
 
-def test_a_reader_replaying_during_appends_always_sees_a_prefix_of_the_chain(store: Store, ledger_url: str) -> None:
+def test_a_reader_replaying_during_appends_always_sees_a_prefix_of_the_chain(
+    store: Store, ledger_url: str
+) -> None:
     with multiprocessing.get_context("fork").Pool(WRITERS) as pool:
         pending = pool.starmap_async(_write, [(ledger_url, w) for w in range(WRITERS)])
         looks = 0

@@ -44,7 +44,9 @@ OBJECTIVE_DIFFERENCES = {
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def events(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[LedgerEvent]]:
+def events(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[list[LedgerEvent]]:
     """The example replayed from each store."""
     with ExitStack() as stack:
         if request.param == "sqlite":
@@ -224,7 +226,9 @@ def test_the_example_file_is_the_build_scripts_output(tmp_path: Path) -> None:
     assert printed == PRINTED
 
 
-def test_what_the_four_monthly_report_said_about_august_before_a_later_correction(events: list[LedgerEvent]) -> None:
+def test_what_the_four_monthly_report_said_about_august_before_a_later_correction(
+    events: list[LedgerEvent]
+) -> None:
     august = date(2012, 8, 31)
     reported = achievement(events, Cut(as_of=august, known_at=datetime(2012, 9, 15, 23, 59, tzinfo=UTC)))
     now = achievement(events, Cut(as_of=august))

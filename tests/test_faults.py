@@ -133,7 +133,9 @@ def refused_append(ledger_path: Path, eid: str) -> str:
     return result.stderr
 
 
-def test_a_read_only_ledger_file_is_a_clear_error_and_readers_still_work(sqlite_store: Store, ledger_path: Path) -> None:
+def test_a_read_only_ledger_file_is_a_clear_error_and_readers_still_work(
+    sqlite_store: Store, ledger_path: Path
+) -> None:
     head = verify(sqlite_store).head
     sqlite_store.close()
     with immutable(ledger_path):

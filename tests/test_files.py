@@ -1,4 +1,5 @@
-"""Ledger files: made whole or not at all, never taken over, never removed by a failure, Ctrl-C told plainly."""
+"""Ledger files: made whole or not at all, never taken over, never removed by a failure, Ctrl-C told
+plainly."""
 
 from __future__ import annotations
 
@@ -60,7 +61,8 @@ def test_concurrent_imports_into_a_new_path_never_delete_the_ledger_one_of_them_
 
 def test_an_import_that_fails_into_a_new_path_leaves_no_file(tmp_path: Path) -> None:
     path = tmp_path / "new.db"
-    bad = write_jsonl(tmp_path / "bad.jsonl", [*small_plan(), ev("BudgetVaried", "v", item="NO/SUCH", amount="1")])
+    bad = write_jsonl(tmp_path / "bad.jsonl",
+                      [*small_plan(), ev("BudgetVaried", "v", item="NO/SUCH", amount="1")])
     result = run(path, "import", str(bad))
     assert result.exit_code == 1 and "line 9" in result.output
     assert list(tmp_path.iterdir()) == [bad]
@@ -104,7 +106,8 @@ def test_init_and_import_refuse_a_file_that_is_not_a_database_and_leave_it_byte_
     args = ["init"] if command == "init" else ["import", str(write_jsonl(tmp_path / "plan.jsonl", small_plan()))]
     result = run(path, *args)
     assert result.exit_code == 1, result.output
-    assert result.output == f"Error: {path} is not a perfledger ledger, nor a SQLite database; nothing was changed\n"
+    assert result.output == (f"Error: {path} is not a perfledger ledger, nor a SQLite database;"
+                             " nothing was changed\n")
     assert path.read_bytes() == before
 
 
@@ -122,7 +125,8 @@ def test_init_then_import_into_the_new_ledger_still_works(tmp_path: Path) -> Non
 
 
 def big_batch(path: Path, count: int) -> Path:
-    lines = [*small_plan(), *(ev("BudgetVaried", f"v-{n}", item="A1/04/02", amount="1.00") for n in range(count))]
+    lines = [*small_plan(),
+             *(ev("BudgetVaried", f"v-{n}", item="A1/04/02", amount="1.00") for n in range(count))]
     return write_jsonl(path, lines)
 
 
@@ -133,7 +137,9 @@ def interrupt_after(proc: subprocess.Popen[str], delay: float) -> tuple[int, str
     return proc.returncode, out, err
 
 
-def assert_told_plainly(code: int, out: str, err: str, written: list[str], before: list[str], total: int) -> None:
+def assert_told_plainly(
+    code: int, out: str, err: str, written: list[str], before: list[str], total: int
+) -> None:
     """Exit 130 and nothing written, or exit 0 with the batch committed and said so; never 'Aborted!'."""
     assert "Aborted!" not in err and "Traceback" not in err, err
     if code == 130:

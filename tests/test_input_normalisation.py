@@ -231,7 +231,9 @@ def test_a_latin1_stream_on_stdin_gets_the_same_error_as_the_file(planned: str, 
     assert "line 1: not UTF-8 at byte" in error and "(0xe0)" in error
 
 
-def test_a_utf8_file_with_a_bom_and_windows_line_ends_imports_as_without_them(planned: str, tmp_path: Path) -> None:
+def test_a_utf8_file_with_a_bom_and_windows_line_ends_imports_as_without_them(
+    planned: str, tmp_path: Path
+) -> None:
     path = tmp_path / "bom.jsonl"
     lines = [json.dumps(variation("v-1", note="citt\u00e0"), ensure_ascii=False), json.dumps(variation("v-2"))]
     path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode() + b"\r\n")

@@ -71,7 +71,9 @@ def test_an_auditor_can_read_but_not_append(shared: tuple[str, str, str]) -> Non
 @pytest.mark.parametrize("statement", ["UPDATE perfledger_events SET topic = 'x'", "DELETE FROM perfledger_events",
                                        "TRUNCATE perfledger_events", "UPDATE perfledger_chain SET hash = 'x'"])
 @pytest.mark.parametrize("who", ["controller", "auditor"])
-def test_neither_role_may_edit_delete_or_truncate(shared: tuple[str, str, str], statement: str, who: str) -> None:
+def test_neither_role_may_edit_delete_or_truncate(
+    shared: tuple[str, str, str], statement: str, who: str
+) -> None:
     import psycopg
 
     url, controller, auditor = shared

@@ -81,7 +81,9 @@ def counts(url: str) -> dict[str, int]:
 
 # -- plain SQL -------------------------------------------------------------------------------------
 @pytest.mark.parametrize("table", TABLES)
-def test_a_controller_may_not_insert_update_delete_or_truncate_any_table(shared: tuple[str, str, str], table: str) -> None:
+def test_a_controller_may_not_insert_update_delete_or_truncate_any_table(
+    shared: tuple[str, str, str], table: str
+) -> None:
     import psycopg
 
     url, controller, _ = shared
@@ -196,7 +198,9 @@ def test_a_sound_event_handed_to_perfledger_append_by_hand_is_taken(shared: tupl
     assert run(url, "verify").output.startswith("OK: 10 events")
 
 
-def test_a_recorded_at_older_than_the_writing_is_refused_even_when_after_the_head(shared: tuple[str, str, str]) -> None:
+def test_a_recorded_at_older_than_the_writing_is_refused_even_when_after_the_head(
+    shared: tuple[str, str, str]
+) -> None:
     import psycopg
 
     url, controller, _ = shared
@@ -209,7 +213,9 @@ def test_a_recorded_at_older_than_the_writing_is_refused_even_when_after_the_hea
         forge(url, controller, same_instant_as_head)
 
 
-def test_after_a_controllers_refused_attempts_honest_appends_go_on_and_verify(shared: tuple[str, str, str]) -> None:
+def test_after_a_controllers_refused_attempts_honest_appends_go_on_and_verify(
+    shared: tuple[str, str, str]
+) -> None:
     """Nothing a controller tries stops every later append for good: a chain row, an event, an id or a
     cache row slipped in ahead of the head, or a future-dated event, would each have blocked the next."""
     import psycopg
@@ -248,7 +254,9 @@ def test_after_a_controllers_refused_attempts_honest_appends_go_on_and_verify(sh
 
 
 # -- the clock -------------------------------------------------------------------------------------
-def test_a_pc_whose_clock_runs_ahead_does_not_pin_recorded_at_for_everyone(shared: tuple[str, str, str]) -> None:
+def test_a_pc_whose_clock_runs_ahead_does_not_pin_recorded_at_for_everyone(
+    shared: tuple[str, str, str]
+) -> None:
     url, controller, _ = shared
     ahead = datetime.now(UTC) + timedelta(days=365)
     with Store.open(as_role(url, controller)) as store:
@@ -288,7 +296,9 @@ def test_a_controllers_appends_write_no_cache_rows_and_its_figures_are_a_full_re
     assert json.loads(theirs.output)["total"]["reserved"] == "350.50"
 
 
-def test_refresh_by_a_controller_says_only_the_owner_may_write_the_caches(shared: tuple[str, str, str]) -> None:
+def test_refresh_by_a_controller_says_only_the_owner_may_write_the_caches(
+    shared: tuple[str, str, str]
+) -> None:
     url, controller, _ = shared
     mine = as_role(url, controller)
     assert run(mine, "append", "--json", json.dumps(reservation("r-1"))).exit_code == 0

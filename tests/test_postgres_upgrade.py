@@ -75,7 +75,9 @@ def reservation(rid: str) -> str:
     return json.dumps(ev("ReservationMade", rid, reservation=rid, item="A1/04/01", amount="10.00"))
 
 
-def test_a_schema_1_ledger_reads_as_before_and_is_written_only_once_upgraded(v1: tuple[str, str, str]) -> None:
+def test_a_schema_1_ledger_reads_as_before_and_is_written_only_once_upgraded(
+    v1: tuple[str, str, str]
+) -> None:
     import psycopg
 
     url, controller, report = v1

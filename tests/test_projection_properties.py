@@ -113,7 +113,9 @@ def test_figures_do_not_depend_on_the_order_independent_events_were_recorded(
     st.decimals(-1000, 1000, places=3),
     st.decimals(-1000, 1000, places=3),
 )
-def test_an_indicator_scores_between_0_and_100_percent(direction: str, value: Decimal, target: Decimal) -> None:
+def test_an_indicator_scores_between_0_and_100_percent(
+    direction: str, value: Decimal, target: Decimal
+) -> None:
     achieved, rule = score(direction, f"{value:f}", f"{target:f}", Decimal("0.02"))
     assert Decimal(0) <= achieved <= Decimal(1) and rule
 

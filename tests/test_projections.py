@@ -41,7 +41,9 @@ def events_of(*extra: dict[str, Any]) -> list[LedgerEvent]:
         ("deadline", "2012-03-01", "2012-03-30", 100),
     ],
 )
-def test_scoring_rules_reproduce_the_seeds_examples(direction: str, value: str, target: str, percent: int) -> None:
+def test_scoring_rules_reproduce_the_seeds_examples(
+    direction: str, value: str, target: str, percent: int
+) -> None:
     achieved, rule = score(direction, value, target, Decimal("0.02"))
     assert rounded_percent(achieved) == percent and rule
 

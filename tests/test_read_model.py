@@ -360,7 +360,9 @@ def test_a_writer_on_a_snapshot_does_not_see_what_another_writer_commits_before_
         writer_b.close()
 
 
-def test_dropping_the_budget_checkpoints_changes_no_figure(ledger_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dropping_the_budget_checkpoints_changes_no_figure(
+    ledger_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from cli.write import read_batch
     from ledger import application
     from tests.conftest import EXAMPLE_DIR

@@ -27,7 +27,9 @@ def keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def test_init_signed_writes_the_ledger_and_its_first_controller_in_one_batch(keys: Path, ledger_url: str) -> None:
+def test_init_signed_writes_the_ledger_and_its_first_controller_in_one_batch(
+    keys: Path, ledger_url: str
+) -> None:
     result = run(ledger_url, "init", "--entity", "CCIAA Test", "--actor", "owner", "--signed",
                  "--controller", "cdg", "--pubkey", "cdg.pub", "--key", "cdg.key")
     assert result.exit_code == 0, result.output

@@ -1,4 +1,5 @@
-"""The stores (SQLite and PostgreSQL): gap-free sequence, atomic batches, immutability, verification, concurrency."""
+"""The stores (SQLite and PostgreSQL): gap-free sequence, atomic batches, immutability,
+verification, concurrency."""
 
 from __future__ import annotations
 
@@ -162,7 +163,9 @@ def test_a_writer_blocked_past_the_lock_timeout_gets_a_clear_error_and_readers_s
     try:
         with raw(ledger_url).writer_lock():
             with pytest.raises(LedgerLocked, match="locked by another writer"):
-                other.append(submissions([ev("ReservationMade", "r", reservation="r", item="A1/04/01", amount="1.00")]))
+                other.append(submissions([
+                    ev("ReservationMade", "r", reservation="r", item="A1/04/01", amount="1.00")
+                ]))
             assert verify(store).ok
     finally:
         other.close()
@@ -176,7 +179,9 @@ def _reserve_many(path: str, writer: int, count: int) -> list[str]:
     try:
         for n in range(count):
             rid = f"w{writer}-{n}"
-            sub = parse_submission(ev("ReservationMade", rid, reservation=rid, item="A1/04/01", amount="700.00"))
+            sub = parse_submission(
+                ev("ReservationMade", rid, reservation=rid, item="A1/04/01", amount="700.00")
+            )
             try:
                 store.append([sub])
             except OverReservation:
@@ -201,7 +206,9 @@ def test_concurrent_writers_never_reserve_beyond_the_total_and_keep_the_chain_ga
     assert verify(store).ok
 
 
-def test_verify_catches_a_type_column_changed_to_another_type_with_the_same_fields(store: Store, ledger_url: str) -> None:
+def test_verify_catches_a_type_column_changed_to_another_type_with_the_same_fields(
+    store: Store, ledger_url: str
+) -> None:
     store.append(submissions([
         ev("ReservationMade", "r", reservation="r", item="A1/04/01", amount="800.00"),
         ev("ReservationApproved", "a", reservation="r", amount="800.00"),
@@ -211,7 +218,8 @@ def test_verify_catches_a_type_column_changed_to_another_type_with_the_same_fiel
     db.execute(db.q("UPDATE {events} SET topic = replace(topic, 'ReservationApproved', 'ReservationAdjusted') "
                     "WHERE originator_version=?"), (seq,))
     report = verify(store)
-    assert not report.ok and report.bad_seq == seq and "hashed body says 'ReservationApproved'" in str(report.problem)
+    assert (not report.ok and report.bad_seq == seq
+            and "hashed body says 'ReservationApproved'" in str(report.problem))
 
 
 def test_stray_storage_settings_in_the_environment_are_ignored(
@@ -225,7 +233,9 @@ def test_stray_storage_settings_in_the_environment_are_ignored(
         assert verify(store).ok
 
 
-def test_a_batch_of_many_pages_broken_in_a_late_page_writes_nothing(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_batch_of_many_pages_broken_in_a_late_page_writes_nothing(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # An import is checked and inserted page by page inside one transaction: a rule broken on a later
     # page must roll back the pages already inserted.
     monkeypatch.setattr("ledger.application.PAGE", 3)
@@ -238,7 +248,9 @@ def test_a_batch_of_many_pages_broken_in_a_late_page_writes_nothing(store: Store
     assert store.find("v-0") is None
 
 
-def test_a_batch_of_many_pages_is_written_whole_and_in_order(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_batch_of_many_pages_is_written_whole_and_in_order(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("ledger.application.PAGE", 3)
     length = store.length()
     batch = [ev("BudgetVaried", f"v-{k}", item="A1/04/01", amount="1.00") for k in range(8)]
@@ -253,7 +265,9 @@ def test_a_batch_of_many_pages_is_written_whole_and_in_order(store: Store, monke
     assert verify(store).ok
 
 
-def test_a_long_batch_reports_its_progress_page_by_page(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_long_batch_reports_its_progress_page_by_page(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("ledger.application.PAGE", 3)
     told: list[int] = []
     batch = [ev("BudgetVaried", f"v-{k}", item="A1/04/01", amount="1.00") for k in range(8)]
@@ -301,7 +315,8 @@ def test_a_correction_of_an_event_from_an_earlier_page_of_the_same_batch(
         one_page.init("CCIAA Test", actor="cdg")
         one_page.append(submissions(small_plan()))
         one_page.append(submissions(batch))
-        assert [e.content() for e in one_page.events(after=length)] == [e.content() for e in store.events(after=length)]
+        assert ([e.content() for e in one_page.events(after=length)]
+                == [e.content() for e in store.events(after=length)])
         items = [s._load().book.items["A1/04/01"].amounts for s in (store, one_page)]  # type: ignore[union-attr]
         assert items[0] == items[1] and items[0].get("reserved") == Decimal("10.00")
 
@@ -381,8 +396,8 @@ def test_rows_out_of_the_tables_order_are_read_in_sequence_order(
     row = db.execute(db.q("SELECT originator_id, originator_version, topic, state FROM {events}"
                           " WHERE originator_version = 5"))[0]
     db.delete(5)  # and put back as it was: the row now lies last in the table
-    db.execute(db.q("INSERT INTO {events} (originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)"),
-               tuple(row))
+    db.execute(db.q("INSERT INTO {events} (originator_id, originator_version, topic, state)"
+                    " VALUES (?, ?, ?, ?)"), tuple(row))
     assert list(store.rows(chain=True)) == before
     assert list(store.rows(3, 9)) == [row[:3] for row in before[3:9]]
     assert verify(store).ok
@@ -398,14 +413,16 @@ def test_an_event_slipped_in_before_the_tables_first_row_is_still_caught(tmp_pat
         store.append(submissions(small_plan()))
         last = store.length()
         db = raw(store.location)
-        topic, state = db.execute("SELECT topic, state FROM stored_events WHERE originator_version = ?", (last,))[0]
+        topic, state = db.execute("SELECT topic, state FROM stored_events WHERE originator_version = ?",
+                                  (last,))[0]
         body = orjson.loads(state)
         body.update(seq=last + 1, id="forged", prev=hashlib.sha256(state).hexdigest())
         db.execute("INSERT INTO stored_events (rowid, originator_id, originator_version, topic, state)"
                    " VALUES (0, ?, ?, ?, ?)", (LEDGER_KEY.hex, last + 1, topic, canonical(body)))
         assert [row[0] for row in store.rows()] == list(range(1, last + 2))
         report = verify(store)
-        assert not report.ok and report.bad_seq == last + 1 and "behind the ledger's back" in str(report.problem)
+        assert (not report.ok and report.bad_seq == last + 1
+                and "behind the ledger's back" in str(report.problem))
 
 
 def test_verify_in_parts_reports_an_actor_event_that_is_not_an_object(
@@ -443,7 +460,9 @@ def _part_that_cannot_open(location: str, *args: object) -> None:
     raise LedgerLocked(f"{location} is locked by another writer")
 
 
-def test_a_part_that_cannot_run_gives_way_to_one_pass(ledger_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_part_that_cannot_run_gives_way_to_one_pass(
+    ledger_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("ledger.verify.VERIFY_IN_PARTS", 2)
     with Store.open(str(ledger_path), create=True) as store:
         store.init("CCIAA Test", actor="cdg")

@@ -88,7 +88,9 @@ RULE_BREAKS = {
 
 
 @pytest.mark.parametrize("case", RULE_BREAKS, ids=list(RULE_BREAKS))
-def test_verify_names_an_event_written_around_the_rules_with_the_rule_it_breaks(planned: str, case: str) -> None:
+def test_verify_names_an_event_written_around_the_rules_with_the_rule_it_breaks(
+    planned: str, case: str
+) -> None:
     obj, message = RULE_BREAKS[case]
     assert forge(planned, obj) == 10
     result = run(planned, "verify")
@@ -123,7 +125,9 @@ def test_an_id_written_twice_around_the_writer_is_named_on_sqlite(ledger_path: P
     assert "Error: rules: event 10 BudgetVaried 'item-1' reuses the id of event 6 (ids are unique)\n" in result.output
 
 
-def test_an_event_recorded_before_the_ledger_itself_is_named_on_sqlite(ledger_path: Path, tmp_path: Path) -> None:
+def test_an_event_recorded_before_the_ledger_itself_is_named_on_sqlite(
+    ledger_path: Path, tmp_path: Path
+) -> None:
     # On PostgreSQL the database refuses such an event itself (tests/test_postgres_trust.py).
     from tests.conftest import small_plan
 
@@ -137,7 +141,9 @@ def test_an_event_recorded_before_the_ledger_itself_is_named_on_sqlite(ledger_pa
            " before it" in result.output
 
 
-def test_an_event_stamped_by_a_clock_running_ahead_is_named_on_sqlite(ledger_path: Path, tmp_path: Path) -> None:
+def test_an_event_stamped_by_a_clock_running_ahead_is_named_on_sqlite(
+    ledger_path: Path, tmp_path: Path
+) -> None:
     from tests.conftest import small_plan
 
     url = str(ledger_path)
@@ -167,7 +173,9 @@ def test_a_forged_read_model_row_is_named_by_verify_and_a_rebuild_restores_the_f
     assert run(url, "verify").exit_code == 0
 
 
-def test_a_forged_snapshot_is_named_by_verify(ledger_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_forged_snapshot_is_named_by_verify(
+    ledger_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tests.conftest import small_plan
 
     monkeypatch.setattr("ledger.application.SNAPSHOT_EVERY", 5)

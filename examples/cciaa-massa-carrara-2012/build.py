@@ -45,15 +45,20 @@ LINES_OF_OBJECTIVE = {"04": "A1", "08": "A2", "05": "A3", "07": "A4", "02": "A5"
 
 # objective: (title, printed %, [(title, weight, value, target, direction, unit, printed %)])
 # value "ND" = not available; None = no measurement at all; "derived:..." = computed by the ledger.
-OBJECTIVES: dict[str, tuple[str, int, list[tuple[str, str, str | None, str, str, str, int | None]]]] = {
-    "01": ("Potenziare gli interventi a favore della tutela dei diritti soggettivi e della regolazione del mercato", 94, [
-        ("n. imprese iscritte al marchio di garanzia auto-moto riparazione anno x / anno x-1", "33.33", "0.91", "1.00", "higher", "ratio", 91),
-        ("n. tintolavanderie iscritte al registro del marchio di garanzia anno x / anno x-1", "33.33", "0.91", "1.00", "higher", "ratio", 91),
+Indicators = list[tuple[str, str, str | None, str, str, str, int | None]]
+OBJECTIVES: dict[str, tuple[str, int, Indicators]] = {
+    "01": (("Potenziare gli interventi a favore della tutela dei diritti soggettivi"
+            " e della regolazione del mercato"), 94, [
+        ("n. imprese iscritte al marchio di garanzia auto-moto riparazione anno x / anno x-1",
+         "33.33", "0.91", "1.00", "higher", "ratio", 91),
+        ("n. tintolavanderie iscritte al registro del marchio di garanzia anno x / anno x-1",
+         "33.33", "0.91", "1.00", "higher", "ratio", 91),
         ("n. irregolarità riscontrate / n. verifiche metriche", "33.33", "0.03", "0.10", "lower", "%", 100),
     ]),
     "02": ("Promuovere gli strumenti di giustizia alternativa", 100, [
         ("n. conciliazioni avviate * 1000 / n. imprese attive", "50", "29.44", "26.00", "higher", "n.", 100),
-        ("n. partecipanti con giudizio >= Buono / n. rispondenti (customer satisfaction)", "50", "0.95", "0.70", "higher", "%", 100),
+        ("n. partecipanti con giudizio >= Buono / n. rispondenti (customer satisfaction)",
+         "50", "0.95", "0.70", "higher", "%", 100),
     ]),
     "03": ("E-Government e Semplificazione Amministrativa", 99, [
         ("n. pratiche sospese RI / n. pratiche totali RI", "25", "0.44", "0.55", "lower", "%", 100),
@@ -62,107 +67,146 @@ OBJECTIVES: dict[str, tuple[str, int, list[tuple[str, str, str | None, str, str,
         ("n. partecipanti medio agli incontri sui servizi anagrafici", "25", "54", "50", "higher", "n.", 100),
     ]),
     "04": ("Valorizzazione del territorio e dell'economia locale", 94, [
-        ("Risorse stanziate per la valorizzazione del territorio anno x / anno x-1", "20", "2.33", "1.00", "higher", "ratio", 100),
-        ("n. imprese-azioni-enti con contributo pari a 5.000 / n. beneficiari (bandi territorio)", "20", "0.10", "0.05", "higher", "%", 100),
-        ("Risorse stanziate per l'imprenditoria femminile anno x / anno x-1", "20", "2.00", "1.00", "higher", "ratio", 100),
-        ("n. partecipanti alle iniziative per l'imprenditoria femminile", "20", "30", "10", "higher", "n.", 100),
-        ("n. imprese all'iniziativa CCIAA nel Marmotec / n. imprese marmo del territorio al Marmotec", "20", "31/90", "0.50", "higher", "%", 69),
+        ("Risorse stanziate per la valorizzazione del territorio anno x / anno x-1",
+         "20", "2.33", "1.00", "higher", "ratio", 100),
+        ("n. imprese-azioni-enti con contributo pari a 5.000 / n. beneficiari (bandi territorio)",
+         "20", "0.10", "0.05", "higher", "%", 100),
+        ("Risorse stanziate per l'imprenditoria femminile anno x / anno x-1",
+         "20", "2.00", "1.00", "higher", "ratio", 100),
+        ("n. partecipanti alle iniziative per l'imprenditoria femminile",
+         "20", "30", "10", "higher", "n.", 100),
+        ("n. imprese all'iniziativa CCIAA nel Marmotec / n. imprese marmo del territorio al Marmotec",
+         "20", "31/90", "0.50", "higher", "%", 69),
     ]),
     "05": ("Consolidamento delle azioni di Sistema", 100, [
-        ("Costi per consulenze esterne per progetti del Fondo di Perequazione / valore progetti", "50", "0", "0.80", "lower", "%", 100),
+        ("Costi per consulenze esterne per progetti del Fondo di Perequazione / valore progetti",
+         "50", "0", "0.80", "lower", "%", 100),
         ("n. contatti sportello efficienza energetica e ambiente", "50", "75", "50", "higher", "n.", 100),
     ]),
     "06": ("Trasferimento di conoscenza e di Innovazione", 100, [
-        ("n. studenti nell'alternanza scuola-lavoro / n. studenti coinvolti", "25", "1.00", "0.80", "higher", "%", 100),
+        ("n. studenti nell'alternanza scuola-lavoro / n. studenti coinvolti",
+         "25", "1.00", "0.80", "higher", "%", 100),
         ("n. contatti allo Sportello Nuove Imprese", "25", "86", "55", "higher", "n.", 100),
-        ("partecipanti alla attività formativa anno x / anno x-1", "25", "2.22", "1.10", "higher", "ratio", 100),
+        ("partecipanti alla attività formativa anno x / anno x-1",
+         "25", "2.22", "1.10", "higher", "ratio", 100),
         ("n. argomenti mai trattati nell'alta formazione", "25", "12", "3", "higher", "n.", 100),
     ]),
     "07": ("Internazionalizzazione e promozione dell'impresa di Massa Carrara all'estero", 95, [
-        ("n. operatori partecipanti alle attività di promozione estero", "20", "50", "50", "higher", "n.", 100),
-        ("n. partecipanti per seminario per internazionalizzazione", "20", "23.17", "30.00", "higher", "n.", 77),
-        ("n. soggetti che riparteciperebbero / n. rispondenti (outcome)", "20", "0.80", "0.50", "higher", "%", 100),
-        ("n. soggetti con rapporti stabili dopo 6 mesi / n. rispondenti (outcome)", "20", "0.20", "0.05", "higher", "%", 100),
+        ("n. operatori partecipanti alle attività di promozione estero",
+         "20", "50", "50", "higher", "n.", 100),
+        ("n. partecipanti per seminario per internazionalizzazione",
+         "20", "23.17", "30.00", "higher", "n.", 77),
+        ("n. soggetti che riparteciperebbero / n. rispondenti (outcome)",
+         "20", "0.80", "0.50", "higher", "%", 100),
+        ("n. soggetti con rapporti stabili dopo 6 mesi / n. rispondenti (outcome)",
+         "20", "0.20", "0.05", "higher", "%", 100),
         ("quota di partecipazione media per partecipante", "20", "150.00", "200.00", "lower", "€", 100),
     ]),
     "08": ("Favorire il monitoraggio dell'economia locale a favore del fare strategia di impresa", 50, [
-        ("Livello di soddisfazione indagini ISR (target: > Buono)", "0", "ND", "ND", "higher", "judgement", None),
+        ("Livello di soddisfazione indagini ISR (target: > Buono)",
+         "0", "ND", "ND", "higher", "judgement", None),
         ("n. censimenti per via telematica / totale censimenti", "50", "0.51", "0.30", "higher", "%", 100),
-        ("n. download ricerche e statistiche ISR anno x / anno x-1", "50", "0.00", "1.00", "higher", "ratio", 0),
+        ("n. download ricerche e statistiche ISR anno x / anno x-1",
+         "50", "0.00", "1.00", "higher", "ratio", 0),
     ]),
     "09": ("Qualità del servizio", 100, [
         ("n. requisiti di non conformità (alta formazione)", "20", "0", "0", "lower", "n.", 100),
         ("n. utenti informati sulla rateizzazione di somme a ruolo", "20", "12", "10", "higher", "n.", 100),
-        ("n. utenti con riflesso 'abbastanza' sulla soddisfazione della clientela / n. rispondenti", "20", "0.50", "0.50", "higher", "%", 100),
+        ("n. utenti con riflesso 'abbastanza' sulla soddisfazione della clientela / n. rispondenti",
+         "20", "0.50", "0.50", "higher", "%", 100),
         ("n. reclami rilevati", "20", "0", "3", "lower", "n.", 100),
         ("n. fatture pagate entro 29 gg / n. fatture protocollate", "20", "0.83", "0.82", "higher", "%", 100),
     ]),
     "10": ("Miglioramento ed ottimizzazione della struttura e dei processi", 100, [
-        ("n. comunicazioni tramite PEC / n. comunicazioni verso soggetti con PEC", "50", "1.00", "0.40", "higher", "%", 100),
+        ("n. comunicazioni tramite PEC / n. comunicazioni verso soggetti con PEC",
+         "50", "1.00", "0.40", "higher", "%", 100),
         ("n. task force interdisciplinari per efficienza organizzativa", "50", "5", "3", "higher", "n.", 100),
     ]),
     "11": ("Qualità dell'anagrafica camerale", 98, [
-        ("riscossioni spontanee Diritto Annuale 2012 / dovuto per Diritto Annuale 2012", "100", "0.73", "0.74", "higher", "%", 98),
+        ("riscossioni spontanee Diritto Annuale 2012 / dovuto per Diritto Annuale 2012",
+         "100", "0.73", "0.74", "higher", "%", 98),
     ]),
     "12": ("Valorizzazione del capitale umano", 93, [
-        ("Livello di soddisfazione interna (benessere organizzativo) anno x / anno x-1", "0", "ND", "1.00", "higher", "ratio", None),
+        ("Livello di soddisfazione interna (benessere organizzativo) anno x / anno x-1",
+         "0", "ND", "1.00", "higher", "ratio", None),
         ("n. ore di formazione media procapite", "20", "23.33", "18.00", "higher", "n.", 100),
-        ("n. dipendenti dell'Area in giornate lavorative in prestito / n. dipendenti dell'Area", "20", "0.09", "0.10", "higher", "%", 95),
+        ("n. dipendenti dell'Area in giornate lavorative in prestito / n. dipendenti dell'Area",
+         "20", "0.09", "0.10", "higher", "%", 95),
         ("n. giorni di assenza procapite (dato bench)", "20", "67", "51", "lower", "days", 69),
         ("n. componenti CUG donne / n. componenti CUG uomini", "20", "1.00", "1.00", "higher", "ratio", 100),
         ("n. dipendenti alle iniziative del CUG / n. dipendenti", "20", "0.93", "0.80", "higher", "%", 100),
     ]),
     "13": ("Governance integrata e networking", 100, [
-        ("gruppi di lavoro UTC e UCN a cui l'Ente partecipa / a cui è stato invitato", "100", "1.00", "1.00", "higher", "%", 100),
+        ("gruppi di lavoro UTC e UCN a cui l'Ente partecipa / a cui è stato invitato",
+         "100", "1.00", "1.00", "higher", "%", 100),
     ]),
     "14": ("Migliorare la Comunicazione istituzionale", 100, [
         ("n. accessi al sito internet anno x / anno x-1", "20", "4.33", "1.00", "higher", "ratio", 100),
         ("n. accessi sezione trasparenza anno x / anno x-1", "20", "4.64", "1.00", "higher", "ratio", 100),
-        ("soddisfazione almeno Buono sulla newsletter / questionari pervenuti", "20", "0.83", "0.70", "higher", "%", 100),
-        ("soddisfazione almeno Buono sul web / questionari pervenuti", "20", "0.83", "0.70", "higher", "%", 100),
+        ("soddisfazione almeno Buono sulla newsletter / questionari pervenuti",
+         "20", "0.83", "0.70", "higher", "%", 100),
+        ("soddisfazione almeno Buono sul web / questionari pervenuti",
+         "20", "0.83", "0.70", "higher", "%", 100),
         ("n. presenze mezzi stampa anno x / anno x-1", "20", "2.50", "1.00", "higher", "ratio", 100),
     ]),
     "15": ("Implementazione del sistema di Pianificazione e Controllo", 100, [
         ("Livello check-up anno x / anno x-1", "25", "1.13", "1.05", "higher", "ratio", 100),
-        ("n. giorni tra la fine del quadrimestre e la rilevazione dei dati", "25", "derived:reporting_delay", "20", "lower", "days", 100),
-        ("n. variazioni agli obiettivi (escluse cause normative o esterne) / n. obiettivi", "25", "derived:variations", "0.10", "lower", "%", 100),
+        ("n. giorni tra la fine del quadrimestre e la rilevazione dei dati",
+         "25", "derived:reporting_delay", "20", "lower", "days", 100),
+        ("n. variazioni agli obiettivi (escluse cause normative o esterne) / n. obiettivi",
+         "25", "derived:variations", "0.10", "lower", "%", 100),
         ("Livello medio di performance dell'Ente", "25", "derived:entity_level", "0.80", "higher", "%", 100),
     ]),
     "16": ("Migliorare la riscossione delle entrate", 82, [
         ("Diritto annuale riscosso / Diritto annuale dovuto", "20", "0.73", "0.72", "higher", "%", 100),
-        ("Finanziamenti da terzi (escluso Fondo Perequazione) / totale proventi", "20", "0.01", "0.10", "higher", "%", 11),
-        ("sgravi sull'ultimo ruolo emesso da oltre due anni / imprese iscritte in quel ruolo", "20", "0.00", "0.06", "lower", "%", 100),
-        ("Finanziamento complessivo ottenuto per l'attività 2010 del Fondo", "20", "205940.00", "150000.00", "higher", "€", 100),
+        ("Finanziamenti da terzi (escluso Fondo Perequazione) / totale proventi",
+         "20", "0.01", "0.10", "higher", "%", 11),
+        ("sgravi sull'ultimo ruolo emesso da oltre due anni / imprese iscritte in quel ruolo",
+         "20", "0.00", "0.06", "lower", "%", 100),
+        ("Finanziamento complessivo ottenuto per l'attività 2010 del Fondo",
+         "20", "205940.00", "150000.00", "higher", "€", 100),
         ("Rendimento CATI (servizio ISR): margine netto / ricavi", "20", "0.42", "0.13", "higher", "%", 100),
     ]),
     "17": ("Ottimizzare l'uso delle risorse in modo efficiente", 82, [
-        ("Ricavi ISR al netto della quota associativa CCIAA - Costi ISR", "16.67", "-170845.57", "0.00", "at_least", "€", 0),
+        ("Ricavi ISR al netto della quota associativa CCIAA - Costi ISR",
+         "16.67", "-170845.57", "0.00", "at_least", "€", 0),
         ("Spese postali anno x / anno x-1", "16.67", "0.96", "1.00", "lower", "ratio", 100),
         ("Spese conciliazione anno x / anno x-1", "16.67", "1.02", "1.00", "lower", "ratio", 98),
-        ("Costo processo sottoposto a razionalizzazione anno x / anno x-1", "0", None, "ND", "lower", "ratio", None),
+        ("Costo processo sottoposto a razionalizzazione anno x / anno x-1",
+         "0", None, "ND", "lower", "ratio", None),
         ("Quote associative anno x / anno x-1", "0", None, "ND", "lower", "ratio", None),
         ("Spese energia elettrica anno x / anno x-1", "16.67", "0.79", "0.90", "lower", "ratio", 100),
         ("Spese di funzionamento (Ente) anno x / anno x-1", "16.67", "1.03", "1.00", "lower", "ratio", 97),
-        ("Fondo di produttività individuale anno x / anno 2010", "16.67", "0.81", "1.00", "lower", "ratio", 100),
+        ("Fondo di produttività individuale anno x / anno 2010",
+         "16.67", "0.81", "1.00", "lower", "ratio", 100),
     ]),
     "18": ("Ottimizzare l'uso del Patrimonio", 100, [
-        ("n. edifici con pannelli fotovoltaici / n. edifici in essere", "100", "0.40", "0.40", "higher", "%", 100),
+        ("n. edifici con pannelli fotovoltaici / n. edifici in essere",
+         "100", "0.40", "0.40", "higher", "%", 100),
     ]),
 }
 # Operational objectives of section 2.3 that exercise the deadline rule and a struck objective.
-OPERATIONAL: dict[str, tuple[str, str, int | None, list[tuple[str, str, str | None, str, str, str, int | None]]]] = {
-    "AA/9.1": ("09", "Interventi volti all'ottimizzazione dei servizi e mantenimento standard procedurali", 99, [
-        ("Analisi delle soluzioni organizzative per l'accorpamento Albi e Ruoli e RI", "33.33", "2012-03-31", "2012-03-31", "deadline", "date", 100),
-        ("n. incontri formativi per la piena operatività Albi e Ruoli al RI", "33.33", "3", "3", "higher", "n.", 100),
-        ("Avvio a regime della piena operatività Albi e Ruoli al RI (salvo rinvio)", "33.33", "2012-05-13", "2012-05-12", "deadline", "date", 98),
+OPERATIONAL: dict[str, tuple[str, str, int | None, Indicators]] = {
+    "AA/9.1": ("09", "Interventi volti all'ottimizzazione dei servizi e mantenimento standard procedurali",
+               99, [
+        ("Analisi delle soluzioni organizzative per l'accorpamento Albi e Ruoli e RI",
+         "33.33", "2012-03-31", "2012-03-31", "deadline", "date", 100),
+        ("n. incontri formativi per la piena operatività Albi e Ruoli al RI",
+         "33.33", "3", "3", "higher", "n.", 100),
+        ("Avvio a regime della piena operatività Albi e Ruoli al RI (salvo rinvio)",
+         "33.33", "2012-05-13", "2012-05-12", "deadline", "date", 98),
     ]),
     "AA/11.1": ("11", "Garantire la massima pulizia del Registro Imprese", 67, [
-        ("Realizzazione di una analisi circa le posizioni da cancellare", "33.33", "2012-08-22", "2012-02-28", "deadline", "date", 0),
-        ("n. azioni realizzate per la cancellazione / n. azioni previste", "33.33", "1.00", "0.90", "higher", "%", 100),
-        ("Analisi dell'elenco dei mancati recapiti", "33.33", "2012-08-22", "2012-12-31", "deadline", "date", 100),
+        ("Realizzazione di una analisi circa le posizioni da cancellare",
+         "33.33", "2012-08-22", "2012-02-28", "deadline", "date", 0),
+        ("n. azioni realizzate per la cancellazione / n. azioni previste",
+         "33.33", "1.00", "0.90", "higher", "%", 100),
+        ("Analisi dell'elenco dei mancati recapiti",
+         "33.33", "2012-08-22", "2012-12-31", "deadline", "date", 100),
     ]),
     "SG/10.6": ("10", "Rinnovo della CCIAA a seguito della riforma della 580", None, [
-        ("Costituzione della Consulta dei professionisti con relativo insediamento", "100", None, "2012-12-31", "deadline", "date", None),
+        ("Costituzione della Consulta dei professionisti con relativo insediamento",
+         "100", None, "2012-12-31", "deadline", "date", None),
     ]),
 }
 
@@ -194,8 +238,10 @@ def read_budget(seed: Path) -> dict[str, Any]:
             grand = printed
         elif label.endswith(" Totale"):
             policy_lines.append({"line": line_code, **printed})
-        elif len(texts) == 1 and re.match(r"[0-9]+\. ", label) and (label.endswith("Somma") or len(amounts) == 7):
-            objectives.append({"objective": objective, "line": line_code, "label_has_somma": label.endswith("Somma"),
+        elif (len(texts) == 1 and re.match(r"[0-9]+\. ", label)
+              and (label.endswith("Somma") or len(amounts) == 7)):
+            objectives.append({"objective": objective, "line": line_code,
+                               "label_has_somma": label.endswith("Somma"),
                                "columns": len(amounts), **printed})
         else:
             if re.match(r"A[0-9]", texts[0]):
@@ -209,8 +255,10 @@ def read_budget(seed: Path) -> dict[str, Any]:
     for raw in lines[end + 1 :]:
         if raw.startswith(("ICT_", "TOTALE\t")):
             cells = raw.split("\t")
-            code = "total" if raw.startswith("TOTALE") else f"{int(re.match(r'ICT_([0-9]+)', raw).group(1)):02d}"  # type: ignore[union-attr]
-            ict.append({"objective": code, "total": cells[1], "reserved": cells[2], "available": cells[3], "ratio": cells[4]})
+            number = re.match(r"ICT_([0-9]+)", raw)
+            code = "total" if raw.startswith("TOTALE") else f"{int(number.group(1)):02d}"  # type: ignore[union-attr]
+            ict.append({"objective": code, "total": cells[1], "reserved": cells[2], "available": cells[3],
+                        "ratio": cells[4]})
         if raw.startswith("TOTALE\t"):
             break
     return {"rows": rows, "objectives": objectives, "lines": policy_lines, "total": grand, "ict": ict}
@@ -256,19 +304,25 @@ def build(seed: Path) -> tuple[list[str], dict[str, Any]]:
     table = read_budget(seed)
     w = Writer()
     plan_note = "Piano della Performance 2012 approved 27/01/2012 (the act's number is not in the seed)"
-    w.add(at(PLAN_DAY, 9), "PlanOpened", PLAN_DAY, id="plan-2012", year=2012, title="Piano della Performance 2012",
-          horizon_days=200, deadline_penalty="0.02", band_achieved="90", band_partly="80", note=plan_note)
+    w.add(at(PLAN_DAY, 9), "PlanOpened", PLAN_DAY, id="plan-2012", year=2012,
+          title="Piano della Performance 2012", horizon_days=200, deadline_penalty="0.02",
+          band_achieved="90", band_partly="80", note=plan_note)
     for code, title in policy_lines_titles.items():
-        w.add(at(PLAN_DAY, 9, 1), "PolicyLineDefined", PLAN_DAY, id=f"line-{code}", year=2012, line=code, title=title)
+        w.add(at(PLAN_DAY, 9, 1), "PolicyLineDefined", PLAN_DAY, id=f"line-{code}", year=2012, line=code,
+              title=title)
     indicator_ids: dict[str, list[str]] = {}
     for code, (title, _, indicators) in OBJECTIVES.items():
-        w.add(at(PLAN_DAY, 9, 2), "ObjectiveDefined", PLAN_DAY, id=f"objective-{code}", year=2012, objective=code,
-              level="strategic", title=title, perspective=PERSPECTIVES[code], line=LINES_OF_OBJECTIVE.get(code))
+        w.add(at(PLAN_DAY, 9, 2), "ObjectiveDefined", PLAN_DAY, id=f"objective-{code}", year=2012,
+              objective=code, level="strategic", title=title, perspective=PERSPECTIVES[code],
+              line=LINES_OF_OBJECTIVE.get(code))
     for code, (parent, title, _, indicators) in OPERATIONAL.items():
-        w.add(at(PLAN_DAY, 9, 3), "ObjectiveDefined", PLAN_DAY, id=f"objective-{code}", year=2012, objective=code,
-              level="operational", title=title, perspective=PERSPECTIVES[parent], parent=parent)
-    revised_target = {"02.1": ("24.00", "normative"), "07.2": ("25.00", "internal"), "16.4": ("200000.00", "external")}
-    for code, (_, _, indicators) in {**OBJECTIVES, **{k: (v[1], v[2], v[3]) for k, v in OPERATIONAL.items()}}.items():
+        w.add(at(PLAN_DAY, 9, 3), "ObjectiveDefined", PLAN_DAY, id=f"objective-{code}", year=2012,
+              objective=code, level="operational", title=title, perspective=PERSPECTIVES[parent],
+              parent=parent)
+    revised_target = {"02.1": ("24.00", "normative"), "07.2": ("25.00", "internal"),
+                      "16.4": ("200000.00", "external")}
+    all_objectives = {**OBJECTIVES, **{k: (v[1], v[2], v[3]) for k, v in OPERATIONAL.items()}}
+    for code, (_, _, indicators) in all_objectives.items():
         for n, (title, weight, value, target, direction, unit, _) in enumerate(indicators, 1):
             ind = f"{code}.{n}" if "/" not in code else f"{code}-{n}"
             indicator_ids.setdefault(code, []).append(ind)
@@ -280,7 +334,8 @@ def build(seed: Path) -> tuple[list[str], dict[str, Any]]:
 
     # Budget: items opened with the plan; new products opened when first funded.
     first_funding = {"Istruttoria delle domande per il credito / Imprese alluvionate": date(2012, 4, 27),
-                     "Protocollo IAT": date(2012, 5, 22), "Azioni per la valorizzazione settore agricolo": date(2012, 5, 22),
+                     "Protocollo IAT": date(2012, 5, 22),
+                     "Azioni per la valorizzazione settore agricolo": date(2012, 5, 22),
                      "Revisione usi": date(2012, 4, 27)}
     counters: dict[tuple[str, str], int] = {}
     items = []
@@ -294,7 +349,8 @@ def build(seed: Path) -> tuple[list[str], dict[str, Any]]:
         w.add(at(day, 11), "BudgetItemOpened", opened, id=f"item-{item}", item=item, line=row["line"],
               objective=row["objective"], product=row["product"], amount=row["budget"])
 
-    revision_days = [date(2012, 4, 27), date(2012, 5, 22), date(2012, 7, 26), date(2012, 9, 27), date(2012, 11, 29)]
+    revision_days = [date(2012, 4, 27), date(2012, 5, 22), date(2012, 7, 26), date(2012, 9, 27),
+                     date(2012, 11, 29)]
     year_end = date(2012, 12, 20)
     giunta = {"kind": "Delibera di Giunta", "number": "n.d."}
     for index, (item, row) in enumerate(items):
@@ -305,19 +361,22 @@ def build(seed: Path) -> tuple[list[str], dict[str, Any]]:
             # The seed's paired transfer (-155,40 / +155,40), one act for both sides.
             day = date(2012, 6, 15)
             w.add(at(day, 12), "BudgetVaried", day, id=f"var-{item}", item=item, amount=f"{variation:.2f}",
-                  act={**giunta, "date": str(day)}, note="transfer between the two DOC wine controls; " + STORY)
+                  act={**giunta, "date": str(day)},
+                  note="transfer between the two DOC wine controls; " + STORY)
         elif product.startswith("Istruttoria delle domande per il credito"):
             for n, (day, amount) in enumerate([(date(2012, 4, 27), Decimal("500000.00")),
                                               (date(2012, 7, 26), variation - Decimal("500000.00"))], 1):
-                w.add(at(day, 12), "BudgetVaried", day, id=f"var-{item}-{n}", item=item, amount=f"{amount:.2f}",
-                      act={**giunta, "date": str(day)}, note="grants to businesses hit by the October 2011 flood; " + STORY)
+                w.add(at(day, 12), "BudgetVaried", day, id=f"var-{item}-{n}", item=item,
+                      amount=f"{amount:.2f}", act={**giunta, "date": str(day)},
+                      note="grants to businesses hit by the October 2011 flood; " + STORY)
         elif variation > 0:
-            w.add(at(funded, 12), "BudgetVaried", funded, id=f"var-{item}", item=item, amount=f"{variation:.2f}",
-                  act={**giunta, "date": str(funded)}, note=STORY)
+            w.add(at(funded, 12), "BudgetVaried", funded, id=f"var-{item}", item=item,
+                  amount=f"{variation:.2f}", act={**giunta, "date": str(funded)}, note=STORY)
         elif variation < 0:
             # Reductions at the year-end adjustment, once the reservations are known.
-            w.add(at(year_end, 12), "BudgetVaried", year_end, id=f"var-{item}", item=item, amount=f"{variation:.2f}",
-                  act={**giunta, "date": str(year_end)}, note="assestamento di fine anno; " + STORY)
+            w.add(at(year_end, 12), "BudgetVaried", year_end, id=f"var-{item}", item=item,
+                  amount=f"{variation:.2f}", act={**giunta, "date": str(year_end)},
+                  note="assestamento di fine anno; " + STORY)
         reserved, approved = Decimal(row["reserved"]), Decimal(row["approved"])
         if reserved == 0:
             continue
@@ -328,8 +387,8 @@ def build(seed: Path) -> tuple[list[str], dict[str, Any]]:
         left = approved
         for n, (day, amount) in enumerate(zip(days, split(reserved, parts)), 1):
             res = f"res-{item}-{n}"
-            w.add(at(day, 14), "ReservationMade", day, id=res, reservation=res, item=item, amount=f"{amount:.2f}",
-                  note=STORY)
+            w.add(at(day, 14), "ReservationMade", day, id=res, reservation=res, item=item,
+                  amount=f"{amount:.2f}", note=STORY)
             ok = min(amount, left)
             left -= ok
             if ok > 0:
@@ -340,18 +399,21 @@ def build(seed: Path) -> tuple[list[str], dict[str, Any]]:
     # Objective changes: the seed gives the revision dates and one internal change of 18; which
     # objectives changed is illustrative.
     changes = [
-        (date(2012, 4, 27), "02", "02.1", "normative", "mediation made compulsory for more disputes (D.Lgs. 28/2010, March 2012)",
+        (date(2012, 4, 27), "02", "02.1", "normative",
+         "mediation made compulsory for more disputes (D.Lgs. 28/2010, March 2012)",
          "target of conciliations per 1000 businesses raised from 24 to 26"),
         (date(2012, 5, 22), "07", "07.2", "internal", "seminars reorganised into fewer, larger sessions",
          "target of participants per seminar raised from 25 to 30"),
-        (date(2012, 11, 29), "16", "16.4", "external", "the equalisation fund's allotment was reduced by Unioncamere",
+        (date(2012, 11, 29), "16", "16.4", "external",
+         "the equalisation fund's allotment was reduced by Unioncamere",
          "target of the fund's financing lowered from 200.000 to 150.000"),
     ]
     for day, objective, indicator, cause, reason, what in changes:
         target = OBJECTIVES[objective][2][int(indicator.split(".")[1]) - 1][3]
-        w.add(at(day, 16), "ObjectiveChanged", day, id=f"change-{indicator}", objective=objective, cause=cause,
-              reason=reason, what=what, indicator=indicator, target=target,
-              act={"kind": "Delibera di Giunta", "number": "n.d.", "date": str(day)}, note="plan revision; " + STORY)
+        w.add(at(day, 16), "ObjectiveChanged", day, id=f"change-{indicator}", objective=objective,
+              cause=cause, reason=reason, what=what, indicator=indicator, target=target,
+              act={"kind": "Delibera di Giunta", "number": "n.d.", "date": str(day)},
+              note="plan revision; " + STORY)
 
     # Measurements: interim four-monthly monitoring for a few indicators (illustrative),
     # then the year-end values of the seed, recorded 15 days after each period's end.
@@ -360,8 +422,8 @@ def build(seed: Path) -> tuple[list[str], dict[str, Any]]:
     for end, recorded in ((date(2012, 4, 30), date(2012, 5, 15)), (date(2012, 8, 31), date(2012, 9, 15))):
         for ind, values in interim.items():
             value = values[0] if end.month == 4 else values[1]
-            w.add(at(recorded, 10), "IndicatorMeasured", end, id=f"m-{ind}-{end}", indicator=ind, period_end=str(end),
-                  value=value, note="interim monitoring; " + STORY)
+            w.add(at(recorded, 10), "IndicatorMeasured", end, id=f"m-{ind}-{end}", indicator=ind,
+                  period_end=str(end), value=value, note="interim monitoring; " + STORY)
     final_recorded = date(2013, 1, 15)
     for code, ids in indicator_ids.items():
         indicators = OBJECTIVES[code][2] if code in OBJECTIVES else OPERATIONAL[code][3]
@@ -378,11 +440,13 @@ def build(seed: Path) -> tuple[list[str], dict[str, Any]]:
             w.add(at(final_recorded, 10), "IndicatorMeasured", date(2012, 12, 31), id=f"m-{ind}-2012-12-31",
                   indicator=ind, period_end="2012-12-31", **fields)
     late = date(2012, 10, 2)
-    w.add(at(late, 11), "EventCorrected", date(2012, 8, 31), id="fix-m-07.1-2012-08-31", corrects="m-07.1-2012-08-31",
+    w.add(at(late, 11), "EventCorrected", date(2012, 8, 31), id="fix-m-07.1-2012-08-31",
+          corrects="m-07.1-2012-08-31",
           reason="three late registrations to the August missions were not counted: 38, not 35",
           changes={"value": "38"}, note="illustrative correction after the four-monthly report of 15/09/2012")
     correction_day = date(2013, 2, 20)
-    w.add(at(correction_day, 11), "EventCorrected", date(2012, 12, 31), id="fix-m-12.4", corrects="m-12.4-2012-12-31",
+    w.add(at(correction_day, 11), "EventCorrected", date(2012, 12, 31), id="fix-m-12.4",
+          corrects="m-12.4-2012-12-31",
           reason="absence days re-counted from the payroll system after the year-end report: 67, not 62",
           changes={"value": "67"}, note="illustrative correction after the monitoring report")
     struck_day = date(2012, 12, 31)
@@ -393,9 +457,11 @@ def build(seed: Path) -> tuple[list[str], dict[str, Any]]:
     printed = {
         "budget": {k: table[k] for k in ("rows", "objectives", "lines", "total", "ict")},
         "items": [item for item, _ in items],
-        "objectives": {code: {"achievement": pct, "indicators": {f"{code}.{n}": ind[6] for n, ind in enumerate(inds, 1)}}
+        "objectives": {code: {"achievement": pct,
+                              "indicators": {f"{code}.{n}": ind[6] for n, ind in enumerate(inds, 1)}}
                        for code, (_, pct, inds) in OBJECTIVES.items()},
-        "operational": {code: {"achievement": pct, "indicators": {f"{code}-{n}": ind[6] for n, ind in enumerate(inds, 1)}}
+        "operational": {code: {"achievement": pct,
+                               "indicators": {f"{code}-{n}": ind[6] for n, ind in enumerate(inds, 1)}}
                         for code, (_, _, pct, inds) in OPERATIONAL.items()},
         "entity": 94,
         "bands": {"achieved": 15, "partly": 2, "not_achieved": 1},
@@ -408,7 +474,8 @@ def main() -> None:
     seed = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SEED
     lines, printed = build(seed)
     (HERE / "events.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (HERE / "printed.json").write_text(json.dumps(printed, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    (HERE / "printed.json").write_text(json.dumps(printed, ensure_ascii=False, indent=1) + "\n",
+                                       encoding="utf-8")
     print(f"wrote {len(lines)} events and the printed figures to {HERE}")
 
 
