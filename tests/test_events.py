@@ -203,7 +203,8 @@ def test_text_refuses_exactly_the_control_bidi_and_surrogate_characters(code: bo
     # and the zero-width (non-)joiners (tests/test_input_normalisation.py checks every plane for names).
     import unicodedata
 
-    from events.fields import _BIDI, Code, Text
+    from events.fields import Code, Text
+    from events.text import _BIDI
 
     kind = Code("f") if code else Text("f")
     for point in range(0x10000):
