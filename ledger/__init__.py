@@ -35,4 +35,6 @@ def __getattr__(name: str) -> Any:
     return getattr(import_module(_HOME[name]), name)
 
 
-__all__ = ["AppendResult", "Book", "LedgerError", "RuleViolation", "Store", "VerifyReport", "available", "verify"]
+__all__ = [
+    "AppendResult", "Book", "LedgerError", "RuleViolation", "Store", "VerifyReport", "available", "verify"
+]

@@ -28,7 +28,9 @@ def grant(store: Store, role: str, name: str) -> None:
 
     recorder = postgres_recorder(store)
     if recorder is None:
-        raise LedgerError("database roles exist only on PostgreSQL; protect a SQLite ledger with file permissions")
+        raise LedgerError(
+            "database roles exist only on PostgreSQL; protect a SQLite ledger with file permissions"
+        )
     statements = grant_statements(recorder.datastore.schema, recorder.events_table_name, role, name)
     try:
         with recorder.datastore.transaction(commit=True) as curs:
@@ -47,8 +49,8 @@ def upgrade(store: Store) -> str:
     and may append through ``perfledger_append``). Says what it did.
     """
     if not is_postgres(store.location):
-        return (f"{store.location} is a SQLite ledger at schema version {store.schema_version}, the current one:"
-                " nothing to upgrade.")
+        return (f"{store.location} is a SQLite ledger at schema version {store.schema_version},"
+                " the current one: nothing to upgrade.")
     recorder = postgres_recorder(store)
     assert recorder is not None
     current = recorder.SCHEMA_VERSION
@@ -78,14 +80,17 @@ def upgrade_postgres(recorder: LedgerPostgresRecorder) -> tuple[list[tuple[Any, 
         holders = [(row["name"], row["inserts"], row["controller"], row["reads"]) for row in curs.fetchall()]
         for statement in upgrade_statements(recorder.sql_create_statements, schema, table, holders):
             curs.execute(statement, prepare=False)
-        curs.execute(SQL("SELECT count(*) AS n FROM {0}.{1}").format(Identifier(schema), Identifier(EVENT_IDS)))
+        curs.execute(
+            SQL("SELECT count(*) AS n FROM {0}.{1}").format(Identifier(schema), Identifier(EVENT_IDS))
+        )
         row = curs.fetchone()
         assert row is not None
         return holders, int(row["n"])
 
 
 def refresh(store: Store, *, rebuild: bool = False) -> str:
-    """Bring the caches (read model, budget checkpoints, snapshots) up to the head: an empty append by the owner.
+    """Bring the caches (read model, budget checkpoints, snapshots) up to the head: an empty
+    append by the owner.
 
     A controller's appends on PostgreSQL leave the caches behind (only the owner may write
     them); a query folds what they lack, and this writes it. ``rebuild`` first empties every

@@ -43,9 +43,10 @@ class Ledger(Aggregate):
     def open(cls, *, entity: str, actor: str, note: str, now: datetime) -> Ledger:
         """A new ledger: its book knows the batch it is written with creates it (``Book.opening``)."""
         fields: dict[str, Any] = {
-            "originator_id": LEDGER_ID, "originator_version": cls.INITIAL_VERSION, "originator_topic": get_topic(cls),
-            "entity": entity, "event_id": "ledger-opened", "effective_date": now.date(), "actor": actor, "act": None,
-            "note": note, "signature": None, "prev": GENESIS, "timestamp": now,
+            "originator_id": LEDGER_ID, "originator_version": cls.INITIAL_VERSION,
+            "originator_topic": get_topic(cls), "entity": entity, "event_id": "ledger-opened",
+            "effective_date": now.date(), "actor": actor, "act": None, "note": note,
+            "signature": None, "prev": GENESIS, "timestamp": now,
         }
         event = LedgerOpened(**fields)
         # What Aggregate's constructor does with its created event: mutate(None) makes the aggregate.
@@ -58,7 +59,9 @@ class Ledger(Aggregate):
     @classmethod
     def resume(cls, book: Book, head: LedgerEvent) -> Ledger:
         """The ledger as it stood after ``head``, its rules' state restored from a snapshot (``book``)."""
-        state = {"entity": str(book.entity), "book": book, "head": head.hash, "head_recorded_at": head.timestamp}
+        state = {
+            "entity": str(book.entity), "book": book, "head": head.hash, "head_recorded_at": head.timestamp
+        }
         return resumed(cls, LEDGER_ID, head.seq, head.timestamp, state)
 
     def record(self, event: LedgerEvent) -> None:
@@ -67,7 +70,9 @@ class Ledger(Aggregate):
         self.head = event.hash
         self.head_recorded_at = event.timestamp
 
-    def extend(self, batch: Sequence[Submission], *, now: datetime, seen: set[str] | None = None) -> list[bool]:
+    def extend(
+        self, batch: Sequence[Submission], *, now: datetime, seen: set[str] | None = None
+    ) -> list[bool]:
         """Append each new submission after checking the rules; return which were new.
 
         An event already stored with identical content is skipped (idempotent

@@ -42,7 +42,9 @@ from ledger.recorders import LedgerRecorder, Page, Writer
 from ledger.results import AppendResult, Written
 from ledger.store_errors import driver_errors, is_driver_error, is_missing_table, store_error
 
-__all__ = ["AppendResult", "LedgerApplication", "Store", "Written", "decode", "decode_body", "history_migrated"]
+__all__ = [
+    "AppendResult", "LedgerApplication", "Store", "Written", "decode", "decode_body", "history_migrated"
+]
 
 PAGE = 5000
 SNAPSHOT_EVERY = 10_000  # events between snapshots of the rules' state
@@ -107,8 +109,12 @@ class Store:
         try:
             version = self.recorder.schema_version()
         except Exception as e:
-            if is_driver_error(e) and (isinstance(store_error(e, self.location), LedgerNotFound) or is_missing_table(e)):
-                raise LedgerNotFound(f"{self.location} is not a perfledger ledger; create one with `perfledger init`") from None
+            if is_driver_error(e) and (
+                isinstance(store_error(e, self.location), LedgerNotFound) or is_missing_table(e)
+            ):
+                raise LedgerNotFound(
+                    f"{self.location} is not a perfledger ledger; create one with `perfledger init`"
+                ) from None
             raise  # driver_errors (Store.open) says what else it is
         if version is None:
             raise LedgerNotFound(f"{self.location} is not a perfledger ledger")
@@ -129,10 +135,13 @@ class Store:
         if self.schema_version < self.recorder.SCHEMA_VERSION:
             raise SchemaTooOld(
                 f"{self.location} has schema version {self.schema_version}; this program writes"
-                f" {self.recorder.SCHEMA_VERSION}: its owner runs `perfledger db upgrade` first (nothing was written)"
+                f" {self.recorder.SCHEMA_VERSION}: its owner runs `perfledger db upgrade` first"
+                " (nothing was written)"
             )
 
-    def init(self, entity: str, *, actor: str, note: str = "", first: Sequence[Submission] = ()) -> LedgerEvent:
+    def init(
+        self, entity: str, *, actor: str, note: str = "", first: Sequence[Submission] = ()
+    ) -> LedgerEvent:
         """Write the ledger's first event, naming the entity whose performance it records.
 
         ``first`` are written with it, in the same transaction: a signed ledger's first
@@ -155,8 +164,13 @@ class Store:
         return opened
 
     def append(
-        self, batch: Sequence[Submission], *, now: datetime | None = None, create: tuple[str, str] | None = None,
-        progress: Callable[[int], None] | None = None, guard: CommitGuard | None = None,
+        self,
+        batch: Sequence[Submission],
+        *,
+        now: datetime | None = None,
+        create: tuple[str, str] | None = None,
+        progress: Callable[[int], None] | None = None,
+        guard: CommitGuard | None = None,
     ) -> AppendResult:
         """Check and append a batch atomically: every new event is written, or none is.
 
@@ -186,7 +200,8 @@ class Store:
         self, ledger: Ledger | None, batch: Sequence[Submission], now: datetime | None,
         create: tuple[str, str] | None, progress: Callable[[int], None] | None, guard: CommitGuard | None,
     ) -> AppendResult | None:
-        """One write transaction of an append, on the ledger as loaded; None if another writer moved the head."""
+        """One write transaction of an append, on the ledger as loaded; None if another writer
+        moved the head."""
         result = AppendResult([], [])
         try:
             with driver_errors(self.location, keep=IntegrityError), self.recorder.writer() as writer:
@@ -214,7 +229,9 @@ class Store:
         check_migration(batch, ledger.version)
         return ledger
 
-    def _opening(self, batch: Sequence[Submission], moment: datetime, create: tuple[str, str] | None) -> Ledger:
+    def _opening(
+        self, batch: Sequence[Submission], moment: datetime, create: tuple[str, str] | None
+    ) -> Ledger:
         """A new ledger, opened in the batch's transaction; a migrated history's first instant is its own."""
         if create is None:
             raise LedgerNotFound(f"{self.location} has no ledger yet; run `perfledger init`")
@@ -228,7 +245,8 @@ class Store:
         self, ledger: Ledger, batch: Sequence[Submission], moment: datetime, result: AppendResult,
         progress: Callable[[int], None] | None = None,
     ) -> Iterator[Page]:
-        """Check the batch page by page and yield each page's new events as stored rows, with their derived rows.
+        """Check the batch page by page and yield each page's new events as stored rows, with
+        their derived rows.
 
         Consumed inside the write transaction: a broken rule raises from here
         and nothing is written; no more than a page of new events is held.
@@ -246,7 +264,12 @@ class Store:
             yield Page([], snapshot=(ledger.version, ledger.head, snapshots.snapshot_state(ledger.book)))
 
     def _checked(
-        self, ledger: Ledger, page: Sequence[Submission], moment: datetime, seen: set[str], result: AppendResult
+        self,
+        ledger: Ledger,
+        page: Sequence[Submission],
+        moment: datetime,
+        seen: set[str],
+        result: AppendResult,
     ) -> list[StoredEvent]:
         """One page of the batch, checked and folded into the ledger: its new events as stored rows."""
         ledger.book.prefetch([sub.event_id for sub in page])
@@ -264,7 +287,8 @@ class Store:
         return [to_stored(e) for e in events]
 
     def _with_derived(self, ledger: Ledger, rows: list[StoredEvent]) -> Iterator[Page]:
-        """A page's rows, with the read model's rows when the ledger keeps it, and a budget checkpoint when due."""
+        """A page's rows, with the read model's rows when the ledger keeps it, and a budget
+        checkpoint when due."""
         derived = ledger.book.derived
         if derived is None:
             if rows:
@@ -313,7 +337,8 @@ class Store:
     def rows(
         self, after: int = 0, upto: int | None = None, *, chain: bool = False, topics: Sequence[str] = ()
     ) -> Iterator[tuple[Any, ...]]:
-        """The stored rows (seq, topic, canonical bytes[, the chain's hash]) in sequence order, read in pages."""
+        """The stored rows (seq, topic, canonical bytes[, the chain's hash]) in sequence order,
+        read in pages."""
         while True:
             limit = PAGE if upto is None or topics else min(PAGE, upto - after)
             if limit <= 0:
@@ -353,7 +378,8 @@ class Store:
         return str(getattr(first, "entity", ""))
 
     def find(self, event_id: str) -> LedgerEvent | None:
-        """The event with this id: looked up in the read model's index when it reaches the head, else scanned for."""
+        """The event with this id: looked up in the read model's index when it reaches the head,
+        else scanned for."""
         upto = self.recorder.derived_upto()
         if upto is not None and upto >= self.length():
             seq = StoreLookup(self.recorder).seq_of(event_id)

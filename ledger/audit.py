@@ -25,7 +25,9 @@ def merkle_tree(store: Store) -> proofs.MerkleTree:
     return proofs.MerkleTree(leaves(store))
 
 
-def checkpoint(store: Store, private_pem: bytes, signer: str, *, now: datetime | None = None) -> proofs.Checkpoint:
+def checkpoint(
+    store: Store, private_pem: bytes, signer: str, *, now: datetime | None = None
+) -> proofs.Checkpoint:
     """A signed checkpoint of the ledger as it is now: its size and tree head."""
     hashes = leaves(store)
     moment = (now or utcnow()).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,4 +1,5 @@
-"""A migrated history: events with their own recorded_at, imported into a new ledger, closed by HistoryMigrated."""
+"""A migrated history: events with their own recorded_at, imported into a new ledger, closed by
+HistoryMigrated."""
 
 from __future__ import annotations
 
@@ -52,6 +53,7 @@ def history_migrated(batch: Sequence[Submission], source: str, actor: str, day: 
     """
     digest = hashlib.sha256(b"\n".join(sub.content_bytes for sub in batch)).hexdigest()
     return parse_submission({
-        "type": HistoryMigrated.TYPE, "id": f"history-migrated-{digest[:16]}", "effective_date": day.isoformat(),
-        "actor": actor, "upto": len(batch) + 1, "source": source, "sha256": digest,
+        "type": HistoryMigrated.TYPE, "id": f"history-migrated-{digest[:16]}",
+        "effective_date": day.isoformat(), "actor": actor, "upto": len(batch) + 1,
+        "source": source, "sha256": digest,
     })

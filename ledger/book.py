@@ -167,7 +167,8 @@ class Book:
             effect(self, fact, sign)
 
     def add(self, item: ItemState, column: str, amount: Decimal, day: date) -> None:
-        """Add to an item's column; its derived row counts from ``day``, or from the item's opening if later."""
+        """Add to an item's column; its derived row counts from ``day``, or from the item's opening
+        if later."""
         item.add(column, amount)
         if self.derived is not None and self._seq > self.derived.after:
             self.derived.change(self._seq, item.item, column, max(day, item.day), amount)
@@ -185,7 +186,9 @@ class Book:
         """The sums of the reservation of this code (None: none)."""
         return self._look_up(self.reservations, self._no_reservation, code, self._load_reservation)
 
-    def _look_up(self, known: dict[str, T], absent: set[str], key: str, load: Callable[[str], T | None]) -> T | None:
+    def _look_up(
+        self, known: dict[str, T], absent: set[str], key: str, load: Callable[[str], T | None]
+    ) -> T | None:
         """What ``known`` holds of ``key``, else (for a restored book) what ``load`` finds, remembered."""
         value = known.get(key)
         if value is not None or self.lookup is None or key in absent:
@@ -247,14 +250,19 @@ class Book:
     # -- snapshots ---------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
         """The small state, as JSON-ready data: what ``restore`` needs besides the stored events."""
-        definitions = (*self.plans.values(), *self.lines.values(), *self.objectives.values(), *self.indicators.values())
+        definitions = (
+            *self.plans.values(), *self.lines.values(), *self.objectives.values(), *self.indicators.values()
+        )
         return {
             "entity": self.entity,
             "known": self.known,
             "definitions": [orjson.loads(fact.canonical_bytes) for fact in definitions],
             "struck": sorted(self.struck),
             "items": [
-                [i.item, i.year, i.line, i.objective, i.day.isoformat(), *(f"{getattr(i.amounts, c):f}" for c in BASE)]
+                [
+                    i.item, i.year, i.line, i.objective, i.day.isoformat(),
+                    *(f"{getattr(i.amounts, c):f}" for c in BASE),
+                ]
                 for i in self.items.values()
             ],
             "actors": [[a.name, a.role, a.public_key, a.revoked] for a in self.actors.values()],
@@ -262,7 +270,9 @@ class Book:
         }
 
     @classmethod
-    def restore(cls, state: dict[str, Any], lookup: Lookup, decode: Callable[[dict[str, Any]], LedgerEvent]) -> Book:
+    def restore(
+        cls, state: dict[str, Any], lookup: Lookup, decode: Callable[[dict[str, Any]], LedgerEvent]
+    ) -> Book:
         book = cls(lookup)
         book.entity = state["entity"]
         book.known = state["known"]

@@ -15,7 +15,8 @@ from ledger.store_errors import is_overflow
 
 # The changes known after one sequence number up to another, effective by a day, summed by item's column.
 SUMS_SINCE = (
-    "SELECT item, col, SUM(cents) FROM perfledger_budget WHERE seq > ? AND seq <= ? AND day <= ? GROUP BY item, col"
+    "SELECT item, col, SUM(cents) FROM perfledger_budget WHERE seq > ? AND seq <= ? AND day <= ?"
+    " GROUP BY item, col"
 )
 LABELS = (
     "SELECT seq, origin, kind, code, day, year, line, objective, title FROM perfledger_labels WHERE seq <= ?"
@@ -66,7 +67,9 @@ class BudgetModel(NamedTuple):
     sums: list[Sum]
 
 
-def budget_model(recorder: LedgerRecorder, head: int, known_at: int | None, as_of: date | None) -> BudgetModel | None:
+def budget_model(
+    recorder: LedgerRecorder, head: int, known_at: int | None, as_of: date | None
+) -> BudgetModel | None:
     """The read model's labels and sums at a cut; None when it cannot answer (replay instead).
 
     It cannot when the ledger keeps no read model (made by an older version, or its tables
@@ -92,12 +95,15 @@ def labels(recorder: LedgerRecorder, known: int) -> list[Label]:
 
 
 def sums(recorder: LedgerRecorder, known: int, upto: int, day: str) -> list[Sum]:
-    """Each item's column known at ``known`` and effective by ``day``: from the nearer checkpoint, else summed."""
+    """Each item's column known at ``known`` and effective by ``day``: from the nearer checkpoint,
+    else summed."""
     below, above = recorder.query(NEAREST_CHECKPOINTS, (known, known, upto))[0]
     if above is not None and above - known < known - (below or 0):
         return sums_from_checkpoint(recorder, above, known, day)
     if below is None:  # every change known by then, summed: a range of the index by sequence number
-        return [Sum(item, col, int(cents)) for item, col, cents in recorder.query(SUMS_SINCE, (0, known, day))]
+        return [
+            Sum(item, col, int(cents)) for item, col, cents in recorder.query(SUMS_SINCE, (0, known, day))
+        ]
     return sums_from_checkpoint(recorder, below, known, day)
 
 

@@ -104,8 +104,10 @@ def kinds_by_topic() -> dict[str, tuple[str, int, frozenset[str], frozenset[str]
 def fields_of(cls: type[LedgerEvent]) -> frozenset[str]:
     """The fields a type's body holds (a signature may be added). Computed when first needed: the type
     hints it reads cost about a millisecond a type, and most commands never verify."""
-    return frozenset({"type", "v", "seq", "id", "effective_date", "recorded_at", "actor", "act", "note", "prev",
-                      *cls.payload_kinds()})
+    return frozenset({
+        "type", "v", "seq", "id", "effective_date", "recorded_at", "actor", "act", "note", "prev",
+        *cls.payload_kinds(),
+    })
 
 
 def check_row(
@@ -140,7 +142,10 @@ def body_problem(body: Any, state: bytes, topic: str, seq: int, prev: str) -> st
     if body.get("seq") != seq:
         return f"event {seq} says it is event {body.get('seq')}: events were swapped or moved"
     if body.get("prev") != prev:
-        return f"event {seq} does not link to event {seq - 1}: an event before it was altered, removed or inserted"
+        return (
+            f"event {seq} does not link to event {seq - 1}:"
+            " an event before it was altered, removed or inserted"
+        )
     cls = TOPICS.get(topic)
     if cls is None:
         return f"event {seq} has unknown type {topic!r}"

@@ -1,4 +1,5 @@
-"""A correction applied: the original fact with the corrected fields (the ledger's rule for EventCorrected)."""
+"""A correction applied: the original fact with the corrected fields (the ledger's rule for
+EventCorrected)."""
 
 from __future__ import annotations
 

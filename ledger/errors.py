@@ -54,7 +54,8 @@ class InvalidCorrection(RuleViolation):
 
 
 class SignatureRefused(RuleViolation):
-    """In a signed ledger: an unsigned event, an unknown or revoked actor, a bad signature, or a non-controller."""
+    """In a signed ledger: an unsigned event, an unknown or revoked actor, a bad signature, or a
+    non-controller."""
 
 
 class DuplicateId(RuleViolation):

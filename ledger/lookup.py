@@ -21,7 +21,8 @@ class StoreLookup:
     def _events(self, where: str, params: Sequence[Any]) -> list[LedgerEvent]:
         rows = self.recorder.query(
             "SELECT e.originator_version, e.topic, e.state FROM perfledger_ids i JOIN {events} e"
-            " ON e.originator_id = {ledger} AND e.originator_version = i.seq WHERE " + where + " ORDER BY i.seq",
+            " ON e.originator_id = {ledger} AND e.originator_version = i.seq"
+            " WHERE " + where + " ORDER BY i.seq",
             params,
         )
         return [decode(seq, topic, bytes(state)) for seq, topic, state in rows]
@@ -40,7 +41,8 @@ class StoreLookup:
 
     def reservation_facts(self, reservation: str, upto: int) -> list[str]:
         rows = self.recorder.query(
-            "SELECT event_id FROM perfledger_ids WHERE reservation = ? AND corrects IS NULL AND seq <= ? ORDER BY seq",
+            "SELECT event_id FROM perfledger_ids"
+            " WHERE reservation = ? AND corrects IS NULL AND seq <= ? ORDER BY seq",
             (reservation, upto),
         )
         return [row[0] for row in rows]

@@ -1,4 +1,5 @@
-"""From a ledger's location to eventsourcing's settings, refusing what is not a ledger (nothing is changed)."""
+"""From a ledger's location to eventsourcing's settings, refusing what is not a ledger
+(nothing is changed)."""
 
 from __future__ import annotations
 
@@ -61,19 +62,25 @@ def not_a_ledger(path: Path) -> LedgerNotFound:
     if header == SQLITE_HEADER:
         return LedgerNotFound(f"{path} is a SQLite database but not a perfledger ledger; nothing was changed")
     if not header:
-        return LedgerNotFound(f"{path} is an empty file, not a perfledger ledger; remove it or choose another path")
+        return LedgerNotFound(
+            f"{path} is an empty file, not a perfledger ledger; remove it or choose another path"
+        )
     return LedgerNotFound(f"{path} is not a perfledger ledger, nor a SQLite database; nothing was changed")
 
 
 def is_sqlite_ledger(path: Path) -> bool:
-    """Does the file hold a perfledger ledger? Asked without changing it (eventsourcing would switch it to WAL)."""
+    """Does the file hold a perfledger ledger? Asked without changing it (eventsourcing would
+    switch it to WAL)."""
     try:
         with path.open("rb") as file:
             if file.read(16) != SQLITE_HEADER:
                 return False
         db = sqlite3.connect(str(path))
         try:
-            return db.execute("SELECT 1 FROM sqlite_master WHERE name='perfledger_meta'").fetchone() is not None
+            return (
+                db.execute("SELECT 1 FROM sqlite_master WHERE name='perfledger_meta'").fetchone()
+                is not None
+            )
         finally:
             db.close()
     except sqlite3.DatabaseError as e:
@@ -96,7 +103,9 @@ def postgres_env(url: str, lock_timeout: str) -> dict[str, str]:
     query = parse_qs(parts.query)
     schema = query.get("schema", ["public"])[0]
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", schema):
-        raise LedgerError(f"{url}: the schema name must be letters, digits and underscores (not starting with a digit)")
+        raise LedgerError(
+            f"{url}: the schema name must be letters, digits and underscores (not starting with a digit)"
+        )
     user = parts.username or os.environ.get("PGUSER") or getpass.getuser()
     return {
         "PERSISTENCE_MODULE": "ledger.postgres_store:LedgerPostgresFactory",

@@ -44,12 +44,15 @@ def grant_statements(schema: str, events_table: str, role: str, name: str) -> li
         SQL("GRANT SELECT ON {0} TO {1}").format(tables, who),
     ]
     if role == "controller":
-        statements += [SQL("GRANT EXECUTE ON FUNCTION {0}.{1} TO {2}").format(s, SQL(f), who) for f in functions]
+        statements += [
+            SQL("GRANT EXECUTE ON FUNCTION {0}.{1} TO {2}").format(s, SQL(f), who) for f in functions
+        ]
     return statements
 
 
 def privilege_holders(schema: str, events_table: str) -> Composed:
-    """The roles other than the owner that hold privileges on the schema's tables: (name, inserts, controller, reads).
+    """The roles other than the owner that hold privileges on the schema's tables:
+    (name, inserts, controller, reads).
 
     ``controller``: it may insert into the events table (a controller of schema version 1);
     ``reads``: it may read the events table; ``name`` is NULL for PUBLIC.
@@ -65,7 +68,10 @@ def privilege_holders(schema: str, events_table: str) -> Composed:
 
 
 def upgrade_statements(
-    create: Sequence[Composed], schema: str, events_table: str, holders: Sequence[tuple[str | None, bool, bool, bool]]
+    create: Sequence[Composed],
+    schema: str,
+    events_table: str,
+    holders: Sequence[tuple[str | None, bool, bool, bool]],
 ) -> list[Any]:
     """From schema version 1, in one transaction: the recorder's ``create`` statements (idempotent; the
     guards, and the triggers that keep ``perfledger_event_ids`` as immutable as the events), the ids of

@@ -45,7 +45,8 @@ def lock_key(schema: str) -> int:
 
 
 _HEAD = """
-CREATE OR REPLACE FUNCTION {s}.perfledger_head() RETURNS TABLE (seq bigint, hash text, recorded_at timestamptz)
+CREATE OR REPLACE FUNCTION {s}.perfledger_head()
+RETURNS TABLE (seq bigint, hash text, recorded_at timestamptz)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
   SELECT c.seq, c.hash, (convert_from(e.state, 'UTF8')::jsonb->>'recorded_at')::timestamptz
   FROM {s}.perfledger_chain c
@@ -127,7 +128,8 @@ BEGIN
     SELECT 1 FROM {s}.perfledger_chain c
     WHERE c.seq = 1 AND c.xmin::text = (txid_current() % 4294967296)::text);
   IF at < transaction_timestamp() AND (NOT creating OR (body->>'type') = 'HistoryMigrated') THEN
-    RAISE EXCEPTION 'perfledger: event % is recorded at %, not by the server''s clock (the writing began at %)',
+    RAISE EXCEPTION
+      'perfledger: event % is recorded at %, not by the server''s clock (the writing began at %)',
       NEW.originator_version, at, transaction_timestamp();
   END IF;
   ident := normalize(coalesce(body->>'id', ''), NFC);
@@ -164,8 +166,8 @@ def guard_statements(schema: str, events_table: str, ledger: str) -> list[Compos
     }
     trigger = Identifier(f"{events_table}_checked")
     return [
-        SQL("CREATE TABLE IF NOT EXISTS {s}.{event_ids} (id text PRIMARY KEY, seq bigint NOT NULL UNIQUE)").format(
-            **names),
+        SQL("CREATE TABLE IF NOT EXISTS {s}.{event_ids}"
+            " (id text PRIMARY KEY, seq bigint NOT NULL UNIQUE)").format(**names),
         *(SQL(text).format(**names) for text in (_HEAD, _BEGIN, _CHECK, _APPEND)),
         SQL("DROP TRIGGER IF EXISTS {0} ON {s}.{events}").format(trigger, **names),
         SQL("CREATE TRIGGER {0} BEFORE INSERT ON {s}.{events} FOR EACH ROW EXECUTE FUNCTION"
@@ -180,6 +182,7 @@ def guard_statements(schema: str, events_table: str, ledger: str) -> list[Compos
 def fill_event_ids(schema: str, events_table: str) -> Composed:
     """The ids of the events a ledger of schema version 1 already holds (for ``db upgrade``)."""
     return SQL(
-        "INSERT INTO {0}.{1} SELECT normalize(convert_from(state, 'UTF8')::jsonb->>'id', NFC), originator_version"
+        "INSERT INTO {0}.{1}"
+        " SELECT normalize(convert_from(state, 'UTF8')::jsonb->>'id', NFC), originator_version"
         " FROM {0}.{2} ON CONFLICT DO NOTHING"
     ).format(Identifier(schema), Identifier(EVENT_IDS), Identifier(events_table))

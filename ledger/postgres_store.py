@@ -82,42 +82,50 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         statements += guard_statements(self.datastore.schema, self.events_table_name, str(LEDGER_KEY))
         for table in (self.events_table_name, CHAIN, EVENT_IDS):
             statements += [
-                SQL("DROP TRIGGER IF EXISTS {0} ON {1}.{2}").format(Identifier(f"{table}_immutable"), schema, Identifier(table)),
+                SQL("DROP TRIGGER IF EXISTS {0} ON {1}.{2}").format(
+                    Identifier(f"{table}_immutable"), schema, Identifier(table)
+                ),
                 SQL(
-                    "CREATE TRIGGER {0} BEFORE UPDATE OR DELETE ON {1}.{2} FOR EACH ROW EXECUTE FUNCTION {1}.{3}()"
+                    "CREATE TRIGGER {0} BEFORE UPDATE OR DELETE ON {1}.{2}"
+                    " FOR EACH ROW EXECUTE FUNCTION {1}.{3}()"
                 ).format(Identifier(f"{table}_immutable"), schema, Identifier(table), guard),
-                SQL("DROP TRIGGER IF EXISTS {0} ON {1}.{2}").format(Identifier(f"{table}_no_truncate"), schema, Identifier(table)),
+                SQL("DROP TRIGGER IF EXISTS {0} ON {1}.{2}").format(
+                    Identifier(f"{table}_no_truncate"), schema, Identifier(table)
+                ),
                 SQL(
-                    "CREATE TRIGGER {0} BEFORE TRUNCATE ON {1}.{2} FOR EACH STATEMENT EXECUTE FUNCTION {1}.{3}()"
+                    "CREATE TRIGGER {0} BEFORE TRUNCATE ON {1}.{2}"
+                    " FOR EACH STATEMENT EXECUTE FUNCTION {1}.{3}()"
                 ).format(Identifier(f"{table}_no_truncate"), schema, Identifier(table), guard),
             ]
         statements += [
             SQL("CREATE TABLE IF NOT EXISTS {0}.perfledger_budget (seq bigint NOT NULL, item text NOT NULL,"
                 " col text NOT NULL, day text NOT NULL, cents bigint NOT NULL)").format(schema),
-            SQL("CREATE TABLE IF NOT EXISTS {0}.perfledger_labels (seq bigint NOT NULL, origin bigint NOT NULL,"
-                " kind text NOT NULL, code text NOT NULL, day text NOT NULL, year integer NOT NULL, line text NOT NULL,"
-                " objective text NOT NULL, title text NOT NULL)").format(schema),
+            SQL("CREATE TABLE IF NOT EXISTS {0}.perfledger_labels (seq bigint NOT NULL,"
+                " origin bigint NOT NULL, kind text NOT NULL, code text NOT NULL, day text NOT NULL,"
+                " year integer NOT NULL, line text NOT NULL, objective text NOT NULL,"
+                " title text NOT NULL)").format(schema),
             SQL("CREATE INDEX IF NOT EXISTS perfledger_budget_days ON {0}.perfledger_budget"
                 " (day, seq, item, col, cents)").format(schema),
             SQL("CREATE INDEX IF NOT EXISTS perfledger_budget_seqs ON {0}.perfledger_budget"
                 " (seq, day, item, col, cents)").format(schema),
-            SQL("CREATE TABLE IF NOT EXISTS {0}.perfledger_budget_checkpoints (n bigint NOT NULL, upto text NOT NULL,"
-                " item text NOT NULL, col text NOT NULL, cents bigint NOT NULL, PRIMARY KEY (n, upto, item, col))"
-                ).format(schema),
-            SQL("CREATE TABLE IF NOT EXISTS {0}.perfledger_ids (event_id text PRIMARY KEY, seq bigint NOT NULL,"
-                " corrects text, reservation text)").format(schema),
+            SQL("CREATE TABLE IF NOT EXISTS {0}.perfledger_budget_checkpoints (n bigint NOT NULL,"
+                " upto text NOT NULL, item text NOT NULL, col text NOT NULL, cents bigint NOT NULL,"
+                " PRIMARY KEY (n, upto, item, col))").format(schema),
+            SQL("CREATE TABLE IF NOT EXISTS {0}.perfledger_ids (event_id text PRIMARY KEY,"
+                " seq bigint NOT NULL, corrects text, reservation text)").format(schema),
             SQL("CREATE INDEX IF NOT EXISTS perfledger_ids_corrects ON {0}.perfledger_ids (corrects, seq)"
                 " WHERE corrects IS NOT NULL").format(schema),
-            SQL("CREATE INDEX IF NOT EXISTS perfledger_ids_reservation ON {0}.perfledger_ids (reservation, seq)").format(
-                schema),
-            SQL("CREATE TABLE IF NOT EXISTS {0}.perfledger_snapshots (seq bigint PRIMARY KEY, hash text NOT NULL,"
-                " state bytea NOT NULL)").format(schema),
+            SQL("CREATE INDEX IF NOT EXISTS perfledger_ids_reservation"
+                " ON {0}.perfledger_ids (reservation, seq)").format(schema),
+            SQL("CREATE TABLE IF NOT EXISTS {0}.perfledger_snapshots (seq bigint PRIMARY KEY,"
+                " hash text NOT NULL, state bytea NOT NULL)").format(schema),
             SQL("CREATE TABLE IF NOT EXISTS {0}.perfledger_derived (seq bigint PRIMARY KEY)").format(schema),
             # The read model is whole or empty: rows deleted from any of its tables (a cache the owner
             # may clear) empty all of them, so that queries fold the events and the owner's next
             # append rebuilds it, instead of summing what is left or colliding with the ids left.
             SQL(
-                "CREATE OR REPLACE FUNCTION {0}.perfledger_reset_read_model() RETURNS trigger LANGUAGE plpgsql"
+                "CREATE OR REPLACE FUNCTION {0}.perfledger_reset_read_model()"
+                " RETURNS trigger LANGUAGE plpgsql"
                 " SET search_path = pg_catalog, pg_temp AS $$BEGIN IF pg_trigger_depth() = 1 THEN"
                 " {1} END IF; RETURN NULL; END$$"
             ).format(schema, SQL(" ").join(SQL("DELETE FROM {0}.{1};").format(schema, Identifier(t))
@@ -127,8 +135,9 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             trigger = Identifier(f"{table}_reset")
             statements += [
                 SQL("DROP TRIGGER IF EXISTS {0} ON {1}.{2}").format(trigger, schema, Identifier(table)),
-                SQL("CREATE TRIGGER {0} AFTER DELETE OR TRUNCATE ON {1}.{2} FOR EACH STATEMENT EXECUTE FUNCTION"
-                    " {1}.perfledger_reset_read_model()").format(trigger, schema, Identifier(table)),
+                SQL("CREATE TRIGGER {0} AFTER DELETE OR TRUNCATE ON {1}.{2}"
+                    " FOR EACH STATEMENT EXECUTE FUNCTION {1}.perfledger_reset_read_model()"
+                    ).format(trigger, schema, Identifier(table)),
             ]
         statements.append(
             SQL("INSERT INTO {0}.{1} VALUES ('schema_version', {2}) ON CONFLICT DO NOTHING").format(
@@ -155,7 +164,8 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
 
     @contextmanager
     def writer(self) -> Iterator[PostgresWriter]:
-        """One write transaction: the writers' lock, the head and the server's clock, then pages; commit on exit.
+        """One write transaction: the writers' lock, the head and the server's clock, then pages;
+        commit on exit.
 
         Events go through ``perfledger_append`` (see ledger.postgres_guards), whose trigger checks
         each one and writes its chain row; a writer that lost the race fails on "not the next
@@ -164,12 +174,21 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         behind. An exception raised while the pages are made (a broken rule) rolls everything back.
         """
         schema = Identifier(self.datastore.schema)
-        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor(row_factory=tuple_row) as curs:
-            curs.execute(SQL("SET LOCAL lock_timeout = {0}").format(Literal(f"{self.datastore.lock_timeout}s")))
+        with (
+            self.datastore.get_connection() as conn,
+            conn.transaction(),
+            conn.cursor(row_factory=tuple_row) as curs,
+        ):
+            curs.execute(
+                SQL("SET LOCAL lock_timeout = {0}").format(Literal(f"{self.datastore.lock_timeout}s"))
+            )
             curs.execute(SQL("SELECT seq, hash, now FROM {0}.perfledger_begin()").format(schema))
             seq, digest, now = curs.fetchone()  # type: ignore[misc]
-            curs.execute(SQL("SELECT coalesce(has_table_privilege(to_regclass({0}), 'INSERT'), false)").format(
-                Literal(f'"{self.datastore.schema}".perfledger_budget')))
+            curs.execute(
+                SQL("SELECT coalesce(has_table_privilege(to_regclass({0}), 'INSERT'), false)").format(
+                    Literal(f'"{self.datastore.schema}".perfledger_budget')
+                )
+            )
             caches = bool(curs.fetchone()[0])  # type: ignore[index]
             yield PostgresWriter(self, conn, curs, (int(seq), str(digest)), now, caches)
 
@@ -237,7 +256,9 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         found: list[tuple[Any, ...]] = []
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
             curs.execute(
-                SQL("SELECT MAX(originator_version) FROM {0}.{1} WHERE originator_id = %s").format(schema, table),
+                SQL("SELECT MAX(originator_version) FROM {0}.{1} WHERE originator_id = %s").format(
+                    schema, table
+                ),
                 (LEDGER_KEY,),
             )
             last = curs.fetchone()[0] or 0  # type: ignore[index]
@@ -311,11 +332,16 @@ class PostgresWriter:
             for table, rows in (("perfledger_budget", page.budget), ("perfledger_labels", page.labels),
                                 ("perfledger_ids", page.ids)):
                 recorder._copy(curs, table, _COLUMNS[table], rows)
-            curs.execute(SQL("INSERT INTO {0}.perfledger_derived VALUES (%s) ON CONFLICT DO NOTHING").format(schema),
-                         (page.derived_upto,))
+            curs.execute(
+                SQL("INSERT INTO {0}.perfledger_derived VALUES (%s) ON CONFLICT DO NOTHING").format(schema),
+                (page.derived_upto,),
+            )
         if page.snapshot is not None:
-            curs.execute(SQL("INSERT INTO {0}.perfledger_snapshots VALUES (%s, %s, %s) ON CONFLICT DO NOTHING")
-                         .format(schema), page.snapshot)
+            curs.execute(
+                SQL("INSERT INTO {0}.perfledger_snapshots VALUES (%s, %s, %s)"
+                    " ON CONFLICT DO NOTHING").format(schema),
+                page.snapshot,
+            )
         if page.checkpoint is not None:
             conn = self.conn
 

@@ -163,7 +163,9 @@ def consistency_proof(first: int, leaves: Sequence[bytes]) -> list[bytes]:
     return MerkleTree(leaves).consistency(first)
 
 
-def verify_consistency(first: int, second: int, first_root: bytes, second_root: bytes, proof: Sequence[bytes]) -> None:
+def verify_consistency(
+    first: int, second: int, first_root: bytes, second_root: bytes, proof: Sequence[bytes]
+) -> None:
     """RFC 9162, 2.1.4.2; raises ProofError unless tree ``first_root`` is a prefix of tree ``second_root``."""
     if first < 1 or second < first:
         raise ProofError(f"a tree of {second} cannot extend a tree of {first}")
@@ -260,7 +262,9 @@ class Checkpoint:
     signatures: tuple[Signature, ...] = field(default=())
 
     def body(self) -> bytes:
-        return f"{HEADER}\nentity: {self.entity}\nsize: {self.size}\nroot: {self.root}\ntime: {self.time}\n".encode()
+        return (
+            f"{HEADER}\nentity: {self.entity}\nsize: {self.size}\nroot: {self.root}\ntime: {self.time}\n"
+        ).encode()
 
     def text(self) -> str:
         lines = [f"— {s.name} {s.key_id} {base64.b64encode(s.signature).decode()}" for s in self.signatures]
@@ -279,7 +283,9 @@ class Checkpoint:
             if not sep or key not in ("entity", "size", "root", "time") or key in fields:
                 raise ProofError(f"checkpoint line {line!r} is not understood")
             fields[key] = value
-        if set(fields) != {"entity", "size", "root", "time"} or not re.fullmatch(r"0|[1-9][0-9]{0,15}", fields["size"]):
+        if set(fields) != {"entity", "size", "root", "time"} or not re.fullmatch(
+            r"0|[1-9][0-9]{0,15}", fields["size"]
+        ):
             raise ProofError("checkpoint lacks entity, size (digits, no leading zeros), root or time")
         signatures = []
         for line in tail.splitlines():
@@ -290,7 +296,9 @@ class Checkpoint:
                 signatures.append(Signature(parts[1], parts[2], base64.b64decode(parts[3], validate=True)))
             except ValueError:
                 raise ProofError(f"signature of {parts[1]} is not base64") from None
-        checkpoint = cls(fields["entity"], int(fields["size"]), fields["root"], fields["time"], tuple(signatures))
+        checkpoint = cls(
+            fields["entity"], int(fields["size"]), fields["root"], fields["time"], tuple(signatures)
+        )
         if checkpoint.body() != (body + "\n").encode():
             raise ProofError("the checkpoint's text is not in the form that is signed")
         return checkpoint
@@ -342,7 +350,9 @@ class Checkpoint:
             try:
                 key.verify(s.signature, self.body())
             except InvalidSignature:
-                raise ProofError(f"the signature by {label} (key {kid}) does not match the checkpoint") from None
+                raise ProofError(
+                    f"the signature by {label} (key {kid}) does not match the checkpoint"
+                ) from None
             found.append(f"{label} ({kid})")
         return found + [f"{s.name} ({kid}): key not given, not checked" for kid, s in by_id.items()]
 
@@ -370,8 +380,9 @@ def load_public_key(pem: bytes, label: str = "key") -> Any:
 # -- the chain of events, as exported ---------------------------------------------------------
 # The event types this verifier knows (tests keep the list equal to perfledger's).
 EVENT_TYPES = frozenset({
-    "LedgerOpened", "PlanOpened", "PolicyLineDefined", "ObjectiveDefined", "IndicatorDefined", "ObjectiveChanged",
-    "ObjectiveStruck", "BudgetItemOpened", "BudgetVaried", "ReservationMade", "ReservationApproved",
+    "LedgerOpened", "PlanOpened", "PolicyLineDefined", "ObjectiveDefined", "IndicatorDefined",
+    "ObjectiveChanged", "ObjectiveStruck", "BudgetItemOpened", "BudgetVaried", "ReservationMade",
+    "ReservationApproved",
     "ReservationAdjusted", "IndicatorMeasured", "EventCorrected", "ActorRegistered", "ActorRevoked",
     "HistoryMigrated",
 })
@@ -419,7 +430,9 @@ def check_chain(lines: Iterable[bytes]) -> Chain:
         if canonical != line:
             raise ProofError(f"event {seq} is not in canonical form: it was edited")
         if body.get("seq") != seq:
-            raise ProofError(f"event {seq} says it is event {body.get('seq')}: events were dropped, added or swapped")
+            raise ProofError(
+                f"event {seq} says it is event {body.get('seq')}: events were dropped, added or swapped"
+            )
         if body.get("prev") != prev:
             raise ProofError(f"event {seq} does not link to event {seq - 1}: an event before it was altered")
         if body.get("type") not in EVENT_TYPES:
@@ -463,7 +476,9 @@ def _first_signer(seq: int, body: dict[str, Any], actor: str) -> tuple[str, str,
         )
     role = str(body.get("role"))
     if body.get("name") != actor or role != "controller":
-        raise ProofError(f"event {seq}: the first actor of a signed ledger must be a controller registering themselves")
+        raise ProofError(
+            f"event {seq}: the first actor of a signed ledger must be a controller registering themselves"
+        )
     return role, str(body.get("public_key")), False
 
 
@@ -511,23 +526,29 @@ def verify_bundle(directory: Path, trusted: Sequence[tuple[str, bytes]],
     chain = check_chain(read_events(events))
     leaves = chain.leaves
     tree = MerkleTree(leaves)
-    summary = (f"events: {len(leaves)}, chain intact, {chain.signed} signatures of registered actors verified,"
-               f" tree head {tree.root().hex()}")
+    summary = (f"events: {len(leaves)}, chain intact, {chain.signed} signatures of registered actors"
+               f" verified, tree head {tree.root().hex()}")
     report = [summary]
     paths = [*sorted((directory / "checkpoints").glob("*.txt")), *checkpoints]
     if not paths:
-        raise ProofError("no checkpoint to check the events against: a bundle is only as good as its checkpoints")
+        raise ProofError(
+            "no checkpoint to check the events against: a bundle is only as good as its checkpoints"
+        )
     for path in paths:
         checkpoint = Checkpoint.read(path)
         signers = checkpoint.check_signatures(trusted)
         if checkpoint.size > len(leaves):
             raise ProofError(
-                f"{path.name}: the checkpoint covers {checkpoint.size} events but the bundle holds {len(leaves)}:"
-                " events were removed"
+                f"{path.name}: the checkpoint covers {checkpoint.size} events"
+                f" but the bundle holds {len(leaves)}: events were removed"
             )
         if tree.root(0, checkpoint.size).hex() != checkpoint.root:
-            raise ProofError(f"{path.name}: the first {checkpoint.size} events do not give the checkpoint's tree head")
-        report.append(f"{path.name}: {checkpoint.size} events match its tree head; signed by {', '.join(signers)}")
+            raise ProofError(
+                f"{path.name}: the first {checkpoint.size} events do not give the checkpoint's tree head"
+            )
+        report.append(
+            f"{path.name}: {checkpoint.size} events match its tree head; signed by {', '.join(signers)}"
+        )
     return report
 
 

@@ -85,7 +85,9 @@ class Derived:
         if shown is not None:
             kind, code, year, line, objective, title = shown(fact, items)
             self.labels.append(
-                LabelRow(seq, origin, kind, code, fact.effective_date.isoformat(), year, line, objective, title)
+                LabelRow(
+                    seq, origin, kind, code, fact.effective_date.isoformat(), year, line, objective, title
+                )
             )
 
     def identify(self, event: LedgerEvent, corrects: str | None, reservation: str | None) -> None:

@@ -33,7 +33,8 @@ class Page(NamedTuple):
 class Writer(Protocol):
     """One write transaction of a store: the head it found under the lock, its clock, and pages."""
 
-    head: tuple[int, str] | None  # (seq, hash) read under the writers' lock; None: the key catches a moved head
+    # (seq, hash) read under the writers' lock; None: the key catches a moved head.
+    head: tuple[int, str] | None
     now: datetime  # the store's clock
     server_clock: bool  # True: the store's clock stands whatever a caller asks
     caches: bool  # may this writer write the read model, checkpoints and snapshots?
@@ -51,7 +52,9 @@ class LedgerRecorder(Protocol):
         limit: int | None = None,
     ) -> Sequence[StoredEvent]: ...
 
-    def rows(self, after: int, limit: int, *, chain: bool = False, topics: Sequence[str] = ()) -> list[Row]: ...
+    def rows(
+        self, after: int, limit: int, *, chain: bool = False, topics: Sequence[str] = ()
+    ) -> list[Row]: ...
 
     def insert_pages(self, pages: Iterable[Page]) -> None: ...
 

@@ -66,7 +66,9 @@ def replay(store: Store) -> Replayed:
     found.migrated = book.migrated
     if caches is not None:
         caches.finish(found.count)
-        found.cache_problem, found.cache_seq, found.caches = caches.problem, caches.problem_seq, caches.summary()
+        found.cache_problem, found.cache_seq, found.caches = (
+            caches.problem, caches.problem_seq, caches.summary()
+        )
     return found
 
 
@@ -80,9 +82,15 @@ def rule_broken(book: Book, event: LedgerEvent, last: datetime | None, now: date
     if earlier is not None:
         return f"{where} reuses the id of event {earlier.seq} (ids are unique)"
     if last is not None and event.recorded_at < last:
-        return f"{where} is recorded at {event.recorded_at.isoformat()}, before the event before it ({last.isoformat()})"
+        return (
+            f"{where} is recorded at {event.recorded_at.isoformat()},"
+            f" before the event before it ({last.isoformat()})"
+        )
     if event.recorded_at > now:
-        return f"{where} is recorded at {event.recorded_at.isoformat()}, after this check ran: a clock ran ahead"
+        return (
+            f"{where} is recorded at {event.recorded_at.isoformat()},"
+            " after this check ran: a clock ran ahead"
+        )
     form = form_broken(event)
     if form is not None:
         return f"{where} is not as perfledger writes it: {form}"
@@ -103,7 +111,9 @@ def form_broken(event: LedgerEvent) -> str | None:
     except PerfledgerError as e:
         return e.message
     if submission.content_bytes != event.content_bytes:
-        return "its content is not in the normal form the parser gives (e.g. Unicode NFC, amounts to the cent)"
+        return (
+            "its content is not in the normal form the parser gives (e.g. Unicode NFC, amounts to the cent)"
+        )
     return None
 
 
@@ -111,10 +121,16 @@ class CacheCheck:
     """The caches of one store rebuilt from the replay's book and compared, a window of events at a time."""
 
     TABLES: ClassVar[dict[str, str]] = {
-        "perfledger_budget": "SELECT seq, item, col, day, cents FROM perfledger_budget WHERE seq > ? AND seq <= ?",
-        "perfledger_labels": "SELECT seq, origin, kind, code, day, year, line, objective, title FROM perfledger_labels"
-                             " WHERE seq > ? AND seq <= ?",
-        "perfledger_ids": "SELECT seq, event_id, corrects, reservation FROM perfledger_ids WHERE seq > ? AND seq <= ?",
+        "perfledger_budget": (
+            "SELECT seq, item, col, day, cents FROM perfledger_budget WHERE seq > ? AND seq <= ?"
+        ),
+        "perfledger_labels": (
+            "SELECT seq, origin, kind, code, day, year, line, objective, title FROM perfledger_labels"
+            " WHERE seq > ? AND seq <= ?"
+        ),
+        "perfledger_ids": (
+            "SELECT seq, event_id, corrects, reservation FROM perfledger_ids WHERE seq > ? AND seq <= ?"
+        ),
     }
 
     def __init__(self, store: Store):
@@ -123,7 +139,9 @@ class CacheCheck:
         query = store.recorder.query
         self.snapshots = {int(seq): (str(digest), bytes(state)) for seq, digest, state in
                           query("SELECT seq, hash, state FROM perfledger_snapshots", ())}
-        self.checkpoints = {int(n) for (n,) in query("SELECT DISTINCT n FROM perfledger_budget_checkpoints", ())}
+        self.checkpoints = {
+            int(n) for (n,) in query("SELECT DISTINCT n FROM perfledger_budget_checkpoints", ())
+        }
         self.built: dict[str, list[tuple[Any, ...]]] = {table: [] for table in self.TABLES}
         self.amounts: dict[tuple[str, str], dict[str, int]] = {}  # each item's column, by quarter-month
         self.after_seq = 0  # the windows compared so far end here
@@ -158,8 +176,10 @@ class CacheCheck:
         self._compare_window(head)
         beyond = [seq for seq in [*self.snapshots, *self.checkpoints] if seq > head]
         if self.problem is None and (beyond or self.upto > head):
-            self._differs(min([*beyond, self.upto]), f"the caches reach event {max([*beyond, self.upto])}, beyond"
-                          f" the ledger's {head} events")
+            self._differs(
+                min([*beyond, self.upto]),
+                f"the caches reach event {max([*beyond, self.upto])}, beyond the ledger's {head} events",
+            )
         if self.problem is None:
             for table, statement in self.TABLES.items():
                 if self.store.recorder.query(statement, (head, 2**62)):
@@ -173,9 +193,12 @@ class CacheCheck:
     def _compare_window(self, seq: int) -> None:
         low, self.after_seq = self.after_seq, seq
         for table, statement in self.TABLES.items():
-            key = _sortable if table == "perfledger_ids" else None  # only ids hold NULLs (None sorts with nothing)
+            # Only ids hold NULLs (None sorts with nothing).
+            key = _sortable if table == "perfledger_ids" else None
             built = sorted((row for row in self.built[table] if row[0] <= self.upto), key=key)
-            stored = sorted((_plain(row) for row in self.store.recorder.query(statement, (low, seq))), key=key)
+            stored = sorted(
+                (_plain(row) for row in self.store.recorder.query(statement, (low, seq))), key=key
+            )
             self.built[table] = []
             if built != stored:
                 first = next((b, s) for b, s in zip([*built, None], [*stored, None]) if b != s)
@@ -186,10 +209,18 @@ class CacheCheck:
 
     def _compare_checkpoint(self, n: int) -> None:
         query = self.store.recorder.query
-        stored = [_plain(row) for row in query("SELECT n, upto, item, col, cents FROM perfledger_budget_checkpoints"
-                                               " WHERE n = ? ORDER BY upto, item, col", (n,))]
+        stored = [
+            _plain(row)
+            for row in query(
+                "SELECT n, upto, item, col, cents FROM perfledger_budget_checkpoints"
+                " WHERE n = ? ORDER BY upto, item, col",
+                (n,),
+            )
+        ]
         if stored != checkpoint_rows(n, self.amounts):
-            self._differs(n, f"the budget checkpoint at event {n} differs from the sums of the events before it")
+            self._differs(
+                n, f"the budget checkpoint at event {n} differs from the sums of the events before it"
+            )
 
     def _compare_snapshot(self, event: LedgerEvent, book: Book) -> None:
         digest, state = self.snapshots[event.seq]
@@ -199,8 +230,10 @@ class CacheCheck:
         except orjson.JSONDecodeError:
             sound = False
         if not sound:
-            self._differs(event.seq, f"the snapshot at event {event.seq} is not the rules' state rebuilt from the"
-                          " events")
+            self._differs(
+                event.seq,
+                f"the snapshot at event {event.seq} is not the rules' state rebuilt from the events",
+            )
 
     def _differs(self, seq: int, problem: str) -> None:
         self.problem, self.problem_seq = problem, seq

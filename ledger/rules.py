@@ -84,7 +84,9 @@ def check_rules(book: Book, fact: LedgerEvent, *, signature: bool = False) -> No
 
 # -- the ledger, its actors, its history --------------------------------------
 def check_ledger_opened_only_as_event_1(book: Book, fact: LedgerOpened, replacing: bool) -> None:
-    raise DuplicateDefinition("the ledger is already open: LedgerOpened is event 1 only", event_id=fact.event_id)
+    raise DuplicateDefinition(
+        "the ledger is already open: LedgerOpened is event 1 only", event_id=fact.event_id
+    )
 
 
 def check_actor_not_registered_yet(book: Book, fact: ActorRegistered, replacing: bool) -> None:
@@ -99,7 +101,9 @@ def check_revoked_actor_is_registered(book: Book, fact: ActorRevoked, replacing:
         raise UnknownReference(f"no registered key of actor {fact.name!r} to revoke", event_id=fact.event_id)
 
 
-def check_migration_declared_once_after_its_events(book: Book, fact: HistoryMigrated, replacing: bool) -> None:
+def check_migration_declared_once_after_its_events(
+    book: Book, fact: HistoryMigrated, replacing: bool
+) -> None:
     """A migration is declared once, right after the events it covers (all of them, from event 1)."""
     if book.migrated is not None:
         raise DuplicateDefinition(f"events 1 to {book.migrated} were already declared migrated",
@@ -199,7 +203,9 @@ def check_belongs_to_a_plan(book: Book, fact: LedgerEvent, replacing: bool) -> N
 def check_policy_line_is_new(book: Book, fact: PolicyLineDefined, replacing: bool) -> None:
     year = in_its_plan(book, fact)
     if (year, fact.line) in book.lines and not replacing:
-        raise DuplicateDefinition(f"policy line {fact.line!r} of {year} already exists", event_id=fact.event_id)
+        raise DuplicateDefinition(
+            f"policy line {fact.line!r} of {year} already exists", event_id=fact.event_id
+        )
 
 
 def check_objective_is_new_and_placed(book: Book, fact: ObjectiveDefined, replacing: bool) -> None:
@@ -295,7 +301,8 @@ def check_item_is_new_on_its_objectives_line(book: Book, fact: BudgetItemOpened,
     planned = book.objectives[fact.objective].line
     if planned is not None and planned != fact.line:
         raise UnknownReference(
-            f"objective {fact.objective!r} belongs to policy line {planned!r}, not {fact.line!r}", event_id=eid
+            f"objective {fact.objective!r} belongs to policy line {planned!r}, not {fact.line!r}",
+            event_id=eid,
         )
 
 
@@ -340,7 +347,8 @@ def check_approval_within_reservation(book: Book, fact: ReservationApproved, rep
 
 
 def check_adjustment_keeps_approved(book: Book, fact: ReservationAdjusted, replacing: bool) -> None:
-    """A rettifica releases no more than is reserved and not approved, and reserves no more than is available."""
+    """A rettifica releases no more than is reserved and not approved, and reserves no more than
+    is available."""
     eid = fact.event_id
     in_its_plan(book, fact)
     res = reservation(book, fact.reservation, eid)

@@ -48,7 +48,8 @@ def first_controller_key(book: Book, fact: ActorRegistered) -> str:
         )
     if fact.actor != fact.name or fact.role != "controller":
         raise SignatureRefused(
-            "the first actor of a signed ledger is a controller who registers themselves", event_id=fact.event_id
+            "the first actor of a signed ledger is a controller who registers themselves",
+            event_id=fact.event_id,
         )
     return fact.public_key
 
@@ -63,6 +64,7 @@ def signer_key(book: Book, fact: LedgerEvent) -> str:
         raise SignatureRefused(f"the key of actor {fact.actor!r} is revoked", event_id=eid)
     if signer.role != "controller":
         raise SignatureRefused(
-            f"actor {fact.actor!r} is a registered {signer.role}: only controllers append events", event_id=eid
+            f"actor {fact.actor!r} is a registered {signer.role}: only controllers append events",
+            event_id=eid,
         )
     return signer.public_key

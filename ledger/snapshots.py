@@ -44,7 +44,11 @@ def restored(recorder: LedgerRecorder, seq: int, head: str, state: bytes) -> Led
         return None
     try:
         snapshot = orjson.loads(state)
-        if not isinstance(snapshot, dict) or snapshot.get("format") != SNAPSHOT_FORMAT or snapshot.get("known") != seq:
+        if (
+            not isinstance(snapshot, dict)
+            or snapshot.get("format") != SNAPSHOT_FORMAT
+            or snapshot.get("known") != seq
+        ):
             return None
         book = Book.restore(snapshot, StoreLookup(recorder), decode_body_dict)
         return Ledger.resume(book, decode_body(bytes(event[0][2]), keep=True))

@@ -44,12 +44,13 @@ IMMUTABLE = "perfledger: events are immutable; record a correcting event instead
 DERIVED_TABLES = (
     (
         "CREATE TABLE IF NOT EXISTS perfledger_budget"
-        " (seq INTEGER NOT NULL, item TEXT NOT NULL, col TEXT NOT NULL, day TEXT NOT NULL, cents INTEGER NOT NULL)"
+        " (seq INTEGER NOT NULL, item TEXT NOT NULL, col TEXT NOT NULL, day TEXT NOT NULL,"
+        " cents INTEGER NOT NULL)"
     ),
     (
         "CREATE TABLE IF NOT EXISTS perfledger_labels (seq INTEGER NOT NULL, origin INTEGER NOT NULL,"
-        " kind TEXT NOT NULL, code TEXT NOT NULL, day TEXT NOT NULL, year INTEGER NOT NULL, line TEXT NOT NULL,"
-        " objective TEXT NOT NULL, title TEXT NOT NULL)"
+        " kind TEXT NOT NULL, code TEXT NOT NULL, day TEXT NOT NULL, year INTEGER NOT NULL,"
+        " line TEXT NOT NULL, objective TEXT NOT NULL, title TEXT NOT NULL)"
     ),
     # Sums of a few days, or of the events known in a range of sequence numbers (since a checkpoint,
     # or all of them), read a range of one of these indexes alone.
@@ -67,10 +68,16 @@ DERIVED_TABLES = (
         " (event_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, corrects TEXT, reservation TEXT)"
     ),
     # Only corrections have a "corrects": the index holds them alone.
-    "CREATE INDEX IF NOT EXISTS perfledger_ids_corrects ON perfledger_ids (corrects, seq) WHERE corrects IS NOT NULL",
+    (
+        "CREATE INDEX IF NOT EXISTS perfledger_ids_corrects ON perfledger_ids (corrects, seq)"
+        " WHERE corrects IS NOT NULL"
+    ),
     "CREATE INDEX IF NOT EXISTS perfledger_ids_reservation ON perfledger_ids (reservation, seq)",
     # The rules' small state at a sequence number (ledger.book.Book.snapshot), with that event's hash.
-    "CREATE TABLE IF NOT EXISTS perfledger_snapshots (seq INTEGER PRIMARY KEY, hash TEXT NOT NULL, state BLOB NOT NULL)",
+    (
+        "CREATE TABLE IF NOT EXISTS perfledger_snapshots"
+        " (seq INTEGER PRIMARY KEY, hash TEXT NOT NULL, state BLOB NOT NULL)"
+    ),
     # Each write records the sequence number its derived rows reach.
     "CREATE TABLE IF NOT EXISTS perfledger_derived (seq INTEGER PRIMARY KEY)",
 )
@@ -91,7 +98,8 @@ MAX_CENTS = 2**63 - 1  # SQLite's INTEGER and PostgreSQL's bigint
 
 
 def quarter_month(day: str) -> str:
-    """The bound of the quarter-month a day ("YYYY-MM-DD") falls in: the 7th, 15th, 23rd or "31st" (BUCKET)."""
+    """The bound of the quarter-month a day ("YYYY-MM-DD") falls in: the 7th, 15th, 23rd or "31st"
+    (BUCKET)."""
     dd = day[8:10]
     return day[:8] + ("07" if dd <= "07" else "15" if dd <= "15" else "23" if dd <= "23" else "31")
 
@@ -110,7 +118,9 @@ def checkpoint_rows(n: int, amounts: dict[tuple[str, str], dict[str, int]]) -> l
     return rows
 
 
-def budget_checkpoint(n: int, read: Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]) -> list[tuple[Any, ...]]:
+def budget_checkpoint(
+    n: int, read: Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]
+) -> list[tuple[Any, ...]]:
     """The rows of the budget checkpoint at ``n``: (n, bound, item, column, cents summed up to the bound).
 
     Built from the checkpoint before it and the changes known since, each bucketed by quarter-month:
@@ -139,7 +149,8 @@ def budget_checkpoint(n: int, read: Callable[[str, Sequence[Any]], list[tuple[An
 
 
 class DurablePool(SQLiteConnectionPool):
-    """eventsourcing's pool, whose connections also fsync every commit (``synchronous=FULL``), in WAL mode too.
+    """eventsourcing's pool, whose connections also fsync every commit (``synchronous=FULL``), in WAL
+    mode too.
 
     The setting is per connection: it is made the first time the pool hands a connection out.
     """
@@ -148,7 +159,9 @@ class DurablePool(SQLiteConnectionPool):
         super().__init__(**kwargs)
         self.durable: weakref.WeakSet[SQLiteConnection] = weakref.WeakSet()
 
-    def get_connection(self, timeout: float | None = None, *, is_writer: bool | None = None) -> SQLiteConnection:
+    def get_connection(
+        self, timeout: float | None = None, *, is_writer: bool | None = None
+    ) -> SQLiteConnection:
         connection = super().get_connection(timeout, is_writer=is_writer)
         if connection not in self.durable:
             with connection.cursor() as cursor:
@@ -234,7 +247,9 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         (seq, topic, state), plus the chain's hash."""
         table = self.events_table_name
         columns = "e.originator_version, e.topic, e.state" + (", c.hash" if chain else "")
-        joined = f"{table} e" + (" LEFT JOIN perfledger_chain c ON c.seq = e.originator_version" if chain else "")
+        joined = f"{table} e" + (
+            " LEFT JOIN perfledger_chain c ON c.seq = e.originator_version" if chain else ""
+        )
         with self.datastore.transaction(commit=False) as c, c as cursor:  # the SQLiteCursor's sqlite3.Cursor
             cursor.row_factory = None  # plain tuples: a replay reads millions of rows
             if not topics:
@@ -298,15 +313,22 @@ class SQLiteWriter:
         # application recorder's own inserts row by row to learn notification ids, which perfledger
         # never reads.
         cursor.executemany(self.recorder.insert_events_statement, [
-            (s.originator_id.hex if isinstance(s.originator_id, UUID) else s.originator_id, s.originator_version,
-             s.topic, s.state) for s in page.events])
+            (
+                s.originator_id.hex if isinstance(s.originator_id, UUID) else s.originator_id,
+                s.originator_version,
+                s.topic,
+                s.state,
+            )
+            for s in page.events])
         cursor.executemany(
             "INSERT INTO perfledger_chain VALUES (?, ?)",
             [(s.originator_version, hashlib.sha256(s.state).hexdigest()) for s in page.events],
         )
         if page.derived_upto is not None:
             cursor.executemany("INSERT INTO perfledger_budget VALUES (?, ?, ?, ?, ?)", page.budget)
-            cursor.executemany("INSERT INTO perfledger_labels VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", page.labels)
+            cursor.executemany(
+                "INSERT INTO perfledger_labels VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", page.labels
+            )
             cursor.executemany("INSERT INTO perfledger_ids VALUES (?, ?, ?, ?)", page.ids)
             cursor.execute("INSERT OR IGNORE INTO perfledger_derived VALUES (?)", (page.derived_upto,))
         if page.snapshot is not None:
@@ -366,5 +388,7 @@ class LedgerSQLiteFactory(SQLiteFactory):
         super().__init__(env)
         # Same settings, but connections that also set synchronous=FULL.
         default_pool = self.datastore.pool
-        self.datastore.pool = DurablePool(db_name=default_pool.db_name, lock_timeout=default_pool.lock_timeout)
+        self.datastore.pool = DurablePool(
+            db_name=default_pool.db_name, lock_timeout=default_pool.lock_timeout
+        )
         default_pool.close()

@@ -18,7 +18,9 @@ from eventsourcing.persistence import PersistenceError
 
 from ledger.errors import LedgerError, LedgerLocked, LedgerNotFound
 
-LOCKED, READ_ONLY, DENIED, NOT_A_LEDGER, CANNOT_OPEN = "locked", "read-only", "denied", "not a ledger", "cannot open"
+LOCKED, READ_ONLY, DENIED, NOT_A_LEDGER, CANNOT_OPEN = (
+    "locked", "read-only", "denied", "not a ledger", "cannot open"
+)
 # SQLite's primary result codes (sqlite3.Error.sqlite_errorname without its extended part).
 SQLITE_KINDS = {
     "SQLITE_BUSY": LOCKED, "SQLITE_LOCKED": LOCKED, "SQLITE_READONLY": READ_ONLY, "SQLITE_PERM": DENIED,
@@ -38,8 +40,9 @@ def causes(error: BaseException) -> Iterator[BaseException]:
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         yield current
-        current = current.__cause__ or (current.args[0] if current.args and isinstance(current.args[0], BaseException)
-                                        else None)
+        current = current.__cause__ or (
+            current.args[0] if current.args and isinstance(current.args[0], BaseException) else None
+        )
 
 
 def kind_of(error: BaseException) -> str | None:
@@ -78,7 +81,9 @@ def store_error(error: Exception, where: str | Path) -> LedgerError:
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     kind = kind_of(error) or kind_from_message(text)
     if kind == LOCKED:
-        return LedgerLocked(f"{where} is locked by another writer; try again (PERFLEDGER_LOCK_TIMEOUT sets the wait)")
+        return LedgerLocked(
+            f"{where} is locked by another writer; try again (PERFLEDGER_LOCK_TIMEOUT sets the wait)"
+        )
     if kind == READ_ONLY:
         return LedgerError(f"{where} is read-only: nothing was written")
     if kind == DENIED:
@@ -105,14 +110,19 @@ def is_missing_table(error: BaseException) -> bool:
 def is_overflow(error: BaseException) -> bool:
     """Did the store refuse a sum beyond its integers?"""
     psycopg_errors = sys.modules.get("psycopg.errors")
-    if psycopg_errors is not None and any(isinstance(c, psycopg_errors.NumericValueOutOfRange) for c in causes(error)):
+    if psycopg_errors is not None and any(
+        isinstance(c, psycopg_errors.NumericValueOutOfRange) for c in causes(error)
+    ):
         return True
     return is_driver_error(error) and "overflow" in str(error).lower()
 
 
 @contextmanager
-def driver_errors(where: str | Path, *, keep: type[BaseException] | tuple[type[BaseException], ...] = ()) -> Iterator[None]:
-    """Raise what the drivers raise in the block as the ledger's errors (``store_error``); ``keep``: as it is."""
+def driver_errors(
+    where: str | Path, *, keep: type[BaseException] | tuple[type[BaseException], ...] = ()
+) -> Iterator[None]:
+    """Raise what the drivers raise in the block as the ledger's errors (``store_error``);
+    ``keep``: as it is."""
     try:
         yield
     except keep:

@@ -67,12 +67,19 @@ def verify(store: Store, *, processes: int | None = None, rules: bool = True) ->
     problem, seq, head = check_chain(store, processes)
     if problem is not None and not isinstance(problem, SignatureProblem):
         chain = Section("chain", False, problem, seq)
-        return _report((chain, _not_checked("signatures"), _not_checked("rules"), _not_checked("caches")), seq, head)
-    chain = Section("chain", True, f"{seq} events, each linked to the one before, hashes and canonical form sound")
+        return _report(
+            (chain, _not_checked("signatures"), _not_checked("rules"), _not_checked("caches")), seq, head
+        )
+    chain = Section(
+        "chain", True, f"{seq} events, each linked to the one before, hashes and canonical form sound"
+    )
     if not rules:
         signed = bool(problem) or bool(actors_upto(store, seq) != {})
-        signatures = _signatures_section(problem, seq, None) if signed else Section("signatures", True,
-                                                                                      "none: an unsigned ledger")
+        signatures = (
+            _signatures_section(problem, seq, None)
+            if signed
+            else Section("signatures", True, "none: an unsigned ledger")
+        )
         return _report((chain, signatures, _skipped("rules"), _skipped("caches")), seq, head)
     replayed = replay(store)
     signatures = _signatures_section(problem, seq, replayed)
@@ -80,7 +87,9 @@ def verify(store: Store, *, processes: int | None = None, rules: bool = True) ->
                    replayed.migrated)
 
 
-def _report(sections: tuple[Section, ...], count: int, head: str, migrated: int | None = None) -> VerifyReport:
+def _report(
+    sections: tuple[Section, ...], count: int, head: str, migrated: int | None = None
+) -> VerifyReport:
     failed = next((s for s in sections if not s.ok), None)
     if failed is None:
         return VerifyReport(True, count, head, sections=sections, migrated=migrated)
@@ -171,7 +180,9 @@ def _part_starts(store: Store, afters: list[int]) -> list[tuple[int, str]] | Non
     return starts
 
 
-def _run_parts(store: Store, bounds: list[int], starts: list[tuple[int, str]]) -> list[tuple[str | None, int, str]] | None:
+def _run_parts(
+    store: Store, bounds: list[int], starts: list[tuple[int, str]]
+) -> list[tuple[str | None, int, str]] | None:
     """The first part checked here, the others each in a forked process; None if a part could not run."""
     import multiprocessing  # here: most commands never verify
     from concurrent.futures import ProcessPoolExecutor
@@ -208,10 +219,13 @@ def check_part(location: str, after: int, upto: int | None, prev: str) -> tuple[
 
 
 def actors_upto(store: Store, upto: int) -> Actors | None:
-    """The actors registered by event ``upto`` (a signed ledger's), None if one of their events breaks a rule."""
+    """The actors registered by event ``upto`` (a signed ledger's), None if one of their events
+    breaks a rule."""
     actors: Actors = {}
     try:
-        for seq, _, state in store.rows(0, upto, topics=[get_topic(ActorRegistered), get_topic(ActorRevoked)]):
+        for seq, _, state in store.rows(
+            0, upto, topics=[get_topic(ActorRegistered), get_topic(ActorRevoked)]
+        ):
             body = orjson.loads(state)
             if not isinstance(body, dict):
                 return None

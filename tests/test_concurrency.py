@@ -17,9 +17,13 @@ EACH = 10
 
 
 def _write(location: str, writer: int) -> list[str]:
-    """Even writers import batches of five, odd ones append one event at a time; return the ids acknowledged."""
+    """Even writers import batches of five, odd ones append one event at a time; return the ids
+    acknowledged."""
     acknowledged: list[str] = []
-    objs = [ev("BudgetVaried", f"w{writer}-{n}", item="A1/04/02", amount=f"{writer + 1}.{n:02d}") for n in range(EACH)]
+    objs = [
+        ev("BudgetVaried", f"w{writer}-{n}", item="A1/04/02", amount=f"{writer + 1}.{n:02d}")
+        for n in range(EACH)
+    ]
     batches = [objs[i : i + 5] for i in range(0, EACH, 5)] if writer % 2 == 0 else [[o] for o in objs]
     with Store.open(location) as store:
         for batch in batches:

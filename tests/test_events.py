@@ -63,7 +63,9 @@ def test_measured_values_stay_unrounded() -> None:
     assert Number("v").parse("0.3444444444", "v") == Decimal("0.3444444444")
 
 
-@pytest.mark.parametrize("day", ["2012-02-30", "2012-13-01", "12-01-2012", "31/12/2012", "9999-12-31", 20120101])
+@pytest.mark.parametrize(
+    "day", ["2012-02-30", "2012-13-01", "12-01-2012", "31/12/2012", "9999-12-31", 20120101]
+)
 def test_effective_dates_must_be_real_iso_days(day: object) -> None:
     with pytest.raises(InvalidField, match="effective_date"):
         parse_submission(reservation(effective_date=day))
@@ -221,7 +223,11 @@ def test_text_refuses_exactly_the_control_bidi_and_surrogate_characters(code: bo
             assert not refused, f"U+{point:04X}"
 
 
-@given(st.datetimes(min_value=datetime(1900, 1, 2), max_value=datetime(2999, 12, 30), timezones=st.timezones()))
+@given(
+    st.datetimes(
+        min_value=datetime(1900, 1, 2), max_value=datetime(2999, 12, 30), timezones=st.timezones()
+    )
+)
 def test_the_canonical_spelling_of_an_instant_is_utc_with_microseconds_and_z(moment: datetime) -> None:
     # Hashes cover this spelling: it must never change.
     assert format_timestamp(moment) == moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

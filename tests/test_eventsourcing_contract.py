@@ -1,4 +1,5 @@
-"""perfledger uses eventsourcing through its public names only, but for the uses ledger/es_adapter.py confines.
+"""perfledger uses eventsourcing through its public names only, but for the uses
+ledger/es_adapter.py confines.
 
 (a) Every module of events/, ledger/, projections/ and cli/ (but the adapter) is parsed: it may not
 import a name starting with ``_`` from eventsourcing, nor reach an attribute starting with ``_``
@@ -45,8 +46,8 @@ LIBRARY_CLASSES = (
 )
 # Python's own hooks, which every class has or a dataclass calls: not eventsourcing's to change.
 PYTHON_HOOKS = frozenset(dir(object)) | frozenset(dir(type)) | {
-    "__dict__", "__weakref__", "__post_init__", "__enter__", "__exit__", "__dataclass_fields__", "__call__", "__iter__",
-    "__getitem__", "__len__", "__annotations__", "__wrapped__"}
+    "__dict__", "__weakref__", "__post_init__", "__enter__", "__exit__", "__dataclass_fields__", "__call__",
+    "__iter__", "__getitem__", "__len__", "__annotations__", "__wrapped__"}
 
 
 def instance_attributes(cls: type) -> set[str]:
@@ -56,14 +57,19 @@ def instance_attributes(cls: type) -> set[str]:
         if not klass.__module__.startswith("eventsourcing"):
             continue
         for node in ast.walk(ast.parse(textwrap.dedent(inspect.getsource(klass)))):
-            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "self"
+            ):
                 names.add(node.attr)
     return names
 
 
 @functools.cache
 def library_private_names() -> frozenset[str]:
-    """The names starting with ``_`` that eventsourcing's classes or their instances have, less Python's own hooks."""
+    """The names starting with ``_`` that eventsourcing's classes or their instances have, less
+    Python's own hooks."""
     return frozenset(name for cls in LIBRARY_CLASSES for name in {*dir(cls), *instance_attributes(cls)}
                      if name.startswith("_") and name not in PYTHON_HOOKS)
 
@@ -84,7 +90,9 @@ def own_private_names(tree: ast.Module) -> set[str]:
     library = library_imports(tree)
     names: set[str] = set()
     for node in ast.walk(tree):
-        if not isinstance(node, ast.ClassDef) or any(isinstance(b, ast.Name) and b.id in library for b in node.bases):
+        if not isinstance(node, ast.ClassDef) or any(
+            isinstance(b, ast.Name) and b.id in library for b in node.bases
+        ):
             continue
         for inner in ast.walk(node):
             if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -96,25 +104,32 @@ def own_private_names(tree: ast.Module) -> set[str]:
 
 
 def private_uses(source: str, private: frozenset[str]) -> list[str]:
-    """Where a module imports a private name of eventsourcing, or reaches a private attribute its classes have."""
+    """Where a module imports a private name of eventsourcing, or reaches a private attribute its
+    classes have."""
     found = []
     tree = ast.parse(source)
     private = private - own_private_names(tree)
     library = library_imports(tree)
     for node in ast.walk(tree):
-        if isinstance(node, ast.ClassDef) and any(isinstance(b, ast.Name) and b.id in library for b in node.bases):
+        if isinstance(node, ast.ClassDef) and any(
+            isinstance(b, ast.Name) and b.id in library for b in node.bases
+        ):
             found += [f"line {item.lineno}: def {item.name} (overrides eventsourcing's)" for item in node.body
                       if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name in private]
         if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "eventsourcing":
             found += [f"line {node.lineno}: from {node.module} import {a.name}" for a in node.names
-                      if a.name.startswith("_") or any(part.startswith("_") for part in (node.module or "").split("."))]
+                      if a.name.startswith("_")
+                      or any(part.startswith("_") for part in (node.module or "").split("."))]
         elif isinstance(node, ast.Import):
             found += [f"line {node.lineno}: import {a.name}" for a in node.names
-                      if a.name.split(".")[0] == "eventsourcing" and any(p.startswith("_") for p in a.name.split("."))]
+                      if a.name.split(".")[0] == "eventsourcing"
+                      and any(p.startswith("_") for p in a.name.split("."))]
         elif isinstance(node, ast.Attribute) and node.attr in private:
             found.append(f"line {node.lineno}: .{node.attr}")
-        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("getattr", "setattr")
-              and len(node.args) > 1 and isinstance(node.args[1], ast.Constant) and node.args[1].value in private):
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+              and node.func.id in ("getattr", "setattr")
+              and len(node.args) > 1 and isinstance(node.args[1], ast.Constant)
+              and node.args[1].value in private):
             found.append(f"line {node.lineno}: {node.func.id}(..., {node.args[1].value!r})")
     return found
 
@@ -166,7 +181,10 @@ def test_an_aggregates_own_state_keeps_its_times_under_the_names_the_adapter_giv
     thing = Thing(name="a")
     state = Snapshot.take(thing).state
     assert {es_adapter.CREATED_ON, es_adapter.MODIFIED_ON} <= set(state)
-    assert state[es_adapter.CREATED_ON] == thing.created_on and state[es_adapter.MODIFIED_ON] == thing.modified_on
+    assert (
+        state[es_adapter.CREATED_ON] == thing.created_on
+        and state[es_adapter.MODIFIED_ON] == thing.modified_on
+    )
     assert list(inspect.signature(Snapshot.mutate).parameters) == ["self", "_"]
     assert {"originator_id", "originator_version", "timestamp", "topic", "state"} <= set(
         inspect.signature(Snapshot).parameters)
@@ -218,7 +236,8 @@ def test_driver_errors_are_classified_by_type_before_message() -> None:
     from ledger.errors import LedgerLocked, LedgerNotFound
     from ledger.store_errors import store_error
 
-    def wrapped(error: Exception) -> Exception:  # as eventsourcing raises it: its own error, from the driver's
+    # As eventsourcing raises it: its own error, from the driver's.
+    def wrapped(error: Exception) -> Exception:
         try:
             raise OperationalError(error) from error
         except OperationalError as e:
@@ -236,4 +255,5 @@ def test_driver_errors_are_classified_by_type_before_message() -> None:
     readonly = sqlite3.OperationalError("attempt to write")
     readonly.sqlite_errorname = "SQLITE_READONLY_DBMOVED"
     assert "read-only" in str(store_error(readonly, "db"))
-    assert isinstance(store_error(sqlite3.OperationalError("database is locked"), "db"), LedgerLocked)  # the fallback
+    # The fallback:
+    assert isinstance(store_error(sqlite3.OperationalError("database is locked"), "db"), LedgerLocked)

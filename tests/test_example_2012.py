@@ -34,7 +34,11 @@ PRINTED: dict[str, Any] = json.loads((EXAMPLE_DIR / "printed.json").read_text(en
 INDICATOR_DIFFERENCES = {
     "11.1": (98, 99, "73% of 74% is 98.6%: the printed 98% needs an unrounded value the seed does not give"),
     "12.3": (95, 90, "9% of 10% is 90%; no value printed as 9% gives 95%"),
-    "16.2": (11, 10, "1% of 10% is 10%: the printed 11% needs an unrounded value (about 1.1%) the seed does not give"),
+    "16.2": (
+        11,
+        10,
+        "1% of 10% is 10%: the printed 11% needs an unrounded value (about 1.1%) the seed does not give",
+    ),
 }
 OBJECTIVE_DIFFERENCES = {
     "11": (98, 99, "its only indicator (11.1) is 99% from the printed values"),
@@ -75,7 +79,9 @@ def test_every_product_row_of_the_budget_table_to_the_cent(events: list[LedgerEv
     assert len(table.rows) == len(PRINTED["budget"]["rows"]) == 42
     for item, printed in zip(PRINTED["items"], PRINTED["budget"]["rows"]):
         row = table.row(item)
-        assert (row.line, row.objective, row.product) == (printed["line"], printed["objective"], printed["product"])
+        assert (row.line, row.objective, row.product) == (
+            printed["line"], printed["objective"], printed["product"]
+        )
         assert {c: row.amounts.get(c) for c in COLUMNS} == printed_columns(printed), row.item
 
 
@@ -115,7 +121,9 @@ def test_the_ict_summary_of_available_over_total(events: list[LedgerEvent]) -> N
             printed["total"], printed["reserved"], printed["available"]
         )
         places = 1 if "," in printed["ratio"] else 0
-        pct = (group.ratio * 100).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)  # type: ignore[operator]
+        pct = (group.ratio * 100).quantize(  # type: ignore[operator]
+            Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP
+        )
         assert f"{pct}%".replace(".", ",") == printed["ratio"]
 
 
@@ -213,7 +221,10 @@ def test_a_figure_explained_equals_the_figure_reported(final: Achievement, event
 
 
 def test_the_example_file_is_the_build_scripts_output(tmp_path: Path) -> None:
-    seed = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "relazione-performance-2012-cciaa-massa-carrara.txt"
+    seed = (
+        Path(__file__).resolve().parents[2] / "shared" / "seeds"
+        / "relazione-performance-2012-cciaa-massa-carrara.txt"
+    )
     if not seed.exists():
         pytest.skip(f"the seed is not beside this checkout ({seed})")
     import importlib.util

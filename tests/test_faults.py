@@ -83,7 +83,8 @@ def _small_files(limit: int) -> None:
 
 def big_batch(tmp_path: Path) -> Path:
     return write_jsonl(tmp_path / "big.jsonl", [
-        {**ev("BudgetVaried", f"big-{n}", item="A1/04/02", amount="1.00"), "note": "x" * 9000} for n in range(400)
+        {**ev("BudgetVaried", f"big-{n}", item="A1/04/02", amount="1.00"), "note": "x" * 9000}
+        for n in range(400)
     ])
 
 

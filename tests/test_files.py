@@ -86,7 +86,10 @@ def test_init_and_import_refuse_a_sqlite_database_that_is_not_a_ledger_and_leave
 ) -> None:
     path = tmp_path / "accounts.db"
     before = foreign_database(path)
-    args = ["init"] if command == "init" else ["import", str(write_jsonl(tmp_path / "plan.jsonl", small_plan()))]
+    args = (
+        ["init"] if command == "init"
+        else ["import", str(write_jsonl(tmp_path / "plan.jsonl", small_plan()))]
+    )
     result = run(path, *args)
     assert result.exit_code == 1, result.output
     assert result.output == (
@@ -103,7 +106,10 @@ def test_init_and_import_refuse_a_file_that_is_not_a_database_and_leave_it_byte_
     path = tmp_path / "notes.db"
     path.write_text("minutes of the meeting of 12 March\n")
     before = path.read_bytes()
-    args = ["init"] if command == "init" else ["import", str(write_jsonl(tmp_path / "plan.jsonl", small_plan()))]
+    args = (
+        ["init"] if command == "init"
+        else ["import", str(write_jsonl(tmp_path / "plan.jsonl", small_plan()))]
+    )
     result = run(path, *args)
     assert result.exit_code == 1, result.output
     assert result.output == (f"Error: {path} is not a perfledger ledger, nor a SQLite database;"

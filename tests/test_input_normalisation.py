@@ -63,8 +63,9 @@ def test_an_id_in_nfd_is_the_same_id_as_in_nfc() -> None:
 
 
 def test_codes_names_and_notes_are_nfc_normalised_when_parsed() -> None:
-    sub = parse_submission(ev("BudgetItemOpened", "item-9", item="A1/04/citta\u0300", line="A1", objective="04",
-                              product="Universita\u0300", amount="1.00", note="perche\u0301\nsì"))
+    sub = parse_submission(ev("BudgetItemOpened", "item-9", item="A1/04/citta\u0300", line="A1",
+                              objective="04", product="Universita\u0300", amount="1.00",
+                              note="perche\u0301\nsì"))
     assert sub.fields["item"] == "A1/04/citt\u00e0"
     assert sub.fields["product"] == "Universit\u00e0"
     assert sub.fields["note"] == "perch\u00e9\nsì"
@@ -84,7 +85,9 @@ def test_the_same_file_reimported_in_nfd_writes_nothing_again(planned: str, tmp_
 def test_an_id_with_a_zero_width_space_is_refused_naming_the_character() -> None:
     with pytest.raises(InvalidField) as refused:
         parse_submission(reservation(id="r-1\u200b"))
-    assert 'field "id": "r-1\\u200b" holds an invisible character U+200B ZERO WIDTH SPACE' in str(refused.value)
+    assert (
+        'field "id": "r-1\\u200b" holds an invisible character U+200B ZERO WIDTH SPACE' in str(refused.value)
+    )
 
 
 def test_a_file_reimported_with_a_zero_width_space_in_an_id_is_refused_and_writes_nothing(
@@ -92,7 +95,9 @@ def test_a_file_reimported_with_a_zero_width_space_in_an_id_is_refused_and_write
 ) -> None:
     assert run(planned, "import", str(write_jsonl(tmp_path / "a.jsonl", [variation("v-1")]))).exit_code == 0
     before = event_count(planned)
-    error = one_error_line(run(planned, "import", str(write_jsonl(tmp_path / "b.jsonl", [variation("v-\u200b1")]))))
+    error = one_error_line(
+        run(planned, "import", str(write_jsonl(tmp_path / "b.jsonl", [variation("v-\u200b1")])))
+    )
     assert 'line 1' in error and 'field "id"' in error and "U+200B ZERO WIDTH SPACE" in error
     assert event_count(planned) == before
 
@@ -125,7 +130,9 @@ INVISIBLE = {
 @pytest.mark.parametrize("char", list(INVISIBLE))
 @pytest.mark.parametrize("field", ["id", "actor", "item", "product"])
 def test_ids_codes_and_names_refuse_control_invisible_and_separator_characters(char: str, field: str) -> None:
-    obj = ev("BudgetItemOpened", "item-9", item="A1/04/09", line="A1", objective="04", product="P", amount="1.00")
+    obj = ev(
+        "BudgetItemOpened", "item-9", item="A1/04/09", line="A1", objective="04", product="P", amount="1.00"
+    )
     obj[field] = f"a{char}b"
     with pytest.raises(InvalidField, match=f'field "{field}": .* holds an? {re.escape(INVISIBLE[char])}'):
         parse_submission(obj)
@@ -133,7 +140,9 @@ def test_ids_codes_and_names_refuse_control_invisible_and_separator_characters(c
 
 @pytest.mark.parametrize("field", ["title", "perspective"])
 def test_titles_and_other_short_names_are_one_line_of_visible_text(field: str) -> None:
-    obj = ev("ObjectiveDefined", "obj-9", year=2012, objective="09", level="strategic", title="T", perspective="P")
+    obj = ev(
+        "ObjectiveDefined", "obj-9", year=2012, objective="09", level="strategic", title="T", perspective="P"
+    )
     for char in "\n\t\u200b\u202e\u2028":
         with pytest.raises(InvalidField, match=f'field "{field}"'):
             parse_submission(obj | {field: f"a{char}b"})
@@ -157,8 +166,12 @@ def test_a_name_or_code_refuses_exactly_the_characters_of_categories_cc_cf_zl_zp
 def test_a_note_may_hold_newlines_and_tabs_but_no_other_control_nor_bidi_control() -> None:
     note = "Prima riga,\n\tseconda riga."
     assert parse_submission(reservation(note=note)).fields["note"] == note
-    for char in ("\r", "\x00", "\x1b", "\x85", "\u202e", "\u2066", "\u200e", "\u200b", "\ufeff", "\u2028", "\u2029"):
-        with pytest.raises(InvalidField, match=f'field "note": .* holds an? {re.escape(INVISIBLE.get(char, ""))}'):
+    for char in (
+        "\r", "\x00", "\x1b", "\x85", "\u202e", "\u2066", "\u200e", "\u200b", "\ufeff", "\u2028", "\u2029"
+    ):
+        with pytest.raises(
+            InvalidField, match=f'field "note": .* holds an? {re.escape(INVISIBLE.get(char, ""))}'
+        ):
             parse_submission(reservation(note=f"a{char}b"))
 
 
@@ -174,7 +187,9 @@ def test_a_long_note_with_a_bad_character_is_shown_around_it() -> None:
     assert "U+202E RIGHT-TO-LEFT OVERRIDE" in message and "\\u202e" in message and len(message) < 300
 
 
-@pytest.mark.parametrize("entity", ["CCIAA\nMassa", "CCIAA\u202eMassa", "CCIAA\u200bMassa", "CCIAA\u2028Massa"])
+@pytest.mark.parametrize(
+    "entity", ["CCIAA\nMassa", "CCIAA\u202eMassa", "CCIAA\u200bMassa", "CCIAA\u2028Massa"]
+)
 def test_init_refuses_an_entity_that_is_not_one_line_of_visible_text(tmp_path: Path, entity: str) -> None:
     ledger = tmp_path / "l.db"
     error = one_error_line(run(ledger, "init", "--entity", entity, "--actor", "cdg"))
@@ -217,7 +232,9 @@ def test_the_actor_of_a_new_ledger_follows_the_code_rule(tmp_path: Path) -> None
 def test_a_latin1_file_is_one_error_line_naming_the_line_and_byte(planned: str, tmp_path: Path) -> None:
     before = event_count(planned)
     path = tmp_path / "latin1.jsonl"
-    lines = [json.dumps(variation("v-1")), json.dumps(variation("v-2", note="citt\u00e0"), ensure_ascii=False)]
+    lines = [
+        json.dumps(variation("v-1")), json.dumps(variation("v-2", note="citt\u00e0"), ensure_ascii=False)
+    ]
     path.write_bytes("\n".join(lines).encode("latin-1") + b"\n")
     offset = lines[1].encode("latin-1").index(b"\xe0") + 1
     error = one_error_line(run(planned, "import", str(path)))
@@ -235,7 +252,9 @@ def test_a_utf8_file_with_a_bom_and_windows_line_ends_imports_as_without_them(
     planned: str, tmp_path: Path
 ) -> None:
     path = tmp_path / "bom.jsonl"
-    lines = [json.dumps(variation("v-1", note="citt\u00e0"), ensure_ascii=False), json.dumps(variation("v-2"))]
+    lines = [
+        json.dumps(variation("v-1", note="citt\u00e0"), ensure_ascii=False), json.dumps(variation("v-2"))
+    ]
     path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode() + b"\r\n")
     result = run(planned, "import", str(path))
     assert result.exit_code == 0, result.output
@@ -325,6 +344,8 @@ def test_a_number_beyond_its_bound_is_refused_naming_the_bound() -> None:
 
 
 def test_a_correction_in_nfd_is_stored_as_its_nfc_twin() -> None:
-    nfc = ev("EventCorrected", "c-1", corrects="item-1", reason="perch\u00e9", changes={"product": "Citt\u00e0"})
+    nfc = ev(
+        "EventCorrected", "c-1", corrects="item-1", reason="perch\u00e9", changes={"product": "Citt\u00e0"}
+    )
     nfd = nfc | {"reason": "perche\u0301", "changes": {"product": "Citta\u0300"}}
     assert parse_submission(nfd).content_bytes == parse_submission(nfc).content_bytes

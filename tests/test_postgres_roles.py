@@ -32,7 +32,9 @@ def shared(tmp_path: Path) -> Iterator[tuple[str, str, str]]:
     suffix = uuid.uuid4().hex[:8]
     controller, auditor = f"pl_ctrl_{suffix}", f"pl_oiv_{suffix}"
     with postgres_ledger_url() as url:
-        assert run(url, "import", str(write_jsonl(tmp_path / "plan.jsonl", small_plan())), "--actor", "cdg").exit_code == 0
+        assert run(
+            url, "import", str(write_jsonl(tmp_path / "plan.jsonl", small_plan())), "--actor", "cdg"
+        ).exit_code == 0
         for role, name in (("controller", controller), ("auditor", auditor)):
             result = run(url, "db", "grant", "--role", role, name)
             assert result.exit_code == 0, result.output
@@ -68,8 +70,10 @@ def test_an_auditor_can_read_but_not_append(shared: tuple[str, str, str]) -> Non
     assert run(url, "verify").output == before
 
 
-@pytest.mark.parametrize("statement", ["UPDATE perfledger_events SET topic = 'x'", "DELETE FROM perfledger_events",
-                                       "TRUNCATE perfledger_events", "UPDATE perfledger_chain SET hash = 'x'"])
+@pytest.mark.parametrize("statement", [
+    "UPDATE perfledger_events SET topic = 'x'", "DELETE FROM perfledger_events",
+    "TRUNCATE perfledger_events", "UPDATE perfledger_chain SET hash = 'x'",
+])
 @pytest.mark.parametrize("who", ["controller", "auditor"])
 def test_neither_role_may_edit_delete_or_truncate(
     shared: tuple[str, str, str], statement: str, who: str

@@ -51,7 +51,9 @@ def shared(tmp_path: Path) -> Iterator[tuple[str, str, str]]:
     suffix = uuid.uuid4().hex[:8]
     controller, auditor = f"pl_ctrl_{suffix}", f"pl_oiv_{suffix}"
     with postgres_ledger_url() as url:
-        assert run(url, "import", str(write_jsonl(tmp_path / "plan.jsonl", small_plan())), "--actor", "cdg").exit_code == 0
+        assert run(
+            url, "import", str(write_jsonl(tmp_path / "plan.jsonl", small_plan())), "--actor", "cdg"
+        ).exit_code == 0
         for role, name in (("controller", controller), ("auditor", auditor)):
             result = run(url, "db", "grant", "--role", role, name)
             assert result.exit_code == 0, result.output
@@ -126,7 +128,9 @@ def forge(url: str, controller: str, change: Callable[[dict[str, Any], list[Any]
 
 def head_recorded_at(url: str) -> str:
     with connected(url, "postgres") as conn:
-        state = conn.execute("SELECT state FROM perfledger_events ORDER BY originator_version DESC LIMIT 1").fetchone()[0]
+        state = conn.execute(
+            "SELECT state FROM perfledger_events ORDER BY originator_version DESC LIMIT 1"
+        ).fetchone()[0]
     return str(orjson.loads(state)["recorded_at"])
 
 
@@ -168,9 +172,13 @@ ATTACKS: dict[str, tuple[Callable[[dict[str, Any], list[Any]], None], str]] = {
     "the head's own sequence number": (_replaces_head, r"event 10 is not the next event \(the head is 10\)"),
     "an id already used": (_used_id, "event 11 reuses the id item-1 of event 6"),
     "the NFD form of an NFC id already used": (_used_id_nfd, "event 11 reuses the id r-città of event 10"),
-    "a back-dated recorded_at (2013-01-02)": (_back_dated, r"event 11 is recorded at 2013-01-02 .*before the event before it"),
+    "a back-dated recorded_at (2013-01-02)": (
+        _back_dated, r"event 11 is recorded at 2013-01-02 .*before the event before it"
+    ),
     "a recorded_at a year ahead": (_clock_ahead, r"event 11 is recorded at .*after the server's clock"),
-    "a type that is not its topic's": (_wrong_type, "event 11 is stored as .*ReservationApproved but says it is ReservationMade"),
+    "a type that is not its topic's": (
+        _wrong_type, "event 11 is stored as .*ReservationApproved but says it is ReservationMade"
+    ),
 }
 
 
@@ -281,7 +289,12 @@ def test_a_controllers_appends_write_no_cache_rows_and_its_figures_are_a_full_re
     before = counts(url)
     for rid, amount in (("r-1", "100.00"), ("r-2", "250.50")):
         assert run(mine, "append", "--json", json.dumps(reservation(rid, amount))).exit_code == 0
-    assert run(mine, "append", "--json", json.dumps(ev("ReservationApproved", "a-1", reservation="r-1", amount="100.00"))).exit_code == 0
+    assert run(
+        mine,
+        "append",
+        "--json",
+        json.dumps(ev("ReservationApproved", "a-1", reservation="r-1", amount="100.00")),
+    ).exit_code == 0
     after = counts(url)
     assert {t: after[t] for t in CACHES} == {t: before[t] for t in CACHES}  # the caches stay behind
     assert after["perfledger_events"] == before["perfledger_events"] + 3
@@ -289,7 +302,9 @@ def test_a_controllers_appends_write_no_cache_rows_and_its_figures_are_a_full_re
     report = run(mine, "report", "--format", "json")
     assert theirs.exit_code == 0 and report.exit_code == 0
     refreshed = run(url, "db", "refresh")
-    assert refreshed.exit_code == 0 and "read model up to event 12 of 12" in refreshed.output, refreshed.output
+    assert refreshed.exit_code == 0 and "read model up to event 12 of 12" in refreshed.output, (
+        refreshed.output
+    )
     assert counts(url)["perfledger_derived"] > before["perfledger_derived"]
     assert run(url, "budget", "--format", "json").output == theirs.output
     assert run(url, "report", "--format", "json").output == report.output
@@ -306,19 +321,24 @@ def test_refresh_by_a_controller_says_only_the_owner_may_write_the_caches(
     assert result.exit_code == 1 and "only the ledger's owner may write them" in result.output
 
 
-@pytest.mark.parametrize("tables", [["perfledger_snapshots"], ["perfledger_budget"], ["perfledger_ids"],
-                                    ["perfledger_derived"], ["perfledger_labels", "perfledger_budget_checkpoints"],
-                                    CACHES])
+@pytest.mark.parametrize("tables", [
+    ["perfledger_snapshots"], ["perfledger_budget"], ["perfledger_ids"], ["perfledger_derived"],
+    ["perfledger_labels", "perfledger_budget_checkpoints"], CACHES,
+])
 def test_the_owner_may_delete_cache_rows_and_appends_and_figures_go_on_unchanged(
         shared: tuple[str, str, str], tables: list[str]) -> None:
     url, controller, _ = shared
     for rid in ("r-1", "r-2"):
         assert run(url, "append", "--json", json.dumps(reservation(rid))).exit_code == 0
-    figures = [run(url, *cmd).output for cmd in (("budget", "--format", "json"), ("report", "--format", "json"))]
+    figures = [
+        run(url, *cmd).output for cmd in (("budget", "--format", "json"), ("report", "--format", "json"))
+    ]
     with connected(url, "postgres") as conn:
         for table in tables:
             conn.execute(f"DELETE FROM {table} WHERE {'n' if table.endswith('checkpoints') else 'seq'} > 10")
-    assert [run(url, *cmd).output for cmd in (("budget", "--format", "json"), ("report", "--format", "json"))] == figures
+    assert [
+        run(url, *cmd).output for cmd in (("budget", "--format", "json"), ("report", "--format", "json"))
+    ] == figures
     for who, rid in ((url, "r-3"), (as_role(url, controller), "r-4")):
         result = run(who, "append", "--json", json.dumps(reservation(rid, "10.00")))
         assert result.exit_code == 0, result.output
@@ -333,7 +353,8 @@ def test_the_owner_may_delete_cache_rows_and_appends_and_figures_go_on_unchanged
 @pytest.mark.parametrize("junk", [b"junk", b'{"format": 1, "known": 11, "book": []}', b"[1, 2, 3]"])
 def test_a_junk_snapshot_stops_no_append_and_changes_no_figure(
         ledger_url: str, tmp_path: Path, junk: bytes, where: str) -> None:
-    """At the head's sequence number (with its hash: it is read), at the next one (whose event comes later), or both."""
+    """At the head's sequence number (with its hash: it is read), at the next one (whose event comes
+    later), or both."""
     url = ledger_url
     assert run(url, "import", str(write_jsonl(tmp_path / "plan.jsonl", small_plan())), "--actor", "cdg",
                "--entity", "CCIAA Test").exit_code == 0
@@ -341,8 +362,11 @@ def test_a_junk_snapshot_stops_no_append_and_changes_no_figure(
     assert run(url, "append", "--json", json.dumps(reservation("r-2"))).exit_code == 0  # head: event 11
 
     def figures() -> list[str]:
-        return [run(url, *cmd).output for cmd in (("budget", "--format", "json"), ("report", "--format", "json"),
-                                                  ("budget", "--as-of", "2012-02-01", "--format", "json"))]
+        return [run(url, *cmd).output for cmd in (
+            ("budget", "--format", "json"),
+            ("report", "--format", "json"),
+            ("budget", "--as-of", "2012-02-01", "--format", "json"),
+        )]
 
     before = figures()
     db = raw(url)

@@ -43,7 +43,8 @@ def stream(ops: list[tuple[Any, ...]]) -> list[LedgerEvent]:
         elif not reservations:
             continue
         elif kind == "approve":
-            obj = ev("ReservationApproved", eid, day, reservation=reservations[target % len(reservations)], amount=amount)
+            obj = ev("ReservationApproved", eid, day, reservation=reservations[target % len(reservations)],
+                     amount=amount)
         else:
             obj = ev("ReservationAdjusted", eid, day, reservation=reservations[target % len(reservations)],
                      amount=("-" if negative else "") + amount)
@@ -123,5 +124,7 @@ def test_an_indicator_scores_between_0_and_100_percent(
 @given(st.integers(-30, 90))
 def test_a_deadline_costs_the_plans_penalty_per_day_late(late: int) -> None:
     due = date(2012, 5, 12)
-    achieved, _ = score("deadline", (due + timedelta(days=late)).isoformat(), due.isoformat(), Decimal("0.02"))
+    achieved, _ = score(
+        "deadline", (due + timedelta(days=late)).isoformat(), due.isoformat(), Decimal("0.02")
+    )
     assert achieved == (1 if late <= 0 else max(Decimal(0), 1 - Decimal("0.02") * late))

@@ -70,25 +70,29 @@ def submit(ops: list[tuple[Any, ...]], accept: Callable[[dict[str, Any]], bool])
             obj = ev("BudgetVaried", "ledger-opened", when, item=items[0], amount=amount)
         elif kind == "open":
             code = f"A1/08/{n}"
-            obj = ev("BudgetItemOpened", eid, when, item=code, line="A1", objective="08", product=f"Prodotto {n}",
-                     amount=amount)
+            obj = ev("BudgetItemOpened", eid, when, item=code, line="A1", objective="08",
+                     product=f"Prodotto {n}", amount=amount)
         elif kind == "vary":
-            obj = ev("BudgetVaried", eid, when, item=items[target % len(items)], amount=("-" if flag else "") + amount)
+            obj = ev("BudgetVaried", eid, when, item=items[target % len(items)],
+                     amount=("-" if flag else "") + amount)
         elif kind == "reserve":
-            obj = ev("ReservationMade", eid, when, reservation=eid, item=items[target % len(items)], amount=amount)
+            obj = ev("ReservationMade", eid, when, reservation=eid, item=items[target % len(items)],
+                     amount=amount)
         elif kind in ("approve", "adjust") and reservations:
             res = reservations[target % len(reservations)]
             if kind == "approve":
                 obj = ev("ReservationApproved", eid, when, reservation=res, amount=amount)
             else:
-                obj = ev("ReservationAdjusted", eid, when, reservation=res, amount=("-" if flag else "") + amount)
+                obj = ev("ReservationAdjusted", eid, when, reservation=res,
+                         amount=("-" if flag else "") + amount)
         elif kind == "correct" and amounts:
             obj = ev("EventCorrected", eid, when, corrects=amounts[target % len(amounts)], reason="rettifica",
                      changes={"amount": amount})
         elif kind == "relabel":
             which = ["obj-04", "obj-08", "line-A1", *openings][target % (3 + len(openings))]
             field = "product" if which in openings else "title"
-            obj = ev("EventCorrected", eid, when, corrects=which, reason="titolo", changes={field: f"Titolo {n}"})
+            obj = ev("EventCorrected", eid, when, corrects=which, reason="titolo",
+                     changes={field: f"Titolo {n}"})
         else:
             continue
         offered.append(obj)
@@ -105,8 +109,12 @@ def submit(ops: list[tuple[Any, ...]], accept: Callable[[dict[str, Any]], bool])
 
 def figures(table: Budget) -> list[tuple[Any, ...]]:
     """Everything the budget table shows, in its order."""
-    rows = [(r.item, r.line, r.objective, r.product, *(r.amounts.get(c) for c in COLUMNS)) for r in table.rows]
-    groups = [(g.key, g.title, *(g.amounts.get(c) for c in COLUMNS)) for g in (*table.objectives, *table.lines)]
+    rows = [
+        (r.item, r.line, r.objective, r.product, *(r.amounts.get(c) for c in COLUMNS)) for r in table.rows
+    ]
+    groups = [
+        (g.key, g.title, *(g.amounts.get(c) for c in COLUMNS)) for g in (*table.objectives, *table.lines)
+    ]
     return [*rows, *groups, tuple(table.total.amounts.get(c) for c in COLUMNS)]
 
 
@@ -138,8 +146,10 @@ def replayed(store: Store, cut: Cut) -> list[tuple[Any, ...]] | str:
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=st.lists(op, min_size=10, max_size=40), splits=st.lists(st.integers(0, 40), max_size=3),
-       cuts=st.lists(st.tuples(st.integers(0, 60), st.integers(-1, 0), st.one_of(st.none(), st.integers(1, 50))),
-                     min_size=1, max_size=8))
+       cuts=st.lists(
+           st.tuples(st.integers(0, 60), st.integers(-1, 0), st.one_of(st.none(), st.integers(1, 50))),
+           min_size=1, max_size=8,
+       ))
 def test_the_read_model_gives_the_replays_figures_at_every_cut(
     tmp_path_factory: pytest.TempPathFactory, ops: list[tuple[Any, ...]], splits: list[int],
     cuts: list[tuple[int, int, int | None]],
@@ -184,7 +194,8 @@ def test_dropping_the_read_model_changes_no_figure_and_writes_go_on(store_2012: 
 
 def test_a_read_model_left_behind_is_not_used_and_the_next_write_brings_it_up(store_2012: str) -> None:
     db = raw(store_2012)
-    if store_2012.startswith("postgresql://"):  # past perfledger_reset_read_model, which empties a partly deleted model
+    # Past perfledger_reset_read_model, which empties a partly deleted model.
+    if store_2012.startswith("postgresql://"):
         db.execute("SET session_replication_role = replica")
     db.execute("DELETE FROM perfledger_derived")  # as if an older perfledger had written the events
     for table in ("perfledger_budget", "perfledger_labels", "perfledger_ids", "perfledger_snapshots"):
@@ -260,18 +271,28 @@ def test_a_check_after_a_snapshot_sees_corrections_made_before_it(ledger_url: st
     try:
         with Store.open(ledger_url, create=True) as store:
             store.append(submissions(small_plan()), create=("Test", "cdg"))
-            store.append(submissions([ev("ReservationMade", "r1", reservation="r1", item="A1/04/01", amount="100.00")]))
-            store.append(submissions([ev("EventCorrected", "c1", corrects="r1", reason="meno", changes={"amount": "50.00"})]))
-            store.append(submissions([ev("EventCorrected", "c2", corrects="r1", reason="meno", changes={"amount": "40.00"})]))
+            store.append(submissions([
+                ev("ReservationMade", "r1", reservation="r1", item="A1/04/01", amount="100.00")
+            ]))
+            store.append(submissions([
+                ev("EventCorrected", "c1", corrects="r1", reason="meno", changes={"amount": "50.00"})
+            ]))
+            store.append(submissions([
+                ev("EventCorrected", "c2", corrects="r1", reason="meno", changes={"amount": "40.00"})
+            ]))
             with pytest.raises(ApprovalExceedsReservation, match="40,00"):
                 store.append(submissions([ev("ReservationApproved", "a1", reservation="r1", amount="45.00")]))
             store.append(submissions([ev("ReservationApproved", "a2", reservation="r1", amount="40.00")]))
             # The same event again is a no-op; its id with other content is refused.
-            assert store.append(submissions([ev("ReservationApproved", "a2", reservation="r1", amount="40.00")])).present
+            assert store.append(
+                submissions([ev("ReservationApproved", "a2", reservation="r1", amount="40.00")])
+            ).present
             with pytest.raises(IdConflict):
                 store.append(submissions([ev("ReservationApproved", "a2", reservation="r1", amount="39.00")]))
             with pytest.raises(IdConflict):  # the ledger's own first event is looked up too
-                store.append(submissions([ev("BudgetVaried", "ledger-opened", item="A1/04/01", amount="1.00")]))
+                store.append(
+                    submissions([ev("BudgetVaried", "ledger-opened", item="A1/04/01", amount="1.00")])
+                )
             snapshots = raw(ledger_url).execute("SELECT COUNT(*) FROM perfledger_snapshots")[0][0]
             assert snapshots >= 4
             assert verify(store).ok
@@ -279,8 +300,10 @@ def test_a_check_after_a_snapshot_sees_corrections_made_before_it(ledger_url: st
         application.SNAPSHOT_EVERY = 10_000
 
 
-@pytest.mark.parametrize("cut", [[], ["--as-of", "2012-08-31"], ["--as-of", "2012-08-31", "--known-at", "2012-09-15"],
-                                 ["--known-at", "250"]])
+@pytest.mark.parametrize("cut", [
+    [], ["--as-of", "2012-08-31"], ["--as-of", "2012-08-31", "--known-at", "2012-09-15"],
+    ["--known-at", "250"],
+])
 def test_report_from_the_read_model_and_the_plan_facts_equals_the_report_from_every_event(
     store_2012: str, cut: list[str]
 ) -> None:
@@ -309,7 +332,9 @@ def test_a_snapshot_that_does_not_match_the_chain_is_not_used(ledger_url: str) -
     try:
         with Store.open(ledger_url, create=True) as store:
             store.append(submissions(small_plan()), create=("Test", "cdg"))
-            store.append(submissions([ev("ReservationMade", "r1", reservation="r1", item="A1/04/01", amount="100.00")]))
+            store.append(submissions([
+                ev("ReservationMade", "r1", reservation="r1", item="A1/04/01", amount="100.00")
+            ]))
         # A snapshot claiming a state the chain never reached: 10,000,000.00 available on the item.
         db = raw(ledger_url)
         seq, state = db.execute("SELECT seq, state FROM perfledger_snapshots ORDER BY seq DESC LIMIT 1")[0]
@@ -334,7 +359,9 @@ def test_a_writer_on_a_snapshot_does_not_see_what_another_writer_commits_before_
     monkeypatch.setattr(application, "SNAPSHOT_EVERY", 1)
     with Store.open(ledger_url, create=True) as store:
         store.append(submissions(small_plan()), create=("Test", "cdg"))
-        store.append(submissions([ev("ReservationMade", "r1", reservation="r1", item="A1/04/01", amount="100.00")]))
+        store.append(submissions([
+            ev("ReservationMade", "r1", reservation="r1", item="A1/04/01", amount="100.00")
+        ]))
     writer_a, writer_b = Store.open(ledger_url), Store.open(ledger_url)
     load = Store._load
     raced: list[bool] = []
@@ -350,8 +377,10 @@ def test_a_writer_on_a_snapshot_does_not_see_what_another_writer_commits_before_
 
     monkeypatch.setattr(Store, "_load", load_then_b_appends)
     try:
-        result = writer_a.append(submissions([ev("BudgetVaried", "a1", item="A1/04/01", amount="1.00"),
-                                              ev("ReservationApproved", "a2", reservation="r1", amount="80.00")]))
+        result = writer_a.append(submissions([
+            ev("BudgetVaried", "a1", item="A1/04/01", amount="1.00"),
+            ev("ReservationApproved", "a2", reservation="r1", amount="80.00"),
+        ]))
         assert raced and [w.event_id for w in result.written] == ["a1", "a2"]
         assert [e.event_id for e in writer_a.events()][-4:] == ["b1", "b2", "a1", "a2"]
         assert verify(writer_a).ok
@@ -371,10 +400,15 @@ def test_dropping_the_budget_checkpoints_changes_no_figure(
     monkeypatch.setattr(application, "PAGE", 20)  # checkpoints are taken between pages
     with (EXAMPLE_DIR / "events.jsonl").open(encoding="utf-8") as stream:
         batch, _ = read_batch(stream, backfill=True, actor=None)
-    cuts = [Cut(), Cut(date(2012, 8, 31)), Cut(date(2012, 4, 30), 120), Cut(date(2012, 12, 31), 349), Cut(known_at=51)]
+    cuts = [
+        Cut(), Cut(date(2012, 8, 31)), Cut(date(2012, 4, 30), 120), Cut(date(2012, 12, 31), 349),
+        Cut(known_at=51),
+    ]
     with Store.open(ledger_url, create=True) as store:
         store.append(batch, create=("CCIAA", "cdg"))
-        checkpoints = raw(ledger_url).execute("SELECT COUNT(DISTINCT n) FROM perfledger_budget_checkpoints")[0][0]
+        checkpoints = raw(ledger_url).execute(
+            "SELECT COUNT(DISTINCT n) FROM perfledger_budget_checkpoints"
+        )[0][0]
         assert checkpoints == 5  # at 161, 201, 261, 301 and 361: before 161 no item holds money yet
         with_them = [figures(budget_of(store, cut)) for cut in cuts]
         raw(ledger_url).execute("DELETE FROM perfledger_budget_checkpoints")

@@ -119,13 +119,16 @@ def main_cli() -> Any:
     return main
 
 
-def test_the_cli_signs_with_key_and_the_bundle_verifier_checks_signatures(tmp_path: Path,
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_cli_signs_with_key_and_the_bundle_verifier_checks_signatures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PERFLEDGER_LEDGER", str(tmp_path / "l.db"))
     for name in ("cdg", "oiv"):
         assert run("key", "new", name).exit_code == 0
-    assert run("init", "--signed", "--controller", "cdg", "--pubkey", "cdg.pub", "--key", "cdg.key").exit_code == 0
+    assert run(
+        "init", "--signed", "--controller", "cdg", "--pubkey", "cdg.pub", "--key", "cdg.key"
+    ).exit_code == 0
     plan = write_jsonl(tmp_path / "plan.jsonl", small_plan())
     assert run("import", str(plan), "--actor", "cdg", "--key", "cdg.key").exit_code == 0
     assert run("actor", "add", "oiv", "--role", "oiv", "--pubkey", "oiv.pub", "--key", "cdg.key",
@@ -160,7 +163,9 @@ def test_the_cli_signs_with_key_and_the_bundle_verifier_checks_signatures(tmp_pa
         forged["prev"] = list(store.events())[-1].hash
         state = orjson.dumps(forged, option=orjson.OPT_SORT_KEYS)
         db.insert_like(last + 1, state, last)
-        db.execute("INSERT INTO perfledger_chain VALUES (?, ?)", (last + 1, hashlib.sha256(state).hexdigest()))
+        db.execute(
+            "INSERT INTO perfledger_chain VALUES (?, ?)", (last + 1, hashlib.sha256(state).hexdigest())
+        )
         report = verify(store)
     assert not report.ok and report.bad_seq == last + 1 and "missing or bad signature" in str(report.problem)
 

@@ -53,9 +53,13 @@ def test_reimporting_the_same_batch_adds_nothing(store: Store) -> None:
     assert store.length() == length
 
 
-@pytest.mark.parametrize("statement", ["UPDATE {events} SET topic = 'x'", "DELETE FROM {events}",
-                                       "UPDATE perfledger_chain SET hash = 'x'", "DELETE FROM perfledger_chain"])
-def test_the_database_refuses_to_edit_or_delete_events(store: Store, ledger_url: str, statement: str) -> None:
+@pytest.mark.parametrize("statement", [
+    "UPDATE {events} SET topic = 'x'", "DELETE FROM {events}",
+    "UPDATE perfledger_chain SET hash = 'x'", "DELETE FROM perfledger_chain",
+])
+def test_the_database_refuses_to_edit_or_delete_events(
+    store: Store, ledger_url: str, statement: str
+) -> None:
     db = raw(ledger_url)
     with pytest.raises(Exception, match="events are immutable") as caught:
         db.execute(db.q(statement))
@@ -215,7 +219,8 @@ def test_verify_catches_a_type_column_changed_to_another_type_with_the_same_fiel
     ]))
     db = attacker(ledger_url)
     seq = store.length()
-    db.execute(db.q("UPDATE {events} SET topic = replace(topic, 'ReservationApproved', 'ReservationAdjusted') "
+    db.execute(db.q("UPDATE {events}"
+                    " SET topic = replace(topic, 'ReservationApproved', 'ReservationAdjusted') "
                     "WHERE originator_version=?"), (seq,))
     report = verify(store)
     assert (not report.ok and report.bad_seq == seq
@@ -317,7 +322,10 @@ def test_a_correction_of_an_event_from_an_earlier_page_of_the_same_batch(
         one_page.append(submissions(batch))
         assert ([e.content() for e in one_page.events(after=length)]
                 == [e.content() for e in store.events(after=length)])
-        items = [s._load().book.items["A1/04/01"].amounts for s in (store, one_page)]  # type: ignore[union-attr]
+        items = [
+            s._load().book.items["A1/04/01"].amounts  # type: ignore[union-attr]
+            for s in (store, one_page)
+        ]
         assert items[0] == items[1] and items[0].get("reserved") == Decimal("10.00")
 
 
@@ -380,8 +388,10 @@ def test_verify_in_parts_carries_a_signed_ledgers_actors_across_parts(
     with signed_ledger(tmp_path / "signed.db") as store:
         length = store.recorder.chain_length()
         assert actors_upto(store, 1) == {}  # the actors register in the first of three parts
-        assert actors_upto(store, length // 3) == {"cdg": ("controller", proofs.public_key_b64(CDG[1]), False),
-                                                    "oiv": ("oiv", proofs.public_key_b64(OIV[1]), False)}
+        assert actors_upto(store, length // 3) == {
+            "cdg": ("controller", proofs.public_key_b64(CDG[1]), False),
+            "oiv": ("oiv", proofs.public_key_b64(OIV[1]), False),
+        }
         assert _in_parts(store, length, 3) is not None
         assert verify(store, processes=3) == verify(store, processes=1) and verify(store, processes=3).ok
 
