@@ -304,8 +304,8 @@ class Store:
     def _load(self, *, missing_ok: bool = False) -> Ledger | None:
         """The ledger aggregate at the head, with the rules' state.
 
-        From the latest snapshot when the ledger keeps a complete read model
-        (the rest is looked up in it), else by folding every event.
+        From the latest sound snapshot the id index reaches (what the book then looks up is in
+        it), and the events after it; else by folding every event.
         """
         with driver_errors(self.location):
             ledger = self._folded()
@@ -323,7 +323,7 @@ class Store:
         if upto is not None:
             found = self.recorder.query("SELECT MAX(n) FROM perfledger_budget_checkpoints", ())
             self._checkpoint_seq = found[0][0] or 0
-            ledger = snapshots.latest_sound(self.recorder) if upto >= self.length() else None
+            ledger = snapshots.latest_sound(self.recorder, upto)
         if ledger is not None:
             self._snapshot_seq = ledger.version
             ledger.book.record_derived(upto)  # type: ignore[arg-type]

@@ -48,9 +48,11 @@ _HEAD = """
 CREATE OR REPLACE FUNCTION {s}.perfledger_head()
 RETURNS TABLE (seq bigint, hash text, recorded_at timestamptz)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-  SELECT c.seq, c.hash, (convert_from(e.state, 'UTF8')::jsonb->>'recorded_at')::timestamptz
+  SELECT c.seq, c.hash, coalesce(i.recorded_at, (
+    SELECT (convert_from(e.state, 'UTF8')::jsonb->>'recorded_at')::timestamptz FROM {s}.{events} e
+    WHERE e.originator_id = {ledger} AND e.originator_version = c.seq))
   FROM {s}.perfledger_chain c
-  JOIN {s}.{events} e ON e.originator_id = {ledger} AND e.originator_version = c.seq
+  LEFT JOIN {s}.{event_ids} i ON i.seq = c.seq
   ORDER BY c.seq DESC LIMIT 1
 $$
 """
@@ -81,7 +83,12 @@ DECLARE
   holder bigint;
 BEGIN
   PERFORM pg_advisory_xact_lock({lock});
-  SELECT * INTO head FROM {s}.perfledger_head() h;
+  -- The head, read here rather than through perfledger_head(): PL/pgSQL keeps these plans.
+  SELECT c.seq, c.hash, i.recorded_at INTO head FROM {s}.perfledger_chain c
+    LEFT JOIN {s}.{event_ids} i ON i.seq = c.seq ORDER BY c.seq DESC LIMIT 1;
+  IF head.seq IS NOT NULL AND head.recorded_at IS NULL THEN  -- a head of before the ids kept instants
+    SELECT * INTO head FROM {s}.perfledger_head() h;
+  END IF;
   IF NEW.originator_id IS DISTINCT FROM {ledger} THEN
     RAISE EXCEPTION 'perfledger: event % names another ledger', NEW.originator_version;
   END IF;
@@ -89,11 +96,8 @@ BEGIN
     RAISE EXCEPTION 'perfledger: event % is not the next event (the head is %)',
       NEW.originator_version, coalesce(head.seq, 0) USING ERRCODE = 'unique_violation';
   END IF;
-  BEGIN
-    body := convert_from(NEW.state, 'UTF8')::jsonb;
-  EXCEPTION WHEN others THEN
-    RAISE EXCEPTION 'perfledger: event % is not JSON in UTF-8', NEW.originator_version;
-  END;
+  -- Not JSON in UTF-8: the cast itself refuses it (no subtransaction per row to reword it).
+  body := convert_from(NEW.state, 'UTF8')::jsonb;
   IF jsonb_typeof(body) IS DISTINCT FROM 'object'
      OR jsonb_typeof(body->'seq') IS DISTINCT FROM 'number'
      OR (body->>'seq') IS DISTINCT FROM NEW.originator_version::text THEN
@@ -108,14 +112,10 @@ BEGIN
     RAISE EXCEPTION 'perfledger: event % is stored as % but says it is %', NEW.originator_version,
       NEW.topic, body->>'type';
   END IF;
-  BEGIN
-    at := (body->>'recorded_at')::timestamptz;
-  EXCEPTION WHEN others THEN
-    at := NULL;
-  END;
-  IF at IS NULL THEN
+  IF jsonb_typeof(body->'recorded_at') IS DISTINCT FROM 'string' THEN
     RAISE EXCEPTION 'perfledger: event % has no recorded_at', NEW.originator_version;
   END IF;
+  at := (body->>'recorded_at')::timestamptz;  -- not an instant: the cast refuses it
   IF head.recorded_at IS NOT NULL AND at < head.recorded_at THEN
     RAISE EXCEPTION 'perfledger: event % is recorded at %, before the event before it (%)',
       NEW.originator_version, at, head.recorded_at;
@@ -137,7 +137,7 @@ BEGIN
   IF FOUND THEN
     RAISE EXCEPTION 'perfledger: event % reuses the id % of event %', NEW.originator_version, ident, holder;
   END IF;
-  INSERT INTO {s}.{event_ids} VALUES (ident, NEW.originator_version);
+  INSERT INTO {s}.{event_ids} VALUES (ident, NEW.originator_version, at);
   INSERT INTO {s}.perfledger_chain VALUES (NEW.originator_version, encode(sha256(NEW.state), 'hex'));
   RETURN NEW;
 END
@@ -166,8 +166,10 @@ def guard_statements(schema: str, events_table: str, ledger: str) -> list[Compos
     }
     trigger = Identifier(f"{events_table}_checked")
     return [
+        # Each event's id (NFC) and instant: the head's recorded_at without parsing its body.
         SQL("CREATE TABLE IF NOT EXISTS {s}.{event_ids}"
-            " (id text PRIMARY KEY, seq bigint NOT NULL UNIQUE)").format(**names),
+            " (id text PRIMARY KEY, seq bigint NOT NULL UNIQUE, recorded_at timestamptz)").format(**names),
+        SQL("ALTER TABLE {s}.{event_ids} ADD COLUMN IF NOT EXISTS recorded_at timestamptz").format(**names),
         *(SQL(text).format(**names) for text in (_HEAD, _BEGIN, _CHECK, _APPEND)),
         SQL("DROP TRIGGER IF EXISTS {0} ON {s}.{events}").format(trigger, **names),
         SQL("CREATE TRIGGER {0} BEFORE INSERT ON {s}.{events} FOR EACH ROW EXECUTE FUNCTION"
@@ -182,7 +184,7 @@ def guard_statements(schema: str, events_table: str, ledger: str) -> list[Compos
 def fill_event_ids(schema: str, events_table: str) -> Composed:
     """The ids of the events a ledger of schema version 1 already holds (for ``db upgrade``)."""
     return SQL(
-        "INSERT INTO {0}.{1}"
-        " SELECT normalize(convert_from(state, 'UTF8')::jsonb->>'id', NFC), originator_version"
-        " FROM {0}.{2} ON CONFLICT DO NOTHING"
+        "INSERT INTO {0}.{1} SELECT normalize(body->>'id', NFC), seq, (body->>'recorded_at')::timestamptz"
+        " FROM (SELECT convert_from(state, 'UTF8')::jsonb AS body, originator_version AS seq FROM {0}.{2}) e"
+        " ON CONFLICT DO NOTHING"
     ).format(Identifier(schema), Identifier(EVENT_IDS), Identifier(events_table))

@@ -26,10 +26,16 @@ def snapshot_state(book: Book) -> bytes:
     return dumps({"format": SNAPSHOT_FORMAT, **book.snapshot()})
 
 
-def latest_sound(recorder: LedgerRecorder) -> Ledger | None:
-    """The ledger at its latest sound snapshot, None if none of the latest few is."""
-    found = recorder.query("SELECT seq, hash, state FROM perfledger_snapshots ORDER BY seq DESC LIMIT ?",
-                           (SNAPSHOT_TRIES,))
+def latest_sound(recorder: LedgerRecorder, upto: int) -> Ledger | None:
+    """The ledger at its latest sound snapshot at or before ``upto``, None if none of the latest few is.
+
+    ``upto`` is how far the id index reaches: a restored book looks up in it the events before
+    its snapshot, and folds the events after it (which the index may lack: on PostgreSQL a
+    controller's appends leave the caches behind).
+    """
+    found = recorder.query(
+        "SELECT seq, hash, state FROM perfledger_snapshots WHERE seq <= ? ORDER BY seq DESC LIMIT ?",
+        (upto, SNAPSHOT_TRIES))
     for seq, head, state in found:
         ledger = restored(recorder, int(seq), str(head), bytes(state))
         if ledger is not None:
