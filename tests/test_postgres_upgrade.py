@@ -48,8 +48,12 @@ def grant_as_v1(url: str, controller: str) -> None:
         conn.execute(f'CREATE ROLE "{controller}" LOGIN')
         conn.execute(f'GRANT USAGE ON SCHEMA "{schema}" TO "{controller}"')
         conn.execute(f'GRANT SELECT ON {tables} TO "{controller}"')
-        conn.execute(f'GRANT INSERT ON {tables.replace(f""""{schema}".perfledger_meta, """, "")} TO "{controller}"')
-        conn.execute(f'GRANT USAGE ON SEQUENCE "{schema}".perfledger_events_notification_id_seq TO "{controller}"')
+        conn.execute(
+            f'GRANT INSERT ON {tables.replace(f""""{schema}".perfledger_meta, """, "")} TO "{controller}"'
+        )
+        conn.execute(
+            f'GRANT USAGE ON SEQUENCE "{schema}".perfledger_events_notification_id_seq TO "{controller}"'
+        )
 
 
 @pytest.fixture
@@ -93,13 +97,20 @@ def test_a_schema_1_ledger_reads_as_before_and_is_written_only_once_upgraded(
         f"Upgraded {url} from schema version 1 to 2: installed the write guards, indexed 398 event ids,"
         f" revoked INSERT from 1 role(s) ({controller}).\n")
     again = run(url, "db", "upgrade")
-    assert again.exit_code == 0 and again.output == f"{url} is at schema version 2 already: nothing to upgrade.\n"
+    assert again.exit_code == 0 and again.output == (
+        f"{url} is at schema version 2 already: nothing to upgrade.\n"
+    )
 
-    assert run(url, "append", "--json", reservation("r-1")).output.startswith("Appended ReservationMade 'r-1' as event 399")
+    assert run(url, "append", "--json", reservation("r-1")).output.startswith(
+        "Appended ReservationMade 'r-1' as event 399"
+    )
     mine = url.replace("postgresql://postgres@", f"postgresql://{controller}@", 1)
-    assert run(mine, "append", "--json", reservation("r-2")).output.startswith("Appended ReservationMade 'r-2' as event 400")
+    assert run(mine, "append", "--json", reservation("r-2")).output.startswith(
+        "Appended ReservationMade 'r-2' as event 400"
+    )
     assert run(mine, "verify").output.startswith("OK: 400 events, chain intact")
-    with psycopg.connect(mine.split("?")[0], autocommit=True) as conn:  # the version-1 controller's INSERT is gone
+    # the version-1 controller's INSERT is gone
+    with psycopg.connect(mine.split("?")[0], autocommit=True) as conn:
         conn.execute(f'SET search_path TO "{schema_of(url)}"')
         for table in ("perfledger_events", "perfledger_chain", "perfledger_budget", "perfledger_derived"):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
@@ -110,7 +121,9 @@ def test_a_schema_1_ledger_reads_as_before_and_is_written_only_once_upgraded(
             topic, state = conn.execute(
                 "SELECT topic, state FROM perfledger_events WHERE originator_version = 399").fetchone()
             body = json.loads(state)
-            body.update(seq=seq + 1, prev=head, recorded_at=now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+            body.update(
+                seq=seq + 1, prev=head, recorded_at=now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            )
             conn.execute("SELECT perfledger_append(%s, %s, %s)", (
                 [seq + 1], [topic],
                 [json.dumps(body, sort_keys=True, separators=(",", ":")).encode()]))
@@ -128,7 +141,9 @@ def test_refresh_after_the_upgrade_brings_the_caches_to_the_head(v1: tuple[str, 
     figures = run(mine, "budget", "--format", "json").output
     refreshed = run(url, "db", "refresh")
     assert refreshed.exit_code == 0
-    assert refreshed.output.startswith(f"The caches of {url} reach the head: read model up to event 399 of 399;")
+    assert refreshed.output.startswith(
+        f"The caches of {url} reach the head: read model up to event 399 of 399;"
+    )
     assert run(url, "budget", "--format", "json").output == figures
 
 
@@ -137,6 +152,10 @@ def test_upgrade_and_refresh_on_sqlite(tmp_path: Path) -> None:
     assert run(ledger, "import", str(EXAMPLE_DIR / "events.jsonl"), "--backfill").exit_code == 0
     result = run(ledger, "db", "upgrade")
     assert result.exit_code == 0
-    assert result.output == f"{ledger} is a SQLite ledger at schema version 1, the current one: nothing to upgrade.\n"
+    assert result.output == (
+        f"{ledger} is a SQLite ledger at schema version 1, the current one: nothing to upgrade.\n"
+    )
     refreshed = run(ledger, "db", "refresh")
-    assert refreshed.exit_code == 0 and "read model up to event 399 of 399" in refreshed.output, refreshed.output
+    assert (
+        refreshed.exit_code == 0 and "read model up to event 399 of 399" in refreshed.output
+    ), refreshed.output

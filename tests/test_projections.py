@@ -51,21 +51,25 @@ def test_scoring_rules_reproduce_the_seeds_examples(
 def test_nd_is_not_zero_and_weight_zero_is_left_out() -> None:
     events = events_of(
         ev("IndicatorMeasured", "m1", "2012-12-31", indicator="04.1", period_end="2012-12-31", value="ND"),
-        ev("IndicatorMeasured", "m2", "2012-12-31", indicator="04.2", period_end="2012-12-31", value="2012-03-30"),
+        ev("IndicatorMeasured", "m2", "2012-12-31", indicator="04.2", period_end="2012-12-31",
+           value="2012-03-30"),
     )
     result = achievement(events)
     assert result.objective("04").achievement == 1 and not result.indicator("04.1").counts
     zero = events_of(
         ev("IndicatorMeasured", "m1", "2012-12-31", indicator="04.1", period_end="2012-12-31", value="0"),
-        ev("IndicatorMeasured", "m2", "2012-12-31", indicator="04.2", period_end="2012-12-31", value="2012-03-30"),
+        ev("IndicatorMeasured", "m2", "2012-12-31", indicator="04.2", period_end="2012-12-31",
+           value="2012-03-30"),
     )
     assert achievement(zero).objective("04").achievement == Decimal("0.5")
 
 
 def test_the_deadline_penalty_is_the_plans() -> None:
     events = events_of(
-        ev("EventCorrected", "c", "2012-02-01", corrects="plan", reason="tolerance", changes={"deadline_penalty": "0.05"}),
-        ev("IndicatorMeasured", "m", "2012-12-31", indicator="04.2", period_end="2012-12-31", value="2012-04-01"),
+        ev("EventCorrected", "c", "2012-02-01", corrects="plan", reason="tolerance",
+           changes={"deadline_penalty": "0.05"}),
+        ev("IndicatorMeasured", "m", "2012-12-31", indicator="04.2", period_end="2012-12-31",
+           value="2012-04-01"),
     )
     assert achievement(events).indicator("04.2").achievement == Decimal("0.90")  # 2 days late x 5%
 
@@ -81,8 +85,8 @@ def test_timeliness_counts_only_measurements_in_force_at_as_of() -> None:
 def test_a_revision_counts_from_its_effective_date() -> None:
     events = events_of(
         ev("IndicatorMeasured", "m", "2012-04-30", indicator="04.1", period_end="2012-04-30", value="24"),
-        ev("ObjectiveChanged", "ch", "2012-05-22", objective="04", cause="internal", reason="r", what="target 30 -> 24",
-           indicator="04.1", target="24"),
+        ev("ObjectiveChanged", "ch", "2012-05-22", objective="04", cause="internal", reason="r",
+           what="target 30 -> 24", indicator="04.1", target="24"),
     )
     assert achievement(events, Cut(as_of=date(2012, 5, 1))).indicator("04.1").achievement == Decimal("0.8")
     assert achievement(events, Cut(as_of=date(2012, 5, 22))).indicator("04.1").achievement == 1

@@ -125,13 +125,14 @@ def test_the_walkthrough_verifies_online_and_offline(oiv: Path) -> None:
     online = run("verify", "--checkpoint", "checkpoint-399.txt", "--pubkey", "cdg.pub", "--pubkey", "oiv.pub")
     assert online.exit_code == 0 and "extends the checkpoint of 399 events" in online.output
     assert "signed by cdg" in online.output and "oiv" in online.output
-    offline = run("verify", "--bundle", "bundle", "--pubkey", "cdg.pub", "--pubkey", "oiv.pub", "--expect", "report.json")
+    offline = run("verify", "--bundle", "bundle", "--pubkey", "cdg.pub", "--pubkey", "oiv.pub",
+                  "--expect", "report.json")
     assert offline.exit_code == 0 and "replay matches report.json" in offline.output
     import subprocess
     import sys
 
-    script = subprocess.run([sys.executable, "bundle/verify.py", "bundle", "--pubkey", "oiv.pub"], check=False,
-                            capture_output=True, text=True)
+    script = subprocess.run([sys.executable, "bundle/verify.py", "bundle", "--pubkey", "oiv.pub"],
+                            check=False, capture_output=True, text=True)
     assert script.returncode == 0 and script.stdout.endswith("OK\n")
 
 
@@ -153,7 +154,9 @@ def test_a_ledger_rolled_back_to_an_older_copy_is_caught(oiv: Path) -> None:
     with Store.open(str(oiv / "cciaa.db")) as store, Store.open(str(rolled), create=True) as copy:
         copy.recorder.insert_events([StoredEvent(LEDGER_ID, *row) for row in store.rows()][:-1])
     result = run("--ledger", str(rolled), "verify", "--checkpoint", "checkpoint-400.txt")
-    assert result.exit_code == 1 and "fewer than the 400 of the checkpoint: it was rolled back" in result.output
+    assert (
+        result.exit_code == 1 and "fewer than the 400 of the checkpoint: it was rolled back" in result.output
+    )
 
 
 def test_history_rewritten_with_every_hash_recomputed_is_caught(oiv: Path) -> None:
@@ -187,7 +190,8 @@ def test_a_checkpoint_signed_by_another_key_or_edited_is_rejected(oiv: Path) -> 
 
 
 def TRUSTED() -> list[tuple[str, bytes]]:
-    """The controller's key as the OIV holds it, apart from the bundle (the tests run in the fixture's directory)."""
+    """The controller's key as the OIV holds it, apart from the bundle (the tests run in the
+    fixture's directory)."""
     return [("cdg", Path("cdg.pub").read_bytes())]
 
 
@@ -204,9 +208,12 @@ def write(bundle: Path, lines: list[bytes], tail: bytes = b"\n") -> None:
     [
         (lambda ls: ls[:100] + ls[101:], "event 101 says it is event 102"),
         (lambda ls: ls[:100] + [ls[101], ls[100]] + ls[102:], "event 101 says it is event 102"),
-        (lambda ls: ls[:100] + [ls[100].replace(b'"actor":"controllo-di-gestione"', b'"actor":"someone"')] + ls[101:],
+        (lambda ls: ls[:100]
+         + [ls[100].replace(b'"actor":"controllo-di-gestione"', b'"actor":"someone"')]
+         + ls[101:],
          "event 102 does not link to event 101"),
-        (lambda ls: ls[:100] + [ls[100].replace(b":", b": ", 1)] + ls[101:], "event 101 is not in canonical form"),
+        (lambda ls: ls[:100] + [ls[100].replace(b":", b": ", 1)] + ls[101:],
+         "event 101 is not in canonical form"),
         (lambda ls: ls[:-3], "covers 399 events but the bundle holds 396"),
     ],
     ids=["dropped", "swapped", "altered", "reformatted", "truncated-tail"],
@@ -239,8 +246,8 @@ def test_a_report_that_disagrees_with_the_replay_is_listed(oiv: Path) -> None:
 
 
 def test_explain_prove_attaches_a_verifiable_inclusion_proof_to_every_event(oiv: Path) -> None:
-    tree = json.loads(run("explain", "budget", "item", "A1/04/09", "available", "--prove", "checkpoint-399.txt",
-                          "--pubkey", "cdg.pub", "--format", "json").output)
+    tree = json.loads(run("explain", "budget", "item", "A1/04/09", "available",
+                          "--prove", "checkpoint-399.txt", "--pubkey", "cdg.pub", "--format", "json").output)
     checkpoint = Checkpoint.parse(Path("checkpoint-399.txt").read_text())
     with Store.open(str(oiv / "cciaa.db")) as store:
         states = {seq: bytes(state) for seq, _, state in store.rows()}
@@ -253,7 +260,8 @@ def test_explain_prove_attaches_a_verifiable_inclusion_proof_to_every_event(oiv:
     for ref in found:
         seq = int(ref["seq"])  # type: ignore[arg-type]
         path = [bytes.fromhex(h) for h in ref["proof"]]  # type: ignore[union-attr]
-        verify_inclusion(seq - 1, checkpoint.size, leaf_hash(states[seq]), path, bytes.fromhex(checkpoint.root))
+        verify_inclusion(seq - 1, checkpoint.size, leaf_hash(states[seq]), path,
+                         bytes.fromhex(checkpoint.root))
 
 
 def test_explain_prove_refuses_a_checkpoint_the_ledger_does_not_extend(oiv: Path) -> None:
@@ -268,7 +276,9 @@ def test_a_copied_signature_line_cannot_fake_a_co_signer(oiv: Path) -> None:
     text = Path("checkpoint-399.txt").read_text()
     body, _, lines = text.partition("\n\n")
     cdg_line = lines.splitlines()[0]
-    Path("faked.txt").write_text(body + "\n\n" + cdg_line + "\n" + cdg_line.replace("— cdg ", "— oiv ") + "\n")
+    Path("faked.txt").write_text(
+        body + "\n\n" + cdg_line + "\n" + cdg_line.replace("— cdg ", "— oiv ") + "\n"
+    )
     result = run("verify", "--checkpoint", "faked.txt", "--pubkey", "cdg.pub", "--pubkey", "oiv.pub")
     assert result.exit_code == 1 and "not signed by oiv" in result.output
 
@@ -278,14 +288,21 @@ def test_a_copied_signature_line_cannot_fake_a_co_signer(oiv: Path) -> None:
 def test_a_checkpoint_must_read_exactly_as_it_was_signed(oiv: Path, edit: tuple[str, str]) -> None:
     Path("edited.txt").write_text(Path("checkpoint-399.txt").read_text().replace(*edit))
     result = run("verify", "--checkpoint", "edited.txt", "--pubkey", "cdg.pub")
-    assert result.exit_code == 1 and "Error: checkpoint lacks entity, size (digits, no leading zeros)" in result.output
+    assert (
+        result.exit_code == 1
+        and "Error: checkpoint lacks entity, size (digits, no leading zeros)" in result.output
+    )
 
 
 def test_keys_and_bundles_are_handled_safely(oiv: Path) -> None:
     assert "no spaces" in run("checkpoint", "--key", "cdg.key", "--name", "Mario Rossi").output
     assert "not an unencrypted PEM private key" in run("checkpoint", "--key", "cdg.pub").output
     private = run("export", "--bundle", "fresh", "--pubkey", "cdg.key")
-    assert private.exit_code == 1 and "not a PEM public key" in private.output and not Path("fresh/keys/cdg.key").exists()
+    assert (
+        private.exit_code == 1
+        and "not a PEM public key" in private.output
+        and not Path("fresh/keys/cdg.key").exists()
+    )
     again = run("export", "--bundle", "bundle")
     assert again.exit_code == 1 and "is not empty" in again.output
     unproved = CliRunner().invoke(main, ["explain", "achievement", "entity", "--prove", "checkpoint-399.txt"])
@@ -298,7 +315,9 @@ def test_the_offline_verifier_needs_trusted_keys_and_a_checkpoint(oiv: Path) -> 
     assert run("export", "--bundle", "bare").exit_code == 0
     with pytest.raises(ProofError, match="no checkpoint"):
         verify_bundle(oiv / "bare", TRUSTED())
-    assert verify_bundle(oiv / "bare", TRUSTED(), [Path("checkpoint-399.txt")])[-1].startswith("checkpoint-399.txt")
+    assert verify_bundle(oiv / "bare", TRUSTED(), [Path("checkpoint-399.txt")])[-1].startswith(
+        "checkpoint-399.txt"
+    )
 
 
 def test_a_bundle_replaying_an_event_under_its_id_is_rejected(oiv: Path) -> None:

@@ -65,13 +65,15 @@ def test_an_override_with_a_reason_allows_reserving_beyond_availability() -> Non
 
 
 def test_an_approval_may_not_exceed_what_is_left_of_its_reservation() -> None:
-    ledger = ledger_with(reserve("r1", "1000.00"), ev("ReservationApproved", "a1", reservation="r1", amount="900.00"))
+    ledger = ledger_with(reserve("r1", "1000.00"),
+                         ev("ReservationApproved", "a1", reservation="r1", amount="900.00"))
     with pytest.raises(ApprovalExceedsReservation, match="has 100,00 left to approve"):
         append(ledger, ev("ReservationApproved", "a2", reservation="r1", amount="100.01"))
 
 
 def test_a_rettifica_releases_reserved_money_but_not_below_what_was_approved() -> None:
-    ledger = ledger_with(reserve("r1", "1000.00"), ev("ReservationApproved", "a1", reservation="r1", amount="600.00"))
+    ledger = ledger_with(reserve("r1", "1000.00"),
+                         ev("ReservationApproved", "a1", reservation="r1", amount="600.00"))
     append(ledger, ev("ReservationAdjusted", "adj1", reservation="r1", amount="300.00"))
     assert ledger.book.items["A1/04/01"].amounts.available == Decimal("9300.00")
     with pytest.raises(AdjustmentInvalid, match="below the 600,00 approved"):
@@ -126,15 +128,16 @@ def test_the_horizon_admits_dates_just_after_the_year() -> None:
 def test_values_must_fit_the_indicator_direction() -> None:
     ledger = ledger_with()
     with pytest.raises(ValueDoesNotFitIndicator, match="expected a date"):
-        append(ledger, ev("IndicatorMeasured", "m1", "2012-04-30", indicator="04.2", period_end="2012-04-30", value="3"))
+        append(ledger, ev("IndicatorMeasured", "m1", "2012-04-30", indicator="04.2", period_end="2012-04-30",
+                          value="3"))
     with pytest.raises(ValueDoesNotFitIndicator, match="expected a decimal number"):
         append(ledger, ev("IndicatorMeasured", "m2", "2012-04-30", indicator="04.1", period_end="2012-04-30",
                           value="2012-03-01"))
 
 
 def test_derived_indicators_cannot_be_typed_in() -> None:
-    derived = ev("IndicatorDefined", "i-var", indicator="04.3", objective="04", title="variazioni", weight="0",
-                 direction="lower", target="0.10", unit="%", source="derived:variations")
+    derived = ev("IndicatorDefined", "i-var", indicator="04.3", objective="04", title="variazioni",
+                 weight="0", direction="lower", target="0.10", unit="%", source="derived:variations")
     with pytest.raises(ValueDoesNotFitIndicator, match="derived:variations"):
         append(ledger_with(derived), ev("IndicatorMeasured", "m", "2012-04-30", indicator="04.3",
                                         period_end="2012-04-30", value="0.05"))
@@ -189,7 +192,8 @@ def test_backfilled_recording_times_must_not_go_backwards() -> None:
 
 
 def test_a_correction_may_not_leave_an_approval_above_its_reservation() -> None:
-    ledger = ledger_with(reserve("r1", "800.00"), ev("ReservationApproved", "a1", reservation="r1", amount="800.00"))
+    ledger = ledger_with(reserve("r1", "800.00"),
+                         ev("ReservationApproved", "a1", reservation="r1", amount="800.00"))
     with pytest.raises(ApprovalExceedsReservation, match="the correction would break a rule"):
         append(ledger, ev("EventCorrected", "c1", corrects="r1", reason="x", changes={"amount": "100.00"}))
 
@@ -198,13 +202,15 @@ def test_a_correction_of_a_budget_may_not_leave_less_than_is_reserved() -> None:
     ledger = ledger_with(reserve("r1", "800.00"))
     with pytest.raises(OverReservation, match="would have -800,00 available"):
         append(ledger, ev("EventCorrected", "c1", corrects="item-1", reason="x", changes={"amount": "0.00"}))
-    assert append(ledger, ev("EventCorrected", "c2", corrects="item-1", reason="x", changes={"amount": "800.00"})) == [True]
+    assert append(ledger, ev("EventCorrected", "c2", corrects="item-1", reason="x",
+                             changes={"amount": "800.00"})) == [True]
 
 
 @pytest.mark.parametrize("field, value", [("direction", "deadline"), ("source", "derived:variations")])
 def test_an_indicators_direction_and_source_cannot_be_corrected(field: str, value: str) -> None:
     with pytest.raises(InvalidCorrection, match=f"field '{field}' identifies"):
-        append(ledger_with(), ev("EventCorrected", "c1", corrects="ind-04.1", reason="x", changes={field: value}))
+        append(ledger_with(), ev("EventCorrected", "c1", corrects="ind-04.1", reason="x",
+                                 changes={field: value}))
 
 
 @pytest.mark.parametrize(
@@ -221,14 +227,16 @@ def test_plan_parameters_must_make_sense(fields: dict[str, str], problem: str) -
 def test_codes_are_unique_across_years_and_the_error_says_so() -> None:
     ledger = ledger_with(ev("PlanOpened", "plan-13", "2013-01-20", year=2013, title="P13"))
     with pytest.raises(DuplicateDefinition, match="unique across the ledger's years"):
-        append(ledger, ev("ObjectiveDefined", "o13", "2013-01-20", year=2013, objective="04", level="strategic",
-                          title="x"))
+        append(ledger, ev("ObjectiveDefined", "o13", "2013-01-20", year=2013, objective="04",
+                          level="strategic", title="x"))
     assert append(ledger, ev("ObjectiveDefined", "o13b", "2013-01-20", year=2013, objective="2013/04",
                              level="strategic", title="x")) == [True]
 
 
 def test_an_item_must_sit_under_its_objectives_line() -> None:
-    ledger = ledger_with(ev("PolicyLineDefined", "line-A2", "2012-01-27", year=2012, line="A2", title="Altro"))
+    ledger = ledger_with(
+        ev("PolicyLineDefined", "line-A2", "2012-01-27", year=2012, line="A2", title="Altro")
+    )
     with pytest.raises(UnknownReference, match="objective '04' belongs to policy line 'A1', not 'A2'"):
         append(ledger, ev("BudgetItemOpened", "i9", item="A2/04/01", line="A2", objective="04", product="p",
                           amount="1.00"))
@@ -264,7 +272,8 @@ def test_a_policy_line_is_defined_once_a_year() -> None:
     from ledger.rules import check_policy_line_is_new
 
     ledger = ledger_with()
-    again = candidate(ledger, ev("PolicyLineDefined", "line-A1b", "2012-01-27", year=2012, line="A1", title="T"))
+    again = candidate(ledger,
+                      ev("PolicyLineDefined", "line-A1b", "2012-01-27", year=2012, line="A1", title="T"))
     with pytest.raises(DuplicateDefinition, match="policy line 'A1' of 2012 already exists"):
         check_policy_line_is_new(ledger.book, again, False)
 

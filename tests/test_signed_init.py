@@ -53,7 +53,8 @@ def test_self_registration_on_an_unsigned_shared_ledger_is_refused_and_says_how_
     keys: Path, ledger_url: str
 ) -> None:
     assert run(ledger_url, "init", "--entity", "Shared", "--actor", "owner").exit_code == 0
-    result = run(ledger_url, "actor", "add", "eve", "--role", "controller", "--pubkey", "eve.pub", "--key", "eve.key")
+    result = run(ledger_url, "actor", "add", "eve", "--role", "controller", "--pubkey", "eve.pub",
+                 "--key", "eve.key")
     assert result.exit_code == 1
     assert "this ledger is unsigned, and stays so" in result.output
     assert "perfledger init --signed --controller NAME" in result.output
@@ -76,7 +77,8 @@ def test_the_first_registration_may_come_only_with_the_batch_that_creates_the_le
     with Store.open(str(tmp_path / "b.db"), create=True) as store:
         store.init("CCIAA", actor="owner")
         with pytest.raises(SignatureRefused, match="unsigned, and stays so"):
-            store.append([register("cdg", "controller", CDG[1], "cdg", CDG[0])])  # event 2, but a batch of its own
+            # event 2, but a batch of its own
+            store.append([register("cdg", "controller", CDG[1], "cdg", CDG[0])])
 
 
 def test_init_signed_needs_the_controller_and_both_keys(keys: Path) -> None:
@@ -93,7 +95,8 @@ def verify_bundle(path: Path, tmp_path: Path, signer: str, keypair: tuple[bytes,
     (tmp_path / f"{signer}.key").write_bytes(keypair[0])
     (tmp_path / f"{signer}.pub").write_bytes(keypair[1])
     checkpoint = tmp_path / "checkpoint.txt"
-    assert run(path, "checkpoint", "--key", str(tmp_path / f"{signer}.key"), "--out", str(checkpoint)).exit_code == 0
+    assert run(path, "checkpoint", "--key", str(tmp_path / f"{signer}.key"),
+               "--out", str(checkpoint)).exit_code == 0
     exported = run(path, "export", "--bundle", str(tmp_path / "b"), "--checkpoint", str(checkpoint))
     assert exported.exit_code == 0, exported.output
     return run(path, "verify", "--bundle", str(tmp_path / "b"), "--pubkey", str(tmp_path / f"{signer}.pub"))
@@ -142,7 +145,7 @@ def test_a_first_registration_after_event_2_is_named_by_verify_and_by_the_bundle
         store.append([signed(vary("v1", actor="eve"), EVE[0])])
     result = run(path, "verify")
     assert result.exit_code == 1
-    assert ("\nError: signatures: event 10 registers the first actor of a signed ledger after the ledger was made"
-            in result.output), result.output
+    assert ("\nError: signatures: event 10 registers the first actor of a signed ledger"
+            " after the ledger was made" in result.output), result.output
     bundle = verify_bundle(path, tmp_path, "eve", EVE)
     assert bundle.exit_code == 1 and "event 10 registers the first actor" in bundle.output

@@ -51,9 +51,11 @@ def forge(url: str, obj: dict[str, Any], *, recorded_at: datetime | None = None)
     event = submission.cls(originator_id=LEDGER_ID, originator_version=last.seq + 1,
                            timestamp=recorded_at or datetime.now(UTC), prev=last.hash, **submission.fields)
     db = raw(url)
-    db.execute("INSERT INTO stored_events (originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)",
+    db.execute("INSERT INTO stored_events (originator_id, originator_version, topic, state)"
+               " VALUES (?, ?, ?, ?)",
                (LEDGER_ID.hex, event.seq, get_topic(submission.cls), event.canonical_bytes))
-    db.execute("INSERT INTO perfledger_chain VALUES (?, ?)", (event.seq, hashlib.sha256(event.canonical_bytes).hexdigest()))
+    db.execute("INSERT INTO perfledger_chain VALUES (?, ?)",
+               (event.seq, hashlib.sha256(event.canonical_bytes).hexdigest()))
     return event.seq
 
 
@@ -69,8 +71,8 @@ def planned(ledger_url: str, tmp_path: Path) -> str:
 RULE_BREAKS = {
     "over-reservation": (
         ev("ReservationMade", "r-x", reservation="r-x", item="A1/04/01", amount="99999.00"),
-        ("event 10 ReservationMade 'r-x' breaks a rule: item 'A1/04/01' has 10.000,00 available; cannot reserve"
-         " 99.999,00 (give override_reason to reserve beyond availability)"),
+        ("event 10 ReservationMade 'r-x' breaks a rule: item 'A1/04/01' has 10.000,00 available;"
+         " cannot reserve 99.999,00 (give override_reason to reserve beyond availability)"),
     ),
     "unknown item": (
         ev("BudgetVaried", "v-x", item="A9/99/99", amount="5.00"),
@@ -95,7 +97,8 @@ def test_verify_names_an_event_written_around_the_rules_with_the_rule_it_breaks(
     assert forge(planned, obj) == 10
     result = run(planned, "verify")
     assert result.exit_code == 1
-    assert "  chain:      OK: 10 events, each linked to the one before, hashes and canonical form sound\n" in result.output
+    assert ("  chain:      OK: 10 events, each linked to the one before,"
+            " hashes and canonical form sound\n") in result.output
     assert f"  rules:      FAILED: {message}\n" in result.output
     assert result.output.endswith(f"Error: rules: {message}\n")
     assert run(planned, "verify", "--quick").exit_code == 0  # the chain alone cannot tell
@@ -108,7 +111,8 @@ def test_after_an_event_written_around_the_rules_appends_and_figures_go_on(plann
     appended = run(planned, "append", "--json", json.dumps(honest))
     assert appended.exit_code == 0, appended.output
     assert appended.output.startswith("Appended BudgetVaried 'v-honest' as event 11")
-    for figure in (["budget"], ["report"], ["achievement"], ["variations"], ["log"], ["budget", "--as-of", "2012-06-30"]):
+    for figure in (["budget"], ["report"], ["achievement"], ["variations"], ["log"],
+                   ["budget", "--as-of", "2012-06-30"]):
         shown = run(planned, *figure)
         assert shown.exit_code == 0, (figure, shown.output)
 
@@ -122,7 +126,8 @@ def test_an_id_written_twice_around_the_writer_is_named_on_sqlite(ledger_path: P
     forge(url, ev("BudgetVaried", "item-1", item="A1/04/02", amount="1.00"))  # the id of event 6
     result = run(url, "verify")
     assert result.exit_code == 1
-    assert "Error: rules: event 10 BudgetVaried 'item-1' reuses the id of event 6 (ids are unique)\n" in result.output
+    assert ("Error: rules: event 10 BudgetVaried 'item-1' reuses the id of event 6"
+            " (ids are unique)\n") in result.output
 
 
 def test_an_event_recorded_before_the_ledger_itself_is_named_on_sqlite(
@@ -137,8 +142,8 @@ def test_an_event_recorded_before_the_ledger_itself_is_named_on_sqlite(
           recorded_at=datetime(2013, 1, 2, tzinfo=UTC))
     result = run(url, "verify")
     assert result.exit_code == 1
-    assert "Error: rules: event 10 BudgetVaried 'v-old' is recorded at 2013-01-02T00:00:00+00:00, before the event" \
-           " before it" in result.output
+    assert ("Error: rules: event 10 BudgetVaried 'v-old' is recorded at 2013-01-02T00:00:00+00:00,"
+            " before the event before it") in result.output
 
 
 def test_an_event_stamped_by_a_clock_running_ahead_is_named_on_sqlite(
@@ -154,14 +159,17 @@ def test_an_event_stamped_by_a_clock_running_ahead_is_named_on_sqlite(
     assert result.exit_code == 1 and "after this check ran: a clock ran ahead" in result.output
 
 
-def test_a_forged_read_model_row_is_named_by_verify_and_a_rebuild_restores_the_figures(ledger_path: Path,
-                                                                                           tmp_path: Path) -> None:
+def test_a_forged_read_model_row_is_named_by_verify_and_a_rebuild_restores_the_figures(
+    ledger_path: Path, tmp_path: Path
+) -> None:
     from tests.conftest import small_plan
 
     url = str(ledger_path)
     assert run(url, "import", str(write_jsonl(tmp_path / "plan.jsonl", small_plan()))).exit_code == 0
     honest = run(url, "budget", "--format", "json").output
-    raw(url).execute("INSERT INTO perfledger_budget VALUES (9, 'A1/04/01', 'variations', '2012-01-27', 50000000)")
+    raw(url).execute(
+        "INSERT INTO perfledger_budget VALUES (9, 'A1/04/01', 'variations', '2012-01-27', 50000000)"
+    )
     assert run(url, "budget", "--format", "json").output != honest  # a cache believed until verify
     result = run(url, "verify")
     assert result.exit_code == 1
@@ -190,7 +198,8 @@ def test_a_forged_snapshot_is_named_by_verify(
     db.execute("INSERT INTO perfledger_snapshots VALUES (?, ?, ?)", (seq, digest, orjson.dumps(snapshot)))
     result = run(url, "verify")
     assert result.exit_code == 1
-    assert f"Error: caches: the snapshot at event {seq} is not the rules' state rebuilt from the events" in result.output
+    assert (f"Error: caches: the snapshot at event {seq} is not the rules' state"
+            " rebuilt from the events") in result.output
     assert run(url, "db", "refresh", "--rebuild").exit_code == 0
     assert run(url, "verify").exit_code == 0
 
@@ -204,14 +213,14 @@ def test_a_migrated_history_is_shown_as_such_by_log_verify_and_figures_known_in_
     imported = run(url, "import", str(write_jsonl(tmp_path / "old.jsonl", old)), "--backfill")
     assert imported.exit_code == 0, imported.output
     last = run(url, "log").output.splitlines()[-1]
-    assert last == ("Events 1-9 were migrated (HistoryMigrated, event 10): their recorded_at is the source's, not"
-                    " this ledger's clock.")
+    assert last == ("Events 1-9 were migrated (HistoryMigrated, event 10): their recorded_at is"
+                    " the source's, not this ledger's clock.")
     verified = run(url, "verify")
     assert verified.exit_code == 0
-    assert ("  migrated:   events 1-9 came from a migration: their recorded_at is the source's, not this ledger's"
-            " clock\n") in verified.output
-    note = ("Note: --known-at falls in the migrated history (events 1-9): what was known then is as the source"
-            " recorded it, not as this ledger's clock saw it.\n")
+    assert ("  migrated:   events 1-9 came from a migration: their recorded_at is the source's,"
+            " not this ledger's clock\n") in verified.output
+    note = ("Note: --known-at falls in the migrated history (events 1-9): what was known then is as"
+            " the source recorded it, not as this ledger's clock saw it.\n")
     assert note in run(url, "budget", "--known-at", "2012-01-28").output
     assert note in run(url, "budget", "--known-at", "5").output
     assert "Note:" not in run(url, "budget", "--known-at", "10").output
