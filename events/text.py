@@ -7,6 +7,7 @@ error names the character found (``U+200B ZERO WIDTH SPACE``) and shows where it
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from typing import Any
 
@@ -80,6 +81,11 @@ def _shown(value: str, at: int) -> str:
     return f'{"…" if start else ""}"{inner}"{"…" if end < len(value) else ""}'
 
 
+# Strings that need no look at each character: printable ASCII, and in prose new lines and tabs too.
+_PLAIN = re.compile(r"[ -~]*")
+_PLAIN_PROSE = re.compile(r"[ -~\n\t]*")
+
+
 def normalised_text(value: Any, field: str, *, limit: int, prose: bool) -> str:
     """A string in Unicode normal form C, refused (naming the character) when it holds a character that
     does not show as itself: controls (Cc), invisible format characters (Cf), line and paragraph
@@ -89,6 +95,8 @@ def normalised_text(value: Any, field: str, *, limit: int, prose: bool) -> str:
         raise InvalidField(field, f"must be a string, not {json_type(value)}")
     if len(value) > limit:
         raise InvalidField(field, f"is {len(value)} characters long; the limit is {limit}")
+    if (_PLAIN_PROSE if prose else _PLAIN).fullmatch(value):
+        return value  # printable ASCII (and, in prose, new lines and tabs): the common case, at C speed
     for at, ch in enumerate(value):
         if ch.isascii() and (ch >= " " and ch != "\x7f" or prose and ch in _PROSE_CONTROLS):
             continue  # the common case, at once
