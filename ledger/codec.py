@@ -16,7 +16,7 @@ from eventsourcing.utils import get_topic
 from events import LedgerEvent
 from events.parse import ALL_TYPES
 from ledger.aggregate import LEDGER_ID
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, UndecodableEvent
 
 # Each event type by its stored topic ("module:Class").
 TOPICS: dict[str, type[LedgerEvent]] = {get_topic(cls): cls for cls in ALL_TYPES.values()}
@@ -44,6 +44,8 @@ def decode(seq: int, topic: str, state: bytes) -> LedgerEvent:
         raise LedgerError(f"event {seq} has unknown type {topic!r}")
     try:
         event = decode_body(state, keep=True)
+    except UndecodableEvent:
+        raise
     except LedgerError:
         event = None
     if type(event) is not cls:
@@ -61,7 +63,11 @@ def decode_body(state: bytes, originator_id: UUID = LEDGER_ID, *, keep: bool = F
     cls = ALL_TYPES.get(str(body.get("type"))) if isinstance(body, dict) else None
     if cls is None or body.get("v") != cls.class_version:
         raise LedgerError(f"unknown event type or version in {bytes(state)[:60]!r}")
-    return cls.from_body(body, originator_id, bytes(state) if keep else None)
+    try:
+        return cls.from_body(body, originator_id, bytes(state) if keep else None)
+    except (KeyError, TypeError, ValueError, ArithmeticError) as e:  # written around the writer
+        raise UndecodableEvent(f"event {body.get('seq')} does not decode as {cls.TYPE}"
+                               f" ({type(e).__name__}: {e}); run `perfledger verify`") from None
 
 
 def decode_body_dict(body: dict[str, Any]) -> LedgerEvent:

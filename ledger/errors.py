@@ -104,3 +104,8 @@ class SchemaTooOld(LedgerError):
 
 class StoreMisconfigured(LedgerError):
     """WAL or synchronous=FULL could not be set on the ledger file."""
+
+
+class UndecodableEvent(LedgerError):
+    """A stored event whose body has its type's fields but values no reader can take (written around
+    the writer); ``perfledger verify`` names it."""

@@ -31,7 +31,9 @@ folds the events they lack.
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
+import orjson
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from events import GENESIS
@@ -81,6 +83,7 @@ DECLARE
   creating boolean;
   ident text;
   holder bigint;
+  shape jsonb;
 BEGIN
   PERFORM pg_advisory_xact_lock({lock});
   -- The head, read here rather than through perfledger_head(): PL/pgSQL keeps these plans.
@@ -108,10 +111,29 @@ BEGIN
     RAISE EXCEPTION 'perfledger: event % does not link to the head (event %)', NEW.originator_version,
       coalesce(head.seq, 0);
   END IF;
-  IF split_part(NEW.topic, ':', 2) IS DISTINCT FROM (body->>'type') THEN
+  shape := {shapes} -> NEW.topic;
+  IF shape IS NULL THEN
+    RAISE EXCEPTION 'perfledger: event % has the unknown type %', NEW.originator_version, NEW.topic;
+  END IF;
+  IF (shape->>'type') IS DISTINCT FROM (body->>'type') THEN
     RAISE EXCEPTION 'perfledger: event % is stored as % but says it is %', NEW.originator_version,
       NEW.topic, body->>'type';
   END IF;
+  IF (body->'v') IS DISTINCT FROM (shape->'v')
+     OR (SELECT jsonb_agg(k ORDER BY k COLLATE "C") FROM jsonb_object_keys(body - 'signature') AS k)
+        IS DISTINCT FROM (shape->'keys') THEN
+    RAISE EXCEPTION 'perfledger: event % does not have the fields of % version %', NEW.originator_version,
+      shape->>'type', shape->'v';
+  END IF;
+  IF jsonb_typeof(body->'id') IS DISTINCT FROM 'string'
+     OR jsonb_typeof(body->'actor') IS DISTINCT FROM 'string'
+     OR jsonb_typeof(body->'note') IS DISTINCT FROM 'string'
+     OR jsonb_typeof(body->'act') NOT IN ('null', 'object')
+     OR coalesce(jsonb_typeof(body->'signature'), 'string') IS DISTINCT FROM 'string'
+     OR (body->>'effective_date') !~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$' THEN
+    RAISE EXCEPTION 'perfledger: event % has an envelope field of the wrong kind', NEW.originator_version;
+  END IF;
+  PERFORM (body->>'effective_date')::date;  -- not a day: the cast refuses it
   IF jsonb_typeof(body->'recorded_at') IS DISTINCT FROM 'string' THEN
     RAISE EXCEPTION 'perfledger: event % has no recorded_at', NEW.originator_version;
   END IF;
@@ -154,6 +176,15 @@ $$
 """
 
 
+def event_shapes() -> dict[str, dict[str, Any]]:
+    """Each stored topic's type, version and body keys (sorted, without a signature): what the trigger
+    lets in. A body of other keys would not decode for any reader."""
+    from ledger.chain_check import TOPICS, fields_of
+
+    return {topic: {"type": cls.TYPE, "v": cls.class_version, "keys": sorted(fields_of(cls))}
+            for topic, cls in TOPICS.items()}
+
+
 def guard_statements(schema: str, events_table: str, ledger: str) -> list[Composed]:
     """The DDL of the guards above, for one schema (run by its owner; idempotent)."""
     names = {
@@ -163,6 +194,7 @@ def guard_statements(schema: str, events_table: str, ledger: str) -> list[Compos
         "ledger": SQL("{0}::uuid").format(Literal(ledger)),
         "lock": Literal(lock_key(schema)),
         "genesis": Literal(GENESIS),
+        "shapes": SQL("{0}::jsonb").format(Literal(orjson.dumps(event_shapes()).decode())),
     }
     trigger = Identifier(f"{events_table}_checked")
     return [

@@ -166,7 +166,36 @@ def _wrong_type(body: dict[str, Any], row: list[Any]) -> None:
     row[1] = row[1].replace("ReservationMade", "ReservationApproved")
 
 
+def _unknown_topic(body: dict[str, Any], row: list[Any]) -> None:
+    row[1] = "elsewhere:ReservationMade"  # the right class name in another module: no reader decodes it
+
+
+def _missing_field(body: dict[str, Any], row: list[Any]) -> None:
+    del body["amount"]
+
+
+def _extra_field(body: dict[str, Any], row: list[Any]) -> None:
+    body["colour"] = "red"
+
+
+def _not_a_day(body: dict[str, Any], row: list[Any]) -> None:
+    body["effective_date"] = "2012-13-45"
+
+
+def _actor_not_a_string(body: dict[str, Any], row: list[Any]) -> None:
+    body["actor"] = 7
+
+
 ATTACKS: dict[str, tuple[Callable[[dict[str, Any], list[Any]], None], str]] = {
+    "a topic no reader knows": (_unknown_topic, "event 11 has the unknown type elsewhere:ReservationMade"),
+    "a body without one of its fields": (
+        _missing_field, "event 11 does not have the fields of ReservationMade"
+    ),
+    "a body with a field more": (_extra_field, "event 11 does not have the fields of ReservationMade"),
+    "an effective date that is not a day": (_not_a_day, "date/time field value out of range"),
+    "an actor that is not a string": (
+        _actor_not_a_string, "event 11 has an envelope field of the wrong kind"
+    ),
     "a wrong prev": (_wrong_prev, r"event 11 does not link to the head \(event 10\)"),
     "a sequence number past the next": (_not_next, r"event 12 is not the next event \(the head is 10\)"),
     "the head's own sequence number": (_replaces_head, r"event 10 is not the next event \(the head is 10\)"),
@@ -192,8 +221,10 @@ def test_perfledger_append_by_hand_refuses_a_spoilt_event_and_writes_nothing(
     assert run(mine, "append", "--json", json.dumps(reservation("r-città"))).exit_code == 0  # event 10, NFC
     before, verified = counts(url), run(url, "verify").output
     change, message = ATTACKS[attack]
-    with pytest.raises(psycopg.errors.RaiseException if "next" not in attack and "head's" not in attack
-                       else psycopg.errors.UniqueViolation, match=message):
+    refusal = (psycopg.errors.UniqueViolation if "next" in attack or "head's" in attack
+               else psycopg.errors.DatetimeFieldOverflow if "not a day" in attack
+               else psycopg.errors.RaiseException)
+    with pytest.raises(refusal, match=message):
         forge(url, controller, change)
     assert counts(url) == before
     assert run(url, "verify").output == verified
