@@ -30,7 +30,6 @@ folds the events they lack.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import orjson
@@ -39,11 +38,7 @@ from psycopg.sql import SQL, Composed, Identifier, Literal
 from events import GENESIS
 
 EVENT_IDS = "perfledger_event_ids"
-
-
-def lock_key(schema: str) -> int:
-    """The transaction lock that serialises the writers of one schema's ledger."""
-    return int.from_bytes(hashlib.sha256(f"perfledger:{schema}".encode()).digest()[:8], "big", signed=True)
+WRITING = "perfledger_writing"  # the open write transactions: their instant, and whether they create
 
 
 _HEAD = """
@@ -64,11 +59,17 @@ CREATE OR REPLACE FUNCTION {s}.perfledger_begin() RETURNS TABLE (seq bigint, has
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   head record;
+  moment timestamptz;
 BEGIN
-  PERFORM pg_advisory_xact_lock({lock});
+  -- The writers' lock: a table only the owner (this function's definer) may lock so, not a key
+  -- anyone could take. Held to the end of the transaction.
+  LOCK TABLE {s}.{writing} IN EXCLUSIVE MODE;
   SELECT * INTO head FROM {s}.perfledger_head() h;
-  RETURN QUERY SELECT coalesce(head.seq, 0::bigint), coalesce(head.hash, {genesis}),
-    greatest(clock_timestamp(), head.recorded_at);
+  moment := greatest(clock_timestamp(), head.recorded_at);
+  DELETE FROM {s}.{writing} WHERE began < clock_timestamp() - interval '1 day';
+  -- What the trigger holds this transaction's events to: its instant, and whether it creates the ledger.
+  INSERT INTO {s}.{writing} VALUES (txid_current(), moment, head.seq IS NULL) ON CONFLICT (txid) DO NOTHING;
+  RETURN QUERY SELECT coalesce(head.seq, 0::bigint), coalesce(head.hash, {genesis}), moment;
 END
 $$
 """
@@ -80,12 +81,17 @@ DECLARE
   body jsonb;
   head record;
   at timestamptz;
-  creating boolean;
+  writing record;
   ident text;
   holder bigint;
   shape jsonb;
 BEGIN
-  PERFORM pg_advisory_xact_lock({lock});
+  SELECT w.began, w.creating INTO writing FROM {s}.{writing} w WHERE w.txid = txid_current();
+  IF NOT FOUND THEN
+    RAISE EXCEPTION
+      'perfledger: event % is not written under the writers'' lock (call perfledger_begin first)',
+      NEW.originator_version;
+  END IF;
   -- The head, read here rather than through perfledger_head(): PL/pgSQL keeps these plans.
   SELECT c.seq, c.hash, i.recorded_at INTO head FROM {s}.perfledger_chain c
     LEFT JOIN {s}.{event_ids} i ON i.seq = c.seq ORDER BY c.seq DESC LIMIT 1;
@@ -134,8 +140,11 @@ BEGIN
     RAISE EXCEPTION 'perfledger: event % has an envelope field of the wrong kind', NEW.originator_version;
   END IF;
   PERFORM (body->>'effective_date')::date;  -- not a day: the cast refuses it
-  IF jsonb_typeof(body->'recorded_at') IS DISTINCT FROM 'string' THEN
-    RAISE EXCEPTION 'perfledger: event % has no recorded_at', NEW.originator_version;
+  IF (body->>'recorded_at') IS NULL OR jsonb_typeof(body->'recorded_at') IS DISTINCT FROM 'string'
+     OR (body->>'recorded_at')
+        !~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}T[0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}[.][0-9]{{6}}Z$' THEN
+    RAISE EXCEPTION 'perfledger: event % has no recorded_at spelt YYYY-MM-DDTHH:MM:SS.ffffffZ',
+      NEW.originator_version;
   END IF;
   at := (body->>'recorded_at')::timestamptz;  -- not an instant: the cast refuses it
   IF head.recorded_at IS NOT NULL AND at < head.recorded_at THEN
@@ -146,13 +155,14 @@ BEGIN
     RAISE EXCEPTION 'perfledger: event % is recorded at %, after the server''s clock (%)',
       NEW.originator_version, at, clock_timestamp();
   END IF;
-  creating := NEW.originator_version = 1 OR EXISTS (
-    SELECT 1 FROM {s}.perfledger_chain c
-    WHERE c.seq = 1 AND c.xmin::text = (txid_current() % 4294967296)::text);
-  IF at < transaction_timestamp() AND (NOT creating OR (body->>'type') = 'HistoryMigrated') THEN
+  IF (body->>'type') = 'HistoryMigrated' AND NOT writing.creating THEN
+    RAISE EXCEPTION 'perfledger: event % declares a migration, which only the batch creating the ledger may',
+      NEW.originator_version;
+  END IF;
+  IF at < writing.began AND (NOT writing.creating OR (body->>'type') = 'HistoryMigrated') THEN
     RAISE EXCEPTION
       'perfledger: event % is recorded at %, not by the server''s clock (the writing began at %)',
-      NEW.originator_version, at, transaction_timestamp();
+      NEW.originator_version, at, writing.began;
   END IF;
   ident := normalize(coalesce(body->>'id', ''), NFC);
   SELECT i.seq INTO holder FROM {s}.{event_ids} i WHERE i.id = ident;
@@ -191,8 +201,8 @@ def guard_statements(schema: str, events_table: str, ledger: str) -> list[Compos
         "s": Identifier(schema),
         "events": Identifier(events_table),
         "event_ids": Identifier(EVENT_IDS),
+        "writing": Identifier(WRITING),
         "ledger": SQL("{0}::uuid").format(Literal(ledger)),
-        "lock": Literal(lock_key(schema)),
         "genesis": Literal(GENESIS),
         "shapes": SQL("{0}::jsonb").format(Literal(orjson.dumps(event_shapes()).decode())),
     }
@@ -202,6 +212,10 @@ def guard_statements(schema: str, events_table: str, ledger: str) -> list[Compos
         SQL("CREATE TABLE IF NOT EXISTS {s}.{event_ids}"
             " (id text PRIMARY KEY, seq bigint NOT NULL UNIQUE, recorded_at timestamptz)").format(**names),
         SQL("ALTER TABLE {s}.{event_ids} ADD COLUMN IF NOT EXISTS recorded_at timestamptz").format(**names),
+        SQL("CREATE TABLE IF NOT EXISTS {s}.{writing}"
+            " (txid bigint PRIMARY KEY, began timestamptz NOT NULL, creating boolean NOT NULL)"
+            ).format(**names),
+        SQL("REVOKE ALL ON {s}.{writing} FROM PUBLIC").format(**names),
         *(SQL(text).format(**names) for text in (_HEAD, _BEGIN, _CHECK, _APPEND)),
         SQL("DROP TRIGGER IF EXISTS {0} ON {s}.{events}").format(trigger, **names),
         SQL("CREATE TRIGGER {0} BEFORE INSERT ON {s}.{events} FOR EACH ROW EXECUTE FUNCTION"

@@ -186,7 +186,12 @@ def _actor_not_a_string(body: dict[str, Any], row: list[Any]) -> None:
     body["actor"] = 7
 
 
+def _naive_instant(body: dict[str, Any], row: list[Any]) -> None:
+    body["recorded_at"] = body["recorded_at"][:-1]  # no "Z": read in whatever time zone the session says
+
+
 ATTACKS: dict[str, tuple[Callable[[dict[str, Any], list[Any]], None], str]] = {
+    "an instant without its time zone": (_naive_instant, "event 11 has no recorded_at spelt"),
     "a topic no reader knows": (_unknown_topic, "event 11 has the unknown type elsewhere:ReservationMade"),
     "a body without one of its fields": (
         _missing_field, "event 11 does not have the fields of ReservationMade"
@@ -413,3 +418,42 @@ def test_a_junk_snapshot_stops_no_append_and_changes_no_figure(
     assert figures() == with_junk
     assert json.loads(with_junk[0])["total"]["reserved"] == "220.00"
     assert run(url, "verify").output.startswith("OK: 13 events")
+
+
+def test_an_event_written_without_the_writers_lock_is_refused(shared: tuple[str, str, str]) -> None:
+    import psycopg
+
+    url, controller, _ = shared
+    with Store.open(url) as store:
+        ledger = store._load()
+        assert ledger is not None
+        ledger.extend(submissions([reservation("r-nolock")]), now=datetime.now(UTC))
+        [event] = ledger.collect_events()
+        stored = store.app.mapper.to_stored_event(event)
+    with connected(url, controller) as conn, pytest.raises(psycopg.errors.RaiseException,
+                                                           match="not written under the writers' lock"):
+        conn.execute("SELECT perfledger_append(%s, %s, %s)",
+                     ([stored.originator_version], [stored.topic], [stored.state]))
+
+
+def test_a_controller_cannot_declare_the_history_migrated(shared: tuple[str, str, str]) -> None:
+    import psycopg
+
+    url, controller, _ = shared
+    before = counts(url)
+    migrated = ev("HistoryMigrated", "history-migrated-x", upto=9, source="", sha256="0" * 64)
+    with pytest.raises(psycopg.errors.RaiseException, match="declares a migration"):
+        forge(url, controller, lambda body, row: None, obj=migrated)
+    assert counts(url) == before
+
+
+def test_no_role_but_the_owner_can_take_the_writers_lock(shared: tuple[str, str, str]) -> None:
+    import psycopg
+
+    url, controller, auditor = shared
+    for role in (controller, auditor):
+        with connected(url, role) as conn, conn.transaction(), pytest.raises(
+                psycopg.errors.InsufficientPrivilege):
+            conn.execute("LOCK TABLE perfledger_writing IN EXCLUSIVE MODE")
+    mine = as_role(url, controller)
+    assert run(mine, "append", "--json", json.dumps(reservation("r-after"))).exit_code == 0
