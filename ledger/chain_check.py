@@ -7,6 +7,7 @@ a domain object, so they run at the speed of hashing and parsing, in one process
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from functools import cache
 from typing import Any, Self
@@ -18,6 +19,8 @@ from events import LedgerEvent
 from events.parse import ALL_TYPES
 from ledger import proofs
 
+# recorded_at as events.fields.format_timestamp spells it: UTC, microseconds, "Z".
+INSTANT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
 TOPICS = {get_topic(cls): cls for cls in ALL_TYPES.values()}
 Actors = dict[str, tuple[str, str, bool]]
 
@@ -78,6 +81,7 @@ def is_sound(
             and (keys == fields or keys == signed_fields) and body["seq"] == seq and body["prev"] == prev
             and body["type"] == kind and body["v"] == class_version
             and orjson.dumps(body, option=orjson.OPT_SORT_KEYS) == state
+            and INSTANT.fullmatch(body["recorded_at"]) is not None
         )
     except (TypeError, KeyError, AttributeError, orjson.JSONDecodeError):
         return "", None
@@ -154,4 +158,6 @@ def body_problem(body: Any, state: bytes, topic: str, seq: int, prev: str) -> st
     fields = fields_of(cls)
     if len(body) - ("signature" in body) != len(fields) or not fields <= body.keys():
         return f"event {seq} does not decode: its fields are not those of {cls.TYPE}"
+    if not isinstance(body["recorded_at"], str) or INSTANT.fullmatch(body["recorded_at"]) is None:
+        return f"event {seq} has a recorded_at not spelt YYYY-MM-DDTHH:MM:SS.ffffffZ: {body['recorded_at']!r}"
     return None

@@ -28,6 +28,7 @@ from eventsourcing.sqlite import (
     SQLiteFactory,
 )
 
+from ledger.errors import LedgerError
 from ledger.recorders import Page
 
 SCHEMA_VERSION = 1
@@ -216,6 +217,8 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                 connection.commit()
             except sqlite3.IntegrityError as e:
                 connection.rollback()
+                if self.events_table_name not in str(e):  # not another writer's event at our sequence number
+                    raise LedgerError(f"a row could not be written ({e}); run `perfledger verify`") from e
                 raise IntegrityError(e) from e
             except sqlite3.OperationalError as e:
                 connection.rollback()
@@ -329,7 +332,8 @@ class SQLiteWriter:
             cursor.executemany(
                 "INSERT INTO perfledger_labels VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", page.labels
             )
-            cursor.executemany("INSERT INTO perfledger_ids VALUES (?, ?, ?, ?)", page.ids)
+            # OR IGNORE: an id written twice around the writer (verify names it) must not stop appends.
+            cursor.executemany("INSERT OR IGNORE INTO perfledger_ids VALUES (?, ?, ?, ?)", page.ids)
             cursor.execute("INSERT OR IGNORE INTO perfledger_derived VALUES (?)", (page.derived_upto,))
         if page.snapshot is not None:
             cursor.execute("INSERT OR IGNORE INTO perfledger_snapshots VALUES (?, ?, ?)", page.snapshot)

@@ -124,6 +124,9 @@ def test_an_id_written_twice_around_the_writer_is_named_on_sqlite(ledger_path: P
     url = str(ledger_path)
     assert run(url, "import", str(write_jsonl(tmp_path / "plan.jsonl", small_plan()))).exit_code == 0
     forge(url, ev("BudgetVaried", "item-1", item="A1/04/02", amount="1.00"))  # the id of event 6
+    honest_variation = ev("BudgetVaried", "v-honest", item="A1/04/02", amount="2.00")
+    honest = run(url, "append", "--json", json.dumps(honest_variation))
+    assert honest.output.startswith("Appended BudgetVaried 'v-honest' as event 11"), honest.output
     result = run(url, "verify")
     assert result.exit_code == 1
     assert ("Error: rules: event 10 BudgetVaried 'item-1' reuses the id of event 6"
