@@ -211,7 +211,8 @@ def read_batch(stream: Any, *, backfill: bool, actor: str | None) -> tuple[list[
     "--backfill",
     is_flag=True,
     help="Migrating old records: take each event's recorded_at from the file "
-    "(UTC, in recording order, never before the ledger's last event).",
+    "(UTC, in recording order) and close the batch with HistoryMigrated; only into a path with no"
+    " ledger yet.",
 )
 @click.option("--actor", envvar="PERFLEDGER_ACTOR", default=None, help="Actor for events that name none.")
 @click.option("--entity", default=None,

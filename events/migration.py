@@ -14,7 +14,8 @@ class HistoryMigrated(LedgerEvent):
     Written once, as the last event of the batch that creates the ledger
     (``perfledger import --backfill`` into a path with no ledger yet); its
     own recorded-at is the store's clock at the migration. ``source`` names
-    what was migrated (a file name), ``sha256`` is that file's hash (hex).
+    what was migrated (a file name), ``sha256`` is the SHA-256 (hex) of the migrated events'
+    canonical contents joined by new lines, so anyone can recompute it from the ledger itself.
     """
 
     KEYS = ("upto",)

@@ -93,9 +93,9 @@ def refresh(store: Store, *, rebuild: bool = False) -> str:
     append by the owner.
 
     A controller's appends on PostgreSQL leave the caches behind (only the owner may write
-    them); a query folds what they lack, and this writes it. ``rebuild`` first empties every
-    cache (what ``perfledger verify`` advises when one differs from the events), so all of it
-    is made again from the events. Says how far they now reach.
+    them); a query then replays the events, and this writes what the caches lack. ``rebuild``
+    first empties every cache (what ``perfledger verify`` advises when one differs from the
+    events), so all of it is made again from the events. Says how far they now reach.
     """
     if rebuild:
         clear_caches(store)

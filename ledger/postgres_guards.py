@@ -25,7 +25,7 @@ What only perfledger's rules can judge (availability, references,
 signatures) is checked by the writer and again by ``perfledger verify``.
 The read model, budget checkpoints and snapshots are caches, written only by
 the owner's perfledger: a controller's append leaves them behind, and a query
-folds the events they lack.
+replays the events instead (exact, slower) until the owner's ``db refresh``.
 """
 
 from __future__ import annotations

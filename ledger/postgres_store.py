@@ -3,19 +3,17 @@
 eventsourcing's PostgreSQL recorder, with the ledger's guarantees added, as
 on SQLite:
 
-- ``perfledger_chain`` keeps each event's hash by sequence number, written in
-  the same transaction as the events;
-- triggers refuse UPDATE, DELETE and TRUNCATE of events and chain, even by the
-  table's owner;
+- every event goes through ``perfledger_append`` and its trigger
+  (ledger.postgres_guards), which check it and write its chain row and id;
+- triggers refuse UPDATE, DELETE and TRUNCATE of events, chain and ids, even
+  by the tables' owner;
 - ``perfledger_meta`` records the schema version.
 
-The library's insert takes ``LOCK TABLE ... IN EXCLUSIVE MODE`` so that its
-notification ids commit in order. The ledger does not read by notification
-id: its order is the chain's sequence number, the aggregate's version, which
-commits in order by construction (a batch is built on a committed head and
-its first version is unique). Without that lock a controller role needs only
-INSERT and SELECT, never UPDATE, which is what lets the database refuse edits
-by privilege as well as by trigger.
+The ledger does not read by the library's notification id: its order is the
+chain's sequence number, the aggregate's version, which the guard keeps gap
+free under the writers' lock. A controller role holds SELECT and EXECUTE on
+the guard's functions only, never INSERT or UPDATE, which is what lets the
+database refuse edits by privilege as well as by trigger.
 """
 
 from __future__ import annotations
