@@ -21,7 +21,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, Mapper, StoredEvent
 from eventsourcing.utils import Environment, get_topic
 
-from events import GENESIS, LedgerEvent, Submission
+from events import GENESIS, HistoryMigrated, LedgerEvent, Submission
 from events.base import forget_encodings
 from ledger import budget_query, snapshots
 from ledger.aggregate import LEDGER_ID, Ledger, utcnow
@@ -183,7 +183,8 @@ class Store:
         ``guard`` is told when the commit begins, and when it did not happen.
         """
         self.check_writable()
-        migrating = is_migration(batch)
+        # A batch giving recorded_at, or declaring a migration, goes only into a new ledger.
+        migrating = is_migration(batch) or any(sub.cls is HistoryMigrated for sub in batch)
         if create is not None:
             batch = closed(batch, create[1], utcnow().date())
         for attempt in range(ATTEMPTS):

@@ -145,7 +145,7 @@ class Book:
         self.effect(original, -1)
         try:
             self.effect(corrected, +1)
-        except KeyError:
+        except (KeyError, PerfledgerError):
             self.effect(original, +1)  # the correction refers to nothing: the original stands
             raise
         self.facts[event.corrects] = corrected

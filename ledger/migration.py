@@ -18,7 +18,9 @@ def migration_of(store: Store) -> tuple[int, datetime] | None:
     read model keeps one, else among the first events.
     """
     seq = _indexed(store)
-    candidates = [store.event_at(seq)] if seq is not None else _first_events(store)
+    candidates = [store.event_at(seq)] if seq is not None else []
+    if not any(isinstance(event, HistoryMigrated) for event in candidates):
+        candidates = _first_events(store)  # no index, or an id that only looks like the migration's
     for event in candidates:
         if isinstance(event, HistoryMigrated):
             return event.upto, event.recorded_at

@@ -216,6 +216,9 @@ def guard_statements(schema: str, events_table: str, ledger: str) -> list[Compos
             " (txid bigint PRIMARY KEY, began timestamptz NOT NULL, creating boolean NOT NULL)"
             ).format(**names),
         SQL("REVOKE ALL ON {s}.{writing} FROM PUBLIC").format(**names),
+        # Whatever the database's default privileges: PUBLIC holds nothing on the ledger's tables.
+        SQL("REVOKE ALL ON ALL TABLES IN SCHEMA {s} FROM PUBLIC").format(**names),
+        SQL("REVOKE ALL ON ALL SEQUENCES IN SCHEMA {s} FROM PUBLIC").format(**names),
         *(SQL(text).format(**names) for text in (_HEAD, _BEGIN, _CHECK, _APPEND)),
         SQL("DROP TRIGGER IF EXISTS {0} ON {s}.{events}").format(trigger, **names),
         SQL("CREATE TRIGGER {0} BEFORE INSERT ON {s}.{events} FOR EACH ROW EXECUTE FUNCTION"
@@ -230,7 +233,8 @@ def guard_statements(schema: str, events_table: str, ledger: str) -> list[Compos
 def fill_event_ids(schema: str, events_table: str) -> Composed:
     """The ids of the events a ledger of schema version 1 already holds (for ``db upgrade``)."""
     return SQL(
-        "INSERT INTO {0}.{1} SELECT normalize(body->>'id', NFC), seq, (body->>'recorded_at')::timestamptz"
+        "INSERT INTO {0}.{1} SELECT normalize(coalesce(body->>'id', ''), NFC), seq,"
+        " (body->>'recorded_at')::timestamptz"
         " FROM (SELECT convert_from(state, 'UTF8')::jsonb AS body, originator_version AS seq FROM {0}.{2}) e"
         " ON CONFLICT DO NOTHING"
     ).format(Identifier(schema), Identifier(EVENT_IDS), Identifier(events_table))
