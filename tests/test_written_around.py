@@ -228,3 +228,15 @@ def test_a_migrated_history_is_shown_as_such_by_log_verify_and_figures_known_in_
     assert note in run(url, "budget", "--known-at", "5").output
     assert "Note:" not in run(url, "budget", "--known-at", "10").output
     assert "Note:" not in run(url, "budget").output
+
+
+def test_a_migration_declared_into_a_ledger_that_exists_is_refused_even_without_recorded_at(
+    ledger_url: str, tmp_path: Path
+) -> None:
+    from tests.conftest import small_plan
+
+    assert run(ledger_url, "init", "--entity", "CCIAA Test").exit_code == 0
+    result = run(ledger_url, "import", str(write_jsonl(tmp_path / "plan.jsonl", small_plan())), "--backfill")
+    assert result.exit_code == 1
+    assert "already holds a ledger: recorded_at may be given only when a history is migrated" in result.output
+    assert "HistoryMigrated" not in run(ledger_url, "log").output
