@@ -344,6 +344,11 @@ def test_a_controllers_appends_write_no_cache_rows_and_its_figures_are_a_full_re
     assert counts(url)["perfledger_derived"] > before["perfledger_derived"]
     assert run(url, "budget", "--format", "json").output == theirs.output
     assert run(url, "report", "--format", "json").output == report.output
+    lagging = run(mine, "append", "--json", json.dumps(reservation("r-3", "1.00")))
+    assert lagging.exit_code == 0, lagging.output
+    assert run(mine, "verify").exit_code == 0  # caches behind the head are not caches that differ
+    assert run(url, "db", "refresh").exit_code == 0
+    assert run(url, "verify").exit_code == 0  # caught up from a lagging read model: as a replay makes them
     assert json.loads(theirs.output)["total"]["reserved"] == "350.50"
 
 
