@@ -249,11 +249,11 @@ def import_(ctx: click.Context, file: Any, backfill: bool, actor: str | None, en
                 result = import_batch(ctx.obj, submissions, new, guard)
             except PerfledgerError as e:
                 raise e.located(line=where.get(e.event_id or "")) from None
-            written = result.written
-            span = f" (events {written[0].seq}-{written[-1].seq})" if written else ""
-            click.echo(f"Imported {len(written)} new event(s){span}; {len(result.present)} already present.")
+            written, first, last = result.written_count, result.first, result.last
+            span = f" (events {first.seq}-{last.seq})" if first is not None and last is not None else ""
+            click.echo(f"Imported {written} new event(s){span}; {result.present_count} already present.")
             if guard.interrupted:
-                click.echo(f"Interrupted after the commit: {len(written)} events were written.", err=True)
+                click.echo(f"Interrupted after the commit: {written} events were written.", err=True)
     except KeyboardInterrupt:
         click.echo("Interrupted: nothing was written.", err=True)
         ctx.exit(130)
@@ -326,7 +326,7 @@ def demo_cmd(ctx: click.Context, path: str | None) -> None:
         report = verify(store)
     finally:
         store.close()
-    click.echo(f"Loaded {len(result.written)} events of the 2012 report into {ctx.obj};"
+    click.echo(f"Loaded {result.written_count} events of the 2012 report into {ctx.obj};"
                f" {report.count} events,"
                f" chain intact (head {report.head[:12]}).\n")
     click.echo(report_text(ctx, Cut(), None, "table", "it"))

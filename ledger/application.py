@@ -202,12 +202,12 @@ class Store:
     ) -> AppendResult | None:
         """One write transaction of an append, on the ledger as loaded; None if another writer
         moved the head."""
-        result = AppendResult([], [])
+        result = AppendResult()
         try:
             with driver_errors(self.location, keep=IntegrityError), self.recorder.writer() as writer:
                 moment = writer.now if now is None or writer.server_clock else now
                 ledger = self._on_head(writer, ledger, batch, moment, create)
-                for page in self._pages(ledger, batch, moment, result, progress):
+                for page in self._pages(ledger, batch, moment, result, progress, writer):
                     writer.write(page)
                 if guard is not None:
                     guard.commit_begins()  # the writer commits as this block ends
@@ -243,21 +243,27 @@ class Store:
 
     def _pages(
         self, ledger: Ledger, batch: Sequence[Submission], moment: datetime, result: AppendResult,
-        progress: Callable[[int], None] | None = None,
+        progress: Callable[[int], None] | None = None, writer: Writer | None = None,
     ) -> Iterator[Page]:
         """Check the batch page by page and yield each page's new events as stored rows, with
         their derived rows.
 
         Consumed inside the write transaction: a broken rule raises from here
-        and nothing is written; no more than a page of new events is held.
+        and nothing is written; no more than a page of new events is held. Once a page and
+        its rows of the id index are written (the ledger keeps the read model), the rules'
+        state forgets the events it holds and looks them up in the writer's transaction
+        instead (``Book.forget_events``): it holds no more than a page of events either.
         """
         seen: set[str] = set()
+        lookup = None if writer is None or not writer.caches else StoreLookup(writer.query)
         opening = ledger.collect_events()  # LedgerOpened, when the batch creates the ledger
         for start in range(0, max(len(batch), 1), PAGE):
             page = batch[start : start + PAGE]
             rows = self._checked(ledger, page, moment, seen, result)
             yield from self._with_derived(ledger, [*self._stored(opening), *rows])
             opening = []
+            if lookup is not None and ledger.book.derived is not None:
+                ledger.book.forget_events(lookup, ledger.version)  # the page is written: it is in the store
             if progress is not None:
                 progress(start + len(page))  # checked and inserted (not yet committed)
         if ledger.book.derived is not None and ledger.version - self._snapshot_seq >= SNAPSHOT_EVERY:
@@ -274,9 +280,9 @@ class Store:
         """One page of the batch, checked and folded into the ledger: its new events as stored rows."""
         ledger.book.prefetch([sub.event_id for sub in page])
         new = ledger.extend(page, now=moment, seen=seen)
-        result.present.extend(sub.event_id for sub, is_new in zip(page, new) if not is_new)
+        result.found(sub.event_id for sub, is_new in zip(page, new) if not is_new)
         events: list[LedgerEvent] = ledger.collect_events()  # type: ignore[assignment]
-        result.written.extend(Written(e.seq, e.event_id, e.TYPE, e.hash) for e in events)
+        result.wrote(Written(e.seq, e.event_id, e.TYPE, e.hash) for e in events)
         rows = self._stored(events)
         for event in events:  # the book keeps them: without their encodings, which can be recomputed
             forget_encodings(event)

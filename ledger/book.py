@@ -212,6 +212,29 @@ class Book:
             else:
                 self._unrecorded.add(event_id)
 
+    def forget_events(self, lookup: Lookup, written: int) -> None:
+        """Drop the events held so far and look them up from now on, through ``lookup``.
+
+        Called by a writer once the events up to sequence number ``written`` (every event folded
+        in) and their rows of the ``perfledger_ids`` index are written in its transaction, and
+        ``lookup`` reads in that transaction: an import then holds no more than a page of events.
+        The small state stays; what the store was found to lack is forgotten too (it may have
+        been written since). Look-ups stay bounded by what was folded in (``_upto``).
+        """
+        assert written == self.known, "the events folded in are not all written"
+        self.lookup = lookup
+        self.stored = written  # ours: the writer holds the lock, and its write of them succeeded
+        self.recorded.clear()
+        self.facts.clear()
+        self.reservations.clear()
+        self._unrecorded.clear()
+        self._no_fact.clear()
+        self._no_reservation.clear()
+
+    def held(self) -> int:
+        """How many events (as recorded, or as corrected) the book holds in memory."""
+        return max(len(self.recorded), len(self.facts))
+
     @property
     def _upto(self) -> int:
         return min(self.known, self.stored)
