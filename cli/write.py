@@ -211,43 +211,52 @@ class JsonlFile:
     (``ledger.application.Pages``): an import holds a page of it at a time, and reads it again
     when another writer came first.
 
-    The file is memory-mapped (standard input, or a stream that cannot be, is first copied to
-    a temporary file). With ``backfill``, the HistoryMigrated that closes the history is computed
+    A file that cannot be read again (standard input from a pipe, a text stream) is first copied
+    to a temporary file. With ``backfill``, the HistoryMigrated that closes the history is computed
     as the pages go by and comes last. ``line_of`` finds an id's line when an error names the id.
     """
 
     def __init__(self, stream: Any, *, backfill: bool, actor: str | None, key_file: str | None,
                  source: str, closer: str) -> None:
-        import mmap
         import tempfile
 
         self.backfill, self.actor, self.source, self.closer = backfill, actor, source, closer
         self.private = None if key_file is None else Path(key_file).read_bytes()
         self.key_file = key_file
+        self._copy: Any = None
         try:
-            fileno = stream.fileno()
-            os.lseek(fileno, 0, os.SEEK_CUR)  # a pipe or a terminal cannot be mapped
-            self._copy: Any = None
-        except (AttributeError, OSError, ValueError):
+            self.fileno = stream.fileno()
+            os.lseek(self.fileno, 0, os.SEEK_CUR)  # a pipe or a terminal cannot be read again
+            if isinstance(stream.read(0), str):
+                raise TypeError("a text stream")
+        except (AttributeError, OSError, TypeError, ValueError):
             self._copy = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close)
             while chunk := stream.read(1 << 20):
                 self._copy.write(chunk.encode("utf-8", "surrogatepass") if isinstance(chunk, str) else chunk)
             self._copy.flush()
-            fileno = self._copy.fileno()
-        size = os.fstat(fileno).st_size
-        self.data: Any = mmap.mmap(fileno, 0, access=mmap.ACCESS_READ) if size else b""
+            self.fileno = self._copy.fileno()
+
+    def _lines(self, parse: Any = None) -> Iterator[tuple[int, Any]]:
+        """The file's lines from its start, as (line number, bytes): ``events.parse.jsonl_lines``, or
+        ``parse``, such as ``events.parse.parse_jsonl``."""
+        from events.parse import jsonl_lines
+
+        with open(self.fileno, "rb", buffering=1 << 20, closefd=False) as reading:
+            reading.seek(0)
+            yield from (parse or jsonl_lines)(reading)
 
     def close(self) -> None:
-        if not isinstance(self.data, bytes):
-            self.data.close()
         if self._copy is not None:
             self._copy.close()
 
     def length(self) -> int:
-        """How many events the file gives, about (its lines, and the HistoryMigrated): for a progress bar."""
-        from events.parse import line_count
+        """How many events the file gives, about (its lines, and the HistoryMigrated): for a progress
+        bar, which only a terminal shows (none: 0)."""
+        import sys
 
-        return line_count(self.data) + self.backfill
+        if not sys.stderr.isatty():
+            return 0
+        return sum(1 for _ in self._lines()) + self.backfill
 
     def __call__(self) -> Iterator[list[Submission]]:
         from events.errors import PerfledgerError
@@ -257,7 +266,7 @@ class JsonlFile:
 
         digest = Digest()
         page: list[Submission] = []
-        for number, obj in parse_jsonl(self.data):
+        for number, obj in self._lines(parse_jsonl):
             try:
                 if isinstance(obj, dict):
                     _fill_defaults(obj, self.actor)
@@ -289,12 +298,12 @@ class JsonlFile:
         """The first line giving this id (None: none), read again from the file."""
         from events.errors import PerfledgerError
         from events.fields import Code
-        from events.parse import decode_json, jsonl_lines
+        from events.parse import decode_json
 
         if event_id is None:
             return None
         code = Code("id")
-        for number, line in jsonl_lines(self.data):
+        for number, line in self._lines():
             if not line.strip():
                 continue
             try:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import mmap
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, BinaryIO
 
 from events.actors import ActorRegistered, ActorRevoked
 from events.base import LedgerEvent, Submission, check_is_object, parse_fields
@@ -131,13 +131,22 @@ def parse_json(data: bytes) -> Any:
     return decode_json(data.removeprefix(BOM))
 
 
-def jsonl_lines(data: Buffer) -> Iterator[tuple[int, bytes]]:
+def jsonl_lines(data: Buffer | BinaryIO) -> Iterator[tuple[int, bytes]]:
     """Each line of a JSON Lines file as (its 1-based line number, its bytes), blank ones too.
 
-    ``data`` is bytes, or a buffer read line by line (a memory-mapped file: ``mmap.mmap``), so
-    that a file is never held whole as Python objects. One leading UTF-8 byte-order mark is
-    skipped; lines end at ``\\n`` only, a trailing ``\\r`` (Windows) is dropped.
+    ``data`` is bytes, a buffer (a memory-mapped file) or a binary file read from where it
+    stands, line by line, so that a file is never held whole. One leading UTF-8 byte-order mark
+    is skipped; lines end at ``\\n`` only, a trailing ``\\r`` (Windows) is dropped.
     """
+    if not isinstance(data, (bytes, mmap.mmap)):
+        number = 0
+        for number, line in enumerate(data, 1):  # a binary file's lines end at b"\n" alone
+            if number == 1:
+                line = line.removeprefix(BOM)
+            yield number, line.removesuffix(b"\n").removesuffix(b"\r")
+        if number == 0 or line.endswith(b"\n"):
+            yield number + 1, b""  # what follows the last "\n", as bytes.split gives it
+        return
     size = len(data)
     start = len(BOM) if data[: len(BOM)] == BOM else 0
     number = 0
@@ -150,10 +159,11 @@ def jsonl_lines(data: Buffer) -> Iterator[tuple[int, bytes]]:
         start = end + 1
 
 
-def parse_jsonl(data: Buffer) -> Iterator[tuple[int, Any]]:
+def parse_jsonl(data: Buffer | BinaryIO) -> Iterator[tuple[int, Any]]:
     """Each non-blank line of a JSON Lines file as (its 1-based line number, its JSON value).
 
-    Read as ``jsonl_lines`` reads it (bytes, or a memory-mapped file). An error names its line.
+    Read as ``jsonl_lines`` reads it (bytes, a memory-mapped file, a binary file). An error names
+    its line.
     """
     for number, line in jsonl_lines(data):
         if not line.strip():
