@@ -319,7 +319,10 @@ class Store:
         result: AppendResult,
     ) -> list[StoredEvent]:
         """One page of the batch, checked and folded into the ledger: its new events as stored rows."""
-        ledger.book.prefetch([sub.event_id for sub in page])
+        ledger.book.prefetch(
+            [sub.event_id for sub in page],
+            [r for sub in page if isinstance(r := sub.fields.get("reservation"), str)],
+        )
         new = ledger.extend(page, now=moment, seen=seen)
         result.found(sub.event_id for sub, is_new in zip(page, new) if not is_new)
         events: list[LedgerEvent] = ledger.collect_events()  # type: ignore[assignment]

@@ -55,6 +55,20 @@ class StoreLookup:
         )
         return [row[0] for row in rows]
 
+    def reservations_known(self, reservations: Sequence[str], upto: int) -> set[str]:
+        """Which of these reservation codes have facts stored by ``upto``."""
+        found: set[str] = set()
+        for start in range(0, len(reservations), CHUNK):
+            chunk = list(reservations[start : start + CHUNK])
+            marks = ", ".join("?" * len(chunk))
+            rows = self.query(
+                f"SELECT DISTINCT reservation FROM perfledger_ids WHERE reservation IN ({marks})"
+                " AND corrects IS NULL AND seq <= ?",
+                [*chunk, upto],
+            )
+            found.update(row[0] for row in rows)
+        return found
+
     def seq_of(self, event_id: str) -> int | None:
         """The sequence number of the event with this id, as the index knows it."""
         rows = self.query("SELECT seq FROM perfledger_ids WHERE event_id = ?", (event_id,))
