@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -205,6 +206,115 @@ def read_batch(stream: Any, *, backfill: bool, actor: str | None) -> tuple[list[
     return submissions, where
 
 
+class JsonlFile:
+    """A JSON Lines file of submissions read page by page, from the start each time it is called
+    (``ledger.application.Pages``): an import holds a page of it at a time, and reads it again
+    when another writer came first.
+
+    A file that cannot be read again (standard input from a pipe, a text stream) is first copied
+    to a temporary file. With ``backfill``, the HistoryMigrated that closes the history is computed
+    as the pages go by and comes last. ``line_of`` finds an id's line when an error names the id.
+    """
+
+    def __init__(self, stream: Any, *, backfill: bool, actor: str | None, key_file: str | None,
+                 source: str, closer: str) -> None:
+        import tempfile
+
+        self.backfill, self.actor, self.source, self.closer = backfill, actor, source, closer
+        self.private = None if key_file is None else Path(key_file).read_bytes()
+        self.key_file = key_file
+        self._copy: Any = None
+        try:
+            self.fileno = stream.fileno()
+            os.lseek(self.fileno, 0, os.SEEK_CUR)  # a pipe or a terminal cannot be read again
+            if isinstance(stream.read(0), str):
+                raise TypeError("a text stream")
+        except (AttributeError, OSError, TypeError, ValueError):
+            self._copy = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close)
+            while chunk := stream.read(1 << 20):
+                self._copy.write(chunk.encode("utf-8", "surrogatepass") if isinstance(chunk, str) else chunk)
+            self._copy.flush()
+            self.fileno = self._copy.fileno()
+
+    def _lines(self, parse: Any = None) -> Iterator[tuple[int, Any]]:
+        """The file's lines from its start, as (line number, bytes): ``events.parse.jsonl_lines``, or
+        ``parse``, such as ``events.parse.parse_jsonl``."""
+        from events.parse import jsonl_lines
+
+        with open(self.fileno, "rb", buffering=1 << 20, closefd=False) as reading:
+            reading.seek(0)
+            yield from (parse or jsonl_lines)(reading)
+
+    def close(self) -> None:
+        if self._copy is not None:
+            self._copy.close()
+
+    def length(self) -> int:
+        """How many events the file gives, about (its lines, and the HistoryMigrated): for a progress
+        bar, which only a terminal shows (none: 0)."""
+        import sys
+
+        if not sys.stderr.isatty():
+            return 0
+        return sum(1 for _ in self._lines()) + self.backfill
+
+    def __call__(self) -> Iterator[list[Submission]]:
+        from events.errors import PerfledgerError
+        from events.parse import parse_jsonl, parse_submission
+        from ledger.application import PAGE
+        from ledger.backfill import Digest
+
+        digest = Digest()
+        page: list[Submission] = []
+        for number, obj in self._lines(parse_jsonl):
+            try:
+                if isinstance(obj, dict):
+                    _fill_defaults(obj, self.actor)
+                submission = parse_submission(obj, allow_recorded_at=self.backfill)
+            except PerfledgerError as e:
+                raise e.located(line=number) from None
+            if self.backfill:
+                digest.add(submission)
+            page.append(self._signed(submission))
+            if len(page) >= PAGE:
+                yield page
+                page = []
+        if self.backfill and digest.count:
+            page.append(self._signed(digest.closing(self.source, self.closer, date.today())))
+        if page:
+            yield page
+
+    def _signed(self, submission: Submission) -> Submission:
+        if self.private is None:
+            return submission
+        from ledger import proofs
+
+        try:
+            return submission.signed(proofs.sign(self.private, submission.content_bytes))
+        except proofs.ProofError as e:
+            raise click.ClickException(f"{self.key_file}: {e}") from None
+
+    def line_of(self, event_id: str | None) -> int | None:
+        """The first line giving this id (None: none), read again from the file."""
+        from events.errors import PerfledgerError
+        from events.fields import Code
+        from events.parse import decode_json
+
+        if event_id is None:
+            return None
+        code = Code("id")
+        for number, line in self._lines():
+            if not line.strip():
+                continue
+            try:
+                obj = decode_json(line)
+                if isinstance(obj, dict) and "id" in obj and code.parse(obj["id"], "id") == event_id:
+                    return number
+            except PerfledgerError:
+                continue
+        return None
+
+
 @click.command(name="import")
 @click.argument("file", type=click.File("rb"))
 @click.option(
@@ -237,30 +347,29 @@ def import_(ctx: click.Context, file: Any, backfill: bool, actor: str | None, en
     from ledger.interrupts import CommitGuard
 
     try:
-        submissions, where = read_batch(file, backfill=backfill, actor=actor)
-        if backfill and submissions:
-            from ledger.backfill import history_migrated
-
-            source = os.path.basename(str(getattr(file, "name", "-")))
-            submissions.append(history_migrated(submissions, source, actor or login_name(), date.today()))
-        submissions = sign_all(submissions, key_file)
+        source = os.path.basename(str(getattr(file, "name", "-")))
+        pages = JsonlFile(file, backfill=backfill, actor=actor, key_file=key_file, source=source,
+                          closer=actor or login_name())
         new = (entity or default_entity(ctx.obj), actor or login_name())
         with CommitGuard() as guard:
             try:
-                result = import_batch(ctx.obj, submissions, new, guard)
+                result = import_batch(ctx.obj, pages, new, guard)
             except PerfledgerError as e:
-                raise e.located(line=where.get(e.event_id or "")) from None
-            written = result.written
-            span = f" (events {written[0].seq}-{written[-1].seq})" if written else ""
-            click.echo(f"Imported {len(written)} new event(s){span}; {len(result.present)} already present.")
+                raise e.located(line=pages.line_of(e.event_id)) from None
+            finally:
+                pages.close()
+            written, first, last = result.written_count, result.first, result.last
+            span = f" (events {first.seq}-{last.seq})" if first is not None and last is not None else ""
+            click.echo(f"Imported {written} new event(s){span}; {result.present_count} already present.")
             if guard.interrupted:
-                click.echo(f"Interrupted after the commit: {len(written)} events were written.", err=True)
+                click.echo(f"Interrupted after the commit: {written} events were written.", err=True)
     except KeyboardInterrupt:
         click.echo("Interrupted: nothing was written.", err=True)
         ctx.exit(130)
 
 
-def import_batch(location: str, submissions: list[Submission], new: tuple[str, str], guard: Any) -> Any:
+def import_batch(location: str, submissions: list[Submission] | JsonlFile, new: tuple[str, str],
+                 guard: Any) -> Any:
     """Append the batch, creating the ledger (entity, actor = ``new``) if the path has none.
 
     Into a new SQLite path the ledger is built aside and published whole; if another import
@@ -272,7 +381,8 @@ def import_batch(location: str, submissions: list[Submission], new: tuple[str, s
     from ledger.publish import create_ledger_file
 
     def write(store: Store) -> Any:
-        with progress_bar(len(submissions), "Checking and writing") as bar:
+        length = submissions.length() if isinstance(submissions, JsonlFile) else len(submissions)
+        with progress_bar(length, "Checking and writing") as bar:
             # After a retry (another writer came first) the count starts again: the bar waits for it.
             progress = None if bar is None else (lambda done: bar.update(max(done - bar.pos, 0)))
             return store.append(submissions, create=new, progress=progress, guard=guard)
@@ -327,7 +437,7 @@ def demo_cmd(ctx: click.Context, path: str | None) -> None:
         report = verify(store)
     finally:
         store.close()
-    click.echo(f"Loaded {len(result.written)} events of the 2012 report into {ctx.obj};"
+    click.echo(f"Loaded {result.written_count} events of the 2012 report into {ctx.obj};"
                f" {report.count} events,"
                f" chain intact (head {report.head[:12]}).\n")
     click.echo(report_text(ctx, Cut(), None, "table", "it"))

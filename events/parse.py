@@ -12,8 +12,9 @@ that a line separator inside a string (U+2028, U+0085) is the field's business.
 from __future__ import annotations
 
 import json
+import mmap
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, BinaryIO
 
 from events.actors import ActorRegistered, ActorRevoked
 from events.base import LedgerEvent, Submission, check_is_object, parse_fields
@@ -103,6 +104,7 @@ def loads_strict(text: str) -> Any:
 
 
 BOM = b"\xef\xbb\xbf"
+Buffer = bytes | mmap.mmap  # what a JSON Lines file is read from
 
 
 def decode_utf8(data: bytes, *, of: str = "") -> str:
@@ -129,15 +131,41 @@ def parse_json(data: bytes) -> Any:
     return decode_json(data.removeprefix(BOM))
 
 
-def parse_jsonl(data: bytes) -> Iterator[tuple[int, Any]]:
+def jsonl_lines(data: Buffer | BinaryIO) -> Iterator[tuple[int, bytes]]:
+    """Each line of a JSON Lines file as (its 1-based line number, its bytes), blank ones too.
+
+    ``data`` is bytes, a buffer (a memory-mapped file) or a binary file read from where it
+    stands, line by line, so that a file is never held whole. One leading UTF-8 byte-order mark
+    is skipped; lines end at ``\\n`` only, a trailing ``\\r`` (Windows) is dropped.
+    """
+    if not isinstance(data, (bytes, mmap.mmap)):
+        number = 0
+        for number, line in enumerate(data, 1):  # a binary file's lines end at b"\n" alone
+            if number == 1:
+                line = line.removeprefix(BOM)
+            yield number, line.removesuffix(b"\n").removesuffix(b"\r")
+        if number == 0 or line.endswith(b"\n"):
+            yield number + 1, b""  # what follows the last "\n", as bytes.split gives it
+        return
+    size = len(data)
+    start = len(BOM) if data[: len(BOM)] == BOM else 0
+    number = 0
+    while start <= size:
+        end = data.find(b"\n", start)
+        if end < 0:
+            end = size
+        number += 1
+        yield number, bytes(data[start:end]).removesuffix(b"\r")
+        start = end + 1
+
+
+def parse_jsonl(data: Buffer | BinaryIO) -> Iterator[tuple[int, Any]]:
     """Each non-blank line of a JSON Lines file as (its 1-based line number, its JSON value).
 
-    One leading UTF-8 byte-order mark is skipped; lines end at ``\\n`` only, a trailing ``\\r``
-    (Windows) is dropped. An error names its line.
+    Read as ``jsonl_lines`` reads it (bytes, a memory-mapped file, a binary file). An error names
+    its line.
     """
-    data = data.removeprefix(BOM)
-    for number, line in enumerate(data.split(b"\n"), 1):
-        line = line.removesuffix(b"\r")
+    for number, line in jsonl_lines(data):
         if not line.strip():
             continue
         try:
@@ -146,9 +174,14 @@ def parse_jsonl(data: bytes) -> Iterator[tuple[int, Any]]:
             raise e.located(line=number) from None
 
 
-def line_count(data: bytes) -> int:
+def line_count(data: Buffer) -> int:
     """How many lines ``parse_jsonl`` reads in ``data`` (blank ones included): for a progress bar."""
-    return data.count(b"\n") + (not data.endswith(b"\n"))
+    if isinstance(data, bytes):
+        return data.count(b"\n") + (not data.endswith(b"\n"))
+    count, size, chunk = 0, len(data), 1 << 24
+    for start in range(0, size, chunk):
+        count += bytes(data[start : start + chunk]).count(b"\n")
+    return count + (size == 0 or data[size - 1 : size] != b"\n")
 
 
 def parse_submission(obj: Any, *, allow_recorded_at: bool = False) -> Submission:

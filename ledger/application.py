@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any, Self
 from uuid import UUID
@@ -25,7 +25,14 @@ from events import GENESIS, HistoryMigrated, LedgerEvent, Submission
 from events.base import forget_encodings
 from ledger import budget_query, snapshots
 from ledger.aggregate import LEDGER_ID, Ledger, utcnow
-from ledger.backfill import check_migration, closed, history_migrated, is_migration, refuse_into_existing
+from ledger.backfill import (
+    check_migration,
+    checked_stream,
+    closed,
+    history_migrated,
+    is_migration,
+    refuse_into_existing,
+)
 from ledger.codec import CanonicalMapper, decode, decode_body
 from ledger.errors import (
     LedgerConflict,
@@ -47,6 +54,9 @@ __all__ = [
 ]
 
 PAGE = 5000
+# A batch given as a source of pages, read again from its start on each attempt of an append (an
+# import reads its file page by page, and again if another writer came first: see ``Store.append``).
+Pages = Callable[[], Iterable[Sequence[Submission]]]
 SNAPSHOT_EVERY = 10_000  # events between snapshots of the rules' state
 CHECKPOINT_EVERY = 50_000  # a checkpoint of the budget each time the head passes a multiple of this
 ATTEMPTS = 50
@@ -165,7 +175,7 @@ class Store:
 
     def append(
         self,
-        batch: Sequence[Submission],
+        batch: Sequence[Submission] | Pages,
         *,
         now: datetime | None = None,
         create: tuple[str, str] | None = None,
@@ -181,11 +191,17 @@ class Store:
         is checked again on the new head and retried. ``progress`` is told,
         page by page, how many of the batch's events are checked and written.
         ``guard`` is told when the commit begins, and when it did not happen.
+
+        ``batch`` is a sequence of submissions, or a source of its pages (``Pages``: called once
+        per attempt, it gives the pages from the first; pages of up to ``PAGE`` submissions
+        keep the memory an append needs within a page's): a migrated history's checks are
+        then made as its pages go by (``ledger.backfill.checked_stream``).
         """
         self.check_writable()
         # A batch giving recorded_at, or declaring a migration, goes only into a new ledger.
-        migrating = is_migration(batch) or any(sub.cls is HistoryMigrated for sub in batch)
-        if create is not None:
+        migrating = not callable(batch) and (
+            is_migration(batch) or any(sub.cls is HistoryMigrated for sub in batch))
+        if create is not None and not callable(batch):
             batch = closed(batch, create[1], utcnow().date())
         for attempt in range(ATTEMPTS):
             ledger = self._load(missing_ok=create is not None)
@@ -198,17 +214,21 @@ class Store:
         raise LedgerConflict(f"the chain kept moving: gave up after {ATTEMPTS} attempts; nothing was written")
 
     def _attempt(
-        self, ledger: Ledger | None, batch: Sequence[Submission], now: datetime | None,
+        self, ledger: Ledger | None, batch: Sequence[Submission] | Pages, now: datetime | None,
         create: tuple[str, str] | None, progress: Callable[[int], None] | None, guard: CommitGuard | None,
     ) -> AppendResult | None:
         """One write transaction of an append, on the ledger as loaded; None if another writer
         moved the head."""
-        result = AppendResult([], [])
+        result = AppendResult()
         try:
             with driver_errors(self.location, keep=IntegrityError), self.recorder.writer() as writer:
                 moment = writer.now if now is None or writer.server_clock else now
-                ledger = self._on_head(writer, ledger, batch, moment, create)
-                for page in self._pages(ledger, batch, moment, result, progress):
+                if callable(batch):
+                    ledger, pages = self._streamed(writer, ledger, batch(), moment, create)
+                else:
+                    ledger = self._on_head(writer, ledger, batch, moment, create)
+                    pages = paged(batch)
+                for page in self._pages(ledger, pages, moment, result, progress, writer):
                     writer.write(page)
                 if guard is not None:
                     guard.commit_begins()  # the writer commits as this block ends
@@ -230,6 +250,27 @@ class Store:
         check_migration(batch, ledger.version)
         return ledger
 
+    def _streamed(
+        self, writer: Writer, ledger: Ledger | None, source: Iterable[Sequence[Submission]], moment: datetime,
+        create: tuple[str, str] | None,
+    ) -> tuple[Ledger, Iterator[Sequence[Submission]]]:
+        """A streamed batch's ledger (as ``_on_head``: opened with the first page's first instant when
+        there is none), and its pages, with the checks of a migrated history (``checked_stream``)."""
+        if writer.head is not None and writer.head != head_of(ledger):
+            raise IntegrityError("another writer extended the chain since it was read")
+        pages = iter(source)
+        first = next(pages, [])
+        if ledger is None:
+            opened = self._opening(first, moment, create)
+            existing = False
+        else:
+            opened, existing = ledger, True
+        closing = None if create is None else (create[1], utcnow().date())
+        return opened, checked_stream(
+            _chained(first, pages), existing=existing, version=opened.version, location=self.location,
+            closing=closing,
+        )
+
     def _opening(
         self, batch: Sequence[Submission], moment: datetime, create: tuple[str, str] | None
     ) -> Ledger:
@@ -243,24 +284,31 @@ class Store:
         return ledger
 
     def _pages(
-        self, ledger: Ledger, batch: Sequence[Submission], moment: datetime, result: AppendResult,
-        progress: Callable[[int], None] | None = None,
+        self, ledger: Ledger, batch: Iterable[Sequence[Submission]], moment: datetime, result: AppendResult,
+        progress: Callable[[int], None] | None = None, writer: Writer | None = None,
     ) -> Iterator[Page]:
         """Check the batch page by page and yield each page's new events as stored rows, with
         their derived rows.
 
         Consumed inside the write transaction: a broken rule raises from here
-        and nothing is written; no more than a page of new events is held.
+        and nothing is written; no more than a page of new events is held. Once a page and
+        its rows of the id index are written (the ledger keeps the read model), the rules'
+        state forgets the events it holds and looks them up in the writer's transaction
+        instead (``Book.forget_events``): it holds no more than a page of events either.
         """
         seen: set[str] = set()
+        lookup = None if writer is None or not writer.caches else StoreLookup(writer.query)
         opening = ledger.collect_events()  # LedgerOpened, when the batch creates the ledger
-        for start in range(0, max(len(batch), 1), PAGE):
-            page = batch[start : start + PAGE]
+        done = 0
+        for page in batch:
             rows = self._checked(ledger, page, moment, seen, result)
             yield from self._with_derived(ledger, [*self._stored(opening), *rows])
             opening = []
+            if lookup is not None and ledger.book.derived is not None:
+                ledger.book.forget_events(lookup, ledger.version)  # the page is written: it is in the store
+            done += len(page)
             if progress is not None:
-                progress(start + len(page))  # checked and inserted (not yet committed)
+                progress(done)  # checked and inserted (not yet committed)
         if ledger.book.derived is not None and ledger.version - self._snapshot_seq >= SNAPSHOT_EVERY:
             yield Page([], snapshot=(ledger.version, ledger.head, snapshots.snapshot_state(ledger.book)))
 
@@ -273,11 +321,14 @@ class Store:
         result: AppendResult,
     ) -> list[StoredEvent]:
         """One page of the batch, checked and folded into the ledger: its new events as stored rows."""
-        ledger.book.prefetch([sub.event_id for sub in page])
+        ledger.book.prefetch(
+            [sub.event_id for sub in page],
+            [r for sub in page if isinstance(r := sub.fields.get("reservation"), str)],
+        )
         new = ledger.extend(page, now=moment, seen=seen)
-        result.present.extend(sub.event_id for sub, is_new in zip(page, new) if not is_new)
+        result.found(sub.event_id for sub, is_new in zip(page, new) if not is_new)
         events: list[LedgerEvent] = ledger.collect_events()  # type: ignore[assignment]
-        result.written.extend(Written(e.seq, e.event_id, e.TYPE, e.hash) for e in events)
+        result.wrote(Written(e.seq, e.event_id, e.TYPE, e.hash) for e in events)
         rows = self._stored(events)
         for event in events:  # the book keeps them: without their encodings, which can be recomputed
             forget_encodings(event)
@@ -390,6 +441,20 @@ class Store:
             if event.event_id == event_id:
                 return event
         return next((event for event in self.events() if event.event_id == event_id), None)
+
+
+def paged(batch: Sequence[Submission]) -> Iterator[Sequence[Submission]]:
+    """A batch in pages of ``PAGE`` submissions (one empty page for an empty batch)."""
+    for start in range(0, max(len(batch), 1), PAGE):
+        yield batch[start : start + PAGE]
+
+
+def _chained(
+    first: Sequence[Submission], rest: Iterator[Sequence[Submission]]
+) -> Iterator[Sequence[Submission]]:
+    """The first page (empty, for an empty batch: the ledger's opening is still written), then the rest."""
+    yield first
+    yield from rest
 
 
 def head_of(ledger: Ledger | None) -> tuple[int, str]:

@@ -4,7 +4,7 @@ HistoryMigrated."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 
 from events import HistoryMigrated, Submission, parse_submission
@@ -29,12 +29,85 @@ def check_migration(batch: Sequence[Submission], version: int) -> None:
     if not is_migration(batch) and not migrated:
         return
     if version != 1 or not migrated or batch[-1].cls is not HistoryMigrated or len(migrated) > 1:
-        raise BackfillRefused(
-            "a migrated history (events with recorded_at) is imported into a new ledger and closed by one"
-            " HistoryMigrated event, its last (perfledger import --backfill does both); nothing was written"
-        )
+        raise _unclosed()
     if batch[-1].recorded_at is not None:
-        raise BackfillRefused("HistoryMigrated is recorded at the store's clock: give it no recorded_at")
+        raise _clocked()
+
+
+def _unclosed() -> BackfillRefused:
+    return BackfillRefused(
+        "a migrated history (events with recorded_at) is imported into a new ledger and closed by one"
+        " HistoryMigrated event, its last (perfledger import --backfill does both); nothing was written"
+    )
+
+
+def _clocked() -> BackfillRefused:
+    return BackfillRefused("HistoryMigrated is recorded at the store's clock: give it no recorded_at")
+
+
+class Digest:
+    """The ``sha256`` and ``upto`` of the HistoryMigrated that closes a history, as its events go by."""
+
+    def __init__(self) -> None:
+        self.hash = hashlib.sha256()
+        self.count = 0
+
+    def add(self, sub: Submission) -> None:
+        if self.count:
+            self.hash.update(b"\n")
+        self.hash.update(sub.content_bytes)
+        self.count += 1
+
+    def closing(self, source: str, actor: str, day: date) -> Submission:
+        """The HistoryMigrated of the events added (see ``history_migrated``)."""
+        digest = self.hash.hexdigest()
+        return parse_submission({
+            "type": HistoryMigrated.TYPE, "id": f"history-migrated-{digest[:16]}",
+            "effective_date": day.isoformat(), "actor": actor, "upto": self.count + 1,
+            "source": source, "sha256": digest,
+        })
+
+
+def checked_stream(
+    pages: Iterable[Sequence[Submission]], *, existing: bool, version: int, location: str,
+    closing: tuple[str, date] | None,
+) -> Iterator[Sequence[Submission]]:
+    """A batch read page by page, with the checks of ``check_migration`` (and ``closed``, given
+    ``closing`` = (actor, day) for a batch that creates its ledger) made as its pages go by.
+
+    Each page is looked at before it is yielded (checked and written), so that a page breaking
+    these rules writes nothing of itself; what only the batch's end tells (a history that is not
+    closed by one HistoryMigrated, its last) is refused after the last page, before the commit.
+    ``existing``: the ledger was there before this batch; ``version``: its length when checked.
+    """
+    migrating, migrated, last = False, 0, None
+    digest = Digest()
+    for page in pages:
+        for sub in page:
+            if last is not None and last.cls is HistoryMigrated:
+                raise _unclosed()  # an event after HistoryMigrated, or a second one
+            if sub.recorded_at is not None:
+                migrating = True
+            if sub.cls is HistoryMigrated:
+                migrated += 1
+            if closing is not None:
+                digest.add(sub)
+            last = sub
+        if (migrating or migrated) and existing:
+            raise refuse_into_existing(location)
+        if (migrating or migrated) and version != 1:
+            raise _unclosed()
+        yield page
+    if migrating and closing is not None and (last is None or last.cls is not HistoryMigrated):
+        last = digest.closing("", *closing)
+        migrated += 1
+        yield [last]
+    if not migrating and not migrated:
+        return
+    if last is None or last.cls is not HistoryMigrated or migrated > 1:
+        raise _unclosed()
+    if last.recorded_at is not None:
+        raise _clocked()
 
 
 def refuse_into_existing(location: str) -> BackfillRefused:
@@ -51,9 +124,7 @@ def history_migrated(batch: Sequence[Submission], source: str, actor: str, day: 
     ``sha256`` is the hash of the migrated events' canonical contents, one per line, so that anyone
     can recompute it from the ledger itself.
     """
-    digest = hashlib.sha256(b"\n".join(sub.content_bytes for sub in batch)).hexdigest()
-    return parse_submission({
-        "type": HistoryMigrated.TYPE, "id": f"history-migrated-{digest[:16]}",
-        "effective_date": day.isoformat(), "actor": actor, "upto": len(batch) + 1,
-        "source": source, "sha256": digest,
-    })
+    digest = Digest()
+    for sub in batch:
+        digest.add(sub)
+    return digest.closing(source, actor, day)

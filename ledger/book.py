@@ -55,6 +55,8 @@ class Lookup(Protocol):
 
     def reservation_facts(self, reservation: str, upto: int) -> list[str]: ...
 
+    def reservations_known(self, reservations: Sequence[str], upto: int) -> set[str]: ...
+
 
 class Book:
     """What the ledger must know to check the next fact.
@@ -200,8 +202,9 @@ class Book:
             known[key] = value
         return value
 
-    def prefetch(self, event_ids: Sequence[str]) -> None:
-        """Look up at once which of these ids are stored (an import's page)."""
+    def prefetch(self, event_ids: Sequence[str], reservations: Sequence[str] = ()) -> None:
+        """Look up at once which of these ids are stored, and which of these reservations have
+        facts stored (an import's page): a page's new ids and reservations then cost no query each."""
         if self.lookup is None:
             return
         wanted = [i for i in event_ids if i not in self.recorded and i not in self._unrecorded]
@@ -211,6 +214,34 @@ class Book:
                 self.recorded[event_id] = found[event_id]
             else:
                 self._unrecorded.add(event_id)
+        codes = list(dict.fromkeys(
+            r for r in reservations if r not in self.reservations and r not in self._no_reservation
+        ))
+        known = self.lookup.reservations_known(codes, self._upto) if codes else set()
+        self._no_reservation.update(code for code in codes if code not in known)
+
+    def forget_events(self, lookup: Lookup, written: int) -> None:
+        """Drop the events held so far and look them up from now on, through ``lookup``.
+
+        Called by a writer once the events up to sequence number ``written`` (every event folded
+        in) and their rows of the ``perfledger_ids`` index are written in its transaction, and
+        ``lookup`` reads in that transaction: an import then holds no more than a page of events.
+        The small state stays; what the store was found to lack is forgotten too (it may have
+        been written since). Look-ups stay bounded by what was folded in (``_upto``).
+        """
+        assert written == self.known, "the events folded in are not all written"
+        self.lookup = lookup
+        self.stored = written  # ours: the writer holds the lock, and its write of them succeeded
+        self.recorded.clear()
+        self.facts.clear()
+        self.reservations.clear()
+        self._unrecorded.clear()
+        self._no_fact.clear()
+        self._no_reservation.clear()
+
+    def held(self) -> int:
+        """How many events (as recorded, or as corrected) the book holds in memory."""
+        return max(len(self.recorded), len(self.facts))
 
     @property
     def _upto(self) -> int:
@@ -234,7 +265,9 @@ class Book:
         """A reservation's sums, folded from the current versions of its facts."""
         assert self.lookup is not None
         state: ReservationState | None = None
-        for event_id in self.lookup.reservation_facts(code, self._upto):
+        event_ids = self.lookup.reservation_facts(code, self._upto)
+        self.prefetch(event_ids)  # as recorded, in one query
+        for event_id in event_ids:
             fact = self.fact(event_id)
             if fact is None:
                 raise KeyError(event_id)

@@ -317,6 +317,13 @@ class PostgresWriter:
         for table in DERIVED_NAMES:
             self.curs.execute(SQL("DELETE FROM {0}.{1}").format(schema, Identifier(table)))
 
+    def query(self, statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """A read in this transaction, which sees the rows written so far (see
+        ``LedgerPostgresRecorder.query``)."""
+        with self.conn.cursor(row_factory=tuple_row) as rows:
+            rows.execute(self.recorder._qualified(statement), params)
+            return rows.fetchall()  # type: ignore[no-any-return]
+
     def write(self, page: Page) -> None:
         recorder, curs = self.recorder, self.curs
         schema = Identifier(recorder.datastore.schema)

@@ -41,6 +41,11 @@ class Writer(Protocol):
 
     def write(self, page: Page) -> None: ...
 
+    def query(self, statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """A read in this transaction, which sees the pages written so far (written as for the
+        recorder's ``query``)."""
+        ...
+
     def clear_caches(self) -> None: ...
 
 

@@ -310,6 +310,14 @@ class SQLiteWriter:
         for table in DERIVED_NAMES:
             self.cursor.execute(f"DELETE FROM {table}")
 
+    def query(self, statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """A read in this transaction: the same connection sees the rows written so far, not yet
+        committed (see ``LedgerSQLiteRecorder.query``)."""
+        table = self.recorder.events_table_name
+        with self.connection.cursor() as reading:
+            reading.execute(statement.format(events=table, ledger=f"'{LEDGER_KEY.hex}'"), params)
+            return [tuple(row) for row in reading.fetchall()]
+
     def write(self, page: Page) -> None:
         cursor, connection = self.cursor, self.connection
         # One executemany of the recorder's insert statement, as an aggregate recorder does: the
