@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from cli.options import open_store
 from cli.output import to_json
+
+if TYPE_CHECKING:
+    from ledger import Store
+    from ledger.verify import VerifyReport
 
 
 @click.command()
@@ -44,23 +48,10 @@ def verify(ctx: click.Context, checkpoints: tuple[str, ...], pubkeys: tuple[str,
       perfledger verify --checkpoint checkpoint-398.txt --pubkey cdg.pub --pubkey oiv.pub
       perfledger verify --bundle bundle-2012/ --pubkey cdg.pub --expect report-2012.json
     """
-    from ledger import proofs
-
     trusted = [(Path(p).stem, Path(p).read_bytes()) for p in pubkeys]
     if bundle is not None:
-        for line in proofs.verify_bundle(Path(bundle), trusted, [Path(c) for c in checkpoints]):
-            click.echo(line)
-        if expect is not None:
-            differences = compare_report(Path(bundle), Path(expect))
-            if differences:
-                raise click.ClickException(
-                    f"the bundle's replay differs from {expect} in {len(differences)} place(s):\n"
-                    + "\n".join(differences)
-                )
-            click.echo(f"replay matches {expect}")
-        click.echo("OK")
+        _verify_bundle(Path(bundle), trusted, checkpoints, expect)
         return
-    from ledger import audit as ledger_audit
     from ledger.verify import verify as verify_store
 
     with open_store(ctx) as store:
@@ -68,27 +59,59 @@ def verify(ctx: click.Context, checkpoints: tuple[str, ...], pubkeys: tuple[str,
         chain = report.section("chain")
         if not chain.ok:
             raise click.ClickException(f"chain broken at event {report.bad_seq}: {report.problem}")
-        if report.ok:
-            click.echo(f"OK: {report.count} events, chain intact, head {report.head}")
-        for section in report.sections:
-            verdict = "" if report.ok else "OK: " if section.ok else "FAILED: "
-            click.echo(f"  {section.name + ':':<11} {verdict}{section.detail}")
-        if report.migrated is not None:
-            click.echo(f"  {'migrated:':<11} events 1-{report.migrated} came from a migration: their"
-                       " recorded_at is the source's, not this ledger's clock")
+        _print_sections(report)
         problems = [] if report.ok else [f"{s.name}: {s.detail}" for s in report.sections if not s.ok][:1]
-        tree = ledger_audit.merkle_tree(store) if checkpoints else None  # one for every checkpoint
-        for path in checkpoints:
-            try:
-                checkpoint = proofs.Checkpoint.read(Path(path))
-                for line in ledger_audit.check_checkpoint(store, checkpoint, trusted, tree):
-                    click.echo(f"{path}: {line}")
-            except proofs.ProofError as e:
-                if problems:
-                    raise click.ClickException(f"{path}: {e}\n(and {problems[0]})") from None
-                raise
+        _check_checkpoints(store, checkpoints, trusted, problems)
         if problems:
             raise click.ClickException(problems[0])
+
+
+def _verify_bundle(bundle: Path, trusted: list[tuple[str, bytes]], checkpoints: tuple[str, ...],
+                   expect: str | None) -> None:
+    """Check an exported bundle (and, with ``expect``, its replay against a report), printing each step."""
+    from ledger import proofs
+
+    for line in proofs.verify_bundle(bundle, trusted, [Path(c) for c in checkpoints]):
+        click.echo(line)
+    if expect is not None:
+        differences = compare_report(bundle, Path(expect))
+        if differences:
+            raise click.ClickException(
+                f"the bundle's replay differs from {expect} in {len(differences)} place(s):\n"
+                + "\n".join(differences)
+            )
+        click.echo(f"replay matches {expect}")
+    click.echo("OK")
+
+
+def _print_sections(report: VerifyReport) -> None:
+    """The verdict of a ledger's verification, section by section, and the note on a migrated history."""
+    if report.ok:
+        click.echo(f"OK: {report.count} events, chain intact, head {report.head}")
+    for section in report.sections:
+        verdict = "" if report.ok else "OK: " if section.ok else "FAILED: "
+        click.echo(f"  {section.name + ':':<11} {verdict}{section.detail}")
+    if report.migrated is not None:
+        click.echo(f"  {'migrated:':<11} events 1-{report.migrated} came from a migration: their"
+                   " recorded_at is the source's, not this ledger's clock")
+
+
+def _check_checkpoints(store: Store, checkpoints: tuple[str, ...], trusted: list[tuple[str, bytes]],
+                       problems: list[str]) -> None:
+    """Prove the ledger extends each checkpoint; a checkpoint that fails also names the first ``problems``."""
+    from ledger import audit as ledger_audit
+    from ledger import proofs
+
+    tree = ledger_audit.merkle_tree(store) if checkpoints else None  # one for every checkpoint
+    for path in checkpoints:
+        try:
+            checkpoint = proofs.Checkpoint.read(Path(path))
+            for line in ledger_audit.check_checkpoint(store, checkpoint, trusted, tree):
+                click.echo(f"{path}: {line}")
+        except proofs.ProofError as e:
+            if problems:
+                raise click.ClickException(f"{path}: {e}\n(and {problems[0]})") from None
+            raise
 
 
 def compare_report(bundle: Path, expect: Path) -> list[str]:
