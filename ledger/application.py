@@ -22,17 +22,9 @@ from eventsourcing.persistence import IntegrityError, Mapper, StoredEvent
 from eventsourcing.utils import Environment, get_topic
 
 from events import GENESIS, HistoryMigrated, LedgerEvent, Submission
-from events.base import forget_encodings
 from ledger import budget_query, snapshots
 from ledger.aggregate import LEDGER_ID, Ledger, utcnow
-from ledger.backfill import (
-    check_migration,
-    checked_stream,
-    closed,
-    history_migrated,
-    is_migration,
-    refuse_into_existing,
-)
+from ledger.backfill import closed, history_migrated, is_migration, refuse_into_existing
 from ledger.codec import CanonicalMapper, decode, decode_body
 from ledger.errors import (
     LedgerConflict,
@@ -48,15 +40,14 @@ from ledger.opening import location_of, store_env
 from ledger.recorders import LedgerRecorder, Page, Writer
 from ledger.results import AppendResult, Written
 from ledger.store_errors import driver_errors, is_driver_error, is_missing_table, store_error
+from ledger.writing import Pages, checked_page, head_of, on_head, streamed
 
 __all__ = [
-    "AppendResult", "LedgerApplication", "Store", "Written", "decode", "decode_body", "history_migrated"
+    "AppendResult", "LedgerApplication", "Pages", "Store", "Written", "decode", "decode_body", "head_of",
+    "history_migrated",
 ]
 
 PAGE = 5000
-# A batch given as a source of pages, read again from its start on each attempt of an append (an
-# import reads its file page by page, and again if another writer came first: see ``Store.append``).
-Pages = Callable[[], Iterable[Sequence[Submission]]]
 SNAPSHOT_EVERY = 10_000  # events between snapshots of the rules' state
 CHECKPOINT_EVERY = 50_000  # a checkpoint of the budget each time the head passes a multiple of this
 ATTEMPTS = 50
@@ -224,9 +215,11 @@ class Store:
             with driver_errors(self.location, keep=IntegrityError), self.recorder.writer() as writer:
                 moment = writer.now if now is None or writer.server_clock else now
                 if callable(batch):
-                    ledger, pages = self._streamed(writer, ledger, batch(), moment, create)
+                    ledger, pages = streamed(
+                        writer, ledger, batch(), moment, create, self.recorder, self.location
+                    )
                 else:
-                    ledger = self._on_head(writer, ledger, batch, moment, create)
+                    ledger = on_head(writer, ledger, batch, moment, create, self.recorder, self.location)
                     pages = paged(batch)
                 for page in self._pages(ledger, pages, moment, result, progress, writer):
                     writer.write(page)
@@ -237,51 +230,6 @@ class Store:
                 guard.rolled_back()
             return None
         return result
-
-    def _on_head(
-        self, writer: Writer, ledger: Ledger | None, batch: Sequence[Submission], moment: datetime,
-        create: tuple[str, str] | None,
-    ) -> Ledger:
-        """The loaded ledger, if it is still the head the writer found (opened now if there is none)."""
-        if writer.head is not None and writer.head != head_of(ledger):
-            raise IntegrityError("another writer extended the chain since it was read")
-        if ledger is None:
-            ledger = self._opening(batch, moment, create)
-        check_migration(batch, ledger.version)
-        return ledger
-
-    def _streamed(
-        self, writer: Writer, ledger: Ledger | None, source: Iterable[Sequence[Submission]], moment: datetime,
-        create: tuple[str, str] | None,
-    ) -> tuple[Ledger, Iterator[Sequence[Submission]]]:
-        """A streamed batch's ledger (as ``_on_head``: opened with the first page's first instant when
-        there is none), and its pages, with the checks of a migrated history (``checked_stream``)."""
-        if writer.head is not None and writer.head != head_of(ledger):
-            raise IntegrityError("another writer extended the chain since it was read")
-        pages = iter(source)
-        first = next(pages, [])
-        if ledger is None:
-            opened = self._opening(first, moment, create)
-            existing = False
-        else:
-            opened, existing = ledger, True
-        closing = None if create is None else (create[1], utcnow().date())
-        return opened, checked_stream(
-            _chained(first, pages), existing=existing, version=opened.version, location=self.location,
-            closing=closing,
-        )
-
-    def _opening(
-        self, batch: Sequence[Submission], moment: datetime, create: tuple[str, str] | None
-    ) -> Ledger:
-        """A new ledger, opened in the batch's transaction; a migrated history's first instant is its own."""
-        if create is None:
-            raise LedgerNotFound(f"{self.location} has no ledger yet; run `perfledger init`")
-        first = batch[0].recorded_at if batch and batch[0].recorded_at else moment
-        ledger = Ledger.open(entity=create[0], actor=create[1], note="", now=first)
-        if self.recorder.derived_upto() is not None:
-            ledger.book.record_derived(0)
-        return ledger
 
     def _pages(
         self, ledger: Ledger, batch: Iterable[Sequence[Submission]], moment: datetime, result: AppendResult,
@@ -301,7 +249,7 @@ class Store:
         opening = ledger.collect_events()  # LedgerOpened, when the batch creates the ledger
         done = 0
         for page in batch:
-            rows = self._checked(ledger, page, moment, seen, result)
+            rows = checked_page(ledger, page, moment, seen, result, self._stored)
             yield from self._with_derived(ledger, [*self._stored(opening), *rows])
             opening = []
             if lookup is not None and ledger.book.derived is not None:
@@ -311,28 +259,6 @@ class Store:
                 progress(done)  # checked and inserted (not yet committed)
         if ledger.book.derived is not None and ledger.version - self._snapshot_seq >= SNAPSHOT_EVERY:
             yield Page([], snapshot=(ledger.version, ledger.head, snapshots.snapshot_state(ledger.book)))
-
-    def _checked(
-        self,
-        ledger: Ledger,
-        page: Sequence[Submission],
-        moment: datetime,
-        seen: set[str],
-        result: AppendResult,
-    ) -> list[StoredEvent]:
-        """One page of the batch, checked and folded into the ledger: its new events as stored rows."""
-        ledger.book.prefetch(
-            [sub.event_id for sub in page],
-            [r for sub in page if isinstance(r := sub.fields.get("reservation"), str)],
-        )
-        new = ledger.extend(page, now=moment, seen=seen)
-        result.found(sub.event_id for sub, is_new in zip(page, new) if not is_new)
-        events: list[LedgerEvent] = ledger.collect_events()  # type: ignore[assignment]
-        result.wrote(Written(e.seq, e.event_id, e.TYPE, e.hash) for e in events)
-        rows = self._stored(events)
-        for event in events:  # the book keeps them: without their encodings, which can be recomputed
-            forget_encodings(event)
-        return rows
 
     def _stored(self, events: Sequence[Any]) -> list[StoredEvent]:
         to_stored = self.app.mapper.to_stored_event
@@ -448,15 +374,3 @@ def paged(batch: Sequence[Submission]) -> Iterator[Sequence[Submission]]:
     for start in range(0, max(len(batch), 1), PAGE):
         yield batch[start : start + PAGE]
 
-
-def _chained(
-    first: Sequence[Submission], rest: Iterator[Sequence[Submission]]
-) -> Iterator[Sequence[Submission]]:
-    """The first page (empty, for an empty batch: the ledger's opening is still written), then the rest."""
-    yield first
-    yield from rest
-
-
-def head_of(ledger: Ledger | None) -> tuple[int, str]:
-    """The (sequence number, hash) of the head a writer loaded; (0, GENESIS) for no ledger yet."""
-    return (0, GENESIS) if ledger is None else (ledger.version, ledger.head)

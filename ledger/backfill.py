@@ -80,34 +80,66 @@ def checked_stream(
     closed by one HistoryMigrated, its last) is refused after the last page, before the commit.
     ``existing``: the ledger was there before this batch; ``version``: its length when checked.
     """
-    migrating, migrated, last = False, 0, None
-    digest = Digest()
+    seen = _Seen(closing)
     for page in pages:
-        for sub in page:
-            if last is not None and last.cls is HistoryMigrated:
-                raise _unclosed()  # an event after HistoryMigrated, or a second one
-            if sub.recorded_at is not None:
-                migrating = True
-            if sub.cls is HistoryMigrated:
-                migrated += 1
-            if closing is not None:
-                digest.add(sub)
-            last = sub
-        if (migrating or migrated) and existing:
-            raise refuse_into_existing(location)
-        if (migrating or migrated) and version != 1:
-            raise _unclosed()
+        seen.page(page, existing=existing, version=version, location=location)
         yield page
-    if migrating and closing is not None and (last is None or last.cls is not HistoryMigrated):
-        last = digest.closing("", *closing)
-        migrated += 1
-        yield [last]
-    if not migrating and not migrated:
-        return
-    if last is None or last.cls is not HistoryMigrated or migrated > 1:
-        raise _unclosed()
-    if last.recorded_at is not None:
-        raise _clocked()
+    last = seen.closing_page()
+    if last:
+        yield last
+    seen.check_end()
+
+
+class _Seen:
+    """What the pages of a batch told so far, as ``checked_stream`` goes: whether it migrates a
+    history (recorded_at given), how many HistoryMigrated it holds, its last submission."""
+
+    def __init__(self, closing: tuple[str, date] | None) -> None:
+        self.closing = closing
+        self.migrating = False
+        self.migrated = 0
+        self.last: Submission | None = None
+        self.digest = Digest()
+
+    def page(self, page: Sequence[Submission], *, existing: bool, version: int, location: str) -> None:
+        """Look at one page before it is checked and written: refused if it breaks the rules."""
+        for sub in page:
+            self._add(sub)
+        if (self.migrating or self.migrated) and existing:
+            raise refuse_into_existing(location)
+        if (self.migrating or self.migrated) and version != 1:
+            raise _unclosed()
+
+    def _add(self, sub: Submission) -> None:
+        if self.last is not None and self.last.cls is HistoryMigrated:
+            raise _unclosed()  # an event after HistoryMigrated, or a second one
+        if sub.recorded_at is not None:
+            self.migrating = True
+        if sub.cls is HistoryMigrated:
+            self.migrated += 1
+        if self.closing is not None:
+            self.digest.add(sub)
+        self.last = sub
+
+    def closing_page(self) -> list[Submission]:
+        """After the last page: the HistoryMigrated that closes a migrated history creating its
+        ledger, if it lacks one (as ``closed``); else nothing."""
+        last = self.last
+        if self.migrating and self.closing is not None and (last is None or last.cls is not HistoryMigrated):
+            self.last = self.digest.closing("", *self.closing)
+            self.migrated += 1
+            return [self.last]
+        return []
+
+    def check_end(self) -> None:
+        """What only the batch's end tells: a migrated history is closed by one HistoryMigrated, its last."""
+        if not self.migrating and not self.migrated:
+            return
+        last = self.last
+        if last is None or last.cls is not HistoryMigrated or self.migrated > 1:
+            raise _unclosed()
+        if last.recorded_at is not None:
+            raise _clocked()
 
 
 def refuse_into_existing(location: str) -> BackfillRefused:
