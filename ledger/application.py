@@ -274,7 +274,7 @@ class Store:
             return
         budget, labels, ids = derived.drain()  # this page's, and those of events the read model lacked
         if rows or budget or labels or ids:
-            yield Page(rows, budget, labels, ids, ledger.version)
+            yield Page(rows, budget, labels, ids, ledger.version, derived_from=derived.after)
         if ledger.version // CHECKPOINT_EVERY > self._checkpoint_seq // CHECKPOINT_EVERY:
             self._checkpoint_seq = ledger.version
             yield Page([], checkpoint=ledger.version)  # inside the transaction: it sees this page

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier, Literal
@@ -308,6 +308,7 @@ class PostgresWriter:
         self.head = head  # (sequence number, hash) of the head, read under the writers' lock
         self.now = now  # the server's clock: what the events of this transaction are recorded at
         self.caches = caches  # may this role write the read model, checkpoints and snapshots?
+        self.mark_checked = False  # has this transaction checked the read model's mark? (Page.derived_from)
 
     def clear_caches(self) -> None:
         """Empty every cache table (the owner's): the next write makes them again from the events."""
@@ -333,6 +334,12 @@ class PostgresWriter:
                 [s.originator_version for s in events], [s.topic for s in events], [s.state for s in events]))
         if not self.caches:
             return
+        if page.derived_from is not None and not self.mark_checked:
+            self.mark_checked = True
+            curs.execute(SQL("SELECT COALESCE(MAX(seq), 0) FROM {0}.perfledger_derived").format(schema))
+            if curs.fetchone()[0] != page.derived_from:
+                raise IntegrityError("the read model moved since the ledger was read: another writer came"
+                                     " first")
         if page.derived_upto is not None:
             for table, rows in (("perfledger_budget", page.budget), ("perfledger_labels", page.labels),
                                 ("perfledger_ids", page.ids)):

@@ -28,6 +28,9 @@ class Page(NamedTuple):
     derived_upto: int | None = None  # the sequence number the derived rows now reach; None: none kept
     snapshot: tuple[int, str, bytes] | None = None  # (seq, hash of event seq, the book's state)
     checkpoint: int | None = None  # take a checkpoint of the budget at this sequence number
+    # How far the read model reached when the ledger was loaded: a writer that finds it moved since
+    # (another writer wrote those rows) gives way, as for a moved head, instead of writing them twice.
+    derived_from: int | None = None
 
 
 class Writer(Protocol):

@@ -303,6 +303,7 @@ class SQLiteWriter:
 
     def __init__(self, recorder: LedgerSQLiteRecorder, connection: SQLiteConnection, cursor: sqlite3.Cursor):
         self.recorder, self.connection, self.cursor = recorder, connection, cursor
+        self.mark_checked = False  # has this transaction checked the read model's mark? (Page.derived_from)
         self.now = datetime.now(UTC)  # the writer's clock (the ledger keeps recorded-at from going backwards)
 
     def clear_caches(self) -> None:
@@ -320,6 +321,12 @@ class SQLiteWriter:
 
     def write(self, page: Page) -> None:
         cursor, connection = self.cursor, self.connection
+        if page.derived_from is not None and not self.mark_checked:
+            self.mark_checked = True
+            (mark,) = cursor.execute("SELECT COALESCE(MAX(seq), 0) FROM perfledger_derived").fetchone()
+            if mark != page.derived_from:
+                raise IntegrityError("the read model moved since the ledger was read: another writer came"
+                                     " first")
         # One executemany of the recorder's insert statement, as an aggregate recorder does: the
         # application recorder's own inserts row by row to learn notification ids, which perfledger
         # never reads.
