@@ -28,16 +28,11 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier, Literal
 
+from ledger.budget_rollups import CHECKPOINT_COLUMNS, budget_checkpoint
 from ledger.errors import LedgerError
 from ledger.postgres_guards import EVENT_IDS, guard_statements
 from ledger.recorders import Page
-from ledger.sqlite_store import (
-    CHECKPOINT_COLUMNS,
-    DERIVED_NAMES,
-    IMMUTABLE,
-    LEDGER_KEY,
-    budget_checkpoint,
-)
+from ledger.sqlite_store import DERIVED_NAMES, IMMUTABLE, LEDGER_KEY
 
 # 2: the guards of ledger.postgres_guards (writes through perfledger_append only); 1 had none.
 SCHEMA_VERSION = 2

@@ -21,10 +21,10 @@ from events.base import forget_encodings
 from ledger import rules
 from ledger.application import Store
 from ledger.book import Book
+from ledger.budget_rollups import checkpoint_rows, quarter_month
 from ledger.codec import decode
 from ledger.errors import LedgerError, RuleViolation
 from ledger.snapshots import SNAPSHOT_FORMAT
-from ledger.sqlite_store import checkpoint_rows, quarter_month
 
 WINDOW = 5000  # events whose cache rows are compared at once
 
