@@ -48,6 +48,7 @@ __all__ = [
 ]
 
 PAGE = 5000
+FORGET_AFTER = 20_000  # events the rules' state of an append holds before it looks them up instead
 SNAPSHOT_EVERY = 10_000  # events between snapshots of the rules' state
 CHECKPOINT_EVERY = 50_000  # a checkpoint of the budget each time the head passes a multiple of this
 ATTEMPTS = 50
@@ -242,7 +243,9 @@ class Store:
         and nothing is written; no more than a page of new events is held. Once a page and
         its rows of the id index are written (the ledger keeps the read model), the rules'
         state forgets the events it holds and looks them up in the writer's transaction
-        instead (``Book.forget_events``): it holds no more than a page of events either.
+        instead (``Book.forget_events``), once it holds ``FORGET_AFTER`` events: memory stays
+        bounded, and a batch of ordinary size never pays for the look-ups (a round trip each on
+        PostgreSQL).
         """
         seen: set[str] = set()
         lookup = None if writer is None or not writer.caches else StoreLookup(writer.query)
@@ -252,7 +255,7 @@ class Store:
             rows = checked_page(ledger, page, moment, seen, result, self._stored)
             yield from self._with_derived(ledger, [*self._stored(opening), *rows])
             opening = []
-            if lookup is not None and ledger.book.derived is not None:
+            if lookup is not None and ledger.book.derived is not None and ledger.book.held() >= FORGET_AFTER:
                 ledger.book.forget_events(lookup, ledger.version)  # the page is written: it is in the store
             done += len(page)
             if progress is not None:
