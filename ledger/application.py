@@ -21,10 +21,9 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, Mapper, StoredEvent
 from eventsourcing.utils import Environment, get_topic
 
-from events import GENESIS, HistoryMigrated, LedgerEvent, Submission
+from events import GENESIS, LedgerEvent, Submission
 from ledger import budget_query, snapshots
-from ledger.aggregate import LEDGER_ID, Ledger, utcnow
-from ledger.backfill import closed, history_migrated, is_migration, refuse_into_existing
+from ledger.aggregate import LEDGER_ID, Ledger
 from ledger.codec import CanonicalMapper, decode, decode_body
 from ledger.errors import (
     LedgerConflict,
@@ -40,11 +39,10 @@ from ledger.opening import location_of, store_env
 from ledger.recorders import LedgerRecorder, Page, Writer
 from ledger.results import AppendResult, Written
 from ledger.store_errors import driver_errors, is_driver_error, is_missing_table, store_error
-from ledger.writing import Pages, checked_page, head_of, on_head, streamed
+from ledger.writing import Pages, checked_page, head_of, streamed
 
 __all__ = [
     "AppendResult", "LedgerApplication", "Pages", "Store", "Written", "decode", "decode_body", "head_of",
-    "history_migrated",
 ]
 
 PAGE = 5000
@@ -186,27 +184,21 @@ class Store:
 
         ``batch`` is a sequence of submissions, or a source of its pages (``Pages``: called once
         per attempt, it gives the pages from the first; pages of up to ``PAGE`` submissions
-        keep the memory an append needs within a page's): a migrated history's checks are
-        then made as its pages go by (``ledger.backfill.checked_stream``).
+        keep the memory an append needs within a page's). Either way a migrated history's
+        checks are made as its pages go by (``ledger.backfill.checked_stream``).
         """
         self.check_writable()
-        # A batch giving recorded_at, or declaring a migration, goes only into a new ledger.
-        migrating = not callable(batch) and (
-            is_migration(batch) or any(sub.cls is HistoryMigrated for sub in batch))
-        if create is not None and not callable(batch):
-            batch = closed(batch, create[1], utcnow().date())
+        source = batch if callable(batch) else (lambda: paged(batch))
         for attempt in range(ATTEMPTS):
             ledger = self._load(missing_ok=create is not None)
-            if migrating and ledger is not None:
-                raise refuse_into_existing(self.location)
-            result = self._attempt(ledger, batch, now, create, progress, guard)
+            result = self._attempt(ledger, source, now, create, progress, guard)
             if result is not None:
                 return result
             time.sleep(random.uniform(0, BACKOFF * (attempt + 1)))  # someone else appended first
         raise LedgerConflict(f"the chain kept moving: gave up after {ATTEMPTS} attempts; nothing was written")
 
     def _attempt(
-        self, ledger: Ledger | None, batch: Sequence[Submission] | Pages, now: datetime | None,
+        self, ledger: Ledger | None, batch: Pages, now: datetime | None,
         create: tuple[str, str] | None, progress: Callable[[int], None] | None, guard: CommitGuard | None,
     ) -> AppendResult | None:
         """One write transaction of an append, on the ledger as loaded; None if another writer
@@ -215,13 +207,9 @@ class Store:
         try:
             with driver_errors(self.location, keep=IntegrityError), self.recorder.writer() as writer:
                 moment = writer.now if now is None or writer.server_clock else now
-                if callable(batch):
-                    ledger, pages = streamed(
-                        writer, ledger, batch(), moment, create, self.recorder, self.location
-                    )
-                else:
-                    ledger = on_head(writer, ledger, batch, moment, create, self.recorder, self.location)
-                    pages = paged(batch)
+                ledger, pages = streamed(
+                    writer, ledger, batch(), moment, create, self.recorder, self.location
+                )
                 for page in self._pages(ledger, pages, moment, result, progress, writer):
                     writer.write(page)
                 if guard is not None:

@@ -11,29 +11,6 @@ from events import HistoryMigrated, Submission, parse_submission
 from ledger.errors import BackfillRefused
 
 
-def is_migration(batch: Sequence[Submission]) -> bool:
-    """Does the batch give recorded_at (a migrated history, allowed into a new ledger only)?"""
-    return any(sub.recorded_at is not None for sub in batch)
-
-
-def closed(batch: Sequence[Submission], actor: str, day: date) -> Sequence[Submission]:
-    """A migrated history that creates its ledger, with the HistoryMigrated that closes it if it lacks one."""
-    if is_migration(batch) and batch[-1].cls is not HistoryMigrated:
-        return [*batch, history_migrated(batch, "", actor, day)]
-    return batch
-
-
-def check_migration(batch: Sequence[Submission], version: int) -> None:
-    """A batch that gives recorded_at is a migration: it creates the ledger and ends with HistoryMigrated."""
-    migrated = [sub for sub in batch if sub.cls is HistoryMigrated]
-    if not is_migration(batch) and not migrated:
-        return
-    if version != 1 or not migrated or batch[-1].cls is not HistoryMigrated or len(migrated) > 1:
-        raise _unclosed()
-    if batch[-1].recorded_at is not None:
-        raise _clocked()
-
-
 def _unclosed() -> BackfillRefused:
     return BackfillRefused(
         "a migrated history (events with recorded_at) is imported into a new ledger and closed by one"
@@ -59,7 +36,9 @@ class Digest:
         self.count += 1
 
     def closing(self, source: str, actor: str, day: date) -> Submission:
-        """The HistoryMigrated of the events added (see ``history_migrated``)."""
+        """The HistoryMigrated of the events added: it closes a migrated history imported into a new
+        ledger (events 1 to ``count`` + 1). ``sha256`` is the hash of the migrated events' canonical
+        contents, one per line, so that anyone can recompute it from the ledger itself."""
         digest = self.hash.hexdigest()
         return parse_submission({
             "type": HistoryMigrated.TYPE, "id": f"history-migrated-{digest[:16]}",
@@ -72,8 +51,9 @@ def checked_stream(
     pages: Iterable[Sequence[Submission]], *, existing: bool, version: int, location: str,
     closing: tuple[str, date] | None,
 ) -> Iterator[Sequence[Submission]]:
-    """A batch read page by page, with the checks of ``check_migration`` (and ``closed``, given
-    ``closing`` = (actor, day) for a batch that creates its ledger) made as its pages go by.
+    """A batch read page by page, with a migrated history's checks made as its pages go by: it
+    creates its ledger, and one HistoryMigrated, its last, closes it (added, given ``closing`` =
+    (actor, day) for a batch that creates its ledger, when the batch lacks one).
 
     Each page is looked at before it is yielded (checked and written), so that a page breaking
     these rules writes nothing of itself; what only the batch's end tells (a history that is not
@@ -123,7 +103,7 @@ class _Seen:
 
     def closing_page(self) -> list[Submission]:
         """After the last page: the HistoryMigrated that closes a migrated history creating its
-        ledger, if it lacks one (as ``closed``); else nothing."""
+        ledger, if it lacks one; else nothing."""
         last = self.last
         if self.migrating and self.closing is not None and (last is None or last.cls is not HistoryMigrated):
             self.last = self.digest.closing("", *self.closing)
@@ -148,15 +128,3 @@ def refuse_into_existing(location: str) -> BackfillRefused:
         " migrated into a new ledger (import --backfill into a path with no ledger yet); nothing was"
         " written"
     )
-
-
-def history_migrated(batch: Sequence[Submission], source: str, actor: str, day: date) -> Submission:
-    """The event that closes a migrated history imported into a new ledger (events 1 to len(batch) + 1).
-
-    ``sha256`` is the hash of the migrated events' canonical contents, one per line, so that anyone
-    can recompute it from the ledger itself.
-    """
-    digest = Digest()
-    for sub in batch:
-        digest.add(sub)
-    return digest.closing(source, actor, day)

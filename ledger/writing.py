@@ -13,7 +13,7 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 from events import GENESIS, LedgerEvent, Submission
 from events.base import forget_encodings
 from ledger.aggregate import Ledger, utcnow
-from ledger.backfill import check_migration, checked_stream
+from ledger.backfill import checked_stream
 from ledger.errors import LedgerNotFound
 from ledger.recorders import LedgerRecorder, Writer
 from ledger.results import AppendResult, Written
@@ -23,25 +23,13 @@ from ledger.results import AppendResult, Written
 Pages = Callable[[], Iterable[Sequence[Submission]]]
 
 
-def on_head(
-    writer: Writer, ledger: Ledger | None, batch: Sequence[Submission], moment: datetime,
-    create: tuple[str, str] | None, recorder: LedgerRecorder, location: str,
-) -> Ledger:
-    """The loaded ledger, if it is still the head the writer found (opened now if there is none)."""
-    if writer.head is not None and writer.head != head_of(ledger):
-        raise IntegrityError("another writer extended the chain since it was read")
-    if ledger is None:
-        ledger = opening(batch, moment, create, recorder, location)
-    check_migration(batch, ledger.version)
-    return ledger
-
-
 def streamed(
     writer: Writer, ledger: Ledger | None, source: Iterable[Sequence[Submission]], moment: datetime,
     create: tuple[str, str] | None, recorder: LedgerRecorder, location: str,
 ) -> tuple[Ledger, Iterator[Sequence[Submission]]]:
-    """A streamed batch's ledger (as ``on_head``: opened with the first page's first instant when
-    there is none), and its pages, with the checks of a migrated history (``checked_stream``)."""
+    """The loaded ledger, if it is still the head the writer found (opened now, with the first
+    page's first instant, when there is none), and the batch's pages, with the checks of a
+    migrated history (``checked_stream``)."""
     if writer.head is not None and writer.head != head_of(ledger):
         raise IntegrityError("another writer extended the chain since it was read")
     pages = iter(source)
