@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import NamedTuple
 
+from ledger.readmodel import LabelRow
 from ledger.recorders import LedgerRecorder
 from ledger.store_errors import is_overflow
 
@@ -38,20 +39,6 @@ SUMS_AFTER_BOUND = (
 EVERY_DAY = "9999-12-31"
 
 
-class Label(NamedTuple):
-    """A defining event's label, as ``perfledger_labels`` keeps it (``LABELS``' columns)."""
-
-    seq: int
-    origin: int
-    kind: str
-    code: str
-    day: str
-    year: int
-    line: str
-    objective: str
-    title: str
-
-
 class Sum(NamedTuple):
     """An item's column, summed in cents."""
 
@@ -63,7 +50,7 @@ class Sum(NamedTuple):
 class BudgetModel(NamedTuple):
     """The read model's answer at a cut: labels as known, and sums known and in force."""
 
-    labels: list[Label]
+    labels: list[LabelRow]
     sums: list[Sum]
 
 
@@ -90,8 +77,8 @@ def budget_model(
         raise
 
 
-def labels(recorder: LedgerRecorder, known: int) -> list[Label]:
-    return [Label(*row) for row in recorder.query(LABELS, (known,))]
+def labels(recorder: LedgerRecorder, known: int) -> list[LabelRow]:
+    return [LabelRow(*row) for row in recorder.query(LABELS, (known,))]
 
 
 def sums(recorder: LedgerRecorder, known: int, upto: int, day: str) -> list[Sum]:

@@ -37,7 +37,8 @@ from ledger.amounts import BASE, COLUMNS, ZERO, Amounts
 
 if TYPE_CHECKING:
     from ledger.application import Store
-    from ledger.budget_query import Label, Sum
+    from ledger.budget_query import Sum
+    from ledger.readmodel import LabelRow
 from projections.explain import Derivation, EventRef, refs
 from projections.facts import EVERYTHING, Cut, Events, Fact, in_force, known_facts, plan_of, plan_year
 
@@ -203,9 +204,9 @@ def budget_of(
     return budget_from_model(*model, cut, year)
 
 
-def budget_from_model(labels: Sequence[Label], sums: Sequence[Sum], cut: Cut, year: int | None) -> Budget:
+def budget_from_model(labels: Sequence[LabelRow], sums: Sequence[Sum], cut: Cut, year: int | None) -> Budget:
     """The budget table from the read model: labels as known at the cut, sums (cents) known and in force."""
-    current: dict[tuple[str, int], Label] = {}  # each defining event's latest version
+    current: dict[tuple[str, int], LabelRow] = {}  # each defining event's latest version
     for label in labels:  # ordered by origin, then sequence number
         current[label.kind, label.origin] = label
     plans, items, titles = [], [], {}
