@@ -58,6 +58,11 @@ def postgres_ledger_url() -> Iterator[str]:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
+def as_role(url: str, role: str) -> str:
+    """The same ledger's URL, connecting as another role."""
+    return url.replace("postgresql://postgres@", f"postgresql://{role}@", 1)
+
+
 def schema_of(url: str) -> str:
     return url.split("schema=", 1)[1]
 

@@ -11,7 +11,7 @@ import pytest
 
 from events import parse_submission
 from ledger import Store
-from tests.backends import postgres_ledger_url
+from tests.backends import POSTGRES, postgres_ledger_url, require_postgres
 
 EXAMPLE_DIR = Path(__file__).resolve().parents[1] / "examples" / "cciaa-massa-carrara-2012"
 
@@ -77,3 +77,31 @@ def store(ledger_url: str) -> Iterator[Store]:
 def write_jsonl(path: Path, objs: list[dict[str, Any]]) -> Path:
     path.write_text("".join(json.dumps(o) + "\n" for o in objs), encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def shared(tmp_path: Path) -> Iterator[tuple[str, str, str]]:
+    """A PostgreSQL ledger with the small plan (9 events), a controller and an auditor (their role names)."""
+    require_postgres()
+    import uuid
+
+    import psycopg
+    from click.testing import CliRunner
+
+    from cli.main import main
+
+    suffix = uuid.uuid4().hex[:8]
+    controller, auditor = f"pl_ctrl_{suffix}", f"pl_oiv_{suffix}"
+    with postgres_ledger_url() as url:
+        plan = str(write_jsonl(tmp_path / "plan.jsonl", small_plan()))
+        assert CliRunner().invoke(main, ["--ledger", url, "import", plan, "--actor", "cdg"]).exit_code == 0
+        for role, name in (("controller", controller), ("auditor", auditor)):
+            result = CliRunner().invoke(main, ["--ledger", url, "db", "grant", "--role", role, name])
+            assert result.exit_code == 0, result.output
+        try:
+            yield url, controller, auditor
+        finally:
+            with psycopg.connect(POSTGRES, autocommit=True) as conn:
+                for name in (controller, auditor):
+                    conn.execute(f'DROP OWNED BY "{name}"')
+                    conn.execute(f'DROP ROLE "{name}"')

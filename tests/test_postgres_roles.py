@@ -3,48 +3,18 @@
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
 from cli.main import main
-from tests.backends import POSTGRES, postgres_ledger_url, require_postgres
-from tests.conftest import ev, small_plan, write_jsonl
+from tests.backends import POSTGRES, as_role
+from tests.conftest import ev
 
 
 def run(ledger: str, *args: str) -> Result:
     return CliRunner().invoke(main, ["--ledger", ledger, *args])
-
-
-def as_role(url: str, role: str) -> str:
-    return url.replace("postgresql://postgres@", f"postgresql://{role}@", 1)
-
-
-@pytest.fixture
-def shared(tmp_path: Path) -> Iterator[tuple[str, str, str]]:
-    """A PostgreSQL ledger with the small plan, a controller and an auditor."""
-    require_postgres()
-    import psycopg
-
-    suffix = uuid.uuid4().hex[:8]
-    controller, auditor = f"pl_ctrl_{suffix}", f"pl_oiv_{suffix}"
-    with postgres_ledger_url() as url:
-        assert run(
-            url, "import", str(write_jsonl(tmp_path / "plan.jsonl", small_plan())), "--actor", "cdg"
-        ).exit_code == 0
-        for role, name in (("controller", controller), ("auditor", auditor)):
-            result = run(url, "db", "grant", "--role", role, name)
-            assert result.exit_code == 0, result.output
-        try:
-            yield url, controller, auditor
-        finally:
-            with psycopg.connect(POSTGRES, autocommit=True) as conn:
-                for name in (controller, auditor):
-                    conn.execute(f'DROP OWNED BY "{name}"')
-                    conn.execute(f'DROP ROLE "{name}"')
 
 
 def test_a_controller_can_append_and_read(shared: tuple[str, str, str]) -> None:

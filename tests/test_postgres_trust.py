@@ -22,7 +22,7 @@ from click.testing import CliRunner, Result
 
 from cli.main import main
 from ledger import Store
-from tests.backends import POSTGRES, postgres_ledger_url, raw, require_postgres, schema_of
+from tests.backends import POSTGRES, as_role, raw, schema_of
 from tests.conftest import ev, small_plan, submissions, write_jsonl
 
 CACHES = ["perfledger_budget", "perfledger_labels", "perfledger_ids", "perfledger_snapshots",
@@ -34,36 +34,8 @@ def run(ledger: str, *args: str) -> Result:
     return CliRunner().invoke(main, ["--ledger", ledger, *args])
 
 
-def as_role(url: str, role: str) -> str:
-    return url.replace("postgresql://postgres@", f"postgresql://{role}@", 1)
-
-
 def reservation(rid: str, amount: str = "100.00") -> dict[str, Any]:
     return ev("ReservationMade", rid, reservation=rid, item="A1/04/01", amount=amount)
-
-
-@pytest.fixture
-def shared(tmp_path: Path) -> Iterator[tuple[str, str, str]]:
-    """A PostgreSQL ledger with the small plan (9 events), a controller and an auditor."""
-    require_postgres()
-    import psycopg
-
-    suffix = uuid.uuid4().hex[:8]
-    controller, auditor = f"pl_ctrl_{suffix}", f"pl_oiv_{suffix}"
-    with postgres_ledger_url() as url:
-        assert run(
-            url, "import", str(write_jsonl(tmp_path / "plan.jsonl", small_plan())), "--actor", "cdg"
-        ).exit_code == 0
-        for role, name in (("controller", controller), ("auditor", auditor)):
-            result = run(url, "db", "grant", "--role", role, name)
-            assert result.exit_code == 0, result.output
-        try:
-            yield url, controller, auditor
-        finally:
-            with psycopg.connect(POSTGRES, autocommit=True) as conn:
-                for name in (controller, auditor):
-                    conn.execute(f'DROP OWNED BY "{name}"')
-                    conn.execute(f'DROP ROLE "{name}"')
 
 
 @contextlib.contextmanager
