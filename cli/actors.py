@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -116,8 +115,18 @@ def key() -> None:
 @key.command(name="new")
 @click.argument("name")
 @click.option("--dir", "directory", type=click.Path(file_okay=False), default=".", show_default=True)
-def key_new(name: str, directory: str) -> None:
-    """Create an Ed25519 key pair: NAME.key (private, readable by you only) and NAME.pub.
+@click.option("--key-name", default=None,
+              help="The key's name in signed notes (a schema-less URL such as oiv.example.it/perfledger)."
+              " [default: NAME]")
+@click.option("--witness", is_flag=True,
+              help="A witness's key (the OIV's): its verifier key is for cosignatures (C2SP cosignature/v1).")
+@click.option("--force", is_flag=True, help="Replace NAME's key files if they exist (never by default).")
+def key_new(name: str, directory: str, key_name: str | None, witness: bool, force: bool) -> None:
+    """Create an Ed25519 key: NAME.key (private, readable by you only), NAME.pub, NAME.vkey.
+
+    NAME.vkey is the verifier key in the C2SP signed-note form
+    (name+key ID+base64 key): what an evaluator is given, apart from any
+    bundle, to check checkpoints signed (or, with --witness, cosigned) by it.
 
     \b
     Example:
@@ -127,20 +136,26 @@ def key_new(name: str, directory: str) -> None:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from events.fields import Code
+    from ledger import proofs
+    from ledger.files import refuse_existing, write_new
 
     name = Code("name").parse(name, "NAME")
-    private, public = Path(directory) / f"{name}.key", Path(directory) / f"{name}.pub"
-    if private.exists() or public.exists():
-        raise click.ClickException(f"{private} or {public} already exists: a key is never overwritten")
+    signs_as = proofs.check_key_name(key_name or name)
+    files = [Path(directory) / f"{name}.{ext}" for ext in ("key", "pub", "vkey")]
+    for path in files if not force else ():
+        refuse_existing(path)  # before any is written: a key is never overwritten by accident
     Path(directory).mkdir(parents=True, exist_ok=True)
     secret = Ed25519PrivateKey.generate()
     pem = secret.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                serialization.NoEncryption())
-    fd = os.open(private, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(pem)
-    public.write_bytes(secret.public_key().public_bytes(serialization.Encoding.PEM,
-                                                         serialization.PublicFormat.SubjectPublicKeyInfo))
-    click.echo(f"Wrote {private} (keep it secret) and {public} (give it to whoever verifies).")
+    public = secret.public_key()
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    vkey = proofs.vkey_text(signs_as, raw, proofs.COSIGNATURE if witness else proofs.ED25519)
+    write_new(files[0], pem, force=force, mode=0o600)
+    write_new(files[1], public.public_bytes(serialization.Encoding.PEM,
+                                            serialization.PublicFormat.SubjectPublicKeyInfo), force=force)
+    write_new(files[2], (vkey + "\n").encode(), force=force)
+    click.echo(f"Wrote {files[0]} (keep it secret), {files[1]} and {files[2]} (give them to whoever"
+               f" verifies): {vkey}")
 
 

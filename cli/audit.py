@@ -12,24 +12,29 @@ from cli.output import to_json
 
 if TYPE_CHECKING:
     from ledger import Store
+    from ledger.proofs import Verifier
     from ledger.verify import VerifyReport
 
 
 @click.command()
 @click.option("--checkpoint", "checkpoints", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Also prove the ledger extends this signed checkpoint (repeatable).")
-@click.option("--pubkey", "pubkeys", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="A signer's public key, to check the checkpoints' signatures (repeatable).")
+@click.option("--vkey", "vkeys", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A signer's verifier key (NAME.vkey) or PEM public key: each must have signed every"
+              " checkpoint (repeatable).")
+@click.option("--pubkey", "pubkeys", multiple=True, type=click.Path(exists=True, dir_okay=False), hidden=True)
 @click.option("--bundle", type=click.Path(exists=True, file_okay=False),
               help="Check an exported bundle instead of the ledger: no database needed.")
+@click.option("--last", type=click.Path(exists=True, dir_okay=False),
+              help="With --bundle: your witness state, or the checkpoint you last cosigned.")
 @click.option("--expect", type=click.Path(exists=True, dir_okay=False),
               help="With --bundle: replay the bundle and compare with this `report --format json`.")
 @click.option("--quick", is_flag=True,
               help="Check the chain and signatures only, not the rules and caches (faster on a large"
               " ledger).")
 @click.pass_context
-def verify(ctx: click.Context, checkpoints: tuple[str, ...], pubkeys: tuple[str, ...], bundle: str | None,
-           expect: str | None, quick: bool) -> None:
+def verify(ctx: click.Context, checkpoints: tuple[str, ...], vkeys: tuple[str, ...], pubkeys: tuple[str, ...],
+           bundle: str | None, last: str | None, expect: str | None, quick: bool) -> None:
     """Check the chain, the signatures, the rules and the caches; name the first thing wrong.
 
     The chain: every event hashed, linked to the one before, in canonical
@@ -45,12 +50,14 @@ def verify(ctx: click.Context, checkpoints: tuple[str, ...], pubkeys: tuple[str,
     \b
     Example:
       perfledger verify
-      perfledger verify --checkpoint checkpoint-398.txt --pubkey cdg.pub --pubkey oiv.pub
-      perfledger verify --bundle bundle-2012/ --pubkey cdg.pub --expect report-2012.json
+      perfledger verify --checkpoint checkpoint-398.txt --vkey cdg.vkey --vkey oiv.vkey
+      perfledger verify --bundle bundle-2012/ --vkey cdg.vkey --vkey oiv.vkey --expect report-2012.json
     """
-    trusted = [(Path(p).stem, Path(p).read_bytes()) for p in pubkeys]
+    from ledger import proofs
+
+    trusted = [proofs.read_verifier(Path(p)) for p in (*vkeys, *pubkeys)]
     if bundle is not None:
-        _verify_bundle(Path(bundle), trusted, checkpoints, expect)
+        _verify_bundle(Path(bundle), trusted, checkpoints, None if last is None else Path(last), expect)
         return
     from ledger.verify import verify as verify_store
 
@@ -66,12 +73,12 @@ def verify(ctx: click.Context, checkpoints: tuple[str, ...], pubkeys: tuple[str,
             raise click.ClickException(problems[0])
 
 
-def _verify_bundle(bundle: Path, trusted: list[tuple[str, bytes]], checkpoints: tuple[str, ...],
+def _verify_bundle(bundle: Path, trusted: list[Verifier], checkpoints: tuple[str, ...], last: Path | None,
                    expect: str | None) -> None:
     """Check an exported bundle (and, with ``expect``, its replay against a report), printing each step."""
     from ledger import proofs
 
-    for line in proofs.verify_bundle(bundle, trusted, [Path(c) for c in checkpoints]):
+    for line in proofs.verify_bundle(bundle, trusted, [Path(c) for c in checkpoints], last):
         click.echo(line)
     if expect is not None:
         differences = compare_report(bundle, Path(expect))
@@ -96,22 +103,27 @@ def _print_sections(report: VerifyReport) -> None:
                    " recorded_at is the source's, not this ledger's clock")
 
 
-def _check_checkpoints(store: Store, checkpoints: tuple[str, ...], trusted: list[tuple[str, bytes]],
+def _check_checkpoints(store: Store, checkpoints: tuple[str, ...], trusted: list[Verifier],
                        problems: list[str]) -> None:
     """Prove the ledger extends each checkpoint; a checkpoint that fails also names the first ``problems``."""
     from ledger import audit as ledger_audit
     from ledger import proofs
 
-    tree = ledger_audit.merkle_tree(store) if checkpoints else None  # one for every checkpoint
+    if not checkpoints:
+        return
+    tree = ledger_audit.merkle_tree(store)  # one for every checkpoint
+    covered = 0
     for path in checkpoints:
         try:
-            checkpoint = proofs.Checkpoint.read(Path(path))
+            checkpoint = proofs.read_checkpoint(Path(path))
             for line in ledger_audit.check_checkpoint(store, checkpoint, trusted, tree):
                 click.echo(f"{path}: {line}")
         except proofs.ProofError as e:
             if problems:
                 raise click.ClickException(f"{path}: {e}\n(and {problems[0]})") from None
             raise
+        covered = max(covered, checkpoint.size)
+    click.echo(proofs.uncovered(len(tree), covered) or "every event is covered by a checkpoint")
 
 
 def compare_report(bundle: Path, expect: Path) -> list[str]:
@@ -143,77 +155,27 @@ def diff(expected: Any, actual: Any, path: str = "") -> list[tuple[str, Any, Any
 @click.option("--bundle", required=True, type=click.Path(file_okay=False), help="The directory to write.")
 @click.option("--checkpoint", "checkpoints", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="A signed checkpoint to include (repeatable).")
-@click.option("--pubkey", "pubkeys", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="A signer's public key to include (repeatable).")
+@click.option("--vkey", "vkeys", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A signer's verifier key (or PEM public key) to include, as a convenience (repeatable).")
+@click.option("--pubkey", "pubkeys", multiple=True, type=click.Path(exists=True, dir_okay=False), hidden=True)
 @click.pass_context
-def export(ctx: click.Context, bundle: str, checkpoints: tuple[str, ...], pubkeys: tuple[str, ...]) -> None:
-    """Write a bundle the OIV can verify without the database.
+def export(ctx: click.Context, bundle: str, checkpoints: tuple[str, ...], vkeys: tuple[str, ...],
+           pubkeys: tuple[str, ...]) -> None:
+    """Write a bundle the OIV can verify without the database: data only, no code.
 
     The bundle holds events.jsonl (each event's stored canonical bytes, one per
-    line), the checkpoints, the public keys, and verify.py, a verifier that
-    needs only Python and the cryptography package:
-    python verify.py BUNDLE --pubkey KEY.pub (keys the evaluator trusts, obtained apart).
+    line), the checkpoints, verifier keys (a convenience: the OIV uses its own)
+    and manifest.json, the SHA-256 of each file. The OIV checks it with its own
+    verifier: perfledger-verify BUNDLE --vkey OIV.vkey --vkey LOG.vkey.
 
     \b
     Example:
-      perfledger export --bundle bundle-2012 --checkpoint checkpoint-398.txt --pubkey cdg.pub
+      perfledger export --bundle bundle-2012 --checkpoint checkpoint-398.txt --vkey cdg.vkey
     """
     from ledger import audit as ledger_audit
 
     with open_store(ctx) as store:
         count = ledger_audit.export(store, Path(bundle), [Path(p) for p in checkpoints],
-                                    [Path(p) for p in pubkeys])
-    click.echo(f"Exported {count} events, {len(checkpoints)} checkpoint(s) and {len(pubkeys)} key(s)"
+                                    [Path(p) for p in (*vkeys, *pubkeys)])
+    click.echo(f"Exported {count} events, {len(checkpoints)} checkpoint(s) and {len(vkeys) + len(pubkeys)} key(s)"
                f" to {bundle}.")
-
-
-@click.group(invoke_without_command=True)
-@click.option("--key", "key_file", type=click.Path(exists=True, dir_okay=False), help="Your private key.")
-@click.option("--name", default=None, help="Signer's name. [default: the key file's name]")
-@click.option("--out", default=None, help="Where to write it. [default: checkpoint-SIZE.txt]")
-@click.pass_context
-def checkpoint(ctx: click.Context, key_file: str | None, name: str | None, out: str | None) -> None:
-    """Record the ledger's size and tree head (RFC 9162), signed, in a small text file.
-
-    Publish it or hand it to the OIV: at plan approval, at each four-monthly
-    report, with the final report. Later, `verify --checkpoint` proves the
-    ledger still extends it.
-
-    \b
-    Example:
-      perfledger checkpoint --key cdg.key
-      perfledger checkpoint cosign checkpoint-398.txt --key oiv.key
-    """
-    if ctx.invoked_subcommand is not None:
-        return
-    if key_file is None:
-        raise click.UsageError("give --key: the private key that signs the checkpoint")
-    signer = name or Path(key_file).stem
-    from ledger import audit as ledger_audit
-
-    with open_store(ctx) as store:
-        signed = ledger_audit.checkpoint(store, Path(key_file).read_bytes(), signer)
-    target = Path(out or f"checkpoint-{signed.size}.txt")
-    target.write_text(signed.text(), encoding="utf-8")
-    click.echo(f"Wrote {target}: {signed.size} events, tree head {signed.root}, signed by {signer}.")
-
-
-@checkpoint.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--key", "key_file", required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("--name", default=None, help="Signer's name. [default: the key file's name]")
-def cosign(file: str, key_file: str, name: str | None) -> None:
-    """Add your signature to a checkpoint (the OIV's attestation that it saw this tree head).
-
-    \b
-    Example:
-      perfledger checkpoint cosign checkpoint-398.txt --key oiv.key
-    """
-    from ledger import proofs
-
-    current = proofs.Checkpoint.read(Path(file))
-    signer = name or Path(key_file).stem
-    Path(file).write_text(current.signed(Path(key_file).read_bytes(), signer).text(), encoding="utf-8")
-    click.echo(f"Co-signed {file} as {signer}.")
-
-

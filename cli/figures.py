@@ -118,8 +118,8 @@ def report_cmd(ctx: click.Context, year: int | None, as_of: date | None, known_a
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--prove", "checkpoint_file", type=click.Path(exists=True, dir_okay=False),
               help="Attach to every event its inclusion proof in this signed checkpoint's tree, verified.")
-@click.option("--pubkey", "pubkeys", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="With --prove: a signer's public key, to check the checkpoint's signatures.")
+@click.option("--vkey", "--pubkey", "pubkeys", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="With --prove: a signer's verifier key (NAME.vkey) or PEM public key (repeatable).")
 @click.pass_context
 def explain_cmd(ctx: click.Context, figure: tuple[str, ...], year: int | None, as_of: date | None,
                 known_at: Any, fmt: str, checkpoint_file: str | None, pubkeys: tuple[str, ...]) -> None:
@@ -137,7 +137,7 @@ def explain_cmd(ctx: click.Context, figure: tuple[str, ...], year: int | None, a
     Example:
       perfledger explain budget item A1/04/09 available
       perfledger explain achievement objective 08 --format json
-      perfledger explain achievement entity --prove checkpoint-398.txt --pubkey cdg.pub
+      perfledger explain achievement entity --prove checkpoint-398.txt --vkey cdg.vkey
     """
     from cli.views import explain, prove, replay
     from projections.facts import Cut
@@ -146,8 +146,10 @@ def explain_cmd(ctx: click.Context, figure: tuple[str, ...], year: int | None, a
         derivation = explain(events, list(figure), Cut(as_of, known_at), year)
     if checkpoint_file is not None:
         if not pubkeys:
-            raise click.UsageError("--prove needs --pubkey: an unsigned checkpoint proves nothing")
-        trusted = [(Path(p).stem, Path(p).read_bytes()) for p in pubkeys]
+            raise click.UsageError("--prove needs --vkey: an unsigned checkpoint proves nothing")
+        from ledger.proofs import read_verifier
+
+        trusted = [read_verifier(Path(p)) for p in pubkeys]
         derivation = prove(derivation, events, Path(checkpoint_file), trusted)
     click.echo(to_json(derivation.to_dict()) if fmt == "json" else "\n".join(derivation.lines()))
 

@@ -5,12 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import click
-
-from cli.options import progress_bar
+from cli.options import progress_bar, signer_of
 from ledger.location import is_postgres, sqlite_path
 
 if TYPE_CHECKING:
@@ -81,8 +78,7 @@ class JsonlFile:
         import tempfile
 
         self.backfill, self.actor, self.source, self.closer = backfill, actor, source, closer
-        self.private = None if key_file is None else Path(key_file).read_bytes()
-        self.key_file = key_file
+        self.signer = None if key_file is None else signer_of(key_file)
         self._copy: Any = None
         try:
             self.fileno = stream.fileno()
@@ -145,14 +141,7 @@ class JsonlFile:
             yield page
 
     def _signed(self, submission: Submission) -> Submission:
-        if self.private is None:
-            return submission
-        from ledger import proofs
-
-        try:
-            return submission.signed(proofs.sign(self.private, submission.content_bytes))
-        except proofs.ProofError as e:
-            raise click.ClickException(f"{self.key_file}: {e}") from None
+        return submission if self.signer is None else submission.signed_by(self.signer)
 
     def line_of(self, event_id: str | None) -> int | None:
         """The first line giving this id (None: none), read again from the file."""

@@ -36,7 +36,7 @@ COMMANDS = {
     "explain": "cli.figures.explain_cmd",
     "verify": "cli.audit.verify",
     "export": "cli.audit.export",
-    "checkpoint": "cli.audit.checkpoint",
+    "checkpoint": "cli.checkpoints.checkpoint",
     "actor": "cli.actors.actor",
     "key": "cli.actors.key",
     "db": "cli.admin.db",

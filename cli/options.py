@@ -6,11 +6,12 @@ the projections are imported by the helpers that use them, so that ``--help`` st
 
 from __future__ import annotations
 
+import functools
 import getpass
 import os
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -55,16 +56,25 @@ def key_option(func: Any) -> Any:
 
 
 def sign_all(submissions: list[Submission], key_file: str | None) -> list[Submission]:
-    """Each submission signed over its canonical content with the key, if one is given."""
-    from ledger import proofs
-
+    """Each submission to be signed with the key, if one is given, as it is written (a signature
+    covers the event's place in the ledger: ``ledger.proofs.event_message``)."""
     if key_file is None:
         return submissions
+    signer = signer_of(key_file)
+    return [sub.signed_by(signer) for sub in submissions]
+
+
+def signer_of(key_file: str) -> Callable[[bytes], str]:
+    """What signs with the private key in ``key_file``: read and checked now, so a bad key is named
+    before anything is written."""
+    from ledger import proofs
+
     private = Path(key_file).read_bytes()
     try:
-        return [sub.signed(proofs.sign(private, sub.content_bytes)) for sub in submissions]
+        proofs.sign(private, b"")
     except proofs.ProofError as e:
         raise click.ClickException(f"{key_file}: {e}") from None
+    return functools.partial(proofs.sign, private)
 
 
 def login_name() -> str:

@@ -311,15 +311,15 @@ def report_text(ctx: click.Context, cut: Cut, year: int | None, fmt: str, locale
 
 
 def prove(derivation: Derivation, events: list[LedgerEvent], checkpoint_file: Path,
-          trusted: list[tuple[str, bytes]]) -> Derivation:
+          trusted: list[proofs.Verifier]) -> Derivation:
     """Attach verified RFC 9162 inclusion proofs, against a signed checkpoint, to every event of a derivation.
     """
-    checkpoint = proofs.Checkpoint.read(checkpoint_file)
+    checkpoint = proofs.read_checkpoint(checkpoint_file)
     checkpoint.check_signatures(trusted)
     leaves = [proofs.leaf_hash(e.canonical_bytes) for e in events][: checkpoint.size]
     tree = proofs.MerkleTree(leaves)  # each node hashed once, for every event's audit path
     root = tree.root()
-    if len(leaves) < checkpoint.size or root.hex() != checkpoint.root:
+    if len(leaves) < checkpoint.size or root != checkpoint.root:
         raise proofs.ProofError(f"the ledger does not extend {checkpoint_file.name}: run verify --checkpoint")
 
     def path(seq: int) -> tuple[str, ...] | None:

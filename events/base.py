@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import hashlib
 import typing
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 from typing import Annotated, Any, ClassVar
@@ -63,6 +63,8 @@ class LedgerEvent(AggregateEvent):
 
     TYPE: ClassVar[str]
     class_version: ClassVar[int] = 1
+    # The earlier versions still read, each with its payload fields: a field added since is None.
+    earlier_versions: ClassVar[dict[int, tuple[str, ...]]] = {}
     # Fields a correction may not change: the identity and references of the fact.
     KEYS: ClassVar[tuple[str, ...]] = ()
     PAYLOAD: ClassVar[dict[str, Kind]]
@@ -98,6 +100,11 @@ class LedgerEvent(AggregateEvent):
                         found[name] = meta
             cls._payload_kinds = found  # type: ignore[attr-defined]
         return found
+
+    @classmethod
+    def versions(cls) -> dict[int, tuple[str, ...]]:
+        """Every version of this type a ledger may hold, with its payload fields."""
+        return {**cls.earlier_versions, cls.class_version: tuple(cls.payload_kinds())}
 
     # -- canonical form ---------------------------------------------------
     def content(self) -> dict[str, Any]:
@@ -169,6 +176,8 @@ class LedgerEvent(AggregateEvent):
         for name, decode in decoders:
             value = body.get(name)
             fields[name] = value if decode is None else decode(value, name)
+        if body["v"] != cls.class_version:
+            fields["stored_version"] = body["v"]  # re-encoded as written (``content_of``)
         if state is not None:
             fields["canonical_bytes"] = state  # the stored bytes are the canonical form: no need to re-encode
         event = object.__new__(cls)
@@ -196,17 +205,19 @@ _ENVELOPE_FIELDS = frozenset({
 
 def content_of(cls: type[LedgerEvent], fields: Mapping[str, Any]) -> dict[str, Any]:
     """The canonical content of a fact of type ``cls`` (its envelope and payload): what a signature signs."""
+    version = fields.get("stored_version", cls.class_version)
     body: dict[str, Any] = {
         "type": cls.TYPE,
-        "v": cls.class_version,
+        "v": version,
         "id": fields["event_id"],
         "effective_date": fields["effective_date"].isoformat(),
         "actor": fields["actor"],
         "act": None if fields["act"] is None else _ACT.encode(fields["act"]),
         "note": fields["note"],
     }
-    for name, kind in cls.payload_kinds().items():
-        body[name] = kind.encode(fields[name])
+    kinds = cls.payload_kinds()
+    for name in kinds if version == cls.class_version else cls.earlier_versions[version]:
+        body[name] = kinds[name].encode(fields[name])
     return body
 
 
@@ -239,6 +250,9 @@ class Submission:
     cls: type[LedgerEvent]
     fields: dict[str, Any]
     recorded_at: datetime | None = None
+    # Signs the event once its place is known: given what a signature covers (the ledger's origin, the
+    # event's sequence number and prev, its content: ``ledger.proofs.event_message``), the signature.
+    signer: Callable[[bytes], str] | None = field(default=None, compare=False)
 
     @property
     def event_id(self) -> str:
@@ -250,7 +264,12 @@ class Submission:
         return dumps(content_of(self.cls, self.fields))
 
     def signed(self, signature: str) -> Submission:
+        """With a signature made beforehand (it holds only at the place it was made for)."""
         return Submission(self.cls, {**self.fields, "signature": signature}, self.recorded_at)
+
+    def signed_by(self, signer: Callable[[bytes], str]) -> Submission:
+        """Signed, when it is written, by ``signer`` (see ``signer``)."""
+        return Submission(self.cls, self.fields, self.recorded_at, signer)
 
 
 def parse_fields(cls: type[LedgerEvent], obj: dict[str, Any], *, allow_recorded_at: bool) -> Submission:

@@ -104,6 +104,19 @@ class Code(Kind):
 
 
 @dataclass(frozen=True)
+class Origin(Kind):
+    """A ledger's origin: the name its checkpoints and signatures carry (c2sp.org/tlog-checkpoint), a
+    schema-less URL such as ``cciaa-ms.example/perfledger``; no spaces, no ``+``, at most 200 characters."""
+
+    def parse(self, value: Any, field: str) -> str:
+        origin = _check_code(value, field)
+        if any(c.isspace() or c == "+" for c in origin):
+            raise InvalidField(field, f"must have no spaces and no '+' (a name like cciaa-ms.example/perfledger);"
+                               f" got {origin!r}")
+        return origin
+
+
+@dataclass(frozen=True)
 class Choice(Kind):
     """One of a fixed set of words."""
 

@@ -9,7 +9,7 @@ from uuid import UUID
 from eventsourcing.domain import CanInitAggregate
 
 from events.base import LedgerEvent
-from events.fields import Choice, Code, Count, MeasuredValue, Name, Number, Optional, Text
+from events.fields import Choice, Code, Count, MeasuredValue, Name, Number, Optional, Origin, Text
 
 LEVELS = ("strategic", "operational", "individual")
 DIRECTIONS = ("higher", "lower", "at_least", "deadline")
@@ -19,11 +19,20 @@ SOURCES = ("measured", "derived:variations", "derived:entity_level", "derived:re
 
 
 class LedgerOpened(CanInitAggregate[UUID], LedgerEvent):
-    """The ledger was created for an entity (a public body). Always event 1."""
+    """The ledger was created for an entity (a public body). Always event 1.
+
+    Version 2 names the ledger's ``origin``: what its checkpoints and its events' signatures carry,
+    so a checkpoint or a signed event of one ledger is never taken for another's. A version 1 event
+    (a ledger made before) has none: its origin is named by its own hash (``ledger.proofs``).
+    """
+
+    class_version = 2
+    earlier_versions = {1: ("originator_topic", "entity")}
 
     # The aggregate class the chain rebuilds into; part of the canonical body.
     originator_topic: Annotated[str, Code("originator_topic")]
     entity: Annotated[str, Name("entity")]
+    origin: Annotated[str | None, Origin("origin")]
 
     def __post_init__(self) -> None:
         """A new ledger's entity and actor are given on the command line, not in a submission: they follow
@@ -32,9 +41,10 @@ class LedgerOpened(CanInitAggregate[UUID], LedgerEvent):
         super().__post_init__()
         object.__setattr__(self, "entity", _ENTITY.parse(self.entity, "entity"))
         object.__setattr__(self, "actor", _ACTOR.parse(self.actor, "actor"))
+        object.__setattr__(self, "origin", _ORIGIN.parse(self.origin, "origin"))
 
 
-_ENTITY, _ACTOR = Name("entity"), Code("actor")
+_ENTITY, _ACTOR, _ORIGIN = Name("entity"), Code("actor"), Origin("origin")
 
 
 class PlanOpened(LedgerEvent):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -11,7 +14,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
 from events import GENESIS, LedgerEvent, LedgerOpened, Submission
-from ledger import rules
+from ledger import proofs, rules
 from ledger.book import Book
 from ledger.errors import DuplicateId, RecordedAtOutOfOrder
 from ledger.es_adapter import resumed
@@ -40,11 +43,15 @@ class Ledger(Aggregate):
         self.head_recorded_at: datetime | None = None
 
     @classmethod
-    def open(cls, *, entity: str, actor: str, note: str, now: datetime) -> Ledger:
-        """A new ledger: its book knows the batch it is written with creates it (``Book.opening``)."""
+    def open(cls, *, entity: str, actor: str, note: str, now: datetime, origin: str | None = None) -> Ledger:
+        """A new ledger: its book knows the batch it is written with creates it (``Book.opening``).
+
+        ``origin`` names it in its checkpoints and signatures; by default a new name of its own
+        (``new_origin``)."""
         fields: dict[str, Any] = {
             "originator_id": LEDGER_ID, "originator_version": cls.INITIAL_VERSION,
-            "originator_topic": get_topic(cls), "entity": entity, "event_id": "ledger-opened",
+            "originator_topic": get_topic(cls), "entity": entity, "origin": origin or new_origin(entity, now),
+            "event_id": "ledger-opened",
             "effective_date": now.date(), "actor": actor, "act": None, "note": note,
             "signature": None, "prev": GENESIS, "timestamp": now,
         }
@@ -89,6 +96,9 @@ class Ledger(Aggregate):
                 new.append(False)
                 continue
             kwargs = dict(sub.fields, timestamp=self._recorded_at(sub, now), prev=self.head)
+            if sub.signer is not None:  # signed at its place: signed again if a retry moves it
+                place = proofs.event_message(str(self.book.origin), self.version + 1, self.head, sub.content_bytes)
+                kwargs["signature"] = sub.signer(place)
             event = sub.cls(originator_id=self.id, originator_version=self.version + 1, **kwargs)
             rules.check(self.book, event)
             # What trigger_event does, with the event already built and checked.
@@ -118,6 +128,15 @@ class Ledger(Aggregate):
                 f"recorded_at {sub.recorded_at.isoformat()} is in the future", event_id=sub.event_id
             )
         return sub.recorded_at
+
+
+def new_origin(entity: str, now: datetime) -> str:
+    """A new ledger's default origin: ``perfledger.invalid/`` (a name that is no address), a slug of
+    its entity and a hash of its entity and creation instant (to the microsecond), so two ledgers
+    share one only if made for the same entity at the same instant."""
+    slug = "-".join(re.findall(r"[a-z0-9]+", unicodedata.normalize("NFKD", entity).lower()))[:60] or "ledger"
+    digest = hashlib.sha256(f"{entity}\n{now.isoformat()}".encode()).hexdigest()[:8]
+    return f"perfledger.invalid/{slug}/{digest}"
 
 
 def utcnow() -> datetime:

@@ -1,14 +1,17 @@
-"""RFC 9162 checkpoints of a ledger and the bundle an evaluator checks without the database."""
+"""A ledger's checkpoints (C2SP tlog-checkpoint over its RFC 9162 tree) and the bundle an evaluator
+checks without the database."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import orjson
+
 from ledger import proofs
-from ledger.aggregate import utcnow
 from ledger.errors import LedgerError
 
 if TYPE_CHECKING:
@@ -25,26 +28,33 @@ def merkle_tree(store: Store) -> proofs.MerkleTree:
     return proofs.MerkleTree(leaves(store))
 
 
-def checkpoint(
-    store: Store, private_pem: bytes, signer: str, *, now: datetime | None = None
-) -> proofs.Checkpoint:
-    """A signed checkpoint of the ledger as it is now: its size and tree head."""
-    hashes = leaves(store)
-    moment = (now or utcnow()).strftime("%Y-%m-%dT%H:%M:%SZ")
-    unsigned = proofs.Checkpoint(store.entity(), len(hashes), proofs.tree_head(hashes).hex(), moment)
-    return unsigned.signed(private_pem, signer)
+def origin(store: Store) -> str:
+    """The ledger's origin, as its first event names it (``proofs.ledger_origin``)."""
+    first = list(store.rows(0, 1))
+    if not first:
+        raise LedgerError(f"{store.location} holds no ledger yet")
+    return proofs.ledger_origin(orjson.loads(first[0][2]), bytes(first[0][2]))
+
+
+def checkpoint(store: Store, private_pem: bytes, name: str) -> proofs.Checkpoint:
+    """The ledger's checkpoint as it is now (origin, size, tree head), signed by its key ``name``."""
+    tree = merkle_tree(store)
+    return proofs.new_checkpoint(origin(store), len(tree), tree.root()).signed(private_pem, name)
 
 
 def check_checkpoint(
-    store: Store, checkpoint: proofs.Checkpoint, trusted: Sequence[tuple[str, bytes]],
+    store: Store, checkpoint: proofs.AnyCheckpoint, verifiers: Sequence[proofs.Verifier],
     tree: proofs.MerkleTree | None = None,
 ) -> list[str]:
-    """Check a checkpoint's signatures, then prove the ledger (its ``tree``, made if not given)
-    extends it (RFC 9162 consistency proof)."""
-    if trusted:
-        found = ["signed by " + ", ".join(checkpoint.check_signatures(trusted))]
-    else:
-        found = ["signatures not checked: give the signers' public keys with --pubkey"]
+    """Check a checkpoint's signatures and ledger, then prove the ledger (its ``tree``, made if not
+    given) extends it (RFC 9162 consistency proof)."""
+    if not verifiers:
+        raise proofs.ProofError("give the signers' keys (--vkey): a checkpoint's own signature lines"
+                                " prove nothing")
+    found = ["signed by " + ", ".join(checkpoint.check_signatures(verifiers))]
+    here = origin(store)
+    if isinstance(checkpoint, proofs.Checkpoint) and checkpoint.origin != here:
+        raise proofs.ProofError(f"it is a checkpoint of {checkpoint.origin!r}, not of this ledger ({here})")
     if tree is None:
         tree = merkle_tree(store)
     if checkpoint.size > len(tree):
@@ -52,12 +62,9 @@ def check_checkpoint(
             f"the ledger has {len(tree)} events, fewer than the {checkpoint.size} of the checkpoint:"
             " it was rolled back or events were removed"
         )
-    try:
-        first_root = bytes.fromhex(checkpoint.root)
-    except ValueError:
-        raise proofs.ProofError("the checkpoint's root is not a hex hash") from None
-    head, proof = tree.root(), tree.consistency(checkpoint.size)
-    proofs.verify_consistency(checkpoint.size, len(tree), first_root, head, proof)
+    head, proof = tree.root(), tree.consistency(checkpoint.size) if checkpoint.size else []
+    if checkpoint.size:
+        proofs.verify_consistency(checkpoint.size, len(tree), checkpoint.root, head, proof)
     extends = (
         f"the ledger ({len(tree)} events) extends the checkpoint of {checkpoint.size} events"
         f" ({len(proof)}-hash consistency proof)"
@@ -65,26 +72,40 @@ def check_checkpoint(
     return [extends, *found]
 
 
-def export(store: Store, directory: Path, checkpoints: Sequence[Path], public_keys: Sequence[Path]) -> int:
-    """Write a bundle an evaluator can check without the database; return the number of events."""
-    if directory.exists() and any(directory.iterdir()):
+def export(store: Store, directory: Path, checkpoints: Sequence[Path], keys: Sequence[Path]) -> int:
+    """Write a bundle (data only: events, checkpoints, keys, a manifest of their SHA-256), made aside
+    and renamed into place; return the number of events."""
+    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
         raise LedgerError(f"{directory} is not empty: a bundle goes to a new directory")
-    keys = [(path.name, proofs.load_public_key(path.read_bytes(), path.name)) for path in public_keys]
-    parsed = [proofs.Checkpoint.read(path) for path in checkpoints]
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "checkpoints").mkdir(exist_ok=True)
-    (directory / "keys").mkdir(exist_ok=True)
+    for path in checkpoints:
+        proofs.read_checkpoint(path)  # a checkpoint, not any file
+    verifiers = [(path, proofs.read_verifier(path)) for path in keys]
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    try:
+        count = _write_bundle(store, work, checkpoints, verifiers)
+        if directory.exists():
+            directory.rmdir()  # empty, checked above
+        work.rename(directory)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return count
+
+
+def _write_bundle(store: Store, work: Path, checkpoints: Sequence[Path],
+                  keys: Sequence[tuple[Path, proofs.Verifier]]) -> int:
+    (work / "checkpoints").mkdir()
+    (work / "keys").mkdir()
     count = 0
-    with (directory / "events.jsonl").open("wb") as out:
+    with (work / "events.jsonl").open("wb") as out:
         for _, _, state in store.rows():
             out.write(bytes(state) + b"\n")
             count += 1
-    for path, parsed_checkpoint in zip(checkpoints, parsed):
-        (directory / "checkpoints" / path.name).write_text(parsed_checkpoint.text(), encoding="utf-8")
-    from cryptography.hazmat.primitives import serialization  # only here: keeps start-up light
-
-    for name, key in keys:  # re-serialised: only public keys ever leave
-        pem = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        (directory / "keys" / name).write_bytes(pem)
-    (directory / "verify.py").write_bytes(Path(proofs.__file__).read_bytes())
+    for path in checkpoints:
+        (work / "checkpoints" / path.name).write_bytes(path.read_bytes())
+    for path, verifier in keys:  # as verifier keys: only public keys ever leave
+        (work / "keys" / f"{path.stem}.vkey").write_text(verifier.text() + "\n", encoding="utf-8")
+    manifest = {"format": proofs.BUNDLE_FORMAT, "files": proofs.file_hashes(work)}
+    (work / proofs.MANIFEST).write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
     return count

@@ -36,6 +36,7 @@ from events import (
     Submission,
 )
 from events.errors import PerfledgerError
+from ledger import proofs
 from ledger.amounts import BASE, Amounts
 from ledger.book_lookups import Lookup, LookupsMixin
 from ledger.corrections import apply_changes
@@ -65,6 +66,7 @@ class Book(LookupsMixin):
         # While the book is loaded, each look-up is bounded by the event being folded in (``known``).
         self.stored = UNBOUNDED
         self.entity: str | None = None
+        self.origin: str | None = None  # what the ledger's signatures and checkpoints name (event 1's)
         self.plans: dict[int, PlanOpened] = {}
         self.lines: dict[tuple[int, str], PolicyLineDefined] = {}
         self.objectives: dict[str, ObjectiveDefined] = {}
@@ -219,6 +221,13 @@ class Book(LookupsMixin):
 def _open_ledger(book: Book, fact: LedgerOpened, sign: int) -> None:
     if book.entity is None:  # event 1; another LedgerOpened breaks a rule and names nothing
         book.entity = fact.entity
+        book.origin = origin_of(fact)
+
+
+def origin_of(opened: LedgerOpened) -> str:
+    """A ledger's origin, from its first event (named by its hash in a ledger made before origins)."""
+    return proofs.ledger_origin({} if opened.origin is None else {"origin": opened.origin},
+                                opened.canonical_bytes)
 
 
 def _register_actor(book: Book, fact: ActorRegistered, sign: int) -> None:

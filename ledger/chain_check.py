@@ -22,7 +22,7 @@ from ledger import proofs
 # recorded_at as events.fields.format_timestamp spells it: UTC, microseconds, "Z".
 INSTANT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
 TOPICS = {get_topic(cls): cls for cls in ALL_TYPES.values()}
-Actors = dict[str, tuple[str, str, bool]]
+Signers = proofs.Signers
 
 
 class SignatureProblem(str):
@@ -40,7 +40,7 @@ class SignatureProblem(str):
 
 
 def check_rows(
-    rows: Iterable[tuple[Any, ...]], seq: int, prev: str, actors: Actors
+    rows: Iterable[tuple[Any, ...]], seq: int, prev: str, signers: Signers
 ) -> tuple[str | None, int, str]:
     """Check rows (seq, topic, bytes, chain hash) that follow event ``seq``, whose hash is ``prev``.
 
@@ -56,12 +56,14 @@ def check_rows(
         seq += 1
         digest, body = is_sound(version, topic, state, recorded_hash, seq, prev, kinds)
         if body is None:
-            problem, digest = check_row(version, topic, state, seq, prev, recorded_hash, actors)
+            problem, digest = check_row(version, topic, state, seq, prev, recorded_hash, signers)
             if problem is not None and not isinstance(problem, SignatureProblem):
                 return problem, seq, prev
             signatures = signatures or problem
-        elif actors or "signature" in body or body["type"] == "ActorRegistered":  # a signed ledger
-            signatures = signatures or signature_problem(seq, body, actors)
+        elif signers.actors or "signature" in body or body["type"] == "ActorRegistered":  # a signed ledger
+            signatures = signatures or signature_problem(seq, body, signers)
+        elif seq == 1:
+            signers.origin, signers.legacy = proofs.ledger_origin(body, state), "origin" not in body
         prev = digest
     return signatures, seq, prev
 
@@ -74,49 +76,52 @@ def is_sound(
     try:
         digest = hashlib.sha256(state).hexdigest()
         body = orjson.loads(state)
-        kind, class_version, fields, signed_fields = kinds[topic]
+        kind, shapes = kinds[topic]
+        fields, signed_fields = shapes[body["v"]]
         keys = body.keys()
         sound = (
             version == seq and digest == recorded_hash and type(state) is bytes
             and (keys == fields or keys == signed_fields) and body["seq"] == seq and body["prev"] == prev
-            and body["type"] == kind and body["v"] == class_version
+            and body["type"] == kind and type(body["v"]) is int and type(body["seq"]) is int
             and orjson.dumps(body, option=orjson.OPT_SORT_KEYS) == state
             and INSTANT.fullmatch(body["recorded_at"]) is not None
         )
-    except (TypeError, KeyError, AttributeError, orjson.JSONDecodeError):
+    except (TypeError, KeyError, AttributeError, orjson.JSONDecodeError):  # an unhashable v: TypeError
         return "", None
     return digest, body if sound else None
 
 
-def signature_problem(seq: int, body: dict[str, Any], actors: Actors) -> SignatureProblem | None:
+def signature_problem(seq: int, body: dict[str, Any], signers: Signers) -> SignatureProblem | None:
     """In a signed ledger, the same signature rules as when appending (ledger.proofs)."""
     try:
-        proofs.check_event_signature(seq, body, actors)
+        proofs.check_event_signature(seq, body, signers)
     except proofs.ProofError as e:
         return SignatureProblem(e, seq)
     return None
 
 
 @cache
-def kinds_by_topic() -> dict[str, tuple[str, int, frozenset[str], frozenset[str]]]:
-    """Each stored topic's type name, version and body fields, without a signature and with one."""
-    return {topic: (cls.TYPE, cls.class_version, fields_of(cls), fields_of(cls) | {"signature"})
+def kinds_by_topic() -> dict[str, tuple[str, dict[int, tuple[frozenset[str], frozenset[str]]]]]:
+    """Each stored topic's type name and, for each version a ledger may hold, its body fields without
+    a signature and with one."""
+    return {topic: (cls.TYPE, {v: (fields_of(cls, v), fields_of(cls, v) | {"signature"}) for v in cls.versions()})
             for topic, cls in TOPICS.items()}
 
 
+ENVELOPE = ("type", "v", "seq", "id", "effective_date", "recorded_at", "actor", "act", "note", "prev")
+
+
 @cache
-def fields_of(cls: type[LedgerEvent]) -> frozenset[str]:
-    """The fields a type's body holds (a signature may be added). Computed when first needed: the type
-    hints it reads cost about a millisecond a type, and most commands never verify."""
-    return frozenset({
-        "type", "v", "seq", "id", "effective_date", "recorded_at", "actor", "act", "note", "prev",
-        *cls.payload_kinds(),
-    })
+def fields_of(cls: type[LedgerEvent], version: int | None = None) -> frozenset[str]:
+    """The fields a type's body holds in a version (the current one by default; a signature may be
+    added). Computed when first needed: the type hints it reads cost about a millisecond a type, and
+    most commands never verify."""
+    return frozenset({*ENVELOPE, *cls.versions()[cls.class_version if version is None else version]})
 
 
 def check_row(
     version: int, topic: str, state: Any, seq: int, prev: str, recorded_hash: str | None,
-    actors: Actors,
+    signers: Signers,
 ) -> tuple[str | None, str]:
     """The first problem of one stored row (None if it is sound), and its hash."""
     if version != seq:
@@ -136,7 +141,9 @@ def check_row(
     problem = body_problem(body, state, topic, seq, prev)
     if problem is not None:
         return problem, digest
-    return signature_problem(seq, body, actors), digest
+    if seq == 1:
+        signers.origin, signers.legacy = proofs.ledger_origin(body, state), "origin" not in body
+    return signature_problem(seq, body, signers), digest
 
 
 def body_problem(body: Any, state: bytes, topic: str, seq: int, prev: str) -> str | None:
@@ -153,9 +160,11 @@ def body_problem(body: Any, state: bytes, topic: str, seq: int, prev: str) -> st
     cls = TOPICS.get(topic)
     if cls is None:
         return f"event {seq} has unknown type {topic!r}"
-    if body.get("type") != cls.TYPE or body.get("v") != cls.class_version:
+    if body.get("type") != cls.TYPE:
         return f"event {seq} is stored as {cls.TYPE} but its hashed body says {body.get('type')!r}"
-    fields = fields_of(cls)
+    if type(body.get("v")) is not int or body["v"] not in cls.versions():
+        return f"event {seq} has a version {body.get('v')!r} of {cls.TYPE} that no perfledger wrote"
+    fields = fields_of(cls, body["v"])
     if len(body) - ("signature" in body) != len(fields) or not fields <= body.keys():
         return f"event {seq} does not decode: its fields are not those of {cls.TYPE}"
     if not isinstance(body["recorded_at"], str) or INSTANT.fullmatch(body["recorded_at"]) is None:

@@ -61,7 +61,7 @@ def decode_body(state: bytes, originator_id: UUID = LEDGER_ID, *, keep: bool = F
     """
     body = orjson.loads(state)
     cls = ALL_TYPES.get(str(body.get("type"))) if isinstance(body, dict) else None
-    if cls is None or body.get("v") != cls.class_version:
+    if cls is None or type(body.get("v")) is not int or body["v"] not in cls.versions():
         raise LedgerError(f"unknown event type or version in {bytes(state)[:60]!r}")
     try:
         return cls.from_body(body, originator_id, bytes(state) if keep else None)

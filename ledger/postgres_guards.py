@@ -125,11 +125,11 @@ BEGIN
     RAISE EXCEPTION 'perfledger: event % is stored as % but says it is %', NEW.originator_version,
       NEW.topic, body->>'type';
   END IF;
-  IF (body->'v') IS DISTINCT FROM (shape->'v')
+  IF jsonb_typeof(body->'v') IS DISTINCT FROM 'number' OR (body->'v')::text !~ '^[1-9][0-9]*$'
      OR (SELECT jsonb_agg(k ORDER BY k COLLATE "C") FROM jsonb_object_keys(body - 'signature') AS k)
-        IS DISTINCT FROM (shape->'keys') THEN
+        IS DISTINCT FROM (shape->'keys'->((body->'v')::text)) THEN
     RAISE EXCEPTION 'perfledger: event % does not have the fields of % version %', NEW.originator_version,
-      shape->>'type', shape->'v';
+      shape->>'type', body->'v';
   END IF;
   IF jsonb_typeof(body->'id') IS DISTINCT FROM 'string'
      OR jsonb_typeof(body->'actor') IS DISTINCT FROM 'string'
@@ -191,7 +191,7 @@ def event_shapes() -> dict[str, dict[str, Any]]:
     lets in. A body of other keys would not decode for any reader."""
     from ledger.chain_check import TOPICS, fields_of
 
-    return {topic: {"type": cls.TYPE, "v": cls.class_version, "keys": sorted(fields_of(cls))}
+    return {topic: {"type": cls.TYPE, "keys": {str(v): sorted(fields_of(cls, v)) for v in cls.versions()}}
             for topic, cls in TOPICS.items()}
 
 

@@ -31,6 +31,7 @@ body's bytes are what is signed):
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import re
@@ -208,9 +209,59 @@ def _consistency_roots(first: int, second: int, path: Sequence[bytes]) -> tuple[
     return fr, sr
 
 
-# -- keys and signatures -----------------------------------------------------------------------
-def key_id(public_raw: bytes) -> str:
-    return hashlib.sha256(public_raw).hexdigest()[:8]
+# -- keys: Ed25519, refused when weak (RFC 8032) ------------------------------------------------
+_P = 2**255 - 19
+_D = -121665 * pow(121666, _P - 2, _P) % _P
+_SQRT_M1 = pow(2, (_P - 1) // 4, _P)
+
+
+def _point(raw: bytes) -> tuple[int, int] | None:
+    """The curve point a canonical 32-byte encoding names (RFC 8032, 5.1.3); None if it names none."""
+    y = int.from_bytes(raw, "little") & ((1 << 255) - 1)
+    sign = raw[31] >> 7
+    if y >= _P:
+        return None  # y not reduced: a second spelling of another key
+    u, v = (y * y - 1) % _P, (_D * y * y + 1) % _P
+    x = u * pow(v, 3, _P) * pow(u * pow(v, 7, _P), (_P - 5) // 8, _P) % _P
+    if v * x * x % _P == -u % _P:
+        x = x * _SQRT_M1 % _P
+    if v * x * x % _P != u:
+        return None  # not on the curve
+    if x == 0 and sign:
+        return None  # "negative zero": a second spelling
+    return (_P - x if x & 1 != sign else x), y
+
+
+def _add(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
+    """Twisted Edwards addition (a = -1), complete on this curve."""
+    (x1, y1), (x2, y2) = a, b
+    t = _D * x1 * x2 * y1 * y2 % _P
+    return ((x1 * y2 + y1 * x2) * pow(1 + t, _P - 2, _P) % _P,
+            (y1 * y2 + x1 * x2) * pow(1 - t, _P - 2, _P) % _P)
+
+
+def check_public_key(raw: bytes, label: str = "the key") -> bytes:
+    """``raw`` if it is a sound Ed25519 public key: 32 bytes, canonically encoded, on the curve and not
+    of small order (a small-order key lets one fixed signature verify on many messages)."""
+    problem = _key_problem(raw)
+    if problem is not None:
+        raise ProofError(f"{label} {problem}")
+    return raw
+
+
+@functools.lru_cache(maxsize=1024)
+def _key_problem(raw: bytes) -> str | None:
+    """What is wrong with a public key (None: nothing); a ledger has few keys, each checked once."""
+    if len(raw) != 32:
+        return f"is not an Ed25519 public key: {len(raw)} bytes, not 32"
+    point = _point(raw)
+    if point is None:
+        return "is not a canonical Ed25519 public key (not a point of the curve, or a second spelling of one)"
+    for _ in range(3):
+        point = _add(point, point)
+    if point == (0, 1):
+        return "is a weak Ed25519 public key (a point of small order): refused"
+    return None
 
 
 def public_key_b64(pem: bytes) -> str:
@@ -218,8 +269,7 @@ def public_key_b64(pem: bytes) -> str:
     return base64.b64encode(_raw(load_public_key(pem))).decode()
 
 
-def sign(private_pem: bytes, message: bytes) -> str:
-    """An Ed25519 signature of ``message``, base64."""
+def _private_key(private_pem: bytes) -> Any:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -229,132 +279,25 @@ def sign(private_pem: bytes, message: bytes) -> str:
         raise ProofError("not an unencrypted PEM private key") from None
     if not isinstance(key, Ed25519PrivateKey):
         raise ProofError("the key is not an Ed25519 private key")
-    return base64.b64encode(key.sign(message)).decode()
+    return key
+
+
+def sign(private_pem: bytes, message: bytes) -> str:
+    """An Ed25519 signature of ``message``, base64."""
+    return base64.b64encode(_private_key(private_pem).sign(message)).decode()
 
 
 def signature_valid(public_b64: str, message: bytes, signature_b64: str) -> bool:
+    """Whether a sound key (see ``check_public_key``) signed ``message``."""
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
     try:
-        key = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_b64))
-        key.verify(base64.b64decode(signature_b64), message)
-    except (InvalidSignature, ValueError):
+        raw = check_public_key(base64.b64decode(public_b64, validate=True))
+        Ed25519PublicKey.from_public_bytes(raw).verify(base64.b64decode(signature_b64, validate=True), message)
+    except (InvalidSignature, ValueError, ProofError):
         return False
     return True
-
-
-# -- checkpoints ------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Signature:
-    name: str
-    key_id: str
-    signature: bytes
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    entity: str
-    size: int
-    root: str
-    time: str
-    signatures: tuple[Signature, ...] = field(default=())
-
-    def body(self) -> bytes:
-        return (
-            f"{HEADER}\nentity: {self.entity}\nsize: {self.size}\nroot: {self.root}\ntime: {self.time}\n"
-        ).encode()
-
-    def text(self) -> str:
-        lines = [f"— {s.name} {s.key_id} {base64.b64encode(s.signature).decode()}" for s in self.signatures]
-        return self.body().decode() + "\n" + "".join(line + "\n" for line in lines)
-
-    @classmethod
-    def parse(cls, text: str) -> Checkpoint:
-        """Read a checkpoint; its body must be exactly as this program writes it (that is what was signed)."""
-        body, _, tail = text.partition("\n\n")
-        lines = body.split("\n")
-        if not lines or lines[0] != HEADER:
-            raise ProofError(f"not a perfledger checkpoint (first line should be {HEADER!r})")
-        fields: dict[str, str] = {}
-        for line in lines[1:]:
-            key, sep, value = line.partition(": ")
-            if not sep or key not in ("entity", "size", "root", "time") or key in fields:
-                raise ProofError(f"checkpoint line {line!r} is not understood")
-            fields[key] = value
-        if set(fields) != {"entity", "size", "root", "time"} or not re.fullmatch(
-            r"0|[1-9][0-9]{0,15}", fields["size"]
-        ):
-            raise ProofError("checkpoint lacks entity, size (digits, no leading zeros), root or time")
-        signatures = []
-        for line in tail.splitlines():
-            parts = line.split(" ")
-            if len(parts) != 4 or parts[0] != "—":
-                raise ProofError(f"signature line {line!r} is not understood")
-            try:
-                signatures.append(Signature(parts[1], parts[2], base64.b64decode(parts[3], validate=True)))
-            except ValueError:
-                raise ProofError(f"signature of {parts[1]} is not base64") from None
-        checkpoint = cls(
-            fields["entity"], int(fields["size"]), fields["root"], fields["time"], tuple(signatures)
-        )
-        if checkpoint.body() != (body + "\n").encode():
-            raise ProofError("the checkpoint's text is not in the form that is signed")
-        return checkpoint
-
-    @classmethod
-    def read(cls, path: Path) -> Checkpoint:
-        try:
-            return cls.parse(path.read_bytes().decode("utf-8"))
-        except UnicodeDecodeError:
-            raise ProofError(f"{path.name} is not UTF-8 text") from None
-
-    def signed(self, private_pem: bytes, name: str) -> Checkpoint:
-        """This checkpoint with one more signature (a co-signature when it is not the first)."""
-        from cryptography.hazmat.primitives import serialization
-        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-        if not re.fullmatch(r"[A-Za-z0-9._@-]{1,64}", name):
-            raise ProofError(f"signer name {name!r}: use letters, digits and . _ @ - only, no spaces")
-        try:
-            key = serialization.load_pem_private_key(private_pem, password=None)
-        except (ValueError, TypeError):
-            raise ProofError("not an unencrypted PEM private key") from None
-        if not isinstance(key, Ed25519PrivateKey):
-            raise ProofError("the key is not an Ed25519 private key")
-        raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-        signature = Signature(name, key_id(raw), key.sign(self.body()))
-        return Checkpoint(self.entity, self.size, self.root, self.time, (*self.signatures, signature))
-
-    def check_signatures(self, public_keys: Iterable[tuple[str, bytes]]) -> list[str]:
-        """Require a valid signature by every key given (label, PEM); return who signed, by the given labels.
-
-        Signatures by keys not given are listed as not checked. The name on a
-        signature line is not signed: signers are named by the keys you trust.
-        """
-        from cryptography.exceptions import InvalidSignature
-
-        required = [(label, load_public_key(pem, label)) for label, pem in public_keys]
-        if not required:
-            raise ProofError("give the public keys you trust: a checkpoint's own lines prove nothing")
-        by_id: dict[str, Signature] = {}
-        for line in self.signatures:
-            by_id.setdefault(line.key_id, line)
-        found = []
-        for label, key in required:
-            kid = key_id(_raw(key))
-            if kid not in by_id:
-                raise ProofError(f"the checkpoint is not signed by {label} (key {kid})")
-            s = by_id.pop(kid)
-            try:
-                key.verify(s.signature, self.body())
-            except InvalidSignature:
-                raise ProofError(
-                    f"the signature by {label} (key {kid}) does not match the checkpoint"
-                ) from None
-            found.append(f"{label} ({kid})")
-        return found + [f"{s.name} ({kid}): key not given, not checked" for kid, s in by_id.items()]
 
 
 def _raw(key: Any) -> bytes:
@@ -364,7 +307,7 @@ def _raw(key: Any) -> bytes:
 
 
 def load_public_key(pem: bytes, label: str = "key") -> Any:
-    """An Ed25519 public key from PEM, or a ProofError naming what it is instead."""
+    """A sound Ed25519 public key from PEM, or a ProofError naming what it is instead."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -374,7 +317,336 @@ def load_public_key(pem: bytes, label: str = "key") -> Any:
         raise ProofError(f"{label} is not a PEM public key (a private key is never shared)") from None
     if not isinstance(key, Ed25519PublicKey):
         raise ProofError(f"{label} is not an Ed25519 public key")
+    check_public_key(_raw(key), label)
     return key
+
+
+# -- verifier keys and signed notes (C2SP signed-note) ------------------------------------------
+ED25519, COSIGNATURE = 0x01, 0x04  # the note signature types: a log's signature, a witness's
+_KINDS = {ED25519: "Ed25519", COSIGNATURE: "cosignature/v1"}
+MAX_NOTE = 1 << 20  # bytes; a checkpoint is a few hundred
+MAX_SIGNATURES = 100  # the spec asks verifiers to accept at least 16
+
+
+def check_key_name(name: str) -> str:
+    if not name or any(c.isspace() or c == "+" or ord(c) < 0x20 for c in name):
+        raise ProofError(f"key name {name!r}: it must be non-empty, without spaces or '+'")
+    return name
+
+
+def note_key_id(name: str, kind: int, public: bytes) -> bytes:
+    """SHA-256(key name || 0x0A || signature type || public key)[:4], per c2sp.org/signed-note."""
+    return hashlib.sha256(name.encode() + b"\n" + bytes([kind]) + public).digest()[:4]
+
+
+def vkey_text(name: str, public_raw: bytes, kind: int) -> str:
+    """A verifier key: ``name+hex(key ID)+base64(type || public key)``."""
+    check_key_name(name)
+    return f"{name}+{note_key_id(name, kind, public_raw).hex()}+{base64.b64encode(bytes([kind]) + public_raw).decode()}"
+
+
+@dataclass(frozen=True)
+class Verifier:
+    """A key the evaluator trusts: its name, its signature type (None: a PEM key, either type) and its bytes."""
+
+    name: str
+    kind: int | None
+    public: bytes
+
+    def key_ids(self) -> dict[int, bytes]:
+        kinds = (ED25519, COSIGNATURE) if self.kind is None else (self.kind,)
+        return {kind: note_key_id(self.name, kind, self.public) for kind in kinds}
+
+    def text(self) -> str:
+        return vkey_text(self.name, self.public, self.kind or ED25519)
+
+
+def parse_vkey(text: str, label: str = "vkey") -> Verifier:
+    """A verifier key's text as a Verifier; its key ID and key are checked."""
+    parts = text.strip("\n").split("+", 2)
+    if len(parts) != 3 or not re.fullmatch(r"[0-9a-f]{8}", parts[1]):
+        raise ProofError(f"{label} is not a verifier key (name+hex8+base64)")
+    name = check_key_name(parts[0])
+    try:
+        data = base64.b64decode(parts[2], validate=True)
+    except ValueError:
+        raise ProofError(f"{label}: its key is not base64") from None
+    if len(data) != 33 or data[0] not in _KINDS:
+        raise ProofError(f"{label}: not an Ed25519 (0x01) or cosignature/v1 (0x04) key")
+    kind, public = data[0], check_public_key(data[1:], label)
+    if note_key_id(name, kind, public).hex() != parts[1]:
+        raise ProofError(f"{label}: its key ID does not match its name and key")
+    return Verifier(name, kind, public)
+
+
+def read_verifier(path: Path) -> Verifier:
+    """A trusted key from a file: a verifier key (NAME.vkey), or a PEM public key named by its file's stem."""
+    data = path.read_bytes()
+    if data.startswith(b"-----BEGIN"):
+        return Verifier(path.stem, None, _raw(load_public_key(data, path.name)))
+    try:
+        return parse_vkey(data.decode("utf-8"), path.name)
+    except UnicodeDecodeError:
+        raise ProofError(f"{path.name} is not a verifier key") from None
+
+
+@dataclass(frozen=True)
+class NoteSignature:
+    """One signature line: ``— name base64(key ID || signature)``."""
+
+    name: str
+    key_id: bytes
+    signature: bytes
+
+    def line(self) -> str:
+        return f"— {self.name} {base64.b64encode(self.key_id + self.signature).decode()}"
+
+
+def split_note(text: str) -> tuple[str, list[NoteSignature]]:
+    """A signed note's text and signatures, read as c2sp.org/signed-note says, or a ProofError."""
+    if "\r" in text:
+        raise ProofError("it has Windows line endings (CR LF): a checkpoint's lines end in LF only, as it"
+                         " was written, because its text is what is signed; restore the original file")
+    if len(text.encode()) > MAX_NOTE:
+        raise ProofError(f"it is longer than {MAX_NOTE} bytes: not a checkpoint")
+    if any(ord(c) < 0x20 and c != "\n" for c in text):
+        raise ProofError("it holds control characters: not a signed note")
+    cut = text.rfind("\n\n")
+    if cut < 0 or not text.endswith("\n"):
+        raise ProofError("it is not a signed note: no blank line before its signature lines")
+    lines = text[cut + 2:].split("\n")[:-1]
+    if not lines or len(lines) > MAX_SIGNATURES:
+        raise ProofError(f"it has {len(lines)} signature lines (1 to {MAX_SIGNATURES})")
+    return text[: cut + 1], [_signature_line(line) for line in lines]
+
+
+def _signature_line(line: str) -> NoteSignature:
+    head, _, rest = line.partition(" ")
+    name, _, encoded = rest.partition(" ")
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except ValueError:
+        data = b""
+    if head != "—" or not name or " " in encoded or len(data) < 5 or base64.b64encode(data).decode() != encoded:
+        raise ProofError(f"signature line {line!r} is not '— NAME base64(key ID || signature)'")
+    return NoteSignature(check_key_name(name), data[:4], data[4:])
+
+
+def cosignature_message(body: bytes, timestamp: int) -> bytes:
+    """What a cosignature/v1 signs (c2sp.org/tlog-cosignature)."""
+    return b"cosignature/v1\ntime " + str(timestamp).encode() + b"\n" + body
+
+
+def note_signature(body: bytes, private_pem: bytes, name: str, kind: int, timestamp: int = 0) -> NoteSignature:
+    """A signature line over a note's text: the log's Ed25519 (0x01) or a witness's cosignature (0x04)."""
+    key = _private_key(private_pem)
+    key_id = note_key_id(check_key_name(name), kind, _raw(key.public_key()))
+    if kind == ED25519:
+        return NoteSignature(name, key_id, key.sign(body))
+    if not 0 <= timestamp < 2**63:
+        raise ProofError(f"cosignature time {timestamp} is out of range")
+    stamp = timestamp.to_bytes(8, "big")
+    return NoteSignature(name, key_id, stamp + key.sign(cosignature_message(body, timestamp)))
+
+
+def verified_by(body: bytes, signatures: Sequence[NoteSignature], verifier: Verifier) -> int | None:
+    """Check ``verifier``'s signature of a note: its cosignature's time, None for an Ed25519 one.
+
+    Lines of other keys are ignored, as the spec says; a line of this key that does not verify,
+    or no line of it, is a ProofError.
+    """
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    key = Ed25519PublicKey.from_public_bytes(verifier.public)
+    for kind, key_id in verifier.key_ids().items():
+        for line in (s for s in signatures if s.name == verifier.name and s.key_id == key_id):
+            stamp = None
+            try:
+                if kind == ED25519:
+                    key.verify(line.signature, body)
+                else:
+                    stamp = int.from_bytes(line.signature[:8], "big")
+                    if len(line.signature) != 72 or stamp >= 2**63:
+                        raise InvalidSignature
+                    key.verify(line.signature[8:], cosignature_message(body, stamp))
+            except InvalidSignature:
+                raise ProofError(f"the {_KINDS[kind]} signature by {verifier.name} does not match the"
+                                 " checkpoint: it was altered") from None
+            return stamp
+    raise ProofError(f"it is not signed by {verifier.name} (key ID {'/'.join(i.hex() for i in verifier.key_ids().values())})")
+
+
+# -- checkpoints (C2SP tlog-checkpoint, tlog-cosignature) -----------------------------------------
+@dataclass(frozen=True)
+class Checkpoint:
+    """A log's signed tree head: origin, size, RFC 6962 root, and the signatures of the note."""
+
+    origin: str
+    size: int
+    root: bytes
+    extensions: tuple[str, ...] = ()
+    signatures: tuple[NoteSignature, ...] = field(default=())
+
+    def body(self) -> bytes:
+        lines = [self.origin, str(self.size), base64.b64encode(self.root).decode(), *self.extensions]
+        return "".join(line + "\n" for line in lines).encode()
+
+    def text(self) -> str:
+        return self.body().decode() + "\n" + "".join(s.line() + "\n" for s in self.signatures)
+
+    @classmethod
+    def parse(cls, text: str) -> Checkpoint:
+        """Read a checkpoint note strictly: its text must be exactly what was signed."""
+        body, signatures = split_note(text)
+        lines = body.split("\n")[:-1]
+        if len(lines) < 3 or not lines[0] or any(not line for line in lines[3:]):
+            raise ProofError("it is not a checkpoint: it needs an origin, a size and a root, each on its"
+                             " own non-empty line")
+        if not re.fullmatch(r"0|[1-9][0-9]{0,18}", lines[1]):
+            raise ProofError(f"its size {lines[1]!r} is not a decimal number without leading zeros")
+        try:
+            root = base64.b64decode(lines[2], validate=True)
+        except ValueError:
+            root = b""
+        if len(root) != 32 or base64.b64encode(root).decode() != lines[2]:
+            raise ProofError(f"its root {lines[2]!r} is not the base64 of a 32-byte hash")
+        return cls(lines[0], int(lines[1]), root, tuple(lines[3:]), tuple(signatures))
+
+    @classmethod
+    def read(cls, path: Path) -> Checkpoint:
+        try:
+            return cls.parse(path.read_bytes().decode("utf-8"))
+        except UnicodeDecodeError:
+            raise ProofError(f"{path.name} is not UTF-8 text") from None
+        except ProofError as e:
+            raise ProofError(f"{path.name}: {e}") from None
+
+    def signed(self, private_pem: bytes, name: str) -> Checkpoint:
+        """This checkpoint with the log's Ed25519 signature added (key name ``name``)."""
+        return self._with(note_signature(self.body(), private_pem, name, ED25519))
+
+    def cosigned(self, private_pem: bytes, name: str, timestamp: int) -> Checkpoint:
+        """This checkpoint with a witness's cosignature/v1 added, made at ``timestamp`` (POSIX seconds)."""
+        return self._with(note_signature(self.body(), private_pem, name, COSIGNATURE, timestamp))
+
+    def _with(self, line: NoteSignature) -> Checkpoint:
+        kept = tuple(s for s in self.signatures if (s.name, s.key_id) != (line.name, line.key_id))
+        return Checkpoint(self.origin, self.size, self.root, self.extensions, (*kept, line))
+
+    def check_signatures(self, verifiers: Iterable[Verifier]) -> list[str]:
+        """Require a valid signature by every key given; say who signed (and when, for a cosignature)."""
+        required = list(verifiers)
+        if not required:
+            raise ProofError("give the keys you trust (--vkey): a checkpoint's own lines prove nothing")
+        found = []
+        for verifier in required:
+            stamp = verified_by(self.body(), self.signatures, verifier)
+            found.append(verifier.name if stamp is None else f"{verifier.name} (cosigned {_utc(stamp)})")
+        return found
+
+    def cosigned_at(self, verifiers: Iterable[Verifier]) -> list[int]:
+        """The times of the given witnesses' cosignatures (already checked by ``check_signatures``)."""
+        stamps = (verified_by(self.body(), self.signatures, v) for v in verifiers)
+        return [s for s in stamps if s is not None]
+
+
+def new_checkpoint(origin: str, size: int, root: bytes) -> Checkpoint:
+    """An unsigned checkpoint of a log's tree head."""
+    return Checkpoint(origin, size, root)
+
+
+def _utc(stamp: int) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(stamp, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def verify_note(text: str, log_vkeys: Sequence[str], cosigner_vkeys: Sequence[str] = ()) -> Checkpoint:
+    """A checkpoint read from ``text`` and signed by every key given (vkey texts)."""
+    checkpoint = Checkpoint.parse(text)
+    checkpoint.check_signatures([parse_vkey(v) for v in (*log_vkeys, *cosigner_vkeys)])
+    return checkpoint
+
+
+# -- checkpoints of earlier versions ("perfledger checkpoint v1"), still verified -------------------
+LEGACY_HEADER = "perfledger checkpoint v1"
+
+
+@dataclass(frozen=True)
+class LegacyCheckpoint:
+    """A checkpoint written before the C2SP format: read and verified, never written."""
+
+    origin: str  # the ledger's entity: that format named no origin
+    size: int
+    root: bytes
+    time: str
+    lines: tuple[tuple[str, str, bytes], ...]  # (name, key id, signature)
+
+    def body(self) -> bytes:
+        return (f"{LEGACY_HEADER}\nentity: {self.origin}\nsize: {self.size}\nroot: {self.root.hex()}\n"
+                f"time: {self.time}\n").encode()
+
+    @classmethod
+    def parse(cls, text: str) -> LegacyCheckpoint:
+        if "\r" in text:
+            raise ProofError("it has Windows line endings (CR LF): restore the original file")
+        body, _, tail = text.partition("\n\n")
+        fields = dict(line.partition(": ")[::2] for line in body.split("\n")[1:])
+        lines = []
+        for line in tail.splitlines():
+            parts = line.split(" ")
+            try:
+                lines.append((parts[1], parts[2], base64.b64decode(parts[3], validate=True)))
+            except (IndexError, ValueError):
+                raise ProofError(f"signature line {line!r} is not understood") from None
+        try:
+            found = cls(fields["entity"], int(fields["size"]), bytes.fromhex(fields["root"]), fields["time"],
+                        tuple(lines))
+        except (KeyError, ValueError):
+            raise ProofError("it lacks the entity, size, root or time of a perfledger checkpoint v1") from None
+        if found.body() != (body + "\n").encode() or not re.fullmatch(r"0|[1-9][0-9]*", fields["size"]):
+            raise ProofError("its text is not in the form that is signed")
+        return found
+
+    def check_signatures(self, verifiers: Iterable[Verifier]) -> list[str]:
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+        found = []
+        for verifier in verifiers:
+            kid = hashlib.sha256(verifier.public).hexdigest()[:8]
+            line = next((s for _, k, s in self.lines if k == kid), None)
+            if line is None:
+                raise ProofError(f"it is not signed by {verifier.name} (key {kid})")
+            try:
+                Ed25519PublicKey.from_public_bytes(verifier.public).verify(line, self.body())
+            except InvalidSignature:
+                raise ProofError(f"the signature by {verifier.name} does not match the checkpoint") from None
+            found.append(f"{verifier.name} (a checkpoint v1)")
+        if not found:
+            raise ProofError("give the keys you trust (--vkey): a checkpoint's own lines prove nothing")
+        return found
+
+    def cosigned_at(self, verifiers: Iterable[Verifier]) -> list[int]:
+        return []
+
+
+AnyCheckpoint = Checkpoint | LegacyCheckpoint
+
+
+def read_checkpoint(path: Path) -> AnyCheckpoint:
+    """A checkpoint file of either format: C2SP, or an earlier perfledger's (verified, never written)."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise ProofError(f"{path.name} is not UTF-8 text") from None
+    try:
+        if text.startswith(LEGACY_HEADER + "\n"):
+            return LegacyCheckpoint.parse(text)
+        return Checkpoint.parse(text)
+    except ProofError as e:
+        raise ProofError(f"{path.name}: {e}") from None
 
 
 # -- the chain of events, as exported ---------------------------------------------------------
@@ -390,6 +662,10 @@ ROLES = frozenset({"controller", "auditor", "oiv"})
 # A signed ledger's first actor is registered with the ledger itself, as event 2 (LedgerOpened is 1).
 # Earlier versions registered it with `actor add` right after `init`: event 2 too, so those verify.
 FIRST_ACTOR_SEQ = 2
+# recorded_at as perfledger spells it: UTC, microseconds, "Z"; so its order is the strings' order.
+INSTANT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
+# The origin of a ledger made before origins were stored: named by the hash of its first event.
+LEGACY_ORIGIN = "perfledger.invalid/legacy/"
 
 
 def _no_float(text: str) -> Any:
@@ -400,25 +676,58 @@ def canonical_json(body: dict[str, Any]) -> bytes:
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def event_message(origin: str, seq: int, prev: str, content: bytes) -> bytes:
+    """What an event's signature signs: the ledger's origin, the event's place in it (its sequence
+    number and the hash of the event before it) and its canonical content."""
+    return b"perfledger/event-signature/v2\n" + f"{origin}\n{seq}\n{prev}\n".encode() + content
+
+
+def ledger_origin(first: dict[str, Any], line: bytes) -> str:
+    """The origin of a ledger, from its first event: stored there, or (a ledger made before origins
+    were stored) named by that event's hash."""
+    origin = first.get("origin")
+    return origin if isinstance(origin, str) else LEGACY_ORIGIN + hashlib.sha256(line).hexdigest()[:16]
+
+
+@dataclass
+class Signers:
+    """A ledger's signers as its events go by: its origin, its actors (name -> role, key, revoked).
+
+    ``legacy``: the ledger was made by a version whose signatures covered the content alone; those
+    are still accepted there (and counted), never in a ledger made since.
+    """
+
+    origin: str = ""
+    legacy: bool = False
+    actors: dict[str, tuple[str, str, bool]] = field(default_factory=dict)
+    legacy_signatures: int = 0
+
+    @classmethod
+    def of(cls, first: dict[str, Any], line: bytes) -> Signers:
+        return cls(ledger_origin(first, line), "origin" not in first)
+
+
 @dataclass
 class Chain:
-    """What checking an exported chain found: its leaves, and how many signatures were verified."""
+    """What checking an exported chain found: its leaves, its origin, its signatures and instants."""
 
     leaves: list[bytes] = field(default_factory=list)
     signed: int = 0
+    signers: Signers = field(default_factory=Signers)
+    instants: list[str] = field(default_factory=list)
 
 
 def check_chain(lines: Iterable[bytes]) -> Chain:
-    """Check exported events (canonical JSON, one per line): form, order, links, ids, signatures.
+    """Check exported events (canonical JSON, one per line): form, order, links, ids, instants, signatures.
 
     Once an actor is registered (the ledger is signed), every later event must
-    carry a valid signature of its content by its actor's registered, unrevoked
-    controller key, with the same rules the ledger applies when appending.
+    carry a valid signature by its actor's registered, unrevoked controller key
+    of its content and its place (the ledger's origin, its sequence number and
+    prev), with the same rules the ledger applies when appending.
     """
     chain = Chain()
     prev = GENESIS
     ids: set[str] = set()
-    actors: dict[str, tuple[str, str, bool]] = {}  # name -> (role, public key, revoked)
     for seq, line in enumerate(lines, 1):
         try:
             body = json.loads(line, parse_float=_no_float, parse_constant=_no_float)
@@ -429,26 +738,40 @@ def check_chain(lines: Iterable[bytes]) -> Chain:
             raise ProofError(f"event {seq} is not a JSON object")
         if canonical != line:
             raise ProofError(f"event {seq} is not in canonical form: it was edited")
-        if body.get("seq") != seq:
-            raise ProofError(
-                f"event {seq} says it is event {body.get('seq')}: events were dropped, added or swapped"
-            )
-        if body.get("prev") != prev:
-            raise ProofError(f"event {seq} does not link to event {seq - 1}: an event before it was altered")
-        if body.get("type") not in EVENT_TYPES:
-            raise ProofError(f"event {seq} has an unknown type {body.get('type')!r}")
-        if not isinstance(body.get("id"), str) or body["id"] in ids:
-            raise ProofError(f"event {seq} repeats the id {body.get('id')!r}")
-        ids.add(body["id"])
-        chain.signed += check_event_signature(seq, body, actors)
+        _check_place(seq, body, prev, ids, chain.instants[-1] if chain.instants else "")
+        if seq == 1:
+            chain.signers = Signers.of(body, line)
+        chain.signed += check_event_signature(seq, body, chain.signers)
         prev = hashlib.sha256(line).hexdigest()
         chain.leaves.append(leaf_hash(line))
+        chain.instants.append(body["recorded_at"])
     return chain
 
 
-def check_event_signature(seq: int, body: dict[str, Any], actors: dict[str, tuple[str, str, bool]]) -> int:
-    """Apply a signed ledger's rules to one stored event; update ``actors``; 1 if a signature was verified."""
-    kind, actor = body.get("type"), str(body.get("actor"))
+def _check_place(seq: int, body: dict[str, Any], prev: str, ids: set[str], last_instant: str) -> None:
+    """An event's sequence number, link, type, id and recording instant, against the events before it."""
+    if body.get("seq") != seq or type(body.get("seq")) is not int:
+        raise ProofError(
+            f"event {seq} says it is event {body.get('seq')}: events were dropped, added or swapped"
+        )
+    if body.get("prev") != prev:
+        raise ProofError(f"event {seq} does not link to event {seq - 1}: an event before it was altered")
+    if body.get("type") not in EVENT_TYPES:
+        raise ProofError(f"event {seq} has an unknown type {body.get('type')!r}")
+    if not isinstance(body.get("id"), str) or body["id"] in ids:
+        raise ProofError(f"event {seq} repeats the id {body.get('id')!r}")
+    ids.add(body["id"])
+    instant = body.get("recorded_at")
+    if not isinstance(instant, str) or INSTANT.fullmatch(instant) is None:
+        raise ProofError(f"event {seq} has no recorded_at spelt YYYY-MM-DDTHH:MM:SS.ffffffZ")
+    if instant < last_instant:
+        raise ProofError(f"event {seq} is recorded at {instant}, before the event before it"
+                         f" ({last_instant}): recording time never goes backwards")
+
+
+def check_event_signature(seq: int, body: dict[str, Any], signers: Signers) -> int:
+    """Apply a signed ledger's rules to one stored event; update ``signers``; 1 if a signature was verified."""
+    kind, actor, actors = body.get("type"), str(body.get("actor")), signers.actors
     if not actors and kind != "ActorRegistered":
         if "signature" in body:
             raise ProofError(f"event {seq} is signed, but no actor is registered before it")
@@ -456,15 +779,26 @@ def check_event_signature(seq: int, body: dict[str, Any], actors: dict[str, tupl
     role, key, revoked = _first_signer(seq, body, actor) if not actors else _signer(seq, actor, actors)
     if revoked or role != "controller":
         raise ProofError(f"event {seq}: actor {actor!r} may not append ({'revoked' if revoked else role})")
-    signature = body.get("signature")
-    content = {k: v for k, v in body.items() if k not in ("signature", "seq", "recorded_at", "prev")}
-    if not isinstance(signature, str) or not signature_valid(key, canonical_json(content), signature):
-        raise ProofError(f"event {seq}: missing or bad signature of actor {actor!r}")
+    _check_signature(seq, body, key, signers)
     if kind == "ActorRegistered":
         _register(seq, body, actors)
     elif kind == "ActorRevoked":
         _revoke(seq, str(body.get("name")), actors)
     return 1
+
+
+def _check_signature(seq: int, body: dict[str, Any], key: str, signers: Signers) -> None:
+    """The event's signature, of its content and place; in a ledger of an earlier version, of its content."""
+    signature = body.get("signature")
+    content = canonical_json({k: v for k, v in body.items() if k not in ("signature", "seq", "recorded_at", "prev")})
+    if isinstance(signature, str):
+        if signature_valid(key, event_message(signers.origin, seq, str(body.get("prev")), content), signature):
+            return
+        if signers.legacy and signature_valid(key, content, signature):
+            signers.legacy_signatures += 1
+            return
+    raise ProofError(f"event {seq}: missing or bad signature of actor {body.get('actor')!r} (a signature"
+                     " covers the event, the ledger's origin, its sequence number and the event before it)")
 
 
 def _first_signer(seq: int, body: dict[str, Any], actor: str) -> tuple[str, str, bool]:
@@ -479,7 +813,16 @@ def _first_signer(seq: int, body: dict[str, Any], actor: str) -> tuple[str, str,
         raise ProofError(
             f"event {seq}: the first actor of a signed ledger must be a controller registering themselves"
         )
-    return role, str(body.get("public_key")), False
+    return role, _sound_key(seq, body), False
+
+
+def _sound_key(seq: int, body: dict[str, Any]) -> str:
+    key = str(body.get("public_key"))
+    try:
+        check_public_key(base64.b64decode(key, validate=True), f"event {seq}: the key of {body.get('name')!r}")
+    except ValueError:
+        raise ProofError(f"event {seq}: the key of {body.get('name')!r} is not base64") from None
+    return key
 
 
 def _signer(seq: int, actor: str, actors: dict[str, tuple[str, str, bool]]) -> tuple[str, str, bool]:
@@ -494,7 +837,7 @@ def _register(seq: int, body: dict[str, Any], actors: dict[str, tuple[str, str, 
         raise ProofError(f"event {seq}: actor {name!r} is already registered")
     if body.get("role") not in ROLES:
         raise ProofError(f"event {seq}: unknown role {body.get('role')!r}")
-    actors[name] = (str(body["role"]), str(body.get("public_key")), False)
+    actors[name] = (str(body["role"]), _sound_key(seq, body), False)
 
 
 def _revoke(seq: int, name: str, actors: dict[str, tuple[str, str, bool]]) -> None:
@@ -510,61 +853,147 @@ def read_events(path: Path) -> list[bytes]:
     return data.splitlines()
 
 
-def verify_bundle(directory: Path, trusted: Sequence[tuple[str, bytes]],
-                  checkpoints: Sequence[Path] = ()) -> list[str]:
+# -- a witness's state, and the coverage of checkpoints ----------------------------------------
+WITNESS_FORMAT = "perfledger-witness-state/1"
+
+
+def read_witness_state(path: Path) -> dict[str, tuple[int, bytes]]:
+    """A witness's state file: for each origin, the size and root it last cosigned."""
+    try:
+        state = json.loads(path.read_bytes(), parse_float=_no_float, parse_constant=_no_float)
+        if state.get("format") != WITNESS_FORMAT:
+            raise ValueError("not a witness state")
+        return {origin: (int(log["size"]), base64.b64decode(log["root"], validate=True))
+                for origin, log in state["logs"].items()}
+    except (ValueError, TypeError, KeyError, AttributeError, UnicodeError, RecursionError):
+        raise ProofError(f"{path.name} is not a witness state file ({WITNESS_FORMAT})") from None
+
+
+def last_cosigned(path: Path, origin: str) -> tuple[int, bytes] | None:
+    """The evaluator's last cosigned tree head of ``origin``: from its state file or a checkpoint file."""
+    if path.read_bytes().lstrip().startswith(b"{"):
+        return read_witness_state(path).get(origin)
+    checkpoint = read_checkpoint(path)
+    if checkpoint.origin != origin:
+        raise ProofError(f"{path.name} is a checkpoint of {checkpoint.origin!r}, not of this ledger ({origin})")
+    return checkpoint.size, checkpoint.root
+
+
+def uncovered(size: int, covered: int) -> str | None:
+    """The line naming the events no checkpoint covers (None if every one is)."""
+    if covered >= size:
+        return None
+    span = f"event {size}" if covered + 1 == size else f"events {covered + 1}–{size}"
+    verb = "is" if covered + 1 == size else "are"
+    return f"{span} {verb} covered by no checkpoint: their order and presence rest on the ledger's own word"
+
+
+# -- the bundle ----------------------------------------------------------------------------------
+MANIFEST = "manifest.json"
+BUNDLE_FORMAT = "perfledger-bundle/2"
+
+
+def file_hashes(directory: Path) -> dict[str, str]:
+    """The SHA-256 of every file under ``directory`` but the manifest, by its path from there."""
+    return {path.relative_to(directory).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(directory.rglob("*")) if path.is_file() and path.name != MANIFEST}
+
+
+def check_manifest(directory: Path) -> None:
+    """A bundle holds data only: exactly the files its manifest lists, each with its SHA-256."""
+    try:
+        manifest = json.loads((directory / MANIFEST).read_bytes())
+        listed = dict(manifest["files"]) if manifest.get("format") == BUNDLE_FORMAT else None
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        listed = None
+    if listed is None:
+        raise ProofError(f"{directory} has no {MANIFEST} of a {BUNDLE_FORMAT}: it is not a bundle of this"
+                         " version (export it again)")
+    found = file_hashes(directory)
+    for name in sorted(set(found) - set(listed)):
+        raise ProofError(f"the bundle holds {name}, which its manifest does not list: a bundle is data only")
+    for name, digest in sorted(listed.items()):
+        if found.get(name) != digest:
+            raise ProofError(f"{name} is {'missing' if name not in found else 'not the file'} the manifest lists")
+
+
+def verify_bundle(directory: Path, verifiers: Sequence[Verifier], checkpoints: Sequence[Path] = (),
+                  last: Path | None = None) -> list[str]:
     """Check an exported bundle with no database, against keys and checkpoints the evaluator trusts.
 
-    ``trusted`` are (label, PEM) public keys obtained independently of the
-    bundle: every checkpoint must be signed by each of them. ``checkpoints``
-    are the evaluator's own copies; the bundle's are checked too.
+    ``verifiers`` are keys obtained independently of the bundle: every checkpoint must be signed by
+    each of them. ``checkpoints`` are the evaluator's own copies; the bundle's are checked too.
+    ``last`` is the evaluator's last cosigned tree head of this ledger (its witness state, or a
+    checkpoint): the bundle's events must extend it.
     """
-    events = directory / "events.jsonl"
-    if not events.exists():
-        raise ProofError(f"{directory} holds no events.jsonl")
-    if not trusted:
-        raise ProofError("give the public keys you trust (--pubkey): the bundle's own keys prove nothing")
-    chain = check_chain(read_events(events))
-    leaves = chain.leaves
-    tree = MerkleTree(leaves)
-    summary = (f"events: {len(leaves)}, chain intact, {chain.signed} signatures of registered actors"
-               f" verified, tree head {tree.root().hex()}")
-    report = [summary]
-    paths = [*sorted((directory / "checkpoints").glob("*.txt")), *checkpoints]
+    if not verifiers:
+        raise ProofError("give the keys you trust (--vkey): the bundle's own keys prove nothing")
+    check_manifest(directory)
+    chain = check_chain(read_events(directory / "events.jsonl"))
+    tree = MerkleTree(chain.leaves)
+    legacy = chain.signers.legacy_signatures
+    report = [f"events: {len(tree)} of {chain.signers.origin}, chain intact, {chain.signed} signatures of"
+              f" registered actors verified{f' ({legacy} of an earlier version, content only)' if legacy else ''},"
+              f" tree head {base64.b64encode(tree.root()).decode()}"]
+    paths = [*sorted((directory / "checkpoints").glob("*")), *checkpoints]
     if not paths:
-        raise ProofError(
-            "no checkpoint to check the events against: a bundle is only as good as its checkpoints"
-        )
+        raise ProofError("no checkpoint to check the events against: a bundle is only as good as its checkpoints")
+    covered = 0
     for path in paths:
-        checkpoint = Checkpoint.read(path)
-        signers = checkpoint.check_signatures(trusted)
-        if checkpoint.size > len(leaves):
-            raise ProofError(
-                f"{path.name}: the checkpoint covers {checkpoint.size} events"
-                f" but the bundle holds {len(leaves)}: events were removed"
-            )
-        if tree.root(0, checkpoint.size).hex() != checkpoint.root:
-            raise ProofError(
-                f"{path.name}: the first {checkpoint.size} events do not give the checkpoint's tree head"
-            )
-        report.append(
-            f"{path.name}: {checkpoint.size} events match its tree head; signed by {', '.join(signers)}"
-        )
-    return report
+        report.append(f"{path.name}: {check_checkpoint_against(read_checkpoint(path), tree, chain, verifiers)}")
+        covered = max(covered, read_checkpoint(path).size)
+    if last is not None:
+        report.append(_check_last(last, tree, chain.signers.origin))
+    return report + [uncovered(len(tree), covered) or "every event is covered by a checkpoint"]
+
+
+def check_checkpoint_against(checkpoint: AnyCheckpoint, tree: MerkleTree, chain: Chain,
+                             verifiers: Sequence[Verifier]) -> str:
+    """A checkpoint's signatures, its ledger, and that the events give its tree head."""
+    signers = checkpoint.check_signatures(verifiers)
+    if isinstance(checkpoint, Checkpoint) and checkpoint.origin != chain.signers.origin:
+        raise ProofError(f"the checkpoint is of {checkpoint.origin!r}, not of this ledger ({chain.signers.origin})")
+    if checkpoint.size > len(tree):
+        raise ProofError(f"the checkpoint covers {checkpoint.size} events but there are {len(tree)}:"
+                         " events were removed")
+    if tree.root(0, checkpoint.size) != checkpoint.root:
+        raise ProofError(f"the first {checkpoint.size} events do not give the checkpoint's tree head:"
+                         " history was rewritten")
+    return f"{checkpoint.size} events match its tree head; signed by {', '.join(signers)}"
+
+
+def _check_last(path: Path, tree: MerkleTree, origin: str) -> str:
+    found = last_cosigned(path, origin)
+    if found is None:
+        raise ProofError(f"{path.name} holds no tree head of {origin}: you never cosigned this ledger")
+    size, root = found
+    if size > len(tree):
+        raise ProofError(f"you last cosigned {size} events of {origin}; the bundle holds {len(tree)}:"
+                         " events were removed or the history was rolled back")
+    if tree.root(0, size) != root:
+        raise ProofError(f"the bundle's first {size} events are not those you last cosigned: a split view"
+                         " or a rewritten history")
+    return f"{path.name}: the bundle extends the {size} events you last cosigned"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """perfledger-verify: check a bundle with the evaluator's own keys and checkpoints."""
     import argparse
 
-    parser = argparse.ArgumentParser(description="Check a perfledger bundle without its database.")
+    parser = argparse.ArgumentParser(
+        prog="perfledger-verify", description="Check a perfledger bundle without its database.")
     parser.add_argument("bundle", type=Path)
-    parser.add_argument("--pubkey", action="append", default=[], type=Path, required=True,
-                        help="a public key you trust, obtained apart from the bundle (repeat for co-signers)")
+    parser.add_argument("--vkey", action="append", default=[], type=Path,
+                        help="a key you trust, obtained apart from the bundle: the ledger's and each"
+                        " witness's verifier key (NAME.vkey), or a PEM public key (repeat)")
+    parser.add_argument("--pubkey", action="append", default=[], type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--checkpoint", action="append", default=[], type=Path,
                         help="your own copy of a checkpoint (repeatable)")
+    parser.add_argument("--last", type=Path, help="your witness state file, or the checkpoint you last cosigned")
     args = parser.parse_args(argv)
     try:
-        trusted = [(p.stem, p.read_bytes()) for p in args.pubkey]
-        for line in verify_bundle(args.bundle, trusted, args.checkpoint):
+        verifiers = [read_verifier(p) for p in (*args.vkey, *args.pubkey)]
+        for line in verify_bundle(args.bundle, verifiers, args.checkpoint, args.last):
             print(line)
     except (ProofError, OSError) as e:
         print(f"FAILED: {e}", file=sys.stderr)

@@ -90,6 +90,8 @@ def check_ledger_opened_only_as_event_1(book: Book, fact: LedgerOpened, replacin
 
 
 def check_actor_not_registered_yet(book: Book, fact: ActorRegistered, replacing: bool) -> None:
+    """A new actor, with a sound key (a weak one would let a fixed signature verify on anything)."""
+    signers.sound_key(fact)
     current = book.actors.get(fact.name)
     if current is not None and not current.revoked:
         raise DuplicateDefinition(f"actor {fact.name!r} is already registered", event_id=fact.event_id)

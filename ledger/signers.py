@@ -6,6 +6,7 @@ batch that creates the ledger (``Book.opening``). An unsigned ledger stays unsig
 
 from __future__ import annotations
 
+import base64
 from typing import TYPE_CHECKING
 
 from events import ActorRegistered, LedgerEvent
@@ -33,8 +34,14 @@ def check_signed_by_a_registered_controller(book: Book, fact: LedgerEvent) -> No
         else signer_key(book, fact)
     if fact.signature is None:
         raise SignatureRefused("this ledger is signed: sign the event with your key (--key)", event_id=eid)
-    if not proofs.signature_valid(key, fact.content_bytes, fact.signature):
-        raise SignatureRefused(f"the signature does not match actor {fact.actor!r}'s key", event_id=eid)
+    place = proofs.event_message(str(book.origin), fact.seq, fact.prev, fact.content_bytes)
+    if not proofs.signature_valid(key, place, fact.signature):
+        raise SignatureRefused(
+            f"the signature does not match actor {fact.actor!r}'s key for this event at its place"
+            f" (event {fact.seq} of {book.origin}, after {fact.prev[:12]}…): a signature made for"
+            " another place or ledger does not hold here; sign with --key as it is written",
+            event_id=eid,
+        )
 
 
 def first_controller_key(book: Book, fact: ActorRegistered) -> str:
@@ -51,6 +58,15 @@ def first_controller_key(book: Book, fact: ActorRegistered) -> str:
             "the first actor of a signed ledger is a controller who registers themselves",
             event_id=fact.event_id,
         )
+    return sound_key(fact)
+
+
+def sound_key(fact: ActorRegistered) -> str:
+    """The key a registration names, unless it is weak or not canonical (``proofs.check_public_key``)."""
+    try:
+        proofs.check_public_key(base64.b64decode(fact.public_key), f"the key of {fact.name!r}")
+    except proofs.ProofError as e:
+        raise SignatureRefused(str(e), event_id=fact.event_id) from None
     return fact.public_key
 
 

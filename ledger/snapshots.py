@@ -11,7 +11,7 @@ import orjson
 
 from events import dumps
 from ledger.aggregate import Ledger
-from ledger.book import Book
+from ledger.book import Book, origin_of
 from ledger.codec import decode_body, decode_body_dict
 from ledger.lookup import StoreLookup
 from ledger.recorders import LedgerRecorder
@@ -57,6 +57,7 @@ def restored(recorder: LedgerRecorder, seq: int, head: str, state: bytes) -> Led
         ):
             return None
         book = Book.restore(snapshot, StoreLookup(recorder), decode_body_dict)
+        book.origin = origin_of(decode_body(bytes(recorder.rows(0, 1)[0][2]), keep=True))  # type: ignore[arg-type]
         return Ledger.resume(book, decode_body(bytes(event[0][2]), keep=True))
     except Exception as e:  # whatever a junk state makes the restore raise, it is not used
         if is_driver_error(e):

@@ -26,7 +26,7 @@ from eventsourcing.utils import get_topic
 from events import GENESIS, ActorRegistered, ActorRevoked
 from ledger import proofs
 from ledger.application import Store
-from ledger.chain_check import Actors, SignatureProblem, check_rows
+from ledger.chain_check import SignatureProblem, check_rows
 from ledger.errors import LedgerError
 from ledger.location import is_postgres
 from ledger.replay_check import Replayed, replay
@@ -74,7 +74,8 @@ def verify(store: Store, *, processes: int | None = None, rules: bool = True) ->
         "chain", True, f"{seq} events, each linked to the one before, hashes and canonical form sound"
     )
     if not rules:
-        signed = bool(problem) or bool(actors_upto(store, seq) != {})
+        found = signers_upto(store, seq)
+        signed = bool(problem) or found is None or bool(found.actors)
         signatures = (
             _signatures_section(problem, seq, None)
             if signed
@@ -133,7 +134,7 @@ def check_chain(store: Store, processes: int | None = None) -> tuple[str | None,
     """The chain's first problem (None if sound), where it is, and the hash before it (else the head's)."""
     recorded_length = store.recorder.chain_length()
     found = _in_parts(store, recorded_length, processes)
-    problem, seq, prev = found or check_rows(store.rows(chain=True), 0, GENESIS, {})
+    problem, seq, prev = found or check_rows(store.rows(chain=True), 0, GENESIS, proofs.Signers())
     if problem:
         return problem, seq, prev
     if recorded_length > seq:
@@ -193,7 +194,7 @@ def _run_parts(
         with ProcessPoolExecutor(len(starts), mp_context=multiprocessing.get_context("fork")) as pool:
             others = [pool.submit(check_part, store.location, after, upto, recorded)
                       for (after, recorded), upto in zip(starts, ends)]
-            results = [check_rows(store.rows(0, bounds[1], chain=True), 0, GENESIS, {})]
+            results = [check_rows(store.rows(0, bounds[1], chain=True), 0, GENESIS, proofs.Signers())]
             return results + [other.result() for other in others]
     except Exception as e:  # a part that could not run (no process, no connection): one pass instead
         if not (isinstance(e, (BrokenProcessPool, OSError, LedgerError)) or is_driver_error(e)):
@@ -212,24 +213,28 @@ def check_part(location: str, after: int, upto: int | None, prev: str) -> tuple[
     """Check events after ``after`` up to ``upto`` (the end if None), in a process of their own,
     starting from the actors registered before them (in a signed ledger)."""
     with Store.open(location) as store:
-        actors = actors_upto(store, after)
-        if actors is None:
-            return "an actor's event before this part breaks a rule", after, prev
-        return check_rows(store.rows(after, upto, chain=True), after, prev, actors)
+        signers = signers_upto(store, after)
+        if signers is None or (signers.legacy and signers.actors):
+            return "an actor's event before this part breaks a rule, or the ledger is of an earlier version", \
+                after, prev  # checked in one pass instead
+        return check_rows(store.rows(after, upto, chain=True), after, prev, signers)
 
 
-def actors_upto(store: Store, upto: int) -> Actors | None:
-    """The actors registered by event ``upto`` (a signed ledger's), None if one of their events
-    breaks a rule."""
-    actors: Actors = {}
+def signers_upto(store: Store, upto: int) -> proofs.Signers | None:
+    """The ledger's origin and the actors registered by event ``upto`` (a signed ledger's), None if
+    one of their events breaks a rule."""
     try:
+        first = list(store.rows(0, 1))
+        if not first:
+            return proofs.Signers()
+        signers = proofs.Signers.of(orjson.loads(first[0][2]), bytes(first[0][2]))
         for seq, _, state in store.rows(
             0, upto, topics=[get_topic(ActorRegistered), get_topic(ActorRevoked)]
         ):
             body = orjson.loads(state)
             if not isinstance(body, dict):
                 return None
-            proofs.check_event_signature(seq, body, actors)
-    except (proofs.ProofError, orjson.JSONDecodeError, TypeError, KeyError):
+            proofs.check_event_signature(seq, body, signers)
+    except (proofs.ProofError, orjson.JSONDecodeError, TypeError, KeyError, AttributeError):
         return None
-    return actors
+    return signers

@@ -219,7 +219,8 @@ def test_the_entity_is_stored_nfc_and_a_checkpoint_note_keeps_its_form(ledger_ur
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
         note = audit.checkpoint(store, private, "cdg").text()
-        assert Checkpoint.parse(note).entity == "Citt\u00e0 di Massa"
+        assert Checkpoint.parse(note).origin == audit.origin(store)
+        assert audit.origin(store).startswith("perfledger.invalid/citta-di-massa/")
 
 
 def test_the_actor_of_a_new_ledger_follows_the_code_rule(tmp_path: Path) -> None:

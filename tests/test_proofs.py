@@ -16,15 +16,19 @@ from hypothesis import strategies as st
 
 from cli.main import main
 from ledger import Store
+from ledger import proofs as proofs_module
 from ledger.aggregate import LEDGER_ID
 from ledger.proofs import (
     Checkpoint,
     MerkleTree,
     ProofError,
+    Verifier,
     consistency_proof,
     inclusion_proof,
     leaf_hash,
+    new_checkpoint,
     node_hash,
+    read_verifier,
     tree_head,
     verify_bundle,
     verify_consistency,
@@ -111,36 +115,40 @@ def oiv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PERFLEDGER_LEDGER", str(tmp_path / "cciaa.db"))
     assert run("import", str(EXAMPLE_DIR / "events.jsonl"), "--backfill", "--entity", "CCIAA").exit_code == 0
-    for name in ("cdg", "oiv", "intruder"):
+    for name in ("cdg", "intruder"):
         assert run("key", "new", name).exit_code == 0
-    assert run("checkpoint", "--key", "cdg.key").output.startswith("Wrote checkpoint-399.txt: 399 events")
-    assert run("checkpoint", "cosign", "checkpoint-399.txt", "--key", "oiv.key").exit_code == 0
+    assert run("key", "new", "oiv", "--witness").exit_code == 0
+    assert "399 events, signed by cdg" in run("checkpoint", "--key", "cdg.key").output
+    assert run("checkpoint", "cosign", "checkpoint-399.txt", "--key", "oiv.key", "--log-vkey", "cdg.vkey",
+               "--state", "oiv-state.json").exit_code == 0
     Path("report.json").write_text(run("report", "--format", "json").output)
     assert run("export", "--bundle", "bundle", "--checkpoint", "checkpoint-399.txt",
-               "--pubkey", "cdg.pub", "--pubkey", "oiv.pub").exit_code == 0
+               "--vkey", "cdg.vkey", "--vkey", "oiv.vkey").exit_code == 0
     yield tmp_path
 
 
 def test_the_walkthrough_verifies_online_and_offline(oiv: Path) -> None:
-    online = run("verify", "--checkpoint", "checkpoint-399.txt", "--pubkey", "cdg.pub", "--pubkey", "oiv.pub")
+    online = run("verify", "--checkpoint", "checkpoint-399.txt", "--vkey", "cdg.vkey", "--vkey", "oiv.vkey")
     assert online.exit_code == 0 and "extends the checkpoint of 399 events" in online.output
     assert "signed by cdg" in online.output and "oiv" in online.output
-    offline = run("verify", "--bundle", "bundle", "--pubkey", "cdg.pub", "--pubkey", "oiv.pub",
+    offline = run("verify", "--bundle", "bundle", "--vkey", "cdg.vkey", "--vkey", "oiv.vkey",
                   "--expect", "report.json")
     assert offline.exit_code == 0 and "replay matches report.json" in offline.output
     import subprocess
     import sys
 
-    script = subprocess.run([sys.executable, "bundle/verify.py", "bundle", "--pubkey", "oiv.pub"],
+    script = subprocess.run([sys.executable, "-I", str(Path(proofs_module.__file__)), "bundle",
+                             "--vkey", "oiv.vkey", "--vkey", "cdg.vkey", "--last", "oiv-state.json"],
                             check=False, capture_output=True, text=True)
-    assert script.returncode == 0 and script.stdout.endswith("OK\n")
+    assert script.returncode == 0 and script.stdout.endswith("OK\n"), script.stderr
+    assert not (oiv / "bundle" / "verify.py").exists()
 
 
 def test_a_later_ledger_still_extends_the_checkpoint(oiv: Path) -> None:
     obj = {"type": "ReservationMade", "id": "late", "effective_date": "2012-12-20", "actor": "cdg",
            "reservation": "late", "item": "A1/04/10", "amount": "100.00"}
     assert run("append", "--json", json.dumps(obj)).exit_code == 0
-    result = run("verify", "--checkpoint", "checkpoint-399.txt", "--pubkey", "cdg.pub", "--pubkey", "oiv.pub")
+    result = run("verify", "--checkpoint", "checkpoint-399.txt", "--vkey", "cdg.vkey", "--vkey", "oiv.vkey")
     assert result.exit_code == 0 and "(400 events) extends the checkpoint of 399 events" in result.output
 
 
@@ -153,7 +161,7 @@ def test_a_ledger_rolled_back_to_an_older_copy_is_caught(oiv: Path) -> None:
     rolled = oiv / "rolled.db"
     with Store.open(str(oiv / "cciaa.db")) as store, Store.open(str(rolled), create=True) as copy:
         copy.recorder.insert_events([StoredEvent(LEDGER_ID, *row) for row in store.rows()][:-1])
-    result = run("--ledger", str(rolled), "verify", "--checkpoint", "checkpoint-400.txt")
+    result = run("--ledger", str(rolled), "verify", "--checkpoint", "checkpoint-400.txt", "--vkey", "cdg.vkey")
     assert (
         result.exit_code == 1 and "fewer than the 400 of the checkpoint: it was rolled back" in result.output
     )
@@ -173,26 +181,26 @@ def test_history_rewritten_with_every_hash_recomputed_is_caught(oiv: Path) -> No
         prev = hashlib.sha256(state).hexdigest()
         db.set_chain_hash(seq, prev)
     assert run("verify", "--quick").exit_code == 0  # the chain alone is fooled
-    result = run("verify", "--checkpoint", "checkpoint-399.txt")
+    result = run("verify", "--checkpoint", "checkpoint-399.txt", "--vkey", "cdg.vkey")
     assert result.exit_code == 1 and "history was" in result.output
 
 
 def test_a_checkpoint_signed_by_another_key_or_edited_is_rejected(oiv: Path) -> None:
     forged = Checkpoint.parse(Path("checkpoint-399.txt").read_text())
-    unsigned = Checkpoint(forged.entity, forged.size, forged.root, forged.time)
+    unsigned = new_checkpoint(forged.origin, forged.size, forged.root)
     Path("intruder.txt").write_text(unsigned.signed(Path("intruder.key").read_bytes(), "cdg").text())
-    result = run("verify", "--checkpoint", "intruder.txt", "--pubkey", "cdg.pub")
-    assert result.exit_code == 1 and "the checkpoint is not signed by cdg (key" in result.output
-    edited = Path("checkpoint-399.txt").read_text().replace("size: 399", "size: 398")
+    result = run("verify", "--checkpoint", "intruder.txt", "--vkey", "cdg.vkey")
+    assert result.exit_code == 1 and "it is not signed by cdg (key ID" in result.output
+    edited = Path("checkpoint-399.txt").read_text().replace("\n399\n", "\n398\n")
     Path("edited.txt").write_text(edited)
-    result = run("verify", "--checkpoint", "edited.txt", "--pubkey", "cdg.pub", "--pubkey", "oiv.pub")
+    result = run("verify", "--checkpoint", "edited.txt", "--vkey", "cdg.vkey", "--vkey", "oiv.vkey")
     assert result.exit_code == 1 and "does not match the checkpoint" in result.output
 
 
-def TRUSTED() -> list[tuple[str, bytes]]:
+def TRUSTED() -> list[Verifier]:
     """The controller's key as the OIV holds it, apart from the bundle (the tests run in the
     fixture's directory)."""
-    return [("cdg", Path("cdg.pub").read_bytes())]
+    return [read_verifier(Path("cdg.vkey"))]
 
 
 def lines_of(bundle: Path) -> list[bytes]:
@@ -200,7 +208,14 @@ def lines_of(bundle: Path) -> list[bytes]:
 
 
 def write(bundle: Path, lines: list[bytes], tail: bytes = b"\n") -> None:
+    """Tamper with a bundle's events as its hostile maker would: with its manifest made again."""
     (bundle / "events.jsonl").write_bytes(b"\n".join(lines) + tail)
+    remanifest(bundle)
+
+
+def remanifest(bundle: Path) -> None:
+    manifest = {"format": proofs_module.BUNDLE_FORMAT, "files": proofs_module.file_hashes(bundle)}
+    (bundle / "manifest.json").write_text(json.dumps(manifest))
 
 
 @pytest.mark.parametrize(
@@ -214,7 +229,7 @@ def write(bundle: Path, lines: list[bytes], tail: bytes = b"\n") -> None:
          "event 102 does not link to event 101"),
         (lambda ls: ls[:100] + [ls[100].replace(b":", b": ", 1)] + ls[101:],
          "event 101 is not in canonical form"),
-        (lambda ls: ls[:-3], "covers 399 events but the bundle holds 396"),
+        (lambda ls: ls[:-3], "covers 399 events but there are 396"),
     ],
     ids=["dropped", "swapped", "altered", "reformatted", "truncated-tail"],
 )
@@ -223,7 +238,7 @@ def test_a_tampered_bundle_is_rejected_with_the_reason(oiv: Path, tamper: object
     write(bundle, tamper(lines_of(bundle)))  # type: ignore[operator]
     with pytest.raises(ProofError, match=reason):
         verify_bundle(bundle, TRUSTED())
-    result = run("verify", "--bundle", str(bundle), "--pubkey", "cdg.pub")
+    result = run("verify", "--bundle", str(bundle), "--vkey", "cdg.vkey")
     assert result.exit_code == 1 and result.output.startswith("Error: ")
 
 
@@ -231,6 +246,7 @@ def test_a_bundle_cut_mid_line_is_called_truncated(oiv: Path) -> None:
     bundle = oiv / "bundle"
     data = (bundle / "events.jsonl").read_bytes()
     (bundle / "events.jsonl").write_bytes(data[:-40])
+    remanifest(bundle)
     with pytest.raises(ProofError, match="truncated"):
         verify_bundle(bundle, TRUSTED())
 
@@ -240,14 +256,14 @@ def test_a_report_that_disagrees_with_the_replay_is_listed(oiv: Path) -> None:
     report["achievement"]["entity"]["percent"] = 96
     report["budget"]["total"]["available"] = "136406.00"
     Path("claimed.json").write_text(json.dumps(report))
-    result = run("verify", "--bundle", "bundle", "--pubkey", "cdg.pub", "--expect", "claimed.json")
+    result = run("verify", "--bundle", "bundle", "--vkey", "cdg.vkey", "--expect", "claimed.json")
     assert result.exit_code == 1 and "differs from claimed.json in 2 place(s)" in result.output
     assert "achievement.entity.percent: report says 96, replay gives 94" in result.output
 
 
 def test_explain_prove_attaches_a_verifiable_inclusion_proof_to_every_event(oiv: Path) -> None:
     tree = json.loads(run("explain", "budget", "item", "A1/04/09", "available",
-                          "--prove", "checkpoint-399.txt", "--pubkey", "cdg.pub", "--format", "json").output)
+                          "--prove", "checkpoint-399.txt", "--vkey", "cdg.vkey", "--format", "json").output)
     checkpoint = Checkpoint.parse(Path("checkpoint-399.txt").read_text())
     with Store.open(str(oiv / "cciaa.db")) as store:
         states = {seq: bytes(state) for seq, _, state in store.rows()}
@@ -260,15 +276,14 @@ def test_explain_prove_attaches_a_verifiable_inclusion_proof_to_every_event(oiv:
     for ref in found:
         seq = int(ref["seq"])  # type: ignore[arg-type]
         path = [bytes.fromhex(h) for h in ref["proof"]]  # type: ignore[union-attr]
-        verify_inclusion(seq - 1, checkpoint.size, leaf_hash(states[seq]), path,
-                         bytes.fromhex(checkpoint.root))
+        verify_inclusion(seq - 1, checkpoint.size, leaf_hash(states[seq]), path, checkpoint.root)
 
 
 def test_explain_prove_refuses_a_checkpoint_the_ledger_does_not_extend(oiv: Path) -> None:
     forged = Checkpoint.parse(Path("checkpoint-399.txt").read_text())
-    unsigned = Checkpoint(forged.entity, forged.size, "00" * 32, forged.time)
+    unsigned = new_checkpoint(forged.origin, forged.size, bytes(32))
     Path("other.txt").write_text(unsigned.signed(Path("cdg.key").read_bytes(), "cdg").text())
-    result = run("explain", "achievement", "entity", "--prove", "other.txt", "--pubkey", "cdg.pub")
+    result = run("explain", "achievement", "entity", "--prove", "other.txt", "--vkey", "cdg.vkey")
     assert result.exit_code == 1 and "does not extend other.txt" in result.output
 
 
@@ -279,23 +294,20 @@ def test_a_copied_signature_line_cannot_fake_a_co_signer(oiv: Path) -> None:
     Path("faked.txt").write_text(
         body + "\n\n" + cdg_line + "\n" + cdg_line.replace("— cdg ", "— oiv ") + "\n"
     )
-    result = run("verify", "--checkpoint", "faked.txt", "--pubkey", "cdg.pub", "--pubkey", "oiv.pub")
+    result = run("verify", "--checkpoint", "faked.txt", "--vkey", "cdg.vkey", "--vkey", "oiv.vkey")
     assert result.exit_code == 1 and "not signed by oiv" in result.output
 
 
-@pytest.mark.parametrize("edit", [("size: 399", "size: 0399"), ("size: 399", "size: \u0663\u0669\u0669"),
-                                  ("size: 399", "size: \u00b2")])
+@pytest.mark.parametrize("edit", [("\n399\n", "\n0399\n"), ("\n399\n", "\n\u0663\u0669\u0669\n"),
+                                  ("\n399\n", "\n\u00b2\n")])
 def test_a_checkpoint_must_read_exactly_as_it_was_signed(oiv: Path, edit: tuple[str, str]) -> None:
     Path("edited.txt").write_text(Path("checkpoint-399.txt").read_text().replace(*edit))
-    result = run("verify", "--checkpoint", "edited.txt", "--pubkey", "cdg.pub")
-    assert (
-        result.exit_code == 1
-        and "Error: checkpoint lacks entity, size (digits, no leading zeros)" in result.output
-    )
+    result = run("verify", "--checkpoint", "edited.txt", "--vkey", "cdg.vkey")
+    assert result.exit_code == 1 and "is not a decimal number without leading zeros" in result.output
 
 
 def test_keys_and_bundles_are_handled_safely(oiv: Path) -> None:
-    assert "no spaces" in run("checkpoint", "--key", "cdg.key", "--name", "Mario Rossi").output
+    assert "without spaces" in run("checkpoint", "--key", "cdg.key", "--name", "Mario Rossi").output
     assert "not an unencrypted PEM private key" in run("checkpoint", "--key", "cdg.pub").output
     private = run("export", "--bundle", "fresh", "--pubkey", "cdg.key")
     assert (
@@ -306,17 +318,17 @@ def test_keys_and_bundles_are_handled_safely(oiv: Path) -> None:
     again = run("export", "--bundle", "bundle")
     assert again.exit_code == 1 and "is not empty" in again.output
     unproved = CliRunner().invoke(main, ["explain", "achievement", "entity", "--prove", "checkpoint-399.txt"])
-    assert unproved.exit_code == 2 and "--prove needs --pubkey" in unproved.output
+    assert unproved.exit_code == 2 and "--prove needs --vkey" in unproved.output
 
 
 def test_the_offline_verifier_needs_trusted_keys_and_a_checkpoint(oiv: Path) -> None:
-    with pytest.raises(ProofError, match="give the public keys you trust"):
+    with pytest.raises(ProofError, match="give the keys you trust"):
         verify_bundle(oiv / "bundle", [])
     assert run("export", "--bundle", "bare").exit_code == 0
     with pytest.raises(ProofError, match="no checkpoint"):
         verify_bundle(oiv / "bare", TRUSTED())
-    assert verify_bundle(oiv / "bare", TRUSTED(), [Path("checkpoint-399.txt")])[-1].startswith(
-        "checkpoint-399.txt"
+    assert verify_bundle(oiv / "bare", TRUSTED(), [Path("checkpoint-399.txt")])[1].startswith(
+        "checkpoint-399.txt: 399 events match its tree head"
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import functools
 import hashlib
 import json
 from datetime import UTC, datetime
@@ -21,6 +23,7 @@ from ledger.errors import DuplicateDefinition, InvalidCorrection, SignatureRefus
 from ledger.proofs import ProofError, verify_bundle
 from ledger.verify import verify
 from tests.conftest import ev, small_plan, write_jsonl
+from tests.test_proofs import remanifest
 
 NOW = datetime(2012, 6, 1, tzinfo=UTC)
 
@@ -38,8 +41,8 @@ CDG, OIV, EVE = keypair(), keypair(), keypair()
 
 
 def signed(obj: dict[str, Any], key: bytes) -> Submission:
-    sub = parse_submission(obj)
-    return sub.signed(proofs.sign(key, sub.content_bytes))
+    """Signed with ``key`` as it is written, at its place in the ledger."""
+    return parse_submission(obj).signed_by(functools.partial(proofs.sign, key))
 
 
 def register(name: str, role: str, public: bytes, by: str, key: bytes, eid: str | None = None) -> Submission:
@@ -86,11 +89,44 @@ def test_a_signed_ledger_takes_only_events_signed_by_their_actors_key(ledger: Le
         ledger.extend([signed(vary("v4", actor="eve"), EVE[0])], now=NOW)
 
 
+def signed_for_next(ledger: Ledger, obj: dict[str, Any], key: bytes) -> Submission:
+    """Signed beforehand, for the place it would take next in ``ledger``."""
+    sub = parse_submission(obj)
+    place = proofs.event_message(str(ledger.book.origin), ledger.version + 1, ledger.head, sub.content_bytes)
+    return sub.signed(proofs.sign(key, place))
+
+
 def test_a_signature_covers_every_field(ledger: Ledger) -> None:
-    sub = signed(vary("v1"), CDG[0])
+    sub = signed_for_next(ledger, vary("v1"), CDG[0])
     tampered = Submission(sub.cls, {**sub.fields, "amount": sub.fields["amount"] * 100}, sub.recorded_at)
     with pytest.raises(SignatureRefused, match="does not match"):
         ledger.extend([tampered], now=NOW)
+    assert ledger.extend([sub], now=NOW) == [True]
+
+
+def test_a_signature_made_for_one_place_does_not_hold_at_another(ledger: Ledger) -> None:
+    early = signed_for_next(ledger, vary("v1"), CDG[0])
+    ledger.extend([signed(vary("v0"), CDG[0])], now=NOW)  # the place it was signed for is taken
+    with pytest.raises(SignatureRefused, match="for this event at its place"):
+        ledger.extend([early], now=NOW)
+
+
+def test_an_event_signed_for_one_ledger_is_refused_by_another(ledger: Ledger) -> None:
+    other = Ledger.open(entity="CCIAA", actor="cdg", note="", now=NOW, origin="cciaa.example/other")
+    other.extend([register("cdg", "controller", CDG[1], "cdg", CDG[0])], now=NOW)
+    other.extend([signed(o, CDG[0]) for o in small_plan()], now=NOW)
+    assert other.version == ledger.version and other.book.origin != ledger.book.origin
+    stolen = signed_for_next(ledger, vary("v1"), CDG[0])  # what cdg signed for the first ledger
+    with pytest.raises(SignatureRefused, match="another place or ledger"):
+        other.extend([stolen], now=NOW)
+
+
+def test_a_weak_key_is_refused_at_registration(ledger: Ledger) -> None:
+    identity = base64.b64encode(bytes([1]) + bytes(31)).decode()
+    obj = ev("ActorRegistered", "reg-weak", "2012-02-01", name="weak", role="controller",
+             public_key=identity) | {"actor": "cdg"}
+    with pytest.raises(SignatureRefused, match="weak Ed25519 public key"):
+        ledger.extend([signed(obj, CDG[0])], now=NOW)
 
 
 def test_only_controllers_append_and_revoked_keys_are_refused(ledger: Ledger) -> None:
@@ -140,7 +176,7 @@ def test_the_cli_signs_with_key_and_the_bundle_verifier_checks_signatures(
     listed = json.loads(run("actor", "list", "--format", "json").output)
     assert [(a["name"], a["role"]) for a in listed] == [("cdg", "controller"), ("oiv", "oiv")]
     assert run("checkpoint", "--key", "cdg.key").exit_code == 0
-    trusted = [("cdg", (tmp_path / "cdg.pub").read_bytes())]
+    trusted = [proofs.read_verifier(tmp_path / "cdg.vkey")]
     assert run("export", "--bundle", "b", "--checkpoint", "checkpoint-13.txt").exit_code == 0
     assert "12 signatures of registered actors verified" in "\n".join(verify_bundle(tmp_path / "b", trusted))
     # A forger changes a signed event and recomputes every hash after it: the signature gives it away.
@@ -150,6 +186,7 @@ def test_the_cli_signs_with_key_and_the_bundle_verifier_checks_signatures(
     body.update(amount="1000.00", prev=prev)
     lines[-1] = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
     (tmp_path / "b" / "events.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    remanifest(tmp_path / "b")
     with pytest.raises(ProofError, match=f"event {len(lines)}: missing or bad signature of actor 'cdg'"):
         verify_bundle(tmp_path / "b", trusted)
     # The ledger's own verify applies the same rules: an unsigned row slipped in with raw SQL is named.

@@ -15,7 +15,7 @@ import pytest
 from events import parse_submission
 from ledger import Store, proofs
 from ledger.errors import DuplicateId, LedgerLocked, LedgerNotFound, OverReservation, SchemaTooNew
-from ledger.verify import _in_parts, actors_upto, verify
+from ledger.verify import _in_parts, signers_upto, verify
 from tests.backends import Raw, postgres_ledger_url, raw
 from tests.conftest import ev, small_plan, submissions
 
@@ -387,8 +387,8 @@ def test_verify_in_parts_carries_a_signed_ledgers_actors_across_parts(
     monkeypatch.setattr("ledger.verify.VERIFY_IN_PARTS", 2)
     with signed_ledger(tmp_path / "signed.db") as store:
         length = store.recorder.chain_length()
-        assert actors_upto(store, 1) == {}  # the actors register in the first of three parts
-        assert actors_upto(store, length // 3) == {
+        assert signers_upto(store, 1).actors == {}  # the actors register in the first of three parts
+        assert signers_upto(store, length // 3).actors == {
             "cdg": ("controller", proofs.public_key_b64(CDG[1]), False),
             "oiv": ("oiv", proofs.public_key_b64(OIV[1]), False),
         }
@@ -443,7 +443,7 @@ def test_verify_in_parts_reports_an_actor_event_that_is_not_an_object(
         registered = store.find("reg-cdg")
         assert registered is not None
         attacker(store.location).set_state(registered.seq, b"[]")
-        assert actors_upto(store, store.length()) is None
+        assert signers_upto(store, store.length()) is None
         report = verify(store, processes=3)
         assert report == verify(store, processes=1)
         assert not report.ok and report.bad_seq == registered.seq
