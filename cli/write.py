@@ -33,6 +33,9 @@ __all__ = ["JsonlFile", "append", "demo_cmd", "import_", "init", "read_batch"]
 
 @click.command()
 @click.option("--entity", default=None, help="The public body the ledger is for. [default: the file's name]")
+@click.option("--origin", default=None,
+              help="The ledger's name in its checkpoints and signatures: a schema-less URL such as"
+              " cciaa-ms.example/perfledger. [default: perfledger.invalid/ENTITY/HASH]")
 @actor_option
 @click.option("--signed", is_flag=True,
               help="Make a signed ledger: name its first controller (--controller).")
@@ -43,8 +46,8 @@ __all__ = ["JsonlFile", "append", "demo_cmd", "import_", "init", "read_batch"]
 @click.option("--key", "key_file", default=None, type=click.Path(exists=True, dir_okay=False),
               help="The first controller's private key: it signs their registration.")
 @click.pass_context
-def init(ctx: click.Context, entity: str | None, actor: str, signed: bool, controller: str | None,
-         pubkey: str | None, key_file: str | None) -> None:
+def init(ctx: click.Context, entity: str | None, origin: str | None, actor: str, signed: bool,
+         controller: str | None, pubkey: str | None, key_file: str | None) -> None:
     """Create a new, empty ledger; with --signed, a signed one and its first controller.
 
     One ledger can hold several years: each is opened by its PlanOpened event.
@@ -54,14 +57,14 @@ def init(ctx: click.Context, entity: str | None, actor: str, signed: bool, contr
 
     \b
     Example:
-      perfledger --ledger cciaa.db init --entity "CCIAA Massa Carrara"
+      perfledger --ledger cciaa.db init --entity "CCIAA Massa Carrara" --origin cciaa-ms.example/perfledger
       perfledger key new cdg
       perfledger --ledger cciaa.db init --entity "CCIAA Massa Carrara" --signed \\
           --controller cdg --pubkey cdg.pub --key cdg.key
     """
     first = first_controller(signed, controller, pubkey, key_file)
     name = entity or default_entity(ctx.obj)
-    opened = create_ledger(ctx.obj, lambda store: store.init(name, actor=actor, first=first))
+    opened = create_ledger(ctx.obj, lambda store: store.init(name, actor=actor, first=first, origin=origin))
     shown = ctx.obj if is_postgres(ctx.obj) else str(sqlite_path(ctx.obj))
     if first:
         click.echo(f"Created signed ledger {shown} for {name!r} (events 1-2, first controller {controller},"

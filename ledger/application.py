@@ -140,7 +140,8 @@ class Store:
             )
 
     def init(
-        self, entity: str, *, actor: str, note: str = "", first: Sequence[Submission] = ()
+        self, entity: str, *, actor: str, note: str = "", first: Sequence[Submission] = (),
+        origin: str | None = None,
     ) -> LedgerEvent:
         """Write the ledger's first event, naming the entity whose performance it records.
 
@@ -155,7 +156,7 @@ class Store:
             with driver_errors(self.location, keep=IntegrityError), self.recorder.writer() as writer:
                 if writer.head not in (None, (0, GENESIS)):
                     raise IntegrityError("the ledger was created meanwhile")
-                ledger = Ledger.open(entity=entity, actor=actor, note=note, now=writer.now)
+                ledger = Ledger.open(entity=entity, actor=actor, note=note, now=writer.now, origin=origin)
                 opened: LedgerEvent = ledger.pending_events[0]  # type: ignore[assignment]
                 ledger.extend(first, now=writer.now)
                 writer.write(Page([self.app.mapper.to_stored_event(e) for e in ledger.collect_events()]))

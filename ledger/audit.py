@@ -103,7 +103,7 @@ def _write_bundle(store: Store, work: Path, checkpoints: Sequence[Path],
             out.write(bytes(state) + b"\n")
             count += 1
     for path in checkpoints:
-        (work / "checkpoints" / path.name).write_bytes(path.read_bytes())
+        (work / "checkpoints" / f"{path.stem}.txt").write_bytes(path.read_bytes())
     for path, verifier in keys:  # as verifier keys: only public keys ever leave
         (work / "keys" / f"{path.stem}.vkey").write_text(verifier.text() + "\n", encoding="utf-8")
     manifest = {"format": proofs.BUNDLE_FORMAT, "files": proofs.file_hashes(work)}

@@ -891,6 +891,7 @@ def uncovered(size: int, covered: int) -> str | None:
 # -- the bundle ----------------------------------------------------------------------------------
 MANIFEST = "manifest.json"
 BUNDLE_FORMAT = "perfledger-bundle/2"
+BUNDLE_FILE = re.compile(r"events\.jsonl|checkpoints/[^/]+\.txt|keys/[^/]+\.vkey")
 
 
 def file_hashes(directory: Path) -> dict[str, str]:
@@ -912,6 +913,10 @@ def check_manifest(directory: Path) -> None:
     found = file_hashes(directory)
     for name in sorted(set(found) - set(listed)):
         raise ProofError(f"the bundle holds {name}, which its manifest does not list: a bundle is data only")
+    for name in sorted(listed):
+        if not BUNDLE_FILE.fullmatch(name):
+            raise ProofError(f"the bundle holds {name}: a bundle is data only (events.jsonl, checkpoints/,"
+                             " keys/*.vkey), never code to run")
     for name, digest in sorted(listed.items()):
         if found.get(name) != digest:
             raise ProofError(f"{name} is {'missing' if name not in found else 'not the file'} the manifest lists")
