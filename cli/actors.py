@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -116,8 +115,11 @@ def key() -> None:
 @key.command(name="new")
 @click.argument("name")
 @click.option("--dir", "directory", type=click.Path(file_okay=False), default=".", show_default=True)
-def key_new(name: str, directory: str) -> None:
+@click.option("--force", is_flag=True, help="Replace NAME.key and NAME.pub if they exist.")
+def key_new(name: str, directory: str, force: bool) -> None:
     """Create an Ed25519 key pair: NAME.key (private, readable by you only) and NAME.pub.
+
+    An existing key is never replaced without --force.
 
     \b
     Example:
@@ -127,20 +129,23 @@ def key_new(name: str, directory: str) -> None:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from events.fields import Code
+    from ledger.errors import FileNotWritten
+    from ledger.files import refuse_existing, write_new
 
     name = Code("name").parse(name, "NAME")
     private, public = Path(directory) / f"{name}.key", Path(directory) / f"{name}.pub"
-    if private.exists() or public.exists():
-        raise click.ClickException(f"{private} or {public} already exists: a key is never overwritten")
+    if not force:
+        refuse_existing(private)
+        refuse_existing(public)
     Path(directory).mkdir(parents=True, exist_ok=True)
     secret = Ed25519PrivateKey.generate()
-    pem = secret.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                               serialization.NoEncryption())
-    fd = os.open(private, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(pem)
-    public.write_bytes(secret.public_key().public_bytes(serialization.Encoding.PEM,
-                                                         serialization.PublicFormat.SubjectPublicKeyInfo))
+    write_new(private, secret.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                            serialization.NoEncryption()), force=force, mode=0o600)
+    try:
+        write_new(public, secret.public_key().public_bytes(serialization.Encoding.PEM,
+                                                           serialization.PublicFormat.SubjectPublicKeyInfo),
+                  force=force)
+    except FileNotWritten:
+        private.unlink(missing_ok=True)  # half a pair is no pair: the private key goes with its public half
+        raise
     click.echo(f"Wrote {private} (keep it secret) and {public} (give it to whoever verifies).")
-
-

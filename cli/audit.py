@@ -167,12 +167,22 @@ def export(ctx: click.Context, bundle: str, checkpoints: tuple[str, ...], pubkey
                f" to {bundle}.")
 
 
+def write_new_text(path: Path, text: str, *, force: bool) -> None:
+    """``ledger.files.write_new_text``, imported when a command writes (the ledger loads events, which
+    --help does without)."""
+    from ledger import files
+
+    files.write_new_text(path, text, force=force)
+
+
 @click.group(invoke_without_command=True)
 @click.option("--key", "key_file", type=click.Path(exists=True, dir_okay=False), help="Your private key.")
 @click.option("--name", default=None, help="Signer's name. [default: the key file's name]")
 @click.option("--out", default=None, help="Where to write it. [default: checkpoint-SIZE.txt]")
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
 @click.pass_context
-def checkpoint(ctx: click.Context, key_file: str | None, name: str | None, out: str | None) -> None:
+def checkpoint(ctx: click.Context, key_file: str | None, name: str | None, out: str | None,
+               force: bool) -> None:
     """Record the ledger's size and tree head (RFC 9162), signed, in a small text file.
 
     Publish it or hand it to the OIV: at plan approval, at each four-monthly
@@ -194,7 +204,7 @@ def checkpoint(ctx: click.Context, key_file: str | None, name: str | None, out: 
     with open_store(ctx) as store:
         signed = ledger_audit.checkpoint(store, Path(key_file).read_bytes(), signer)
     target = Path(out or f"checkpoint-{signed.size}.txt")
-    target.write_text(signed.text(), encoding="utf-8")
+    write_new_text(target, signed.text(), force=force)
     click.echo(f"Wrote {target}: {signed.size} events, tree head {signed.root}, signed by {signer}.")
 
 
@@ -213,7 +223,7 @@ def cosign(file: str, key_file: str, name: str | None) -> None:
 
     current = proofs.Checkpoint.read(Path(file))
     signer = name or Path(key_file).stem
-    Path(file).write_text(current.signed(Path(key_file).read_bytes(), signer).text(), encoding="utf-8")
+    write_new_text(Path(file), current.signed(Path(key_file).read_bytes(), signer).text(), force=True)
     click.echo(f"Co-signed {file} as {signer}.")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from ledger import proofs
 from ledger.aggregate import utcnow
 from ledger.errors import LedgerError
+from ledger.files import write_new, write_new_chunks, write_new_text
 
 if TYPE_CHECKING:
     from ledger.application import Store
@@ -69,22 +70,36 @@ def export(store: Store, directory: Path, checkpoints: Sequence[Path], public_ke
     """Write a bundle an evaluator can check without the database; return the number of events."""
     if directory.exists() and any(directory.iterdir()):
         raise LedgerError(f"{directory} is not empty: a bundle goes to a new directory")
+    _refuse_names_given_twice("checkpoint", checkpoints)
+    _refuse_names_given_twice("key", public_keys)
     keys = [(path.name, proofs.load_public_key(path.read_bytes(), path.name)) for path in public_keys]
     parsed = [proofs.Checkpoint.read(path) for path in checkpoints]
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "checkpoints").mkdir(exist_ok=True)
     (directory / "keys").mkdir(exist_ok=True)
     count = 0
-    with (directory / "events.jsonl").open("wb") as out:
+
+    def lines() -> Iterator[bytes]:
+        nonlocal count
         for _, _, state in store.rows():
-            out.write(bytes(state) + b"\n")
             count += 1
+            yield bytes(state) + b"\n"
+
+    write_new_chunks(directory / "events.jsonl", lines())
     for path, parsed_checkpoint in zip(checkpoints, parsed):
-        (directory / "checkpoints" / path.name).write_text(parsed_checkpoint.text(), encoding="utf-8")
+        write_new_text(directory / "checkpoints" / path.name, parsed_checkpoint.text())
     from cryptography.hazmat.primitives import serialization  # only here: keeps start-up light
 
     for name, key in keys:  # re-serialised: only public keys ever leave
         pem = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        (directory / "keys" / name).write_bytes(pem)
-    (directory / "verify.py").write_bytes(Path(proofs.__file__).read_bytes())
+        write_new(directory / "keys" / name, pem)
+    write_new(directory / "verify.py", Path(proofs.__file__).read_bytes())
     return count
+
+
+def _refuse_names_given_twice(kind: str, paths: Sequence[Path]) -> None:
+    """A bundle keeps each checkpoint and key by its file name: of two of one name, one would be lost."""
+    names = [path.name for path in paths]
+    twice = sorted(name for name in set(names) if names.count(name) > 1)
+    if twice:
+        raise LedgerError(f"two {kind}s are named {twice[0]}: a bundle holds one file of each name")

@@ -109,3 +109,7 @@ class StoreMisconfigured(LedgerError):
 class UndecodableEvent(LedgerError):
     """A stored event whose body has its type's fields but values no reader can take (written around
     the writer); ``perfledger verify`` names it."""
+
+
+class FileNotWritten(LedgerError):
+    """A file (a checkpoint, a key, a bundle's) that could not be written whole; what was there is kept."""
