@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 @click.option("--checkpoint", "checkpoints", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Also prove the ledger extends this signed checkpoint (repeatable).")
 @click.option("--pubkey", "pubkeys", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="A signer's public key, to check the checkpoints' signatures (repeatable).")
+              help="A signer's public key, to check the checkpoints' signatures (repeatable; required"
+              " with --checkpoint).")
 @click.option("--bundle", type=click.Path(exists=True, file_okay=False),
               help="Check an exported bundle instead of the ledger: no database needed.")
 @click.option("--expect", type=click.Path(exists=True, dir_okay=False),
@@ -48,6 +49,10 @@ def verify(ctx: click.Context, checkpoints: tuple[str, ...], pubkeys: tuple[str,
       perfledger verify --checkpoint checkpoint-398.txt --pubkey cdg.pub --pubkey oiv.pub
       perfledger verify --bundle bundle-2012/ --pubkey cdg.pub --expect report-2012.json
     """
+    if checkpoints and not pubkeys:
+        from ledger.audit import NO_TRUSTED_KEYS
+
+        raise click.ClickException(NO_TRUSTED_KEYS)  # before the work: the check would prove nothing
     trusted = [(Path(p).stem, Path(p).read_bytes()) for p in pubkeys]
     if bundle is not None:
         _verify_bundle(Path(bundle), trusted, checkpoints, expect)

@@ -15,6 +15,8 @@ from ledger.files import write_new, write_new_chunks, write_new_text
 if TYPE_CHECKING:
     from ledger.application import Store
 
+NO_TRUSTED_KEYS = "give the signers' public keys (--pubkey): a checkpoint's own signature lines prove nothing"
+
 
 def leaves(store: Store) -> list[bytes]:
     """The Merkle leaf hash of every event, in sequence order."""
@@ -40,12 +42,11 @@ def check_checkpoint(
     store: Store, checkpoint: proofs.Checkpoint, trusted: Sequence[tuple[str, bytes]],
     tree: proofs.MerkleTree | None = None,
 ) -> list[str]:
-    """Check a checkpoint's signatures, then prove the ledger (its ``tree``, made if not given)
-    extends it (RFC 9162 consistency proof)."""
-    if trusted:
-        found = ["signed by " + ", ".join(checkpoint.check_signatures(trusted))]
-    else:
-        found = ["signatures not checked: give the signers' public keys with --pubkey"]
+    """Check a checkpoint's signatures by the ``trusted`` keys (at least one), then prove the ledger (its
+    ``tree``, made if not given) extends it (RFC 9162 consistency proof)."""
+    if not trusted:
+        raise proofs.ProofError(NO_TRUSTED_KEYS)
+    found = ["signed by " + ", ".join(checkpoint.check_signatures(trusted))]
     if tree is None:
         tree = merkle_tree(store)
     if checkpoint.size > len(tree):

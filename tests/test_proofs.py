@@ -153,7 +153,8 @@ def test_a_ledger_rolled_back_to_an_older_copy_is_caught(oiv: Path) -> None:
     rolled = oiv / "rolled.db"
     with Store.open(str(oiv / "cciaa.db")) as store, Store.open(str(rolled), create=True) as copy:
         copy.recorder.insert_events([StoredEvent(LEDGER_ID, *row) for row in store.rows()][:-1])
-    result = run("--ledger", str(rolled), "verify", "--checkpoint", "checkpoint-400.txt")
+    result = run("--ledger", str(rolled), "verify", "--checkpoint", "checkpoint-400.txt",
+                 "--pubkey", "cdg.pub")
     assert (
         result.exit_code == 1 and "fewer than the 400 of the checkpoint: it was rolled back" in result.output
     )
@@ -173,7 +174,7 @@ def test_history_rewritten_with_every_hash_recomputed_is_caught(oiv: Path) -> No
         prev = hashlib.sha256(state).hexdigest()
         db.set_chain_hash(seq, prev)
     assert run("verify", "--quick").exit_code == 0  # the chain alone is fooled
-    result = run("verify", "--checkpoint", "checkpoint-399.txt")
+    result = run("verify", "--checkpoint", "checkpoint-399.txt", "--pubkey", "cdg.pub")
     assert result.exit_code == 1 and "history was" in result.output
 
 

@@ -281,6 +281,25 @@ def test_a_full_disk_during_export_names_the_file_not_written(
     assert not Path("bundle/events.jsonl").exists() and leftovers(Path("bundle")) == []
 
 
+def test_verify_with_a_checkpoint_but_no_public_key_fails_saying_why(ledger: Path) -> None:
+    assert run("checkpoint", "--key", "cdg.key").exit_code == 0
+    result = run("verify", "--checkpoint", "checkpoint-9.txt")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        "Error: give the signers' public keys (--pubkey): a checkpoint's own signature lines prove nothing\n"
+    )
+
+
+def test_checking_a_checkpoint_without_trusted_keys_is_refused(ledger: Path) -> None:
+    from ledger import Store
+    from ledger.audit import check_checkpoint
+    from ledger.proofs import ProofError
+
+    assert run("checkpoint", "--key", "cdg.key").exit_code == 0
+    with Store.open(str(ledger / "l.db")) as store, pytest.raises(ProofError, match="prove nothing"):
+        check_checkpoint(store, Checkpoint.read(Path("checkpoint-9.txt")), [])
+
+
 def test_export_refuses_two_files_of_the_same_name_rather_than_keep_one(ledger: Path) -> None:
     assert run("checkpoint", "--key", "cdg.key").exit_code == 0
     Path("elsewhere").mkdir()
