@@ -127,6 +127,7 @@ def key_new(name: str, directory: str, key_name: str | None, witness: bool, forc
     NAME.vkey is the verifier key in the C2SP signed-note form
     (name+key ID+base64 key): what an evaluator is given, apart from any
     bundle, to check checkpoints signed (or, with --witness, cosigned) by it.
+    An existing key is never replaced without --force.
 
     \b
     Example:
@@ -137,6 +138,7 @@ def key_new(name: str, directory: str, key_name: str | None, witness: bool, forc
 
     from events.fields import Code
     from ledger import proofs
+    from ledger.errors import FileNotWritten
     from ledger.files import refuse_existing, write_new
 
     name = Code("name").parse(name, "NAME")
@@ -152,9 +154,14 @@ def key_new(name: str, directory: str, key_name: str | None, witness: bool, forc
     raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     vkey = proofs.vkey_text(signs_as, raw, proofs.COSIGNATURE if witness else proofs.ED25519)
     write_new(files[0], pem, force=force, mode=0o600)
-    write_new(files[1], public.public_bytes(serialization.Encoding.PEM,
-                                            serialization.PublicFormat.SubjectPublicKeyInfo), force=force)
-    write_new(files[2], (vkey + "\n").encode(), force=force)
+    try:
+        write_new(files[1], public.public_bytes(serialization.Encoding.PEM,
+                                                serialization.PublicFormat.SubjectPublicKeyInfo), force=force)
+        write_new(files[2], (vkey + "\n").encode(), force=force)
+    except FileNotWritten:
+        for path in files[:2]:
+            path.unlink(missing_ok=True)  # half a key is no key: the private key goes with its public parts
+        raise
     click.echo(f"Wrote {files[0]} (keep it secret), {files[1]} and {files[2]} (give them to whoever"
                f" verifies): {vkey}")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from ledger import Store
     from ledger.proofs import Verifier
     from ledger.verify import VerifyReport
+    from projections.facts import Cut
 
 
 @click.command()
@@ -28,7 +30,8 @@ if TYPE_CHECKING:
 @click.option("--last", type=click.Path(exists=True, dir_okay=False),
               help="With --bundle: your witness state, or the checkpoint you last cosigned.")
 @click.option("--expect", type=click.Path(exists=True, dir_okay=False),
-              help="With --bundle: replay the bundle and compare with this `report --format json`.")
+              help="With --bundle: replay the bundle at this `report --format json`'s own cut (its year,"
+              " as-of date and known-at) and compare.")
 @click.option("--quick", is_flag=True,
               help="Check the chain and signatures only, not the rules and caches (faster on a large"
               " ledger).")
@@ -55,6 +58,10 @@ def verify(ctx: click.Context, checkpoints: tuple[str, ...], vkeys: tuple[str, .
     """
     from ledger import proofs
 
+    if checkpoints and not (vkeys or pubkeys):
+        from ledger.audit import NO_TRUSTED_KEYS
+
+        raise click.ClickException(NO_TRUSTED_KEYS)  # before the work: the check would prove nothing
     trusted = [proofs.read_verifier(Path(p)) for p in (*vkeys, *pubkeys)]
     if bundle is not None:
         _verify_bundle(Path(bundle), trusted, checkpoints, None if last is None else Path(last), expect)
@@ -78,10 +85,13 @@ def _verify_bundle(bundle: Path, trusted: list[Verifier], checkpoints: tuple[str
     """Check an exported bundle (and, with ``expect``, its replay against a report), printing each step."""
     from ledger import proofs
 
+    report = None if expect is None else read_report(Path(expect))  # a report it cannot read, before the work
     for line in proofs.verify_bundle(bundle, trusted, [Path(c) for c in checkpoints], last):
         click.echo(line)
-    if expect is not None:
-        differences = compare_report(bundle, Path(expect))
+    if report is not None:
+        expected, cut, year = report
+        click.echo(f"replayed at the report's cut: {describe_cut(cut, year)}")
+        differences = compare_report(bundle, expected, cut, year)
         if differences:
             raise click.ClickException(
                 f"the bundle's replay differs from {expect} in {len(differences)} place(s):\n"
@@ -126,18 +136,70 @@ def _check_checkpoints(store: Store, checkpoints: tuple[str, ...], trusted: list
     click.echo(proofs.uncovered(len(tree), covered) or "every event is covered by a checkpoint")
 
 
-def compare_report(bundle: Path, expect: Path) -> list[str]:
-    """Replay a bundle's events through the projections and list where a given report differs."""
+CUT_KEYS = ("year", "as_of", "known_at")  # a report's own cut (views.report_json), not figures
+
+
+def read_report(path: Path) -> tuple[dict[str, Any], Cut, int | None]:
+    """A ``report --format json`` and the cut it was made at: its ``year``, ``as_of`` and ``known_at``,
+    read as ``--year``, ``--as-of`` and ``--known-at`` are. A report without them (an older format) is
+    of the latest plan's year, as of any date, as known at the last event."""
+    from events.errors import InvalidField
+    from events.fields import parse_date
+    from events.parse import loads_strict
+    from projections.facts import Cut
+
+    report = loads_strict(path.read_text(encoding="utf-8"))
+    if not isinstance(report, dict):
+        raise click.ClickException(f"{path}: not a report (perfledger report --format json)")
+    year, as_of, known_at = (report.get(key) for key in CUT_KEYS)
+    try:
+        if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
+            raise InvalidField("year", f"must be a plan's year, a whole number; got {year!r}")
+        cut = Cut(None if as_of is None else parse_date(as_of, "as_of"), _known_at(known_at))
+    except InvalidField as e:
+        raise click.ClickException(f"{path}: {e}") from None
+    return report, cut, year
+
+
+def _known_at(value: Any) -> int | datetime | None:
+    """A report's ``known_at`` as ``views.known_at_json`` writes it: null, a sequence number or an instant."""
+    from cli.options import known_at_of
+    from events.errors import InvalidField
+
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise InvalidField("known_at", "must be a sequence number or an instant such as 2012-09-15T12:00:00Z;"
+                                       f" got {value!r}")
+    return known_at_of(str(value), "known_at")
+
+
+def describe_cut(cut: Cut, year: int | None) -> str:
+    """``year 2012, as of 2012-08-31, known at 2012-09-15T23:59:59.999999Z``: where a replay was made."""
+    from cli.views import known_at_json
+
+    known = ("the bundle's last event" if cut.known_at is None
+             else f"event {cut.known_at}" if isinstance(cut.known_at, int) else known_at_json(cut.known_at))
+    return (("the latest plan's year" if year is None else f"year {year}")
+            + f", as of {cut.as_of or 'any date'}, known at {known}")
+
+
+def compare_report(bundle: Path, expected: dict[str, Any], cut: Cut, year: int | None) -> list[str]:
+    """Replay a bundle's events through the projections at the report's cut and list where the report
+    differs (its figures: the cut itself is what the replay was made at)."""
     from cli.views import report_data
     from events.parse import loads_strict
     from ledger import proofs
     from ledger.codec import decode_body
 
     events = [decode_body(line) for line in proofs.read_events(bundle / "events.jsonl")]
-    expected = loads_strict(expect.read_text(encoding="utf-8"))
-    actual = loads_strict(to_json(report_data(events, None, None)))
+    actual = loads_strict(to_json(report_data(events, cut, year)))
+
+    def figures(report: dict[str, Any]) -> dict[str, Any]:
+        return {key: value for key, value in report.items() if key not in CUT_KEYS}
+
     return [f"  {path}: report says {want!r}, replay gives {got!r}"
-            for path, want, got in diff(expected, actual)]
+            for path, want, got in diff(figures(expected), figures(actual))]
 
 
 def diff(expected: Any, actual: Any, path: str = "") -> list[tuple[str, Any, Any]]:

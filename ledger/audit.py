@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import orjson
 
 from ledger import proofs
-from ledger.errors import LedgerError
+from ledger.errors import FileNotWritten, LedgerError
+from ledger.files import write_new, write_new_chunks
 
 if TYPE_CHECKING:
     from ledger.application import Store
+
+
+NO_TRUSTED_KEYS = "give the signers' keys (--vkey): a checkpoint's own signature lines prove nothing"
 
 
 def leaves(store: Store) -> list[bytes]:
@@ -49,8 +53,7 @@ def check_checkpoint(
     """Check a checkpoint's signatures and ledger, then prove the ledger (its ``tree``, made if not
     given) extends it (RFC 9162 consistency proof)."""
     if not verifiers:
-        raise proofs.ProofError("give the signers' keys (--vkey): a checkpoint's own signature lines"
-                                " prove nothing")
+        raise proofs.ProofError(NO_TRUSTED_KEYS)
     found = ["signed by " + ", ".join(checkpoint.check_signatures(verifiers))]
     here = origin(store)
     if isinstance(checkpoint, proofs.Checkpoint) and checkpoint.origin != here:
@@ -77,6 +80,8 @@ def export(store: Store, directory: Path, checkpoints: Sequence[Path], keys: Seq
     and renamed into place; return the number of events."""
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
         raise LedgerError(f"{directory} is not empty: a bundle goes to a new directory")
+    _refuse_names_given_twice("checkpoint", checkpoints)
+    _refuse_names_given_twice("key", keys)
     for path in checkpoints:
         proofs.read_checkpoint(path)  # a checkpoint, not any file
     verifiers = [(path, proofs.read_verifier(path)) for path in keys]
@@ -87,6 +92,9 @@ def export(store: Store, directory: Path, checkpoints: Sequence[Path], keys: Seq
         if directory.exists():
             directory.rmdir()  # empty, checked above
         work.rename(directory)
+    except FileNotWritten as e:  # named by the bundle's path, not the directory it was made in
+        shutil.rmtree(work, ignore_errors=True)
+        raise FileNotWritten(str(e).replace(str(work), str(directory))) from None
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -98,14 +106,26 @@ def _write_bundle(store: Store, work: Path, checkpoints: Sequence[Path],
     (work / "checkpoints").mkdir()
     (work / "keys").mkdir()
     count = 0
-    with (work / "events.jsonl").open("wb") as out:
+
+    def lines() -> Iterator[bytes]:
+        nonlocal count
         for _, _, state in store.rows():
-            out.write(bytes(state) + b"\n")
             count += 1
+            yield bytes(state) + b"\n"
+
+    write_new_chunks(work / "events.jsonl", lines())
     for path in checkpoints:
-        (work / "checkpoints" / f"{path.stem}.txt").write_bytes(path.read_bytes())
+        write_new(work / "checkpoints" / f"{path.stem}.txt", path.read_bytes())
     for path, verifier in keys:  # as verifier keys: only public keys ever leave
-        (work / "keys" / f"{path.stem}.vkey").write_text(verifier.text() + "\n", encoding="utf-8")
+        write_new(work / "keys" / f"{path.stem}.vkey", (verifier.text() + "\n").encode())
     manifest = {"format": proofs.BUNDLE_FORMAT, "files": proofs.file_hashes(work)}
-    (work / proofs.MANIFEST).write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
+    write_new(work / proofs.MANIFEST, orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
     return count
+
+
+def _refuse_names_given_twice(kind: str, paths: Sequence[Path]) -> None:
+    """A bundle keeps each checkpoint and key by its file's name: of two of one name, one would be lost."""
+    names = [path.stem for path in paths]
+    twice = sorted(name for name in set(names) if names.count(name) > 1)
+    if twice:
+        raise LedgerError(f"two {kind}s are named {twice[0]}: a bundle holds one file of each name")

@@ -7,9 +7,9 @@ file with ``os.link``, which fails if the path exists, so a file already there i
 even by another process racing this one; or, when the caller means to replace it (``force``), with
 ``os.replace``, which puts the new file in place of the old in one step. Either way a reader sees the
 old file or the new one, whole. Any failure on the way (a full disk, a file-size limit) removes the
-temporary file and leaves the path as it was; the error says which of the two that was.
+temporary file and leaves the path as it was; the error says whether a file was already there.
 
-Standard library only: ``ledger.proofs``, the stand-alone verifier, may not need more either.
+The standard library only, besides the ledger's own errors.
 """
 
 from __future__ import annotations

@@ -132,6 +132,12 @@ def test_bad_points_in_time_are_usage_errors(example: str) -> None:
     assert result.exit_code == 2 and "timezone" in result.output
 
 
+@pytest.mark.parametrize("value", ["\u00b2", "\u0663\u0660\u0660"])
+def test_known_at_in_digits_other_than_ascii_is_a_usage_error(example: str, value: str) -> None:
+    result = CliRunner().invoke(main, ["--ledger", example, "budget", "--known-at", value])
+    assert result.exit_code == 2 and "Invalid value for '--known-at'" in result.output
+
+
 def test_demo_loads_the_example_and_prints_the_report(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -161,7 +161,8 @@ def test_a_ledger_rolled_back_to_an_older_copy_is_caught(oiv: Path) -> None:
     rolled = oiv / "rolled.db"
     with Store.open(str(oiv / "cciaa.db")) as store, Store.open(str(rolled), create=True) as copy:
         copy.recorder.insert_events([StoredEvent(LEDGER_ID, *row) for row in store.rows()][:-1])
-    result = run("--ledger", str(rolled), "verify", "--checkpoint", "checkpoint-400.txt", "--vkey", "cdg.vkey")
+    result = run("--ledger", str(rolled), "verify", "--checkpoint", "checkpoint-400.txt",
+                 "--vkey", "cdg.vkey")
     assert (
         result.exit_code == 1 and "fewer than the 400 of the checkpoint: it was rolled back" in result.output
     )
