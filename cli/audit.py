@@ -239,5 +239,5 @@ def export(ctx: click.Context, bundle: str, checkpoints: tuple[str, ...], vkeys:
     with open_store(ctx) as store:
         count = ledger_audit.export(store, Path(bundle), [Path(p) for p in checkpoints],
                                     [Path(p) for p in (*vkeys, *pubkeys)])
-    click.echo(f"Exported {count} events, {len(checkpoints)} checkpoint(s) and {len(vkeys) + len(pubkeys)} key(s)"
-               f" to {bundle}.")
+    keys = len(vkeys) + len(pubkeys)
+    click.echo(f"Exported {count} events, {len(checkpoints)} checkpoint(s) and {keys} key(s) to {bundle}.")

@@ -33,7 +33,8 @@ def key_name(key_file: str, name: str | None) -> str:
 @click.option("--key", "key_file", type=click.Path(exists=True, dir_okay=False),
               help="The ledger's private key, that signs the checkpoint.")
 @click.option("--name", default=None,
-              help="The key's name in the signature line. [default: the name in KEY's .vkey, else its file's]")
+              help="The key's name in the signature line."
+              " [default: the name in KEY's .vkey, else its file's]")
 @click.option("--out", default=None, help="Where to write it. [default: checkpoint-SIZE.txt]")
 @click.option("--force", is_flag=True, help="Replace the file if it exists (never by default).")
 @click.pass_context
@@ -70,7 +71,8 @@ def checkpoint(ctx: click.Context, key_file: str | None, name: str | None, out: 
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--key", "key_file", required=True, type=click.Path(exists=True, dir_okay=False),
               help="Your (the witness's) private key.")
-@click.option("--name", default=None, help="Your key's name. [default: the name in KEY's .vkey, else its file's]")
+@click.option("--name", default=None,
+              help="Your key's name. [default: the name in KEY's .vkey, else its file's]")
 @click.option("--log-vkey", "log_vkey", required=True, type=click.Path(exists=True, dir_okay=False),
               help="The ledger's verifier key: its signature is checked before you cosign.")
 @click.option("--state", "state_file", required=True, type=click.Path(dir_okay=False),
@@ -110,7 +112,8 @@ def cosign(file: str, key_file: str, name: str | None, log_vkey: str, state_file
 
 
 @checkpoint.command()
-@click.option("--from", "old", required=True, type=click.IntRange(min=0), help="The size the witness last cosigned.")
+@click.option("--from", "old", required=True, type=click.IntRange(min=0),
+              help="The size the witness last cosigned.")
 @click.option("--to", "new", type=click.IntRange(min=1), help="The size to prove. [default: the ledger's]")
 @click.pass_context
 def prove(ctx: click.Context, old: int, new: int | None) -> None:

@@ -111,8 +111,8 @@ class Origin(Kind):
     def parse(self, value: Any, field: str) -> str:
         origin = _check_code(value, field)
         if any(c.isspace() or c == "+" for c in origin):
-            raise InvalidField(field, f"must have no spaces and no '+' (a name like cciaa-ms.example/perfledger);"
-                               f" got {origin!r}")
+            raise InvalidField(field, "must have no spaces and no '+' (a name like"
+                               f" cciaa-ms.example/perfledger); got {origin!r}")
         return origin
 
 

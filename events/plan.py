@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import CanInitAggregate
@@ -27,7 +27,7 @@ class LedgerOpened(CanInitAggregate[UUID], LedgerEvent):
     """
 
     class_version = 2
-    earlier_versions = {1: ("originator_topic", "entity")}
+    earlier_versions: ClassVar[dict[int, tuple[str, ...]]] = {1: ("originator_topic", "entity")}
 
     # The aggregate class the chain rebuilds into; part of the canonical body.
     originator_topic: Annotated[str, Code("originator_topic")]

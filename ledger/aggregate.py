@@ -97,8 +97,8 @@ class Ledger(Aggregate):
                 continue
             kwargs = dict(sub.fields, timestamp=self._recorded_at(sub, now), prev=self.head)
             if sub.signer is not None:  # signed at its place: signed again if a retry moves it
-                place = proofs.event_message(str(self.book.origin), self.version + 1, self.head, sub.content_bytes)
-                kwargs["signature"] = sub.signer(place)
+                place = (str(self.book.origin), self.version + 1, self.head)
+                kwargs["signature"] = sub.signer(proofs.event_message(*place, sub.content_bytes))
             event = sub.cls(originator_id=self.id, originator_version=self.version + 1, **kwargs)
             rules.check(self.book, event)
             # What trigger_event does, with the event already built and checked.

@@ -119,7 +119,8 @@ def _write_bundle(store: Store, work: Path, checkpoints: Sequence[Path],
     for path, verifier in keys:  # as verifier keys: only public keys ever leave
         write_new(work / "keys" / f"{path.stem}.vkey", (verifier.text() + "\n").encode())
     manifest = {"format": proofs.BUNDLE_FORMAT, "files": proofs.file_hashes(work)}
-    write_new(work / proofs.MANIFEST, orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
+    listing = orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+    write_new(work / proofs.MANIFEST, listing)
     return count
 
 

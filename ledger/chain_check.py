@@ -23,6 +23,7 @@ from ledger import proofs
 INSTANT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
 TOPICS = {get_topic(cls): cls for cls in ALL_TYPES.values()}
 Signers = proofs.Signers
+Shapes = dict[int, tuple[frozenset[str], frozenset[str]]]  # by version: the fields, unsigned and signed
 
 
 class SignatureProblem(str):
@@ -70,7 +71,7 @@ def check_rows(
 
 def is_sound(
     version: int, topic: str, state: Any, recorded_hash: str | None, seq: int, prev: str,
-    kinds: dict[str, tuple[str, int, frozenset[str], frozenset[str]]],
+    kinds: dict[str, tuple[str, Shapes]],
 ) -> tuple[str, dict[str, Any] | None]:
     """The row's hash, and its body if every check of the chain holds (None if one does not)."""
     try:
@@ -101,10 +102,11 @@ def signature_problem(seq: int, body: dict[str, Any], signers: Signers) -> Signa
 
 
 @cache
-def kinds_by_topic() -> dict[str, tuple[str, dict[int, tuple[frozenset[str], frozenset[str]]]]]:
+def kinds_by_topic() -> dict[str, tuple[str, Shapes]]:
     """Each stored topic's type name and, for each version a ledger may hold, its body fields without
     a signature and with one."""
-    return {topic: (cls.TYPE, {v: (fields_of(cls, v), fields_of(cls, v) | {"signature"}) for v in cls.versions()})
+    return {topic: (cls.TYPE, {v: (fields_of(cls, v), fields_of(cls, v) | {"signature"})
+                               for v in cls.versions()})
             for topic, cls in TOPICS.items()}
 
 

@@ -117,5 +117,6 @@ def proof_from_bundle(bundle: Path, checkpoint: proofs.Checkpoint, old: int) -> 
     chain = proofs.check_chain(proofs.read_events(bundle / "events.jsonl"))
     tree = proofs.MerkleTree(chain.leaves[: checkpoint.size])
     if len(tree) < checkpoint.size or tree.root() != checkpoint.root:
-        raise proofs.ProofError(f"the bundle's events do not give the checkpoint's tree head of {checkpoint.size}")
+        raise proofs.ProofError(f"the bundle's events do not give the tree head of the checkpoint of"
+                                f" {checkpoint.size}")
     return tree.consistency(old) if old else []

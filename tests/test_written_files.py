@@ -7,8 +7,8 @@ would, after part of the file went out; and for real, in another process, by a f
 from __future__ import annotations
 
 import errno
-import re
 import os
+import re
 import resource
 import signal
 import subprocess
