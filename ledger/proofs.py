@@ -940,16 +940,34 @@ def verify_bundle(directory: Path, verifiers: Sequence[Verifier], checkpoints: S
     report = [f"events: {len(tree)} of {chain.signers.origin}, chain intact, {chain.signed} signatures of"
               f" registered actors verified{f' ({legacy} of an earlier version, content only)' if legacy else ''},"
               f" tree head {base64.b64encode(tree.root()).decode()}"]
-    paths = [*sorted((directory / "checkpoints").glob("*")), *checkpoints]
-    if not paths:
-        raise ProofError("no checkpoint to check the events against: a bundle is only as good as its checkpoints")
-    covered = 0
-    for path in paths:
-        report.append(f"{path.name}: {check_checkpoint_against(read_checkpoint(path), tree, chain, verifiers)}")
-        covered = max(covered, read_checkpoint(path).size)
+    merged = merge_copies([*sorted((directory / "checkpoints").glob("*")), *checkpoints])
+    if not merged:
+        raise ProofError("no checkpoint to check the events against: a bundle is only as good as its"
+                         " checkpoints")
+    for name, checkpoint in merged:
+        report.append(f"{name}: {check_checkpoint_against(checkpoint, tree, chain, verifiers)}")
+    covered = max(checkpoint.size for _, checkpoint in merged)
     if last is not None:
         report.append(_check_last(last, tree, chain.signers.origin))
     return report + [uncovered(len(tree), covered) or "every event is covered by a checkpoint"]
+
+
+def merge_copies(paths: Sequence[Path]) -> list[tuple[str, AnyCheckpoint]]:
+    """The checkpoints read from ``paths``, copies of one tree head (the bundle's, the evaluator's
+    cosigned one) taken as one note with the signature lines of all."""
+    merged: dict[tuple[str, int, bytes], tuple[str, AnyCheckpoint]] = {}
+    for path in paths:
+        found = read_checkpoint(path)
+        key = (found.origin, found.size, found.root)
+        if key in merged and isinstance(found, Checkpoint):
+            name, earlier = merged[key]
+            if isinstance(earlier, Checkpoint) and earlier.extensions == found.extensions:
+                lines = (*earlier.signatures, *(s for s in found.signatures if s not in earlier.signatures))
+                found = Checkpoint(found.origin, found.size, found.root, found.extensions, lines)
+                merged[key] = (f"{name} + {path.name}", found)
+                continue
+        merged.setdefault(key, (path.name, found))
+    return list(merged.values())
 
 
 def check_checkpoint_against(checkpoint: AnyCheckpoint, tree: MerkleTree, chain: Chain,

@@ -243,3 +243,29 @@ def proofs_store():  # type: ignore[no-untyped-def]
     from ledger import Store
 
     return Store.open(os.environ["PERFLEDGER_LEDGER"])
+
+
+def readme_block(heading: str) -> list[str]:
+    """The shell commands of the README's block under ``heading``, continuation lines joined."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text.split(heading + "\n", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    return [line for line in block.replace("\\\n", " ").splitlines() if line and not line.startswith("#")]
+
+
+def test_the_readme_walkthrough_for_the_oiv_works_as_written(tmp_path: Path) -> None:
+    # The body's commands, then the OIV's, run as the README prints them: only the package's
+    # installation is the test's own (this checkout's commands stand for the published package's).
+    write_jsonl(tmp_path / "year-2012.jsonl", [*small_plan(), reserve("r1", "5000.00")])
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+           "PERFLEDGER_LEDGER": str(tmp_path / "cciaa.db")}
+    commands = [*readme_block("### What the body does"), *readme_block("### What the OIV does, on its own machine")]
+    output = ""
+    for command in commands:
+        if "pip install" in command:
+            continue
+        done = subprocess.run(command.replace("oiv-env/bin/", ""), shell=True, cwd=tmp_path, env=env,
+                              capture_output=True, text=True, check=False)
+        assert done.returncode == 0, (command, done.stderr)
+        output = done.stdout
+    assert "replay matches report-2012.json" in output and output.endswith("OK\n")
