@@ -259,7 +259,8 @@ def test_the_readme_walkthrough_for_the_oiv_works_as_written(tmp_path: Path) -> 
     bin_dir = Path(sys.executable).parent
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
            "PERFLEDGER_LEDGER": str(tmp_path / "cciaa.db")}
-    commands = [*readme_block("### What the body does"), *readme_block("### What the OIV does, on its own machine")]
+    commands = [*readme_block("### What the body does"),
+                *readme_block("### What the OIV does, on its own machine")]
     output = ""
     for command in commands:
         if "pip install" in command:
