@@ -23,6 +23,12 @@ from ledger import proofs
 INSTANT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
 TOPICS = {get_topic(cls): cls for cls in ALL_TYPES.values()}
 Actors = dict[str, tuple[str, str, bool]]
+# The canonical form is ledger.proofs' (canonical_body); orjson re-encodes with its integers held
+# to ±(2^53 − 1), as that form requires.
+CANONICAL = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER
+# Top-level values that need a closer look: a float is never canonical, a boolean may not be "v" or
+# "seq", and what an object or array holds is looked into (nested_plain).
+CLOSER_LOOK = frozenset({float, bool, dict, list})
 
 
 class SignatureProblem(str):
@@ -78,14 +84,33 @@ def is_sound(
         keys = body.keys()
         sound = (
             version == seq and digest == recorded_hash and type(state) is bytes
-            and (keys == fields or keys == signed_fields) and body["seq"] == seq and body["prev"] == prev
-            and body["type"] == kind and body["v"] == class_version
-            and orjson.dumps(body, option=orjson.OPT_SORT_KEYS) == state
+            and len(state) <= proofs.MAX_LINE
+            and (keys == fields or keys == signed_fields)
+            and (body["seq"], body["prev"], body["type"], body["v"]) == (seq, prev, kind, class_version)
+            and type(body["id"]) is str
+            and (CLOSER_LOOK.isdisjoint(map(type, body.values())) or nested_plain(body))
+            and orjson.dumps(body, option=CANONICAL) == state
             and INSTANT.fullmatch(body["recorded_at"]) is not None
         )
     except (TypeError, KeyError, AttributeError, orjson.JSONDecodeError):
         return "", None
     return digest, body if sound else None
+
+
+def nested_plain(body: dict[str, Any]) -> bool:
+    """Whether a body whose values include a boolean, an object or an array is canonical there: no
+    float at any depth, no deeper than proofs.MAX_DEPTH, "v" and "seq" integers (not booleans)."""
+    return type(body["v"]) is int and type(body["seq"]) is int and _no_float_within(body, 1)
+
+
+def _no_float_within(value: Any, depth: int) -> bool:
+    if depth > proofs.MAX_DEPTH:
+        return False
+    if isinstance(value, dict):
+        value = value.values()
+    elif not isinstance(value, list):
+        return True
+    return all(type(item) is not float and _no_float_within(item, depth + 1) for item in value)
 
 
 def signature_problem(seq: int, body: dict[str, Any], actors: Actors) -> SignatureProblem | None:
@@ -130,19 +155,17 @@ def check_row(
         return (f"event {seq} was altered: its bytes hash to {digest[:12]}…, the chain recorded"
                 f" {recorded_hash[:12]}…"), digest
     try:
-        body = orjson.loads(state)
-    except orjson.JSONDecodeError:
-        return f"event {seq} is not valid JSON", digest
-    problem = body_problem(body, state, topic, seq, prev)
+        body = proofs.canonical_body(state, seq)
+    except proofs.ProofError as e:
+        return str(e), digest
+    problem = body_problem(body, topic, seq, prev)
     if problem is not None:
         return problem, digest
     return signature_problem(seq, body, actors), digest
 
 
-def body_problem(body: Any, state: bytes, topic: str, seq: int, prev: str) -> str | None:
-    """What is wrong with a stored body that hashes as the chain says: form, place, link, type, fields."""
-    if not isinstance(body, dict) or orjson.dumps(body, option=orjson.OPT_SORT_KEYS) != state:
-        return f"event {seq} is not in canonical form"
+def body_problem(body: dict[str, Any], topic: str, seq: int, prev: str) -> str | None:
+    """What is wrong with a canonical body that hashes as the chain says: place, link, type, fields."""
     if body.get("seq") != seq:
         return f"event {seq} says it is event {body.get('seq')}: events were swapped or moved"
     if body.get("prev") != prev:
@@ -153,8 +176,10 @@ def body_problem(body: Any, state: bytes, topic: str, seq: int, prev: str) -> st
     cls = TOPICS.get(topic)
     if cls is None:
         return f"event {seq} has unknown type {topic!r}"
-    if body.get("type") != cls.TYPE or body.get("v") != cls.class_version:
+    if body.get("type") != cls.TYPE:
         return f"event {seq} is stored as {cls.TYPE} but its hashed body says {body.get('type')!r}"
+    if body["v"] != cls.class_version:
+        return f"event {seq} is version {body['v']} of {cls.TYPE}, which this perfledger does not know"
     fields = fields_of(cls)
     if len(body) - ("signature" in body) != len(fields) or not fields <= body.keys():
         return f"event {seq} does not decode: its fields are not those of {cls.TYPE}"

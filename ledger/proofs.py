@@ -400,6 +400,107 @@ def canonical_json(body: dict[str, Any]) -> bytes:
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+# -- canonical form ----------------------------------------------------------------------------
+# An event line is canonical when it is exactly what orjson.dumps(body, OPT_SORT_KEYS) writes,
+# perfledger's encoder, and holds no float: UTF-8 without a byte-order mark, one JSON object, keys
+# sorted by code point, no whitespace, strings as json.dumps(ensure_ascii=False) writes them too
+# (raw UTF-8, `"` `\` and control characters escaped, `\u00XX` in lower case: both encoders agree
+# on every code point), integers within ±(2^53 − 1), which every JSON implementation reads as the
+# same number (IEEE doubles hold them exactly), "v" and "seq" integers (not 1.0, not true), "type"
+# and "id" strings. Length and depth are checked on the bytes, before anything parses them.
+MAX_LINE = 1_000_000  # bytes; a real event is under 1 KB, and its texts hold at most 10,000 characters each
+MAX_DEPTH = 32  # objects and arrays in one another; a real event has 2 (its body and its act or changes)
+MAX_INT = 2**53 - 1
+ENVELOPE_TYPES = (("v", int, "a JSON integer"), ("seq", int, "a JSON integer"),
+                  ("type", str, "a string"), ("id", str, "a string"))
+# A string (to its closing quote, or to the end of an unterminated one), or a bracket.
+_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]', re.DOTALL)
+
+
+def canonical_body(line: bytes, seq: int) -> dict[str, Any]:
+    """The body of event ``seq`` if ``line`` is in canonical form; else a ProofError naming why."""
+    if not line:
+        raise ProofError(f"event {seq} is empty")
+    if len(line) > MAX_LINE:
+        raise ProofError(f"event {seq} is {len(line):,} bytes long (at most {MAX_LINE:,})")
+    if line.count(b"[") + line.count(b"{") > MAX_DEPTH and (depth := nesting_depth(line)) > MAX_DEPTH:
+        raise ProofError(f"event {seq} is nested {depth} deep (at most {MAX_DEPTH})")
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ProofError(f"event {seq} is not UTF-8: byte {e.start + 1} is 0x{line[e.start]:02x}") from None
+    if text.startswith("\ufeff"):
+        raise ProofError(f"event {seq} starts with a byte-order mark")
+    try:
+        body = json.loads(text, parse_float=_no_float, parse_constant=_no_constant, parse_int=_exact_int,
+                          object_pairs_hook=_no_duplicate_keys)
+    except ValueError as e:  # json.JSONDecodeError is one
+        raise ProofError(f"event {seq} is not valid perfledger JSON: {e}") from None
+    if not isinstance(body, dict):
+        raise ProofError(f"event {seq} is not a JSON object")
+    _check_canonical_bytes(body, line, seq)
+    for name, kind, what in ENVELOPE_TYPES:
+        if name not in body:
+            raise ProofError(f'event {seq} has no "{name}"')
+        if type(body[name]) is not kind:
+            raise ProofError(f'event {seq} has "{name}": {_spelt(body[name])}, not {what}')
+    return body
+
+
+def nesting_depth(line: bytes) -> int:
+    """How deep objects and arrays nest in ``line``, brackets inside strings aside (it need not parse)."""
+    depth = deepest = 0
+    for token in _TOKEN.findall(line):
+        if token in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in (b"]", b"}"):
+            depth = max(depth - 1, 0)
+    return deepest
+
+
+def _check_canonical_bytes(body: dict[str, Any], line: bytes, seq: int) -> None:
+    try:
+        canonical = canonical_json(body)
+    except UnicodeEncodeError as e:
+        raise ProofError(
+            f"event {seq} holds a lone surrogate U+{ord(e.object[e.start]):04X} (not Unicode text)"
+        ) from None
+    if canonical != line:
+        differs = next((i for i, (a, b) in enumerate(zip(canonical, line)) if a != b),
+                       min(len(canonical), len(line)))
+        raise ProofError(f"event {seq} is not in canonical form (from byte {differs + 1}): it was edited")
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _exact_int(text: str) -> int:
+    # Measured on the text: int() of thousands of digits is itself refused, and slow.
+    digits = len(text.lstrip("-"))
+    if digits > len(str(MAX_INT)) or abs(value := int(text)) > MAX_INT:
+        shown = text if digits <= 20 else f"{text[:12]}… ({digits} digits)"
+        raise ValueError(f"the integer {shown} is beyond ±(2^53 − 1), where JSON implementations disagree")
+    if text == "-0":
+        raise ValueError("-0 is not an integer perfledger writes (0 is)")
+    return value
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    body = dict(pairs)
+    if len(body) != len(pairs):
+        key = next(k for i, (k, _) in enumerate(pairs) if any(k == other for other, _ in pairs[:i]))
+        raise ValueError(f"the key {key!r} appears twice")
+    return body
+
+
+def _spelt(value: Any) -> str:
+    """A JSON value as JSON spells it, cut short."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
 @dataclass
 class Chain:
     """What checking an exported chain found: its leaves, and how many signatures were verified."""
@@ -420,15 +521,7 @@ def check_chain(lines: Iterable[bytes]) -> Chain:
     ids: set[str] = set()
     actors: dict[str, tuple[str, str, bool]] = {}  # name -> (role, public key, revoked)
     for seq, line in enumerate(lines, 1):
-        try:
-            body = json.loads(line, parse_float=_no_float, parse_constant=_no_float)
-            canonical = canonical_json(body) if isinstance(body, dict) else b""
-        except (ValueError, UnicodeError) as e:
-            raise ProofError(f"event {seq} is not valid perfledger JSON: {e}") from None
-        if not isinstance(body, dict):
-            raise ProofError(f"event {seq} is not a JSON object")
-        if canonical != line:
-            raise ProofError(f"event {seq} is not in canonical form: it was edited")
+        body = canonical_body(line, seq)
         if body.get("seq") != seq:
             raise ProofError(
                 f"event {seq} says it is event {body.get('seq')}: events were dropped, added or swapped"
