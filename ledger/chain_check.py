@@ -21,6 +21,9 @@ from ledger import proofs
 
 # recorded_at as events.fields.format_timestamp spells it: UTC, microseconds, "Z".
 INSTANT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
+# The same test, a third of the time: its UTF-8 with every ASCII digit made 0 is this shape.
+DIGITS_AS_0 = bytes.maketrans(b"0123456789", b"0" * 10)
+INSTANT_SHAPE = b"0000-00-00T00:00:00.000000Z"
 TOPICS = {get_topic(cls): cls for cls in ALL_TYPES.values()}
 Actors = dict[str, tuple[str, str, bool]]
 # The canonical form is ledger.proofs' (canonical_body); orjson re-encodes with its integers held
@@ -84,22 +87,26 @@ def is_sound(
         keys = body.keys()
         sound = (
             version == seq and digest == recorded_hash and type(state) is bytes
-            and len(state) <= proofs.MAX_LINE
-            and (keys == fields or keys == signed_fields)
-            and (body["seq"], body["prev"], body["type"], body["v"]) == (seq, prev, kind, class_version)
-            and type(body["id"]) is str
-            and (CLOSER_LOOK.isdisjoint(map(type, body.values())) or nested_plain(body))
+            and (keys == fields or keys == signed_fields) and body["seq"] == seq and body["prev"] == prev
+            and body["type"] == kind and body["v"] == class_version and plain(body, state)
             and orjson.dumps(body, option=CANONICAL) == state
-            and INSTANT.fullmatch(body["recorded_at"]) is not None
+            and body["recorded_at"].encode().translate(DIGITS_AS_0) == INSTANT_SHAPE  # INSTANT, faster
         )
     except (TypeError, KeyError, AttributeError, orjson.JSONDecodeError):
         return "", None
     return digest, body if sound else None
 
 
+def plain(body: dict[str, Any], state: bytes) -> bool:
+    """The canonical form's rules that orjson's re-encoding does not check: the line's length, an id
+    that is a string, and (nested_plain) no float, no boolean for "v" or "seq", no deep nesting."""
+    return (len(state) <= proofs.MAX_LINE and type(body["id"]) is str
+            and (CLOSER_LOOK.isdisjoint(map(type, body.values())) or nested_plain(body)))
+
+
 def nested_plain(body: dict[str, Any]) -> bool:
-    """Whether a body whose values include a boolean, an object or an array is canonical there: no
-    float at any depth, no deeper than proofs.MAX_DEPTH, "v" and "seq" integers (not booleans)."""
+    """Whether a body whose values include a float, a boolean, an object or an array is canonical
+    there: no float at any depth, no deeper than proofs.MAX_DEPTH, "v" and "seq" integers."""
     return type(body["v"]) is int and type(body["seq"]) is int and _no_float_within(body, 1)
 
 

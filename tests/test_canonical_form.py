@@ -18,10 +18,12 @@ import orjson
 import pytest
 from click.testing import CliRunner
 from eventsourcing.utils import get_topic
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cli.main import main
 from events import GENESIS, LedgerOpened
-from ledger import Store, proofs
+from ledger import Store, chain_check, proofs
 from ledger.chain_check import check_rows
 from tests.backends import raw
 
@@ -157,11 +159,42 @@ def test_the_two_encoders_write_every_code_point_and_order_every_key_alike() -> 
     assert orjson.dumps(keys, option=orjson.OPT_SORT_KEYS) == proofs.canonical_json(keys)
 
 
-def test_real_events_are_far_inside_the_bounds_of_length_and_depth(tmp_path: Path) -> None:
-    copy = tmp_path / "example-2012.db"
-    copy.write_bytes((FIXTURES / "v1-example-2012.db").read_bytes())
+def stored(tmp_path: Path, name: str) -> list[tuple[int, str, bytes, str]]:
+    copy = tmp_path / name
+    copy.write_bytes((FIXTURES / name).read_bytes())
     with Store.open(str(copy)) as store:
-        lines = [bytes(state) for _, _, state, _ in store.rows(chain=True)]
+        return [(seq, topic, bytes(state), digest) for seq, topic, state, digest in store.rows(chain=True)]
+
+
+def test_real_events_are_far_inside_the_bounds_of_length_and_depth(tmp_path: Path) -> None:
+    lines = [state for _, _, state, _ in stored(tmp_path, "v1-example-2012.db")]
     assert len(lines) == 398
     assert max(map(len, lines)) < proofs.MAX_LINE // 1000
     assert max(map(proofs.nesting_depth, lines)) == 2 < proofs.MAX_DEPTH // 10
+
+
+def test_every_real_event_passes_on_verifys_fast_path_with_an_act_or_a_signature_too(tmp_path: Path) -> None:
+    kinds = chain_check.kinds_by_topic()
+    for name in ("v1-example-2012.db", "v1-signed.db"):
+        prev = GENESIS
+        for seq, topic, state, digest in stored(tmp_path, name):
+            found = chain_check.is_sound(seq, topic, state, digest, seq, prev, kinds)
+            assert found[1] is not None, (name, seq)
+            prev = digest
+    act = {"kind": "Delibera di Giunta", "number": "75", "date": "2013-07-05"}
+    with_act = orjson.dumps({**orjson.loads(BY_NAME["event 1 as init writes it"]["line"]), "act": act},
+                            option=orjson.OPT_SORT_KEYS)
+    digest = hashlib.sha256(with_act).hexdigest()
+    assert chain_check.is_sound(1, TOPIC, with_act, digest, 1, GENESIS, kinds)[1] is not None
+
+
+INSTANTS = st.text(alphabet="0123456789-:.TZz \u0660\u0669\uff10", max_size=30) | st.builds(
+    lambda at, ch: "2012-01-20T07:54:48.960000Z"[:at] + ch + "2012-01-20T07:54:48.960000Z"[at + 1:],
+    st.integers(0, 27), st.characters())
+
+
+@given(INSTANTS)
+def test_the_fast_paths_spelling_check_of_recorded_at_is_the_regexs(text: str) -> None:
+    spelt = text.encode("utf-8", "surrogatepass").translate(chain_check.DIGITS_AS_0)
+    fast = spelt == chain_check.INSTANT_SHAPE
+    assert fast == (chain_check.INSTANT.fullmatch(text) is not None)
