@@ -18,6 +18,10 @@ Canonical form (what is stored, byte for byte, and hashed)::
     hash(event) = SHA-256(canonical bytes), hex; the canonical bytes contain
     prev = hash(previous event) (64 zeros for the first), so each hash covers
     the previous event's hash and the event's own content.
+
+What a stored line must be to count as canonical (integers within ±(2^53 − 1), at most
+1,000,000 bytes and 32 levels deep, …) is defined once, for both verifiers, by
+``ledger.proofs.canonical_body``.
 """
 
 from __future__ import annotations

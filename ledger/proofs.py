@@ -294,7 +294,8 @@ def signature_valid(public_b64: str, message: bytes, signature_b64: str) -> bool
 
     try:
         raw = check_public_key(base64.b64decode(public_b64, validate=True))
-        Ed25519PublicKey.from_public_bytes(raw).verify(base64.b64decode(signature_b64, validate=True), message)
+        signature = base64.b64decode(signature_b64, validate=True)
+        Ed25519PublicKey.from_public_bytes(raw).verify(signature, message)
     except (InvalidSignature, ValueError, ProofError):
         return False
     return True
@@ -342,12 +343,14 @@ def note_key_id(name: str, kind: int, public: bytes) -> bytes:
 def vkey_text(name: str, public_raw: bytes, kind: int) -> str:
     """A verifier key: ``name+hex(key ID)+base64(type || public key)``."""
     check_key_name(name)
-    return f"{name}+{note_key_id(name, kind, public_raw).hex()}+{base64.b64encode(bytes([kind]) + public_raw).decode()}"
+    key = base64.b64encode(bytes([kind]) + public_raw).decode()
+    return f"{name}+{note_key_id(name, kind, public_raw).hex()}+{key}"
 
 
 @dataclass(frozen=True)
 class Verifier:
-    """A key the evaluator trusts: its name, its signature type (None: a PEM key, either type) and its bytes."""
+    """A key the evaluator trusts: its name, its signature type (None: a PEM key, of either type) and
+    its 32 bytes."""
 
     name: str
     kind: int | None
@@ -427,7 +430,8 @@ def _signature_line(line: str) -> NoteSignature:
         data = base64.b64decode(encoded, validate=True)
     except ValueError:
         data = b""
-    if head != "—" or not name or " " in encoded or len(data) < 5 or base64.b64encode(data).decode() != encoded:
+    canonical = base64.b64encode(data).decode() == encoded
+    if head != "—" or not name or " " in encoded or len(data) < 5 or not canonical:
         raise ProofError(f"signature line {line!r} is not '— NAME base64(key ID || signature)'")
     return NoteSignature(check_key_name(name), data[:4], data[4:])
 
@@ -437,7 +441,8 @@ def cosignature_message(body: bytes, timestamp: int) -> bytes:
     return b"cosignature/v1\ntime " + str(timestamp).encode() + b"\n" + body
 
 
-def note_signature(body: bytes, private_pem: bytes, name: str, kind: int, timestamp: int = 0) -> NoteSignature:
+def note_signature(body: bytes, private_pem: bytes, name: str, kind: int,
+                   timestamp: int = 0) -> NoteSignature:
     """A signature line over a note's text: the log's Ed25519 (0x01) or a witness's cosignature (0x04)."""
     key = _private_key(private_pem)
     key_id = note_key_id(check_key_name(name), kind, _raw(key.public_key()))
@@ -474,7 +479,8 @@ def verified_by(body: bytes, signatures: Sequence[NoteSignature], verifier: Veri
                 raise ProofError(f"the {_KINDS[kind]} signature by {verifier.name} does not match the"
                                  " checkpoint: it was altered") from None
             return stamp
-    raise ProofError(f"it is not signed by {verifier.name} (key ID {'/'.join(i.hex() for i in verifier.key_ids().values())})")
+    ids = "/".join(key_id.hex() for key_id in verifier.key_ids().values())
+    raise ProofError(f"it is not signed by {verifier.name} (key ID {ids})")
 
 
 # -- checkpoints (C2SP tlog-checkpoint, tlog-cosignature) -----------------------------------------
@@ -604,7 +610,8 @@ class LegacyCheckpoint:
             found = cls(fields["entity"], int(fields["size"]), bytes.fromhex(fields["root"]), fields["time"],
                         tuple(lines))
         except (KeyError, ValueError):
-            raise ProofError("it lacks the entity, size, root or time of a perfledger checkpoint v1") from None
+            raise ProofError("it lacks the entity, size, root or time of a perfledger checkpoint v1") \
+                from None
         if found.body() != (body + "\n").encode() or not re.fullmatch(r"0|[1-9][0-9]*", fields["size"]):
             raise ProofError("its text is not in the form that is signed")
         return found
@@ -664,6 +671,8 @@ ROLES = frozenset({"controller", "auditor", "oiv"})
 FIRST_ACTOR_SEQ = 2
 # recorded_at as perfledger spells it: UTC, microseconds, "Z"; so its order is the strings' order.
 INSTANT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
+# What the ledger adds to a submitted event (the signature besides): not its content.
+SET_BY_THE_LEDGER = frozenset({"signature", "seq", "recorded_at", "prev"})
 # The origin of a ledger made before origins were stored: named by the hash of its first event.
 LEGACY_ORIGIN = "perfledger.invalid/legacy/"
 
@@ -707,6 +716,110 @@ class Signers:
         return cls(ledger_origin(first, line), "origin" not in first)
 
 
+# -- canonical form ----------------------------------------------------------------------------
+# An event line is canonical when it is exactly what orjson.dumps(body, OPT_SORT_KEYS) writes,
+# perfledger's encoder, and holds no float: UTF-8 without a byte-order mark, one JSON object, keys
+# sorted by code point, no whitespace, strings as json.dumps(ensure_ascii=False) writes them too
+# (raw UTF-8, `"` `\` and control characters escaped, `\u00XX` in lower case: both encoders agree
+# on every code point), integers within ±(2^53 − 1), which every JSON implementation reads as the
+# same number (IEEE doubles hold them exactly), "v" and "seq" integers (not 1.0, not true), "type"
+# and "id" strings. Length and depth are checked on the bytes, before anything parses them.
+MAX_LINE = 1_000_000  # bytes; a real event is under 1 KB, and its texts hold at most 10,000 characters each
+MAX_DEPTH = 32  # objects and arrays in one another; a real event has 2 (its body and its act or changes)
+MAX_INT = 2**53 - 1
+ENVELOPE_TYPES = (("v", int, "a JSON integer"), ("seq", int, "a JSON integer"),
+                  ("type", str, "a string"), ("id", str, "a string"))
+# A string (to its closing quote, or to the end of an unterminated one), or a bracket.
+_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]', re.DOTALL)
+
+
+def canonical_body(line: bytes, seq: int) -> dict[str, Any]:
+    """The body of event ``seq`` if ``line`` is in canonical form; else a ProofError naming why."""
+    if not line:
+        raise ProofError(f"event {seq} is empty")
+    if len(line) > MAX_LINE:
+        raise ProofError(f"event {seq} is {len(line):,} bytes long (at most {MAX_LINE:,})")
+    if line.count(b"[") + line.count(b"{") > MAX_DEPTH and (depth := nesting_depth(line)) > MAX_DEPTH:
+        raise ProofError(f"event {seq} is nested {depth} deep (at most {MAX_DEPTH})")
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ProofError(f"event {seq} is not UTF-8: byte {e.start + 1} is 0x{line[e.start]:02x}") from None
+    if text.startswith("\ufeff"):
+        raise ProofError(f"event {seq} starts with a byte-order mark")
+    try:
+        body = json.loads(text, parse_float=_no_float, parse_constant=_no_constant, parse_int=_exact_int,
+                          object_pairs_hook=_no_duplicate_keys)
+    except ValueError as e:  # json.JSONDecodeError is one
+        raise ProofError(f"event {seq} is not valid perfledger JSON: {e}") from None
+    if not isinstance(body, dict):
+        raise ProofError(f"event {seq} is not a JSON object")
+    _check_canonical_bytes(body, line, seq)
+    for name, kind, what in ENVELOPE_TYPES:
+        if name not in body:
+            raise ProofError(f'event {seq} has no "{name}"')
+        if type(body[name]) is not kind:
+            raise ProofError(f'event {seq} has "{name}": {_spelt(body[name])}, not {what}')
+    return body
+
+
+def nesting_depth(line: bytes) -> int:
+    """How deep objects and arrays nest in ``line``, brackets inside strings aside (it need not parse)."""
+    depth = deepest = 0
+    for token in _TOKEN.findall(line):
+        if token in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in (b"]", b"}"):
+            depth = max(depth - 1, 0)
+    return deepest
+
+
+def _check_canonical_bytes(body: dict[str, Any], line: bytes, seq: int) -> None:
+    try:
+        canonical = canonical_json(body)
+    except UnicodeEncodeError as e:
+        raise ProofError(
+            f"event {seq} holds a lone surrogate U+{ord(e.object[e.start]):04X} (not Unicode text)"
+        ) from None
+    if canonical != line:
+        differs = next((i for i, (a, b) in enumerate(zip(canonical, line)) if a != b),
+                       min(len(canonical), len(line)))
+        raise ProofError(f"event {seq} is not in canonical form (from byte {differs + 1}): it was edited")
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _exact_int(text: str) -> int:
+    # Measured on the text: int() of thousands of digits is itself refused, and slow.
+    digits = len(text.lstrip("-"))
+    if digits > len(str(MAX_INT)) or abs(value := int(text)) > MAX_INT:
+        shown = text if digits <= 20 else f"{text[:12]}… ({digits} digits)"
+        raise ValueError(f"the integer {shown} is beyond ±(2^53 − 1), where JSON implementations disagree")
+    if text == "-0":
+        raise ValueError("-0 is not an integer perfledger writes (0 is)")
+    return value
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    body = dict(pairs)
+    if len(body) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"the key {key!r} appears twice")
+            seen.add(key)
+    return body
+
+
+def _spelt(value: Any) -> str:
+    """A JSON value as JSON spells it, cut short."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
 @dataclass
 class Chain:
     """What checking an exported chain found: its leaves, its origin, its signatures and instants."""
@@ -729,15 +842,7 @@ def check_chain(lines: Iterable[bytes]) -> Chain:
     prev = GENESIS
     ids: set[str] = set()
     for seq, line in enumerate(lines, 1):
-        try:
-            body = json.loads(line, parse_float=_no_float, parse_constant=_no_float)
-            canonical = canonical_json(body) if isinstance(body, dict) else b""
-        except (ValueError, UnicodeError) as e:
-            raise ProofError(f"event {seq} is not valid perfledger JSON: {e}") from None
-        if not isinstance(body, dict):
-            raise ProofError(f"event {seq} is not a JSON object")
-        if canonical != line:
-            raise ProofError(f"event {seq} is not in canonical form: it was edited")
+        body = canonical_body(line, seq)
         _check_place(seq, body, prev, ids, chain.instants[-1] if chain.instants else "")
         if seq == 1:
             chain.signers = Signers.of(body, line)
@@ -770,7 +875,8 @@ def _check_place(seq: int, body: dict[str, Any], prev: str, ids: set[str], last_
 
 
 def check_event_signature(seq: int, body: dict[str, Any], signers: Signers) -> int:
-    """Apply a signed ledger's rules to one stored event; update ``signers``; 1 if a signature was verified."""
+    """Apply a signed ledger's rules to one stored event; update ``signers``; 1 if a signature was
+    verified."""
     kind, actor, actors = body.get("type"), str(body.get("actor")), signers.actors
     if not actors and kind != "ActorRegistered":
         if "signature" in body:
@@ -790,9 +896,10 @@ def check_event_signature(seq: int, body: dict[str, Any], signers: Signers) -> i
 def _check_signature(seq: int, body: dict[str, Any], key: str, signers: Signers) -> None:
     """The event's signature, of its content and place; in a ledger of an earlier version, of its content."""
     signature = body.get("signature")
-    content = canonical_json({k: v for k, v in body.items() if k not in ("signature", "seq", "recorded_at", "prev")})
+    content = canonical_json({k: v for k, v in body.items() if k not in SET_BY_THE_LEDGER})
     if isinstance(signature, str):
-        if signature_valid(key, event_message(signers.origin, seq, str(body.get("prev")), content), signature):
+        place = event_message(signers.origin, seq, str(body.get("prev")), content)
+        if signature_valid(key, place, signature):
             return
         if signers.legacy and signature_valid(key, content, signature):
             signers.legacy_signatures += 1
@@ -819,7 +926,8 @@ def _first_signer(seq: int, body: dict[str, Any], actor: str) -> tuple[str, str,
 def _sound_key(seq: int, body: dict[str, Any]) -> str:
     key = str(body.get("public_key"))
     try:
-        check_public_key(base64.b64decode(key, validate=True), f"event {seq}: the key of {body.get('name')!r}")
+        label = f"event {seq}: the key of {body.get('name')!r}"
+        check_public_key(base64.b64decode(key, validate=True), label)
     except ValueError:
         raise ProofError(f"event {seq}: the key of {body.get('name')!r} is not base64") from None
     return key
@@ -875,7 +983,8 @@ def last_cosigned(path: Path, origin: str) -> tuple[int, bytes] | None:
         return read_witness_state(path).get(origin)
     checkpoint = read_checkpoint(path)
     if checkpoint.origin != origin:
-        raise ProofError(f"{path.name} is a checkpoint of {checkpoint.origin!r}, not of this ledger ({origin})")
+        raise ProofError(f"{path.name} is a checkpoint of {checkpoint.origin!r}, not of this ledger"
+                         f" ({origin})")
     return checkpoint.size, checkpoint.root
 
 
@@ -919,7 +1028,8 @@ def check_manifest(directory: Path) -> None:
                              " keys/*.vkey), never code to run")
     for name, digest in sorted(listed.items()):
         if found.get(name) != digest:
-            raise ProofError(f"{name} is {'missing' if name not in found else 'not the file'} the manifest lists")
+            state = "missing" if name not in found else "not the file"
+            raise ProofError(f"{name} is {state} the manifest lists")
 
 
 def verify_bundle(directory: Path, verifiers: Sequence[Verifier], checkpoints: Sequence[Path] = (),
@@ -937,9 +1047,10 @@ def verify_bundle(directory: Path, verifiers: Sequence[Verifier], checkpoints: S
     chain = check_chain(read_events(directory / "events.jsonl"))
     tree = MerkleTree(chain.leaves)
     legacy = chain.signers.legacy_signatures
-    report = [f"events: {len(tree)} of {chain.signers.origin}, chain intact, {chain.signed} signatures of"
-              f" registered actors verified{f' ({legacy} of an earlier version, content only)' if legacy else ''},"
-              f" tree head {base64.b64encode(tree.root()).decode()}"]
+    earlier = f" ({legacy} of an earlier version, content only)" if legacy else ""
+    head = base64.b64encode(tree.root()).decode()
+    report = [(f"events: {len(tree)} of {chain.signers.origin}, chain intact, {chain.signed} signatures"
+               f" of registered actors verified{earlier}, tree head {head}")]
     merged = merge_copies([*sorted((directory / "checkpoints").glob("*")), *checkpoints])
     if not merged:
         raise ProofError("no checkpoint to check the events against: a bundle is only as good as its"
@@ -975,7 +1086,8 @@ def check_checkpoint_against(checkpoint: AnyCheckpoint, tree: MerkleTree, chain:
     """A checkpoint's signatures, its ledger, and that the events give its tree head."""
     signers = checkpoint.check_signatures(verifiers)
     if isinstance(checkpoint, Checkpoint) and checkpoint.origin != chain.signers.origin:
-        raise ProofError(f"the checkpoint is of {checkpoint.origin!r}, not of this ledger ({chain.signers.origin})")
+        raise ProofError(f"the checkpoint is of {checkpoint.origin!r}, not of this ledger"
+                         f" ({chain.signers.origin})")
     if checkpoint.size > len(tree):
         raise ProofError(f"the checkpoint covers {checkpoint.size} events but there are {len(tree)}:"
                          " events were removed")
@@ -1012,7 +1124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--pubkey", action="append", default=[], type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--checkpoint", action="append", default=[], type=Path,
                         help="your own copy of a checkpoint (repeatable)")
-    parser.add_argument("--last", type=Path, help="your witness state file, or the checkpoint you last cosigned")
+    parser.add_argument("--last", type=Path,
+                        help="your witness state file, or the checkpoint you last cosigned")
     args = parser.parse_args(argv)
     try:
         verifiers = [read_verifier(p) for p in (*args.vkey, *args.pubkey)]
