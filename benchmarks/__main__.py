@@ -1,6 +1,6 @@
 """perfledger against the machine's own limits, measured in one run.
 
-    python -m benchmarks [--sizes 10000,100000] [--postgres URL] [--json results.json]
+    python -m benchmarks [--sizes 10000,100000] [--postgres URL] [--signed] [--json results.json]
 
 For each size, a synthetic ledger (benchmarks.generate, deterministic) is
 imported, replayed, queried and verified by perfledger, and the same work is
@@ -9,6 +9,9 @@ the same canonical bytes in batches of 1,000 with synchronous=FULL, an ordered
 read with orjson decoding and an integer fold. Ratios are perfledger / raw.
 CLI figures are wall times of real processes; peak memory is each process's
 maximum resident set. Nothing here passes or fails: it reports.
+
+With --signed, each size is also written into a signed ledger and its signatures are verified
+three ways, against cryptography's own Ed25519 rates measured in the same run (benchmarks.signed).
 """
 
 from __future__ import annotations
@@ -21,8 +24,6 @@ import json
 import os
 import random
 import sqlite3
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -34,33 +35,9 @@ import orjson
 from tabulate import tabulate
 
 from benchmarks.generate import write
-
-# The CLI, reporting its peak resident set on exit. VmHWM belongs to the process's own memory map,
-# which exec replaced; ru_maxrss from wait4 would also count what this (large) process held at fork.
-CLI = [sys.executable, "-c", (
-    "import atexit, sys\n"
-    "def hwm():\n"
-    "    for line in open('/proc/self/status'):\n"
-    "        if line.startswith('VmHWM:'):\n"
-    "            sys.stderr.write('peak-rss-kib ' + line.split()[1] + '\\n')\n"
-    "atexit.register(hwm)\n"
-    "from cli.main import main\n"
-    "main()"
-)]
-
-
-def run(args: list[str], stdin: Any = None) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one CLI process."""
-    started = time.perf_counter()
-    proc = subprocess.run(
-        [*CLI, *args], check=False, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=stdin
-    )
-    elapsed = time.perf_counter() - started
-    if proc.returncode != 0:
-        raise SystemExit(f"perfledger {' '.join(args[:3])} failed: {proc.stderr.decode()[:300]}")
-    peaks = [int(line.split()[1]) for line in proc.stderr.decode().splitlines()
-             if line.startswith("peak-rss-kib ")]
-    return elapsed, peaks[-1] if peaks else 0
+from benchmarks.processes import run
+from benchmarks.signed import measure_signed
+from benchmarks.signed import summary as signed_summary
 
 
 def raw_sqlite_import(source: Path, db: Path) -> float:
@@ -246,6 +223,9 @@ def main() -> None:
                         help="a PostgreSQL URL to import into as well (a schema is created and dropped)")
     parser.add_argument("--queries", type=int, default=20, help="as-of queries per size")
     parser.add_argument("--json", dest="json_out", default="benchmark-results.json")
+    parser.add_argument("--signed", action="store_true",
+                        help="also measure a signed ledger of each size: its import, its verifiers, and"
+                        " Ed25519's own rates")
     args = parser.parse_args()
     compile_bytecode()
     startup = min(run(["--help"])[0] for _ in range(5))
@@ -253,9 +233,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for size in (int(s) for s in args.sizes.split(",")):
             results["sizes"].append(measure(size, Path(tmp), args.postgres, args.queries))
+            if args.signed:
+                results.setdefault("signed", []).append(measure_signed(size, Path(tmp)))
     Path(args.json_out).write_text(json.dumps(results, indent=2))
     print(f"CLI start-up (--help): {results['cli_startup_ms']:.0f} ms")
     print(tabulate([summary(r) for r in results["sizes"]], headers="keys", disable_numparse=True))
+    if args.signed:
+        print("\nSigned ledgers (N events imported: N + 2 in the ledger, N + 1 signatures); ratios are"
+              " signatures/s over cryptography's Ed25519 verify rate in one process, and per process")
+        print(tabulate([row for r in results["signed"] for row in signed_summary(r)], headers="keys",
+                       disable_numparse=True))
     print(f"(JSON in {args.json_out}; ratios are perfledger / the raw limit measured in this run)")
 
 

@@ -8,6 +8,10 @@ proportion, budget variations (20%), reservations (35%), approvals (30%),
 adjustments (3%), measurements (10%), corrections (1%) and objective changes
 (1%), effective through 2012 and recorded in order (``--backfill``), so as-of
 and known-at queries have something to select. Every event passes the rules.
+
+For a signed ledger (``--actor cdg --no-recorded-at``): every event by its one registered
+controller, recorded at the store's clock (``import`` without ``--backfill``: a migrated history
+goes only into a new ledger, and ``init --signed`` has already written events 1-2).
 """
 
 from __future__ import annotations
@@ -25,8 +29,14 @@ KINDS = (("vary", 20), ("reserve", 35), ("approve", 30), ("adjust", 3), ("measur
          ("change", 1))
 
 
-def events(n: int, seed: int = 7) -> Iterator[dict[str, Any]]:
-    """The events, in recording order; exactly ``n`` of them."""
+def events(
+    n: int, seed: int = 7, *, actor: str | None = None, recorded: bool = True
+) -> Iterator[dict[str, Any]]:
+    """The events, in recording order; exactly ``n`` of them.
+
+    ``actor``: every event's actor (default: seven of them, ``cdg-0`` to ``cdg-6``); ``recorded``:
+    give each event its ``recorded_at`` (for ``import --backfill``). Neither changes anything else.
+    """
     rnd = random.Random(seed)
     objectives = n // 10_000 + 20
     products = n // 1_000 + 50
@@ -35,11 +45,14 @@ def events(n: int, seed: int = 7) -> Iterator[dict[str, Any]]:
 
     def event(kind: str, eid: str, day: date, **fields: Any) -> dict[str, Any]:
         nonlocal count
-        recorded = START + timedelta(seconds=count * seconds)
+        at = START + timedelta(seconds=count * seconds)
         count += 1
-        return {"type": kind, "id": eid, "effective_date": min(day, recorded.date()).isoformat(),
-                "actor": f"cdg-{count % 7}", "recorded_at": recorded.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        body = {"type": kind, "id": eid, "effective_date": min(day, at.date()).isoformat(),
+                "actor": actor or f"cdg-{count % 7}", "recorded_at": at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
                 **fields}
+        if not recorded:
+            del body["recorded_at"]
+        return body
 
     plan_day = date(2012, 1, 2)
     setup: list[dict[str, Any]] = [
@@ -105,16 +118,20 @@ def events(n: int, seed: int = 7) -> Iterator[dict[str, Any]]:
                         indicator=f"{o:03d}.0", target=str(rnd.randint(80, 120)))
 
 
-def write(n: int, seed: int, out: TextIO) -> None:
-    out.writelines(json.dumps(e, separators=(",", ":")) + "\n" for e in events(n, seed))
+def write(n: int, seed: int, out: TextIO, *, actor: str | None = None, recorded: bool = True) -> None:
+    out.writelines(json.dumps(e, separators=(",", ":")) + "\n"
+                   for e in events(n, seed, actor=actor, recorded=recorded))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("events", type=int)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--actor", default=None, help="every event's actor (default: cdg-0 to cdg-6)")
+    parser.add_argument("--no-recorded-at", dest="recorded", action="store_false",
+                        help="leave recorded_at out (for an import without --backfill: a signed ledger's)")
     args = parser.parse_args()
-    write(args.events, args.seed, sys.stdout)
+    write(args.events, args.seed, sys.stdout, actor=args.actor, recorded=args.recorded)
 
 
 if __name__ == "__main__":

@@ -40,6 +40,29 @@ def test_the_benchmark_runs_end_to_end_on_both_stores(tmp_path: Path) -> None:
     assert size["verify_with_proof"]["seconds"] > 0  # the chain, then the consistency proof of a checkpoint
 
 
+def test_the_generator_can_write_a_signed_ledgers_events_without_changing_the_others() -> None:
+    plain, signed = list(events(500, seed=3)), list(events(500, seed=3, actor="cdg", recorded=False))
+    assert {e["actor"] for e in signed} == {"cdg"} and not any("recorded_at" in e for e in signed)
+    assert [{**e, "actor": "cdg"} for e in plain] == [{**e, "recorded_at": p["recorded_at"]}
+                                                        for e, p in zip(signed, plain, strict=True)]
+
+
+def test_the_signed_benchmark_verifies_every_signature_three_ways(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    result = subprocess.run([sys.executable, "-m", "benchmarks", "--sizes", "2000", "--queries", "3",
+                             "--signed", "--postgres", "", "--json", str(out)],
+                            cwd=ROOT, capture_output=True, text=True, check=False, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    signed = json.loads(out.read_text())["signed"][0]
+    assert (signed["events"], signed["ledger_events"], signed["signatures"]) == (2000, 2002, 2001)
+    assert signed["import"]["events_per_s"] > 0 and signed["raw"]["count"] == 20_000
+    for name in ("verify_quick", "verify", "bundle_verify"):
+        verifier = signed[name]
+        assert verifier["signatures_per_s"] > 0 and verifier["processes"] == 1  # one part below 100,000
+        assert verifier["ratio"] == verifier["signatures_per_s"] / signed["raw"]["verify_per_s"]
+    assert "verify --bundle" in result.stdout and "raw verify" in result.stdout
+
+
 def test_a_large_import_on_postgres_completes(tmp_path: Path) -> None:
     """30,000 events in one atomic import (eventsourcing's pipelined single insert stalled on such sizes)."""
     source = tmp_path / "large.jsonl"
