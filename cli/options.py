@@ -6,7 +6,6 @@ the projections are imported by the helpers that use them, so that ``--help`` st
 
 from __future__ import annotations
 
-import functools
 import getpass
 import os
 import sys
@@ -69,12 +68,10 @@ def signer_of(key_file: str) -> Callable[[bytes], str]:
     before anything is written."""
     from ledger import proofs
 
-    private = Path(key_file).read_bytes()
     try:
-        proofs.sign(private, b"")
+        return proofs.signer(Path(key_file).read_bytes())
     except proofs.ProofError as e:
         raise click.ClickException(f"{key_file}: {e}") from None
-    return functools.partial(proofs.sign, private)
 
 
 def login_name() -> str:

@@ -36,7 +36,7 @@ import hashlib
 import json
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -284,7 +284,13 @@ def _private_key(private_pem: bytes) -> Any:
 
 def sign(private_pem: bytes, message: bytes) -> str:
     """An Ed25519 signature of ``message``, base64."""
-    return base64.b64encode(_private_key(private_pem).sign(message)).decode()
+    return signer(private_pem)(message)
+
+
+def signer(private_pem: bytes) -> Callable[[bytes], str]:
+    """What signs messages (base64 Ed25519 signatures) with a private key, read once."""
+    key = _private_key(private_pem)
+    return lambda message: base64.b64encode(key.sign(message)).decode()
 
 
 def signature_valid(public_b64: str, message: bytes, signature_b64: str) -> bool:
