@@ -81,8 +81,10 @@ def checkpoint(ctx: click.Context, key_file: str | None, name: str | None, out: 
               help="The consistency proof from your last cosigned size (`checkpoint prove`).")
 @click.option("--bundle", type=click.Path(exists=True, file_okay=False),
               help="Or a bundle whose events give the proof.")
+@click.option("--new-log", is_flag=True,
+              help="Cosign a first checkpoint of an origin whose log key you already follow under another.")
 def cosign(file: str, key_file: str, name: str | None, log_vkey: str, state_file: str,
-           proof_file: str | None, bundle: str | None) -> None:
+           proof_file: str | None, bundle: str | None, new_log: bool) -> None:
     """Cosign a checkpoint as a witness: only if it extends the last one you cosigned of that ledger.
 
     A checkpoint of the size you last cosigned must have the same root; a
@@ -95,19 +97,21 @@ def cosign(file: str, key_file: str, name: str | None, log_vkey: str, state_file
     """
     from ledger import proofs, witness
 
+    if proof_file is not None and bundle is not None:
+        raise click.UsageError("give --proof or --bundle, not both")
     path, state = Path(file), Path(state_file)
-    current = proofs.Checkpoint.read(path)
-    old = witness.read_state(state).get(current.origin, (0, b""))[0]
-    proof = None
-    if proof_file is not None:
-        proof = witness.read_proof(Path(proof_file), old, current.size)
-    elif bundle is not None:
-        proof = witness.proof_from_bundle(Path(bundle), current, old)
-    signer = key_name(key_file, name)
-    done = witness.cosign(current, Path(key_file).read_bytes(), signer, proofs.read_verifier(Path(log_vkey)),
-                          state, proof)
-    _write(state, done.state.decode(), True)  # first: never cosign what the state does not hold
-    _write(path, done.checkpoint.text(), True)
+    with witness.locked(state):  # one cosign at a time on a state: read, decide, save
+        current = proofs.Checkpoint.read(path)
+        old, proof = witness.proof_needed(state, current), None
+        if old is not None and proof_file is not None:
+            proof = witness.read_proof(Path(proof_file), old, current.size)
+        elif old is not None and bundle is not None:
+            proof = witness.proof_from_bundle(Path(bundle), current, old)
+        signer = key_name(key_file, name)
+        done = witness.cosign(current, Path(key_file).read_bytes(), signer,
+                              proofs.read_verifier(Path(log_vkey)), state, proof, new_log=new_log)
+        _write(state, done.state.decode(), True)  # first: never cosign what the state does not hold
+        _write(path, done.checkpoint.text(), True)
     click.echo(f"Cosigned {file} as {signer}: {done.reason}.")
 
 

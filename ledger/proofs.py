@@ -1,31 +1,33 @@
-"""Merkle tree heads, signed checkpoints and the offline verifier of a perfledger bundle.
+"""The offline verifier of a perfledger bundle: RFC 9162 trees, C2SP checkpoints, signed events.
 
-This file depends on the Python standard library and, for signatures only,
-the ``cryptography`` package. It runs on its own, without perfledger or a
-database, so an evaluator (the OIV) can read it and run it on an exported
-bundle:
+This file depends on the Python standard library and, for signatures only, the ``cryptography``
+package. It runs on its own, without perfledger or a database, so an evaluator (the OIV) can read
+it and run it on an exported bundle (``perfledger-verify`` is this file's ``main``):
 
-    python verify.py BUNDLE_DIR --pubkey cdg.pub [--pubkey oiv.pub] [--checkpoint mine.txt]
+    python3 proofs.py BUNDLE --vkey cdg.vkey --vkey oiv.vkey [--checkpoint mine.txt] [--last state.json]
 
-The tree is RFC 9162's (Certificate Transparency v2), section 2.1: the leaves
-are the events' canonical bytes in sequence order,
+The tree is RFC 9162's (Certificate Transparency v2), section 2.1: the leaves are the events'
+canonical bytes in sequence order,
 
     leaf hash  = SHA-256(0x00 || canonical bytes of the event)
     node hash  = SHA-256(0x01 || left || right)
     MTH(D[n])  = node(MTH(D[0:k]), MTH(D[k:n])), k the largest power of 2 below n
 
-A checkpoint is a small text note: a body naming the ledger's entity, its
-size, the tree head and the time, and one line per Ed25519 signature (the
-body's bytes are what is signed):
+A checkpoint is a C2SP signed note (c2sp.org/signed-note, tlog-checkpoint): the ledger's origin,
+its size and the base64 tree head, a blank line, then one line per signature, the ledger's own
+(Ed25519, type 0x01) and each witness's (cosignature/v1, type 0x04, with its time):
 
-    perfledger checkpoint v1
-    entity: Camera di Commercio di Massa Carrara
-    size: 398
-    root: 3f5c...
-    time: 2013-07-05T10:00:00Z
+    cciaa-ms.example/perfledger
+    398
+    P1wr...=
 
-    — controllo-di-gestione 1a2b3c4d <base64 signature>
-    — oiv 9f8e7d6c <base64 signature>
+    — cciaa-ms.example/perfledger Az3g...=
+    — oiv.cciaa-ms.example jWbP...=
+
+In a signed ledger each event's signature covers the ledger's origin, the event's sequence number
+and prev, and its canonical content (``event_message``). The sections below: the tree; keys (weak
+ones refused); notes and checkpoints; checkpoints of earlier versions; the chain of events and its
+canonical form; a witness's state; the bundle; ``main``.
 """
 
 from __future__ import annotations
@@ -34,7 +36,9 @@ import base64
 import functools
 import hashlib
 import json
+import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -486,7 +490,9 @@ def verified_by(body: bytes, signatures: Sequence[NoteSignature], verifier: Veri
                                  " checkpoint: it was altered") from None
             return stamp
     ids = "/".join(key_id.hex() for key_id in verifier.key_ids().values())
-    raise ProofError(f"it is not signed by {verifier.name} (key ID {ids})")
+    pem = verifier.kind is None
+    hint = "; a PEM key is named by its file's name: give the signer's NAME.vkey" if pem else ""
+    raise ProofError(f"it is not signed by {verifier.name} (key ID {ids}){hint}")
 
 
 # -- checkpoints (C2SP tlog-checkpoint, tlog-cosignature) -----------------------------------------
@@ -523,6 +529,8 @@ class Checkpoint:
             root = b""
         if len(root) != 32 or base64.b64encode(root).decode() != lines[2]:
             raise ProofError(f"its root {lines[2]!r} is not the base64 of a 32-byte hash")
+        if lines[1] == "0" and root != hashlib.sha256(b"").digest():
+            raise ProofError("its size is 0 but its root is not the empty tree's")
         return cls(lines[0], int(lines[1]), root, tuple(lines[3:]), tuple(signatures))
 
     @classmethod
@@ -716,10 +724,17 @@ class Signers:
     legacy: bool = False
     actors: dict[str, tuple[str, str, bool]] = field(default_factory=dict)
     legacy_signatures: int = 0
+    bound: bool = False  # a signature of an event's place was met: content-only ones no longer hold
 
     @classmethod
     def of(cls, first: dict[str, Any], line: bytes) -> Signers:
-        return cls(ledger_origin(first, line), "origin" not in first)
+        return cls(ledger_origin(first, line), is_legacy(first))
+
+
+def is_legacy(first: dict[str, Any]) -> bool:
+    """Whether event 1 is a LedgerOpened of version 1: a ledger made before origins and signatures
+    of an event's place."""
+    return first.get("type") == "LedgerOpened" and first.get("v") == 1
 
 
 # -- canonical form ----------------------------------------------------------------------------
@@ -906,8 +921,9 @@ def _check_signature(seq: int, body: dict[str, Any], key: str, signers: Signers)
     if isinstance(signature, str):
         place = event_message(signers.origin, seq, str(body.get("prev")), content)
         if signature_valid(key, place, signature):
+            signers.bound = True
             return
-        if signers.legacy and signature_valid(key, content, signature):
+        if signers.legacy and not signers.bound and signature_valid(key, content, signature):
             signers.legacy_signatures += 1
             return
     raise ProofError(f"event {seq}: missing or bad signature of actor {body.get('actor')!r} (a signature"
@@ -977,8 +993,11 @@ def read_witness_state(path: Path) -> dict[str, tuple[int, bytes]]:
         state = json.loads(path.read_bytes(), parse_float=_no_float, parse_constant=_no_float)
         if state.get("format") != WITNESS_FORMAT:
             raise ValueError("not a witness state")
-        return {origin: (int(log["size"]), base64.b64decode(log["root"], validate=True))
+        logs = {origin: (log["size"], base64.b64decode(log["root"], validate=True))
                 for origin, log in state["logs"].items()}
+        if any(type(size) is not int or size < 0 or len(root) != 32 for size, root in logs.values()):
+            raise ValueError("a size that is not a count, or a root that is not a hash")
+        return logs
     except (ValueError, TypeError, KeyError, AttributeError, UnicodeError, RecursionError):
         raise ProofError(f"{path.name} is not a witness state file ({WITNESS_FORMAT})") from None
 
@@ -1010,9 +1029,22 @@ BUNDLE_FILE = re.compile(r"events\.jsonl|checkpoints/[^/]+\.txt|keys/[^/]+\.vkey
 
 
 def file_hashes(directory: Path) -> dict[str, str]:
-    """The SHA-256 of every file under ``directory`` but the manifest, by its path from there."""
-    return {path.relative_to(directory).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-            for path in sorted(directory.rglob("*")) if path.is_file() and path.name != MANIFEST}
+    """The SHA-256 of every file under ``directory`` but its manifest, by its path from there; a
+    ProofError for anything that is not a regular file or a directory (a link, a pipe, a device)."""
+    found = {}
+    for root, dirs, files in os.walk(directory, followlinks=False):
+        for name in sorted(dirs + files):
+            path = Path(root) / name
+            mode = path.lstat().st_mode
+            relative = path.relative_to(directory).as_posix()
+            if stat.S_ISDIR(mode) and name in dirs:
+                continue
+            if not stat.S_ISREG(mode):
+                raise ProofError(f"the bundle holds {relative}, which is not a plain file: a bundle is"
+                                 " data only")
+            if relative != MANIFEST:
+                found[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return dict(sorted(found.items()))
 
 
 def check_manifest(directory: Path) -> None:
@@ -1072,18 +1104,20 @@ def verify_bundle(directory: Path, verifiers: Sequence[Verifier], checkpoints: S
 def merge_copies(paths: Sequence[Path]) -> list[tuple[str, AnyCheckpoint]]:
     """The checkpoints read from ``paths``, copies of one tree head (the bundle's, the evaluator's
     cosigned one) taken as one note with the signature lines of all."""
-    merged: dict[tuple[str, int, bytes], tuple[str, AnyCheckpoint]] = {}
+    merged: dict[tuple[object, ...], tuple[str, AnyCheckpoint]] = {}
     for path in paths:
         found = read_checkpoint(path)
-        key = (found.origin, found.size, found.root)
+        key: tuple[object, ...] = (found.origin, found.size, found.root)
         if key in merged and isinstance(found, Checkpoint):
             name, earlier = merged[key]
             if isinstance(earlier, Checkpoint) and earlier.extensions == found.extensions:
                 lines = (*earlier.signatures, *(s for s in found.signatures if s not in earlier.signatures))
                 found = Checkpoint(found.origin, found.size, found.root, found.extensions, lines)
-                merged[key] = (f"{name} + {path.name}", found)
+                merged[key] = (name if path.name == name else f"{name} + {path.name}", found)
                 continue
-        merged.setdefault(key, (path.name, found))
+        while key in merged:  # not one note: each is checked on its own
+            key = (*key, path.name)
+        merged[key] = (path.name, found)
     return list(merged.values())
 
 

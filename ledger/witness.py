@@ -10,7 +10,10 @@ refused. So two checkpoints of one ledger cosigned by one witness never disagree
 from __future__ import annotations
 
 import base64
+import fcntl
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,36 +38,52 @@ def read_state(path: Path) -> dict[str, tuple[int, bytes]]:
     return proofs.read_witness_state(path) if path.exists() else {}
 
 
-def state_bytes(logs: dict[str, tuple[int, bytes]], stamps: dict[str, int]) -> bytes:
-    body = {"format": proofs.WITNESS_FORMAT, "logs": {
-        origin: {"size": size, "root": base64.b64encode(root).decode(), "cosigned_at": stamps.get(origin)}
-        for origin, (size, root) in sorted(logs.items())}}
+def state_bytes(logs: dict[str, dict[str, object]]) -> bytes:
+    body = {"format": proofs.WITNESS_FORMAT, "logs": dict(sorted(logs.items()))}
     return orjson.dumps(body, option=orjson.OPT_INDENT_2) + b"\n"
 
 
+def _raw_logs(state: Path) -> dict[str, dict[str, object]]:
+    """The state's entries as stored (checked by ``read_state`` first): size, root, time, log key."""
+    if not state.exists():
+        return {}
+    return dict(orjson.loads(state.read_bytes())["logs"])
+
+
 def cosign(checkpoint: proofs.Checkpoint, private_pem: bytes, name: str, log: proofs.Verifier,
-           state: Path, proof: list[bytes] | None, *, now: int | None = None) -> Cosigned:
+           state: Path, proof: list[bytes] | None, *, new_log: bool = False, now: int | None = None
+           ) -> Cosigned:
     """Cosign ``checkpoint`` if the log signed it and it is consistent with ``state``'s last head.
 
     ``proof`` is the consistency proof from the last cosigned size to this checkpoint's (None if
-    none was given). Nothing is written here: the caller saves the state, then the checkpoint.
+    none was given). A first checkpoint of an origin whose log key already signs another origin in
+    the state is refused unless ``new_log`` (a second origin is a second history). Nothing is
+    written here: the caller saves the state, then the checkpoint.
     """
+    if log.kind != proofs.ED25519:
+        raise proofs.ProofError("the log's key must be its Ed25519 verifier key (a .vkey of type 0x01),"
+                                " not a cosigner's or a PEM key")
     checkpoint.check_signatures([log])
-    logs = read_state(state)
-    previous = logs.get(checkpoint.origin)
+    previous = read_state(state).get(checkpoint.origin)
+    logs = _raw_logs(state)
+    if previous is None:
+        _first_of_origin(logs, checkpoint.origin, log, new_log)
     reason = _consistent(previous, checkpoint, proof)
     stamp = int(time.time()) if now is None else now
-    logs[checkpoint.origin] = (checkpoint.size, checkpoint.root)
-    stamps = _stamps(state)
-    stamps[checkpoint.origin] = stamp
-    return Cosigned(checkpoint.cosigned(private_pem, name, stamp), reason, state_bytes(logs, stamps))
+    logs[checkpoint.origin] = {"size": checkpoint.size, "root": base64.b64encode(checkpoint.root).decode(),
+                               "cosigned_at": stamp, "log": log.text()}
+    return Cosigned(checkpoint.cosigned(private_pem, name, stamp), reason, state_bytes(logs))
 
 
-def _stamps(state: Path) -> dict[str, int]:
-    if not state.exists():
-        return {}
-    logs = orjson.loads(state.read_bytes()).get("logs", {})
-    return {origin: log["cosigned_at"] for origin, log in logs.items() if log.get("cosigned_at") is not None}
+def _first_of_origin(logs: dict[str, dict[str, object]], origin: str, log: proofs.Verifier,
+                     new_log: bool) -> None:
+    """Refuse a new origin for a log key the witness already follows under another, unless told."""
+    others = sorted(o for o, entry in logs.items() if entry.get("log") == log.text())
+    if others and not new_log:
+        raise proofs.ProofError(
+            f"the log key {log.name} already signs {others[0]!r}, which you cosign; a checkpoint of a new"
+            f" origin {origin!r} by the same key may be a second history of it: refused (give --new-log"
+            " if the body opened another ledger, and you know it)")
 
 
 def _consistent(previous: tuple[int, bytes] | None, checkpoint: proofs.Checkpoint,
@@ -82,12 +101,12 @@ def _consistent(previous: tuple[int, bytes] | None, checkpoint: proofs.Checkpoin
             raise proofs.ProofError(f"you already cosigned {old} events of {origin} with another root:"
                                     " the log shows two histories (a split view); refused")
         return f"the same tree head of {origin} you cosigned before"
+    if old == 0:
+        return f"it extends the empty tree of {origin} you cosigned"
     if proof is None:
         raise proofs.ProofError(f"you last cosigned {old} events of {origin}: give the consistency proof"
                                 f" from {old} to {size} (--proof, from `perfledger checkpoint prove"
                                 f" --from {old}`, or --bundle)")
-    if old == 0:
-        return f"it extends the empty tree of {origin} you cosigned"
     proofs.verify_consistency(old, size, old_root, checkpoint.root, proof)
     return f"it extends the {old} events of {origin} you last cosigned ({len(proof)}-hash consistency proof)"
 
@@ -120,3 +139,24 @@ def proof_from_bundle(bundle: Path, checkpoint: proofs.Checkpoint, old: int) -> 
         raise proofs.ProofError(f"the bundle's events do not give the tree head of the checkpoint of"
                                 f" {checkpoint.size}")
     return tree.consistency(old) if old else []
+
+
+def proof_needed(state: Path, checkpoint: proofs.Checkpoint) -> int | None:
+    """The size from which a consistency proof is needed (None: none is: a first checkpoint, the same
+    size, a smaller one that ``cosign`` refuses, or an empty tree before)."""
+    previous = read_state(state).get(checkpoint.origin)
+    if previous is None or not 0 < previous[0] < checkpoint.size:
+        return None
+    return previous[0]
+
+
+@contextmanager
+def locked(state: Path) -> Iterator[None]:
+    """Hold the witness's lock (``STATE.lock``, beside it) while a cosign reads, decides and saves."""
+    lock = state.with_name(state.name + ".lock")
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -270,3 +270,70 @@ def test_the_readme_walkthrough_for_the_oiv_works_as_written(tmp_path: Path) -> 
         assert done.returncode == 0, (command, done.stderr)
         output = done.stdout
     assert "replay matches report-2012.json" in output and output.endswith("OK\n")
+
+
+def test_the_witness_refuses_a_new_origin_signed_by_a_log_key_it_already_follows(signed: Path) -> None:
+    # The body makes a second ledger, with other events, under an origin one character away, and
+    # signs its checkpoint with the same ledger key: a second history the OIV would cosign as new.
+    twin = signed / "twin.db"
+    assert run("--ledger", str(twin), "init", "--entity", "CCIAA", "--origin", ORIGIN + "/",
+               "--signed", "--controller", "cdg", "--pubkey", "cdg.pub", "--key", "cdg.key").exit_code == 0
+    assert run("--ledger", str(twin), "checkpoint", "--key", "cdg.key", "--out", "twin.txt").exit_code == 0
+    args = ["checkpoint", "cosign", "twin.txt", "--key", "oiv.key", "--log-vkey", "cdg.vkey",
+            "--state", "oiv-state.json"]
+    result = run(*args)
+    assert result.exit_code == 1 and "may be a second history of it: refused" in result.output
+    assert "extends" not in result.output and "the first checkpoint" in run(*args, "--new-log").output
+
+
+def test_the_witness_takes_only_the_logs_ed25519_key_as_the_logs(signed: Path) -> None:
+    result = run("checkpoint", "cosign", "checkpoint-11.txt", "--key", "oiv.key", "--log-vkey", "oiv.vkey",
+                 "--state", "other-state.json")
+    assert result.exit_code == 1 and "must be its Ed25519 verifier key" in result.output
+
+
+def test_a_bundle_with_a_link_or_a_pipe_is_refused(signed: Path) -> None:
+    (signed / "bundle" / "checkpoints" / "extra.txt").symlink_to(signed / "checkpoint-11.txt")
+    result = oiv_verify("bundle", "--vkey", "cdg.vkey")
+    assert result.returncode == 1 and "checkpoints/extra.txt, which is not a plain file" in result.stderr
+
+
+def test_a_checkpoint_of_the_empty_tree_must_carry_the_empty_root() -> None:
+    text = proofs.new_checkpoint("o.example", 0, bytes(32)).text().split("\n\n")[0] + "\n\n— x AAAAAAAA\n"
+    with pytest.raises(proofs.ProofError, match="its size is 0 but its root is not the empty tree's"):
+        proofs.Checkpoint.parse(text)
+
+
+def test_a_witness_state_of_other_kinds_of_values_is_refused(tmp_path: Path) -> None:
+    for size, root in ((True, bytes(32)), (-5, bytes(32)), ("32", bytes(32)), (3, b"x")):
+        state = {"format": proofs.WITNESS_FORMAT,
+                 "logs": {"o": {"size": size, "root": base64.b64encode(root).decode()}}}
+        (tmp_path / "s.json").write_text(json.dumps(state))
+        with pytest.raises(proofs.ProofError, match="is not a witness state file"):
+            proofs.read_witness_state(tmp_path / "s.json")
+
+
+def test_in_a_ledger_of_an_earlier_version_content_only_signatures_end_at_the_first_bound_one() -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    secret = Ed25519PrivateKey.generate()
+    pem = secret.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                               serialization.NoEncryption())
+    public = base64.b64encode(secret.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw)).decode()
+    signers = proofs.Signers.of({"type": "LedgerOpened", "v": 1}, b"{}")
+    assert signers.legacy
+    signers.actors["cdg"] = ("controller", public, False)
+
+    def event(seq: int, bound: bool) -> dict[str, object]:
+        body: dict[str, object] = {"type": "BudgetVaried", "actor": "cdg", "id": f"e{seq}", "prev": "ab"}
+        content = proofs.canonical_json({k: v for k, v in body.items() if k != "prev"})
+        message = proofs.event_message(signers.origin, seq, "ab", content) if bound else content
+        return body | {"seq": seq, "signature": proofs.sign(pem, message)}
+
+    assert proofs.check_event_signature(3, event(3, bound=False), signers) == 1  # as earlier versions signed
+    assert proofs.check_event_signature(4, event(4, bound=True), signers) == 1
+    with pytest.raises(proofs.ProofError, match="event 5: missing or bad signature"):
+        proofs.check_event_signature(5, event(5, bound=False), signers)
+    assert signers.legacy_signatures == 1
