@@ -133,7 +133,9 @@ def prove(ctx: click.Context, old: int, new: int | None) -> None:
     with open_store(ctx) as store:
         tree = ledger_audit.merkle_tree(store)
     size = len(tree) if new is None else new
-    if not old <= size <= len(tree):
-        raise click.UsageError(f"the ledger has {len(tree)} events: prove from --from up to at most that")
+    if size > len(tree):
+        raise click.UsageError(f"the ledger has {len(tree)} events: --to may be at most that")
+    if old > size:
+        raise click.UsageError(f"--from {old} is after --to {size}: a proof goes from a smaller tree to a larger")
     part = proofs.MerkleTree(tree.levels[0][:size])
     click.echo(witness.proof_text(old, size, part.consistency(old) if 0 < old < size else []), nl=False)
