@@ -136,6 +136,7 @@ def prove(ctx: click.Context, old: int, new: int | None) -> None:
     if size > len(tree):
         raise click.UsageError(f"the ledger has {len(tree)} events: --to may be at most that")
     if old > size:
-        raise click.UsageError(f"--from {old} is after --to {size}: a proof goes from a smaller tree to a larger")
+        raise click.UsageError(f"--from {old} is after --to {size}: a proof goes from a smaller tree to a"
+                               " larger one")
     part = proofs.MerkleTree(tree.levels[0][:size])
     click.echo(witness.proof_text(old, size, part.consistency(old) if 0 < old < size else []), nl=False)
