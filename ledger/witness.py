@@ -2,9 +2,11 @@
 consistent with the last one its cosigner cosigned of the same ledger.
 
 The witness's state is a small file its holder (the OIV) keeps: for each origin, the size and root
-it last cosigned. A checkpoint of the same size must have the same root (else the log showed two
-histories: a split view); a larger one needs a consistency proof from that size; a smaller one is
-refused. So two checkpoints of one ledger cosigned by one witness never disagree.
+it last cosigned and the log's key. A checkpoint of the same size must have the same root (else the
+log showed two histories: a split view); a larger one needs a consistency proof from that size; a
+smaller one is refused; a new origin signed by a log key already followed under another is refused
+unless the witness says it knows of the new ledger. So two checkpoints of one ledger cosigned by
+one witness never disagree.
 """
 
 from __future__ import annotations
