@@ -672,13 +672,31 @@ def read_checkpoint(path: Path) -> AnyCheckpoint:
 
 # -- the chain of events, as exported ---------------------------------------------------------
 # The event types this verifier knows (tests keep the list equal to perfledger's).
-EVENT_TYPES = frozenset({
-    "LedgerOpened", "PlanOpened", "PolicyLineDefined", "ObjectiveDefined", "IndicatorDefined",
-    "ObjectiveChanged", "ObjectiveStruck", "BudgetItemOpened", "BudgetVaried", "ReservationMade",
-    "ReservationApproved",
-    "ReservationAdjusted", "IndicatorMeasured", "EventCorrected", "ActorRegistered", "ActorRevoked",
-    "HistoryMigrated",
-})
+# Each type's own fields, by version (a test keeps them equal to perfledger's); every event also has
+# the envelope's, and may have a signature.
+FIELDS: dict[str, dict[int, tuple[str, ...]]] = {
+    "LedgerOpened": {1: ("entity", "originator_topic"), 2: ("entity", "origin", "originator_topic")},
+    "PlanOpened": {1: ("band_achieved", "band_partly", "deadline_penalty", "horizon_days", "title", "year")},
+    "PolicyLineDefined": {1: ("line", "title", "year")},
+    "ObjectiveDefined": {1: ("level", "line", "objective", "parent", "perspective", "title", "year")},
+    "IndicatorDefined": {1: ("direction", "indicator", "objective", "source", "target", "title", "unit",
+                             "weight")},
+    "ObjectiveChanged": {1: ("cause", "indicator", "objective", "reason", "target", "weight", "what")},
+    "ObjectiveStruck": {1: ("cause", "objective", "reason")},
+    "BudgetItemOpened": {1: ("amount", "item", "line", "objective", "product")},
+    "BudgetVaried": {1: ("amount", "item")},
+    "ReservationMade": {1: ("amount", "item", "override_reason", "reservation")},
+    "ReservationApproved": {1: ("amount", "reservation")},
+    "ReservationAdjusted": {1: ("amount", "reservation")},
+    "IndicatorMeasured": {1: ("denominator", "indicator", "numerator", "period_end", "value")},
+    "EventCorrected": {1: ("changes", "corrects", "reason")},
+    "ActorRegistered": {1: ("name", "public_key", "role")},
+    "ActorRevoked": {1: ("name", "reason")},
+    "HistoryMigrated": {1: ("sha256", "source", "upto")},
+}
+ENVELOPE = frozenset({"type", "v", "seq", "id", "effective_date", "recorded_at", "actor", "act", "note",
+                      "prev"})
+EVENT_TYPES = frozenset(FIELDS)
 ROLES = frozenset({"controller", "auditor", "oiv"})
 # A signed ledger's first actor is registered with the ledger itself, as event 2 (LedgerOpened is 1).
 # Earlier versions registered it with `actor add` right after `init`: event 2 too, so those verify.
@@ -884,6 +902,7 @@ def _check_place(seq: int, body: dict[str, Any], prev: str, ids: set[str], last_
         raise ProofError(f"event {seq} does not link to event {seq - 1}: an event before it was altered")
     if body.get("type") not in EVENT_TYPES:
         raise ProofError(f"event {seq} has an unknown type {body.get('type')!r}")
+    _check_fields(seq, body)
     if not isinstance(body.get("id"), str) or body["id"] in ids:
         raise ProofError(f"event {seq} repeats the id {body.get('id')!r}")
     ids.add(body["id"])
@@ -893,6 +912,17 @@ def _check_place(seq: int, body: dict[str, Any], prev: str, ids: set[str], last_
     if instant < last_instant:
         raise ProofError(f"event {seq} is recorded at {instant}, before the event before it"
                          f" ({last_instant}): recording time never goes backwards")
+
+
+def _check_fields(seq: int, body: dict[str, Any]) -> None:
+    """The fields of the event's type in its version: the envelope's and its own, and a signature."""
+    kind = body["type"]
+    fields = FIELDS[kind].get(body["v"])
+    if fields is None:
+        raise ProofError(f"event {seq} is version {body['v']!r} of {kind}, which this perfledger does"
+                         " not know")
+    if body.keys() - {"signature"} != ENVELOPE | set(fields):
+        raise ProofError(f"event {seq} does not decode: its fields are not those of {kind}")
 
 
 def check_event_signature(seq: int, body: dict[str, Any], signers: Signers) -> int:

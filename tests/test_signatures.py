@@ -209,5 +209,10 @@ def test_the_cli_signs_with_key_and_the_bundle_verifier_checks_signatures(
 
 def test_the_offline_verifier_knows_every_event_type() -> None:
     from events.parse import ALL_TYPES
+    from ledger.chain_check import ENVELOPE, TOPICS, fields_of
 
     assert set(ALL_TYPES) == proofs.EVENT_TYPES
+    assert proofs.ENVELOPE == set(ENVELOPE)
+    for cls in TOPICS.values():  # each type's own fields in each version, as perfledger reads them
+        assert {v: set(f) for v, f in proofs.FIELDS[cls.TYPE].items()} == {
+            v: fields_of(cls, v) - set(ENVELOPE) for v in cls.versions()}
