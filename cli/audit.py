@@ -59,7 +59,8 @@ def verify(ctx: click.Context, checkpoints: tuple[str, ...], vkeys: tuple[str, .
     from ledger import proofs
 
     if last is not None and bundle is None:
-        raise click.UsageError("--last goes with --bundle: it is what the OIV last cosigned of a bundle's ledger")
+        raise click.UsageError("--last goes with --bundle: it is what you last cosigned of a bundle's"
+                               " ledger")
     if checkpoints and not (vkeys or pubkeys):
         from ledger.audit import NO_TRUSTED_KEYS
 
