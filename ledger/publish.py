@@ -21,6 +21,7 @@ from typing import TypeVar
 
 from ledger.application import Store
 from ledger.errors import LedgerError
+from ledger.files import sync_directory
 
 T = TypeVar("T")
 _SIDE_FILES = ("", "-wal", "-shm", "-journal")
@@ -50,7 +51,7 @@ def create_ledger_file(path: Path, build: Callable[[Store], T]) -> T | None:
             os.link(temp, path)
         except FileExistsError:
             return None
-        _sync_directory(path.parent)
+        sync_directory(path.parent)
         return result
     finally:
         for suffix in _SIDE_FILES:
@@ -67,17 +68,3 @@ def _checkpoint(temp: Path) -> None:
     wal = Path(f"{temp}-wal")
     if busy or (wal.exists() and wal.stat().st_size > 0):
         raise LedgerError(f"could not complete the new ledger's file {temp}; nothing was written")
-
-
-def _sync_directory(directory: Path) -> None:
-    """Make the new name durable: a link is a change of the directory."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
