@@ -73,7 +73,7 @@ def check_rows(
         elif signers.actors or "signature" in body or body["type"] == "ActorRegistered":  # a signed ledger
             signatures = signatures or signature_problem(seq, body, signers)
         elif seq == 1:
-            signers.origin, signers.legacy = proofs.ledger_origin(body, state), proofs.is_legacy(body)
+            signers.open(body, state)
         prev = digest
     return signatures, seq, prev
 
@@ -176,7 +176,7 @@ def check_row(
     if problem is not None:
         return problem, digest
     if seq == 1:
-        signers.origin, signers.legacy = proofs.ledger_origin(body, state), proofs.is_legacy(body)
+        signers.open(body, state)
     return signature_problem(seq, body, signers), digest
 
 

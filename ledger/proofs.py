@@ -565,11 +565,6 @@ class Checkpoint:
             found.append(verifier.name if stamp is None else f"{verifier.name} (cosigned {_utc(stamp)})")
         return found
 
-    def cosigned_at(self, verifiers: Iterable[Verifier]) -> list[int]:
-        """The times of the given witnesses' cosignatures (already checked by ``check_signatures``)."""
-        stamps = (verified_by(self.body(), self.signatures, v) for v in verifiers)
-        return [s for s in stamps if s is not None]
-
 
 def new_checkpoint(origin: str, size: int, root: bytes) -> Checkpoint:
     """An unsigned checkpoint of a log's tree head."""
@@ -648,9 +643,6 @@ class LegacyCheckpoint:
         if not found:
             raise ProofError("give the keys you trust (--vkey): a checkpoint's own lines prove nothing")
         return found
-
-    def cosigned_at(self, verifiers: Iterable[Verifier]) -> list[int]:
-        return []
 
 
 AnyCheckpoint = Checkpoint | LegacyCheckpoint
@@ -746,7 +738,13 @@ class Signers:
 
     @classmethod
     def of(cls, first: dict[str, Any], line: bytes) -> Signers:
-        return cls(ledger_origin(first, line), is_legacy(first))
+        signers = cls()
+        signers.open(first, line)
+        return signers
+
+    def open(self, first: dict[str, Any], line: bytes) -> None:
+        """Take the ledger's origin and version from its first event."""
+        self.origin, self.legacy = ledger_origin(first, line), is_legacy(first)
 
 
 def is_legacy(first: dict[str, Any]) -> bool:
