@@ -128,7 +128,7 @@ def prove(ctx: click.Context, old: int, new: int | None) -> None:
       perfledger checkpoint prove --from 398 --to 402 > proof-398-402.txt
     """
     from ledger import audit as ledger_audit
-    from ledger import proofs, witness
+    from ledger import witness
 
     with open_store(ctx) as store:
         tree = ledger_audit.merkle_tree(store)
@@ -138,5 +138,4 @@ def prove(ctx: click.Context, old: int, new: int | None) -> None:
     if old > size:
         raise click.UsageError(f"--from {old} is after --to {size}: a proof goes from a smaller tree to a"
                                " larger one")
-    part = proofs.MerkleTree(tree.levels[0][:size])
-    click.echo(witness.proof_text(old, size, part.consistency(old) if 0 < old < size else []), nl=False)
+    click.echo(witness.proof_text(old, size, tree.consistency(old, size) if 0 < old < size else []), nl=False)

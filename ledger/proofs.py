@@ -110,11 +110,13 @@ class MerkleTree:
             return [*self.path(index, start, start + k), self.root(start + k, end)]
         return [*self.path(index - k, start + k, end), self.root(start, start + k)]
 
-    def consistency(self, first: int) -> list[bytes]:
-        """PROOF(m, D[n]): what proves the tree of the first ``first`` leaves is a prefix of this one."""
-        if not 0 < first <= len(self):
-            raise ProofError(f"no consistency proof from {first} to {len(self)}")
-        return self._subproof(first, 0, len(self), True)
+    def consistency(self, first: int, end: int | None = None) -> list[bytes]:
+        """PROOF(m, D[n]): what proves the tree of the first ``first`` leaves is a prefix of the tree
+        of the first ``end`` (all of them by default)."""
+        end = len(self) if end is None else end
+        if not 0 < first <= end <= len(self):
+            raise ProofError(f"no consistency proof from {first} to {end}")
+        return self._subproof(first, 0, end, True)
 
     def _subproof(self, m: int, start: int, end: int, whole: bool) -> list[bytes]:
         n = end - start

@@ -343,3 +343,12 @@ def test_a_bundle_replaying_an_event_under_its_id_is_rejected(oiv: Path) -> None
     write(bundle, [*lines[:-1], orjson.dumps(copy, option=orjson.OPT_SORT_KEYS)])
     with pytest.raises(ProofError, match="repeats the id"):
         verify_bundle(bundle, TRUSTED())
+
+
+def test_a_consistency_proof_between_two_prefixes_is_that_of_the_smaller_tree() -> None:
+    tree = MerkleTree(LEAVES)
+    for end in range(1, len(LEAVES) + 1):
+        for first in range(1, end + 1):
+            proof = tree.consistency(first, end)
+            verify_consistency(first, end, mth(LEAVES[:first]), mth(LEAVES[:end]), proof)
+            assert proof == MerkleTree(LEAVES[:end]).consistency(first), (first, end)
