@@ -22,12 +22,16 @@ from events.migration import HistoryMigrated
 from events.parse import event_type, parse_submission
 from events.plan import (
     IndicatorDefined,
+    IndicatorStruck,
     LedgerOpened,
     ObjectiveChanged,
     ObjectiveDefined,
     ObjectiveStruck,
     PlanOpened,
     PolicyLineDefined,
+    StrikeRevoked,
+    YearClosed,
+    YearReopened,
 )
 
 __all__ = [
@@ -40,6 +44,7 @@ __all__ = [
     "HistoryMigrated",
     "IndicatorDefined",
     "IndicatorMeasured",
+    "IndicatorStruck",
     "InvalidEvent",
     "InvalidField",
     "LedgerEvent",
@@ -53,8 +58,11 @@ __all__ = [
     "ReservationAdjusted",
     "ReservationApproved",
     "ReservationMade",
+    "StrikeRevoked",
     "Submission",
     "UnknownEventType",
+    "YearClosed",
+    "YearReopened",
     "dumps",
     "event_type",
     "parse_submission",

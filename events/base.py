@@ -276,9 +276,19 @@ class Submission:
         return Submission(self.cls, self.fields, self.recorded_at, signer)
 
 
-def parse_fields(cls: type[LedgerEvent], obj: dict[str, Any], *, allow_recorded_at: bool) -> Submission:
-    """Check a submission's form against its type: required fields, kinds, no unknown fields."""
+def parse_fields(
+    cls: type[LedgerEvent], obj: dict[str, Any], *, allow_recorded_at: bool, stored: bool = False
+) -> Submission:
+    """Check a submission's form against its type: required fields, kinds, no unknown fields.
+
+    ``stored``: the content of a stored event, which may be of an earlier version of the type (one
+    this program still reads, with that version's fields; the fields added since are None).
+    """
+    version = obj.get("v", cls.class_version)
+    earlier = cls.earlier_versions.get(version) if stored else None
     kinds = cls.payload_kinds()
+    if earlier is not None:
+        kinds = {name: kinds[name] for name in earlier}
     known = {"type", "v", "id", "effective_date", "actor", "act", "note", "signature", *kinds}
     if allow_recorded_at:
         known.add("recorded_at")
@@ -292,8 +302,7 @@ def parse_fields(cls: type[LedgerEvent], obj: dict[str, Any], *, allow_recorded_
         if name not in known:
             expected = ", ".join(sorted(kinds)) or "no fields of its own"
             raise UnknownField(name, f"is not a field of {cls.TYPE} (its fields: {expected})")
-    version = obj.get("v", cls.class_version)
-    if version != cls.class_version:
+    if version != cls.class_version and earlier is None:
         raise InvalidEvent(
             f"{cls.TYPE} version {version!r} is not supported"
             f" (this program writes version {cls.class_version})"
@@ -309,6 +318,9 @@ def parse_fields(cls: type[LedgerEvent], obj: dict[str, Any], *, allow_recorded_
                 fields[name] = None
         else:
             fields[name] = kind.parse(obj[name], name)
+    if earlier is not None:
+        fields.update({name: None for name in cls.payload_kinds() if name not in kinds})
+        fields["stored_version"] = version
     recorded_at = None
     if allow_recorded_at and "recorded_at" in obj:
         recorded_at = parse_timestamp(obj["recorded_at"], "recorded_at")

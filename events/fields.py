@@ -104,6 +104,28 @@ class Code(Kind):
 
 
 @dataclass(frozen=True)
+class Codes(Kind):
+    """A non-empty list of distinct codes, in order (a plan's levels, from the top): a JSON list of
+    strings, or one string of codes separated by commas (``strategic,operational,individual``).
+    Stored as a JSON list; read back as a tuple."""
+
+    def parse(self, value: Any, field: str) -> tuple[str, ...]:
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list | tuple) or not items:
+            raise InvalidField(field, f"must be a non-empty list of codes; got {json_type(value)}")
+        codes = tuple(_check_code(item.strip() if isinstance(value, str) else item, field) for item in items)
+        if len(set(codes)) != len(codes):
+            raise InvalidField(field, f"names a code twice: {', '.join(codes)}")
+        return codes
+
+    def encode(self, value: tuple[str, ...]) -> list[str]:
+        return list(value)
+
+    def decode(self, value: Any, field: str) -> tuple[str, ...] | None:
+        return None if value is None else tuple(value)  # None: a version that had no such field
+
+
+@dataclass(frozen=True)
 class Origin(Kind):
     """A ledger's origin: the name its checkpoints and signatures carry (c2sp.org/tlog-checkpoint), a
     schema-less URL such as ``cciaa-ms.example/perfledger``; no spaces, no ``+``, at most 200 characters."""

@@ -31,12 +31,16 @@ from events.measures import IndicatorMeasured
 from events.migration import HistoryMigrated
 from events.plan import (
     IndicatorDefined,
+    IndicatorStruck,
     LedgerOpened,
     ObjectiveChanged,
     ObjectiveDefined,
     ObjectiveStruck,
     PlanOpened,
     PolicyLineDefined,
+    StrikeRevoked,
+    YearClosed,
+    YearReopened,
 )
 
 # Every fact type a controller may submit (LedgerOpened is written by `init` only).
@@ -47,6 +51,10 @@ SUBMITTABLE: tuple[type[LedgerEvent], ...] = (
     IndicatorDefined,
     ObjectiveChanged,
     ObjectiveStruck,
+    IndicatorStruck,
+    StrikeRevoked,
+    YearClosed,
+    YearReopened,
     BudgetItemOpened,
     BudgetVaried,
     ReservationMade,
@@ -184,13 +192,15 @@ def line_count(data: Buffer) -> int:
     return count + (size == 0 or data[size - 1 : size] != b"\n")
 
 
-def parse_submission(obj: Any, *, allow_recorded_at: bool = False) -> Submission:
-    """Check one submitted event's form; rules against the ledger come later."""
+def parse_submission(obj: Any, *, allow_recorded_at: bool = False, stored: bool = False) -> Submission:
+    """Check one submitted event's form; rules against the ledger come later. ``stored``: the content
+    of an event already in a ledger, which may be of an earlier version of its type."""
     body = check_is_object(obj)
     if "type" not in body:
         raise InvalidEvent('the event has no "type"')
     event_id = body.get("id") if isinstance(body.get("id"), str) else None
     try:
-        return parse_fields(event_type(body["type"]), body, allow_recorded_at=allow_recorded_at)
+        cls = event_type(body["type"])
+        return parse_fields(cls, body, allow_recorded_at=allow_recorded_at, stored=stored)
     except InvalidEvent as e:
         raise e.located(event_id=event_id) from None

@@ -9,13 +9,29 @@ from uuid import UUID
 from eventsourcing.domain import CanInitAggregate
 
 from events.base import LedgerEvent
-from events.fields import Choice, Code, Count, MeasuredValue, Name, Number, Optional, Origin, Text
+from events.fields import (
+    Act,
+    ActKind,
+    Choice,
+    Code,
+    Codes,
+    Count,
+    MeasuredValue,
+    Name,
+    Number,
+    Optional,
+    Origin,
+    Text,
+)
 
-LEVELS = ("strategic", "operational", "individual")
+LEVELS = ("strategic", "operational", "individual")  # a plan's levels when it names none (version 1)
 DIRECTIONS = ("higher", "lower", "at_least", "deadline")
 CAUSES = ("internal", "normative", "external")
-# Where an indicator's value comes from: typed in, or computed by the ledger itself.
-SOURCES = ("measured", "derived:variations", "derived:entity_level", "derived:reporting_delay")
+ROLLUPS = ("pooled", "mean")
+# Where an indicator's value comes from: typed in, another indicator's (``reference``), or computed by
+# the ledger itself.
+SOURCES = ("measured", "reference", "derived:year_ratio", "derived:variations", "derived:entity_level",
+           "derived:reporting_delay")
 
 
 class LedgerOpened(CanInitAggregate[UUID], LedgerEvent):
@@ -56,8 +72,21 @@ class PlanOpened(LedgerEvent):
     many days after 31 December effective dates may still fall; the bands are
     the lower bounds (in %) of "achieved" and "partly achieved". Left out, they
     default to 0.02, 0 days, 90 and 80.
+
+    Version 2 declares the plan's tree: ``levels``, from the top (a 2012 plan:
+    ``strategic,operational,individual``; a PIAO: ``public_value,strategic,operational,individual``);
+    ``entity_level``, the level whose objectives' mean is the entity's level (``strategic`` when
+    the levels name it, else the top one); ``rollup``, how a node's children roll up into it:
+    ``pooled`` (every indicator of the children, by its weight: sum(w r) / sum(w), the seed's
+    area tables) or ``mean`` (the unweighted mean of the children's achievements). A version 2
+    plan is checked by the rules of the tree (``ledger.rules``); a version 1 plan keeps the rules
+    its facts were written under.
     """
 
+    class_version = 2
+    earlier_versions: ClassVar[dict[int, tuple[str, ...]]] = {
+        1: ("year", "title", "horizon_days", "deadline_penalty", "band_achieved", "band_partly"),
+    }
     KEYS = ("year",)
     year: Annotated[int, Count("year", low=1900, high=2999)]
     title: Annotated[str, Name("title")]
@@ -65,6 +94,25 @@ class PlanOpened(LedgerEvent):
     deadline_penalty: Annotated[Decimal, Number("deadline_penalty", default="0.02")]
     band_achieved: Annotated[Decimal, Number("band_achieved", default="90")]
     band_partly: Annotated[Decimal, Number("band_partly", default="80")]
+    levels: Annotated[tuple[str, ...] | None, Codes("levels", default=",".join(LEVELS))]
+    entity_level: Annotated[str | None, Optional("entity_level", Code("entity_level"))]
+    rollup: Annotated[str | None, Choice("rollup", default="pooled", choices=ROLLUPS)]
+
+    @property
+    def tree(self) -> tuple[str, ...]:
+        """The plan's levels from the top (a version 1 plan's: strategic, operational, individual)."""
+        return LEVELS if self.levels is None else self.levels
+
+    @property
+    def scored_level(self) -> str:
+        """The level whose objectives' mean is the entity's level."""
+        if self.entity_level is not None:
+            return self.entity_level
+        return "strategic" if "strategic" in self.tree else self.tree[0]
+
+    @property
+    def rollup_rule(self) -> str:
+        return self.rollup or "pooled"
 
 
 class PolicyLineDefined(LedgerEvent):
@@ -77,34 +125,52 @@ class PolicyLineDefined(LedgerEvent):
 
 
 class ObjectiveDefined(LedgerEvent):
-    """An objective of the plan: strategic, operational (child of a strategic one) or individual.
+    """An objective of the plan, on one of the plan's levels, under a parent on the level above.
 
-    ``objective`` is the key people type (``04``; operational codes repeat
-    across areas, so key them with the area: ``AA/3.1``).
+    ``objective`` is the key people type, unique in the ledger (``04``; operational codes repeat
+    across areas, so key them with the area: ``AMM/3.1``). Version 2 adds its owner: ``area``, the
+    organisational area or unit that answers for it (reports group by it), and for an individual
+    objective ``owner``, the manager; and ``predecessor``, the objective of an earlier year it
+    revises. Its ``level`` is one of its plan's ``levels``.
     """
 
-    KEYS = ("year", "objective", "parent", "line")
+    class_version = 2
+    earlier_versions: ClassVar[dict[int, tuple[str, ...]]] = {
+        1: ("year", "objective", "level", "title", "perspective", "parent", "line"),
+    }
+    KEYS = ("year", "objective", "parent", "line", "area", "owner", "predecessor")
     year: Annotated[int, Count("year", low=1900, high=2999)]
     objective: Annotated[str, Code("objective")]
-    level: Annotated[str, Choice("level", LEVELS)]
+    level: Annotated[str, Code("level")]
     title: Annotated[str, Name("title")]
     perspective: Annotated[str | None, Optional("perspective", Name("perspective"))]
     parent: Annotated[str | None, Optional("parent", Code("parent"))]
     line: Annotated[str | None, Optional("line", Code("line"))]
+    area: Annotated[str | None, Optional("area", Code("area"))]
+    owner: Annotated[str | None, Optional("owner", Name("owner"))]
+    predecessor: Annotated[str | None, Optional("predecessor", Code("predecessor"))]
 
 
 class IndicatorDefined(LedgerEvent):
     """An indicator measuring an objective, with its weight (in %), target and direction.
 
-    ``direction``: ``higher`` (r = v/t), ``lower`` (r = 2 - v/t; 100% if t = 0
-    and v <= 0), ``at_least`` (100% if v >= t else 0%), ``deadline`` (target
-    and value are dates; late costs the plan's ``deadline_penalty`` a day).
-    ``target`` is a decimal string, a date for deadlines, or "ND" when the
-    plan sets no measurable target. ``source`` says whether the value is typed
-    in (``measured``) or computed by the ledger from a named projection.
+    ``direction``: ``higher`` (r = v/t), ``lower`` (r = 1 - (v - t)/|t|, which is 2 - v/t for a
+    positive target; 100% if t = 0 and v <= 0), ``at_least`` (100% if v >= t else 0%),
+    ``deadline`` (target and value are dates; late costs the plan's ``deadline_penalty`` a day).
+    ``target`` is a decimal string, a date for deadlines, or "ND" when the plan sets no
+    measurable target; with ``unit`` ``%`` values and targets are fractions (``0.65`` for 65%).
+    ``source`` says where the value comes from: typed in (``measured``); the value of another
+    indicator, ``uses``, scored with this one's weight and target (``reference``: a manager's
+    individual objective reusing an organisational indicator); the ratio of ``uses`` to
+    ``compared_with`` (``derived:year_ratio``: a quantity in year x over the same in year x-1);
+    or computed by the ledger from a named projection (``derived:...``).
     """
 
-    KEYS = ("indicator", "objective", "direction", "source")
+    class_version = 2
+    earlier_versions: ClassVar[dict[int, tuple[str, ...]]] = {
+        1: ("indicator", "objective", "title", "weight", "direction", "target", "unit", "source"),
+    }
+    KEYS = ("indicator", "objective", "direction", "source", "uses", "compared_with")
     indicator: Annotated[str, Code("indicator")]
     objective: Annotated[str, Code("objective")]
     title: Annotated[str, Name("title")]
@@ -113,6 +179,8 @@ class IndicatorDefined(LedgerEvent):
     target: Annotated[str, MeasuredValue("target")]
     unit: Annotated[str, Name("unit", default="")]
     source: Annotated[str, Choice("source", default="measured", choices=SOURCES)]
+    uses: Annotated[str | None, Optional("uses", Code("uses"))]
+    compared_with: Annotated[str | None, Optional("compared_with", Code("compared_with"))]
 
 
 class ObjectiveChanged(LedgerEvent):
@@ -134,9 +202,46 @@ class ObjectiveChanged(LedgerEvent):
 
 
 class ObjectiveStruck(LedgerEvent):
-    """An objective was withdrawn ("barrato"): kept in the record, out of every mean."""
+    """An objective was withdrawn ("barrato"): kept in the record, shown as withdrawn, out of every mean."""
 
     KEYS = ("objective",)
     objective: Annotated[str, Code("objective")]
     cause: Annotated[str, Choice("cause", CAUSES)]
+    reason: Annotated[str, Text("reason")]
+
+
+class IndicatorStruck(LedgerEvent):
+    """One indicator of an objective was withdrawn: shown as withdrawn, out of its objective's mean
+    (the objective's other indicators still count)."""
+
+    KEYS = ("indicator",)
+    indicator: Annotated[str, Code("indicator")]
+    cause: Annotated[str, Choice("cause", CAUSES)]
+    reason: Annotated[str, Text("reason")]
+
+
+class StrikeRevoked(LedgerEvent):
+    """A strike (``strike``: the id of an ObjectiveStruck or IndicatorStruck) is revoked from this
+    event's effective date: the objective or indicator counts again, and may be struck again."""
+
+    KEYS = ("strike",)
+    strike: Annotated[str, Code("strike")]
+    reason: Annotated[str, Text("reason")]
+
+
+class YearClosed(LedgerEvent):
+    """A year is closed by the act approving its Relazione (the event's ``act``, required), and
+    optionally the OIV's validation (``validation``): a later fact effective in that year is refused
+    unless a YearReopened precedes it."""
+
+    KEYS = ("year",)
+    year: Annotated[int, Count("year", low=1900, high=2999)]
+    validation: Annotated[Act | None, Optional("validation", ActKind("validation"))]
+
+
+class YearReopened(LedgerEvent):
+    """A closed year is reopened by an act (required), with its reason, until it is closed again."""
+
+    KEYS = ("year",)
+    year: Annotated[int, Count("year", low=1900, high=2999)]
     reason: Annotated[str, Text("reason")]

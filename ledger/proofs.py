@@ -670,20 +670,50 @@ def read_checkpoint(path: Path) -> AnyCheckpoint:
 # the envelope's, and may have a signature.
 FIELDS: dict[str, dict[int, tuple[str, ...]]] = {
     "LedgerOpened": {1: ("entity", "originator_topic"), 2: ("entity", "origin", "originator_topic")},
-    "PlanOpened": {1: ("band_achieved", "band_partly", "deadline_penalty", "horizon_days", "title", "year")},
+    "PlanOpened": {
+        1: ("band_achieved", "band_partly", "deadline_penalty", "horizon_days", "title", "year"),
+        2: (
+            "band_achieved", "band_partly", "deadline_penalty", "entity_level", "horizon_days", "levels",
+            "rollup", "title", "year",
+        ),
+    },
     "PolicyLineDefined": {1: ("line", "title", "year")},
-    "ObjectiveDefined": {1: ("level", "line", "objective", "parent", "perspective", "title", "year")},
-    "IndicatorDefined": {1: ("direction", "indicator", "objective", "source", "target", "title", "unit",
-                             "weight")},
+    "ObjectiveDefined": {
+        1: ("level", "line", "objective", "parent", "perspective", "title", "year"),
+        2: (
+            "area", "level", "line", "objective", "owner", "parent", "perspective", "predecessor", "title",
+            "year",
+        ),
+    },
+    "IndicatorDefined": {
+        1: ("direction", "indicator", "objective", "source", "target", "title", "unit", "weight"),
+        2: (
+            "compared_with", "direction", "indicator", "objective", "source", "target", "title", "unit",
+            "uses", "weight",
+        ),
+    },
     "ObjectiveChanged": {1: ("cause", "indicator", "objective", "reason", "target", "weight", "what")},
     "ObjectiveStruck": {1: ("cause", "objective", "reason")},
-    "BudgetItemOpened": {1: ("amount", "item", "line", "objective", "product")},
-    "BudgetVaried": {1: ("amount", "item")},
+    "IndicatorStruck": {1: ("cause", "indicator", "reason")},
+    "StrikeRevoked": {1: ("reason", "strike")},
+    "YearClosed": {1: ("validation", "year")},
+    "YearReopened": {1: ("reason", "year")},
+    "BudgetItemOpened": {
+        1: ("amount", "item", "line", "objective", "product"),
+        2: ("amount", "item", "line", "objective", "product"),
+    },
+    "BudgetVaried": {1: ("amount", "item"), 2: ("amount", "item", "override_reason")},
     "ReservationMade": {1: ("amount", "item", "override_reason", "reservation")},
     "ReservationApproved": {1: ("amount", "reservation")},
-    "ReservationAdjusted": {1: ("amount", "reservation")},
-    "IndicatorMeasured": {1: ("denominator", "indicator", "numerator", "period_end", "value")},
-    "EventCorrected": {1: ("changes", "corrects", "reason")},
+    "ReservationAdjusted": {1: ("amount", "reservation"), 2: ("amount", "override_reason", "reservation")},
+    "IndicatorMeasured": {
+        1: ("denominator", "indicator", "numerator", "period_end", "value"),
+        2: ("collected_on", "denominator", "indicator", "numerator", "period_end", "value"),
+    },
+    "EventCorrected": {
+        1: ("changes", "corrects", "reason"),
+        2: ("changes", "corrects", "override_reason", "reason"),
+    },
     "ActorRegistered": {1: ("name", "public_key", "role")},
     "ActorRevoked": {1: ("name", "reason")},
     "HistoryMigrated": {1: ("sha256", "source", "upto")},

@@ -110,7 +110,7 @@ def objective_label(fact: ObjectiveDefined, items: Mapping[str, ItemState]) -> L
 
 
 def item_label(fact: BudgetItemOpened, items: Mapping[str, ItemState]) -> Label:
-    return "item", fact.item, items[fact.item].year, fact.line, fact.objective, fact.product
+    return "item", fact.item, items[fact.item].year, fact.line or "", fact.objective, fact.product
 
 
 LABELS: dict[type[LedgerEvent], Callable[[Any, Mapping[str, ItemState]], Label]] = {

@@ -13,6 +13,7 @@ from events import (
     BudgetVaried,
     IndicatorDefined,
     IndicatorMeasured,
+    IndicatorStruck,
     LedgerEvent,
     ObjectiveChanged,
     ObjectiveDefined,
@@ -22,6 +23,9 @@ from events import (
     ReservationAdjusted,
     ReservationApproved,
     ReservationMade,
+    StrikeRevoked,
+    YearClosed,
+    YearReopened,
 )
 from ledger.errors import EffectiveDateOutsidePlan, UnknownReference
 
@@ -38,7 +42,7 @@ def window(plan: PlanOpened) -> tuple[date, date]:
 def year_of(book: Book, fact: LedgerEvent) -> int:
     """The plan year a fact belongs to, found through its references (which must exist)."""
     eid = fact.event_id
-    if isinstance(fact, (PlanOpened, PolicyLineDefined, ObjectiveDefined)):
+    if isinstance(fact, (PlanOpened, PolicyLineDefined, ObjectiveDefined, YearClosed, YearReopened)):
         return fact.year
     if isinstance(fact, (IndicatorDefined, ObjectiveChanged, ObjectiveStruck, BudgetItemOpened)):
         return objective(book, fact.objective, eid).year
@@ -46,8 +50,14 @@ def year_of(book: Book, fact: LedgerEvent) -> int:
         return item(book, fact.item, eid).year
     if isinstance(fact, (ReservationApproved, ReservationAdjusted)):
         return book.items[reservation(book, fact.reservation, eid).item].year
-    if isinstance(fact, IndicatorMeasured):
+    if isinstance(fact, (IndicatorMeasured, IndicatorStruck)):
         return objective(book, indicator(book, fact.indicator, eid).objective, eid).year
+    if isinstance(fact, StrikeRevoked):
+        strike = book.fact(fact.strike)
+        if not isinstance(strike, (ObjectiveStruck, IndicatorStruck)):
+            raise UnknownReference(f"{fact.strike!r} is not a strike (ObjectiveStruck or IndicatorStruck)",
+                                   event_id=eid)
+        return year_of(book, strike)
     raise UnknownReference(f"{fact.TYPE} belongs to no plan year", event_id=eid)
 
 

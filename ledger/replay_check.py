@@ -116,7 +116,7 @@ def rule_broken(book: Book, event: LedgerEvent, last: datetime | None, now: date
 def form_broken(event: LedgerEvent) -> str | None:
     """Does the stored content parse as a submission to exactly itself? (NFC, kinds, bounds)"""
     try:
-        submission = parse_submission(event.content())
+        submission = parse_submission(event.content(), stored=True)
     except PerfledgerError as e:
         return e.message
     if submission.content_bytes != event.content_bytes:

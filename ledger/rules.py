@@ -20,6 +20,7 @@ from events import (
     HistoryMigrated,
     IndicatorDefined,
     IndicatorMeasured,
+    IndicatorStruck,
     LedgerEvent,
     LedgerOpened,
     ObjectiveChanged,
@@ -30,6 +31,9 @@ from events import (
     ReservationAdjusted,
     ReservationApproved,
     ReservationMade,
+    StrikeRevoked,
+    YearClosed,
+    YearReopened,
 )
 from ledger import signers
 from ledger.amounts import euro
@@ -299,7 +303,8 @@ def check_item_is_new_on_its_objectives_line(book: Book, fact: BudgetItemOpened,
     year = in_its_plan(book, fact)
     if fact.item in book.items and not replacing:
         raise DuplicateDefinition(f"budget item {fact.item!r} already exists{UNIQUE_CODES}", event_id=eid)
-    line(book, year, fact.line, eid)
+    if fact.line is not None:
+        line(book, year, fact.line, eid)
     planned = book.objectives[fact.objective].line
     if planned is not None and planned != fact.line:
         raise UnknownReference(
@@ -384,6 +389,10 @@ CHECKS: dict[type[LedgerEvent], Check] = {
     IndicatorDefined: check_indicator_is_new_and_fits,
     ObjectiveChanged: check_change_fits_the_objectives_indicator,
     ObjectiveStruck: check_objective_struck_once,
+    IndicatorStruck: check_belongs_to_a_plan,
+    StrikeRevoked: check_belongs_to_a_plan,
+    YearClosed: check_belongs_to_a_plan,
+    YearReopened: check_belongs_to_a_plan,
     IndicatorMeasured: check_measurement_fits_indicator,
     BudgetItemOpened: check_item_is_new_on_its_objectives_line,
     BudgetVaried: check_variation_keeps_reserved,

@@ -15,7 +15,7 @@ class ItemState:
 
     item: str
     year: int
-    line: str
+    line: str | None  # None: not on a policy line
     objective: str
     amounts: Amounts = field(default_factory=Amounts)
     day: date = date.min  # the effective date of its opening: the item counts from then

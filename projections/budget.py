@@ -64,7 +64,7 @@ class Entry(NamedTuple):
 @dataclass
 class Row:
     item: str
-    line: str
+    line: str | None  # None: not on a policy line
     objective: str
     product: str
     sums: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(BASE, ZERO))
@@ -171,7 +171,7 @@ def _table(ordered: tuple[Row, ...], titles: dict[str, str], cut: Cut) -> Budget
     lines: dict[str, list[Row]] = {}
     for row in ordered:
         objectives.setdefault(row.objective, []).append(row)
-        lines.setdefault(row.line, []).append(row)
+        lines.setdefault(row.line or "-", []).append(row)  # "-": not on a policy line
     return Budget(
         rows=ordered,
         objectives=tuple(
