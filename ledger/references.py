@@ -113,3 +113,11 @@ def reservation(book: Book, code: str, eid: str) -> ReservationState:
     if found is None:
         raise UnknownReference(f"unknown reservation {code!r}", event_id=eid)
     return found
+
+
+def under_tree_rules(book: Book, year: int) -> bool:
+    """Is the plan of ``year`` kept under the rules of the tree? True for a plan opened by this version
+    (PlanOpened version 2, which declares its levels); a plan opened before keeps the rules its facts
+    were written under, so a ledger made by an earlier version keeps verifying."""
+    plan = book.plans.get(year)
+    return plan is not None and getattr(plan, "stored_version", plan.class_version) >= 2
