@@ -38,4 +38,7 @@ def apply_changes(original: LedgerEvent, changes: dict[str, Any], correction_id:
             if strict:
                 raise InvalidCorrection(f"changes.{e.message}", event_id=correction_id) from None
             typed[name] = kinds[name].decode(raw, name)
-    return dataclasses.replace(original, **typed)
+    corrected = dataclasses.replace(original, **typed)
+    if "stored_version" in original.__dict__:  # a fact of an earlier version stays of that version
+        object.__setattr__(corrected, "stored_version", original.__dict__["stored_version"])
+    return corrected
