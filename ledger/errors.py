@@ -13,6 +13,12 @@ class UnknownReference(RuleViolation):
     """The fact refers to an objective, line, item, reservation, indicator or event that does not exist."""
 
 
+class NotInTheTree(RuleViolation):
+    """An objective or indicator that does not fit its plan's tree: a level the plan lacks, a parent not
+    above it, no area or owner where its level needs one, a predecessor not of an earlier year, or an
+    indicator reusing one of the wrong year or kind."""
+
+
 class DuplicateDefinition(RuleViolation):
     """The fact defines something (a plan, an objective, an item...) that already exists."""
 

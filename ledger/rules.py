@@ -44,6 +44,7 @@ from ledger.errors import (
     DuplicateDefinition,
     EffectiveDateOutsidePlan,
     InvalidCorrection,
+    NotInTheTree,
     OverReservation,
     PlanParametersInvalid,
     UnknownReference,
@@ -58,6 +59,7 @@ from ledger.references import (
     line,
     objective,
     reservation,
+    under_tree_rules,
     window,
     year_of,
 )
@@ -200,6 +202,20 @@ def check_plan_parameters(book: Book, fact: PlanOpened, replacing: bool) -> None
             f"deadline_penalty {fact.deadline_penalty} must lie between 0 and 1 (0.02 = 2% a day)",
             event_id=eid,
         )
+    if getattr(fact, "stored_version", fact.class_version) >= 2:
+        check_plan_levels(book, fact, replacing)
+
+
+def check_plan_levels(book: Book, fact: PlanOpened, replacing: bool) -> None:
+    """The entity level is one of the plan's levels; a corrected plan keeps its objectives in its tree."""
+    if fact.entity_level is not None and fact.entity_level not in fact.tree:
+        raise PlanParametersInvalid(
+            f"entity_level {fact.entity_level!r} is not one of the plan's levels ({', '.join(fact.tree)})",
+            event_id=fact.event_id,
+        )
+    if replacing:
+        for found in [o for o in book.objectives.values() if o.year == fact.year]:
+            check_objective_fits_the_tree(book, found, fact, fact.event_id)
 
 
 def check_belongs_to_a_plan(book: Book, fact: LedgerEvent, replacing: bool) -> None:
@@ -224,15 +240,112 @@ def check_objective_is_new_and_placed(book: Book, fact: ObjectiveDefined, replac
         objective(book, fact.parent, eid, year)
     if fact.line is not None:
         line(book, year, fact.line, eid)
+    if under_tree_rules(book, year):
+        check_objective_fits_the_tree(book, fact, book.plans[year], eid)
+        if replacing:
+            for child in [o for o in book.objectives.values() if o.parent == fact.objective]:
+                check_objective_fits_the_tree(book, child, book.plans[year], eid, parent=fact)
+
+
+def check_objective_fits_the_tree(book: Book, fact: ObjectiveDefined, plan: PlanOpened, eid: str,
+                                  parent: ObjectiveDefined | None = None) -> None:
+    """On one of the plan's levels; on the top level without a parent, below it under a parent on a
+    higher level (the one directly above or higher: the seed's 2.4 lists the managers' individual
+    objectives under strategic objectives); below the entity level it names its area, on the lowest
+    level its owner (the manager); a predecessor is an objective of an earlier year."""
+    code, levels = fact.objective, plan.tree
+    if fact.level not in levels:
+        raise NotInTheTree(f"objective {code!r}: level {fact.level!r} is not one of the levels of the plan"
+                           f" of {fact.year} ({', '.join(levels)})", event_id=eid)
+    rank = levels.index(fact.level)
+    if rank == 0 and fact.parent is not None:
+        raise NotInTheTree(f"objective {code!r} is on the top level {fact.level!r}: it has no parent"
+                           f" (not {fact.parent!r})", event_id=eid)
+    if rank > 0:
+        if fact.parent is None:
+            raise NotInTheTree(f"objective {code!r} on level {fact.level!r} needs a parent on a level above"
+                               f" it ({', '.join(levels[:rank])})", event_id=eid)
+        above = parent or book.objectives[fact.parent]
+        if above.level not in levels[:rank]:
+            moved = " would no longer sit below it" if parent is not None else ""
+            raise NotInTheTree(f"objective {code!r}: parent {above.objective!r} is on level {above.level!r},"
+                               f" not above {fact.level!r} ({', '.join(levels[:rank])}){moved}", event_id=eid)
+    entity = levels.index(plan.scored_level) if plan.scored_level in levels else 0
+    if rank > entity and rank == len(levels) - 1 and fact.owner is None:
+        raise NotInTheTree(f"objective {code!r} on level {fact.level!r} names its owner (the manager who"
+                           " answers for it)", event_id=eid)
+    if entity < rank < len(levels) - 1 and fact.area is None:
+        raise NotInTheTree(f"objective {code!r} on level {fact.level!r} names its area (the organisational"
+                           " area or unit that answers for it)", event_id=eid)
+    if fact.predecessor is not None:
+        before = objective(book, fact.predecessor, eid)
+        if before.year >= fact.year:
+            raise NotInTheTree(f"objective {code!r}: predecessor {fact.predecessor!r} is an objective of"
+                               f" {before.year}, not of a year before {fact.year}", event_id=eid)
 
 
 def check_indicator_is_new_and_fits(book: Book, fact: IndicatorDefined, replacing: bool) -> None:
     eid = fact.event_id
-    in_its_plan(book, fact)
+    year = in_its_plan(book, fact)
     if fact.indicator in book.indicators and not replacing:
         raise DuplicateDefinition(f"indicator {fact.indicator!r} already exists{UNIQUE_CODES}", event_id=eid)
     check_percent(fact.weight, "weight", eid)
     check_value_kind(fact.direction, fact.target, "target", fact.indicator, eid)
+    if under_tree_rules(book, year):
+        check_indicator_reuses_fit(book, fact, year)
+
+
+def check_indicator_reuses_fit(book: Book, fact: IndicatorDefined, year: int) -> None:
+    """A ``reference`` uses an indicator of its own year that is no reference itself, of its kind
+    (a date or a number); a ``derived:year_ratio`` divides a measured quantity of its year (``uses``) by
+    a measured quantity of the year before (``compared_with``); no other source names either."""
+    eid, code = fact.event_id, fact.indicator
+    if fact.source == "reference":
+        if fact.uses is None:
+            raise NotInTheTree(f"a reference indicator names the indicator it uses (uses); {code!r} names"
+                               " none",
+                               event_id=eid)
+        if fact.compared_with is not None:
+            raise NotInTheTree("only a derived:year_ratio indicator is compared_with another", event_id=eid)
+        used = indicator(book, fact.uses, eid)
+        if used.indicator == code:
+            raise NotInTheTree(f"indicator {code!r} cannot use itself", event_id=eid)
+        if used.source == "reference":
+            raise NotInTheTree(f"indicator {used.indicator!r} is itself a reference (to {used.uses!r}):"
+                               f" use {used.uses!r}", event_id=eid)
+        used_year = book.objectives[used.objective].year
+        if used_year != year:
+            raise NotInTheTree(f"{code!r} uses indicator {used.indicator!r} of {used_year}: a reference uses"
+                               f" an indicator of its own year, {year}", event_id=eid)
+        if (used.direction == "deadline") != (fact.direction == "deadline"):
+            raise ValueDoesNotFitIndicator(
+                f"{code!r} is {fact.direction} but {used.indicator!r} is a {used.direction} indicator: a"
+                " reference takes the value of the indicator it uses, a date for a deadline, else a number",
+                event_id=eid,
+            )
+    elif fact.source == "derived:year_ratio":
+        if fact.uses is None or fact.compared_with is None:
+            raise NotInTheTree(f"the year ratio {code!r} names both uses (the quantity of {year}) and"
+                               f" compared_with (the same of {year - 1})", event_id=eid)
+        for name, wanted in (("uses", year), ("compared_with", year - 1)):
+            found = indicator(book, getattr(fact, name), eid)
+            if found.source != "measured" or found.direction == "deadline":
+                kind = found.source if found.source != "measured" else "a deadline"
+                raise ValueDoesNotFitIndicator(f"{name} {found.indicator!r} is {kind}: a year ratio divides"
+                                               " two measured quantities", event_id=eid)
+            found_year = book.objectives[found.objective].year
+            if found_year != wanted and name == "uses":
+                raise NotInTheTree(f"uses {found.indicator!r} is of {found_year}: the ratio of {year} divides"
+                                   f" a quantity of {year}", event_id=eid)
+            if found_year != wanted:
+                raise NotInTheTree(f"compared_with {found.indicator!r} is of {found_year}, not of {wanted},"
+                                   f" the year before {fact.uses!r}'s", event_id=eid)
+        if fact.direction == "deadline":
+            raise ValueDoesNotFitIndicator(f"the year ratio {code!r} is a number, not a deadline",
+                                           event_id=eid)
+    elif fact.uses is not None or fact.compared_with is not None:
+        raise NotInTheTree("only a reference or a derived:year_ratio indicator names uses or compared_with;"
+                           f" {code!r} is {fact.source}", event_id=eid)
 
 
 def check_change_fits_the_objectives_indicator(book: Book, fact: ObjectiveChanged, replacing: bool) -> None:

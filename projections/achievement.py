@@ -185,8 +185,22 @@ class Achievement:
                     return indicator
         raise KeyError(code)
 
-    def scored(self, level: str = "strategic") -> list[ObjectiveScore]:
-        """Objectives of a level that enter the means: not struck, with an achievement."""
+    @property
+    def rules(self) -> PlanOpened:
+        """The plan's parameters in force at the cut."""
+        plan = self.plan.current
+        assert isinstance(plan, PlanOpened)
+        return plan
+
+    @property
+    def scored_level(self) -> str:
+        """The level whose objectives' mean is the entity's level (the plan's ``entity_level``)."""
+        return self.rules.scored_level
+
+    def scored(self, level: str | None = None) -> list[ObjectiveScore]:
+        """Objectives of a level (default: the plan's scored level) that enter the means: not struck,
+        with an achievement."""
+        level = self.scored_level if level is None else level
         return [
             o for o in self.objectives
             if o.definition.level == level and o.struck is None and o.achievement is not None
@@ -204,8 +218,7 @@ class Achievement:
         return counts
 
     def by_level(self) -> dict[str, Decimal | None]:
-        levels = ("strategic", "operational", "individual")
-        return {level: _mean([o.achievement for o in self.scored(level)]) for level in levels}  # type: ignore[misc]
+        return {level: _mean([o.achievement for o in self.scored(level)]) for level in self.rules.tree}  # type: ignore[misc]
 
     def by_perspective(self) -> dict[str, Decimal | None]:
         groups: dict[str, list[Decimal]] = {}
@@ -217,13 +230,38 @@ class Achievement:
         scored = self.scored()
         entity = self.entity
         terms = " + ".join(f"{o.achievement}" for o in scored)
-        left_out = [o.code for o in self.objectives if o.definition.level == "strategic" and o not in scored]
-        formula = f"mean of {len(scored)} strategic objectives = ({terms}) / {len(scored)} = {entity}"
+        level = self.scored_level
+        left_out = [o.code for o in self.objectives if o.definition.level == level and o not in scored]
+        formula = f"mean of {len(scored)} {level} objectives = ({terms}) / {len(scored)} = {entity}"
         if left_out:
             formula += f"; left out (struck or without achievement): {', '.join(left_out)}"
         return Derivation(
             f"entity level {self.year}", entity, formula, parts=tuple(o.derivation() for o in scored)
         )
+
+
+REUSES = ("reference", "derived:year_ratio")
+
+
+def year_ratio(definition: Fact, current: Fact | None, before: Fact | None) -> Derivation:
+    """A quantity of year x over the same of year x-1: the latest measurement of each."""
+    figure = f"year ratio {definition.uses} / {definition.compared_with}"
+    events: list[EventRef] = []
+    for m, year in ((current, "year x"), (before, "year x-1")):
+        if m is not None:
+            events += refs(m, f"{m.indicator} ({year}): measured {m.value} for the period ending"
+                              f" {m.period_end}")
+    if current is None or before is None:
+        missing = definition.uses if current is None else definition.compared_with
+        return Derivation(figure, None, f"{missing} is not measured", tuple(events))
+    if "ND" in (current.value, before.value):
+        return Derivation(figure, "ND", f"{current.value} / {before.value}: ND (not available)",
+                          tuple(events))
+    if Decimal(before.value) == 0:
+        return Derivation(figure, None, f"{definition.compared_with} is 0: no ratio", tuple(events))
+    ratio = Decimal(current.value) / Decimal(before.value)
+    return Derivation(figure, f"{ratio:f}", f"{definition.uses} / {definition.compared_with} ="
+                      f" {current.value} / {before.value} = {ratio:f}", tuple(events))
 
 
 def _mean(values: list[Decimal]) -> Decimal | None:
@@ -273,7 +311,8 @@ def achievement(events: Events, cut: Cut = EVERYTHING, year: int | None = None) 
     objectives = [f for f in facts(ObjectiveDefined) if f.year == year]
     codes = {o.objective for o in objectives}
     struck = {f.objective: f for f in facts(ObjectiveStruck) if f.objective in codes}
-    definitions = [f for f in facts(IndicatorDefined) if f.objective in codes]
+    every = {f.indicator: f for f in facts(IndicatorDefined)}  # of every year: a year ratio reads the last's
+    definitions = [f for f in every.values() if f.objective in codes]
     revisions = revisions_by_indicator(facts(ObjectiveChanged))
     latest = latest_measurements(facts(IndicatorMeasured))
 
@@ -292,6 +331,10 @@ def achievement(events: Events, cut: Cut = EVERYTHING, year: int | None = None) 
             measurement = latest.get(definition.indicator)
             value = None if measurement is None else measurement.value
             base = replace(base, value=value, measurement=measurement)
+        elif definition.source in REUSES:
+            reused = reuse(definition, entity_level)
+            value = None if reused.value is None else str(reused.value)
+            base = replace(base, value=value, derived=reused)
         else:
             source = (
                 entity_level if definition.source == "derived:entity_level" else derived[definition.source]
@@ -313,6 +356,32 @@ def achievement(events: Events, cut: Cut = EVERYTHING, year: int | None = None) 
         excluded = "weight 0" if weight == 0 else None
         return replace(base, achievement=achieved, rule=rule, excluded=excluded)
 
+    def reuse(definition: Fact, entity_level: Derivation | None) -> Derivation:
+        """The value of a ``reference`` (the indicator it uses, at this cut: a measurement or a correction
+        of it reaches every objective that uses it) or of a ``derived:year_ratio``."""
+        if definition.source == "derived:year_ratio":
+            return year_ratio(definition, latest.get(definition.uses), latest.get(definition.compared_with))
+        used = every.get(definition.uses)
+        if used is None or used.source in REUSES:
+            return Derivation(f"value of indicator {definition.uses}", None,
+                              f"{definition.uses!r} is no indicator that can be used by reference")
+        events = refs(used, f"defines {used.indicator}, used by {definition.indicator} by reference")
+        if used.source == "measured":
+            measurement = latest.get(used.indicator)
+            if measurement is None:
+                return Derivation(f"value of indicator {used.indicator} ({used.title}), used by reference",
+                                  None, f"{used.indicator} is not measured", tuple(events))
+            events += refs(measurement, f"measured {measurement.value} for the period ending"
+                                        f" {measurement.period_end}")
+            return Derivation(f"value of indicator {used.indicator} ({used.title}), used by reference",
+                              measurement.value, f"the value of {used.indicator}: {measurement.value}",
+                              tuple(events))
+        source = entity_level if used.source == "derived:entity_level" else derived[used.source]
+        assert source is not None
+        value = None if source.value is None else f"{source.value:f}"
+        return Derivation(f"value of indicator {used.indicator} ({used.title}), used by reference", value,
+                          f"the value of {used.indicator} ({used.source}): {value}", tuple(events), (source,))
+
     def objective_score(objective: Fact, entity_level: Derivation | None) -> ObjectiveScore:
         scores = tuple(
             indicator_score(d, entity_level) for d in definitions if d.objective == objective.objective
@@ -322,10 +391,12 @@ def achievement(events: Events, cut: Cut = EVERYTHING, year: int | None = None) 
         value = None if weights == 0 else sum((s.weight * s.achievement for s in counted), ZERO) / weights  # type: ignore[operator]
         return ObjectiveScore(objective, struck.get(objective.objective), scores, value, band(value, rules))
 
+    def reads_entity_level(d: Fact) -> bool:
+        used = every.get(d.uses) if d.source == "reference" else None
+        return "derived:entity_level" in (d.source, None if used is None else used.source)
+
     def needs_entity_level(objective: Fact) -> bool:
-        return any(
-            d.objective == objective.objective and d.source == "derived:entity_level" for d in definitions
-        )
+        return any(d.objective == objective.objective and reads_entity_level(d) for d in definitions)
 
     # Pass 1: objectives that do not depend on the entity level; pass 2: the others,
     # with the entity level computed over pass 1 (an objective is left out of its own mean).
