@@ -13,12 +13,15 @@ Columns (euros, Decimal):
   the unapproved part of a reservation stays locked.
 
 Subtotals are sums of their rows; the ratio Disponibile / Totale per objective
-is the seed's "ICT_" summary.
+is the seed's "ICT_" summary. An item belongs to one objective of the tree, on any level; the table
+counts it under that objective's ancestor on the plan's scored level (an operational objective's
+item under its strategic objective). Items on no policy line are grouped apart (``off_line``): the
+policy lines' total stays theirs, and the grand total adds both.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -27,7 +30,10 @@ from typing import TYPE_CHECKING, NamedTuple
 from events import (
     BudgetItemOpened,
     BudgetVaried,
+    EventCorrected,
+    LedgerEvent,
     ObjectiveDefined,
+    PlanOpened,
     PolicyLineDefined,
     ReservationAdjusted,
     ReservationApproved,
@@ -98,16 +104,25 @@ class Group:
         return None if total == 0 else self.amounts.available / total
 
 
+OFF_LINE = "not on a policy line"
+
+
 @dataclass(frozen=True)
 class Budget:
     rows: tuple[Row, ...]
     objectives: tuple[Group, ...]
-    lines: tuple[Group, ...]
+    lines: tuple[Group, ...]  # the policy lines; the items on none are ``off_line``
     cut: Cut
+    off_line: Group = Group("-", OFF_LINE, ())
 
     @property
     def total(self) -> Group:
         return Group("total", "Totale complessivo", self.rows)
+
+    @property
+    def lines_total(self) -> Group:
+        """The policy lines' total: every item on a line."""
+        return Group("lines", "Totale linee di indirizzo", tuple(r for r in self.rows if r.line is not None))
 
     @property
     def ratio(self) -> Decimal | None:
@@ -162,16 +177,42 @@ def budget(events: Events, cut: Cut = EVERYTHING, year: int | None = None) -> Bu
             rows[reservations[event.reservation]].add("approved", event.amount, fact)
         elif isinstance(event, ReservationAdjusted) and event.reservation in reservations:
             rows[reservations[event.reservation]].add("adjusted", event.amount, fact)
-    return _table(tuple(rows.values()), titles, cut)
+    return _table(tuple(rows.values()), titles, cut, scored_ancestors(facts))
 
 
-def _table(ordered: tuple[Row, ...], titles: dict[str, str], cut: Cut) -> Budget:
-    """Rows grouped by objective and by line, in the order of their first row."""
+def scored_ancestors(facts: Iterable[Fact]) -> dict[str, str]:
+    """Each objective's ancestor on its plan's scored level: the objective the table groups its items
+    under (itself when it is on that level, above it, or has no ancestor there)."""
+    plans: dict[int, PlanOpened] = {}
+    objectives: dict[str, ObjectiveDefined] = {}
+    for fact in facts:
+        if isinstance(fact.current, PlanOpened):
+            plans[fact.current.year] = fact.current
+        elif isinstance(fact.current, ObjectiveDefined):
+            objectives[fact.current.objective] = fact.current
+    under: dict[str, str] = {}
+    for code, found in objectives.items():
+        plan = plans.get(found.year)
+        level = "strategic" if plan is None else plan.scored_level
+        seen = {code}
+        while found.level != level and found.parent in objectives and found.parent not in seen:
+            found = objectives[found.parent]
+            seen.add(found.objective)
+        under[code] = found.objective if found.level == level else code
+    return under
+
+
+def _table(ordered: tuple[Row, ...], titles: dict[str, str], cut: Cut,
+           under: Mapping[str, str] | None = None) -> Budget:
+    """Rows grouped by objective (the one on the scored level each row's objective sits ``under``) and
+    by policy line, in the order of their first row; rows on no line apart."""
+    under = under or {}
     objectives: dict[str, list[Row]] = {}
     lines: dict[str, list[Row]] = {}
     for row in ordered:
-        objectives.setdefault(row.objective, []).append(row)
-        lines.setdefault(row.line or "-", []).append(row)  # "-": not on a policy line
+        objectives.setdefault(under.get(row.objective, row.objective), []).append(row)
+        if row.line is not None:
+            lines.setdefault(row.line, []).append(row)
     return Budget(
         rows=ordered,
         objectives=tuple(
@@ -182,6 +223,7 @@ def _table(ordered: tuple[Row, ...], titles: dict[str, str], cut: Cut) -> Budget
             Group(code, titles.get(f"line:{code}", code), tuple(group)) for code, group in lines.items()
         ),
         cut=cut,
+        off_line=Group("-", OFF_LINE, tuple(row for row in ordered if row.line is None)),
     )
 
 
@@ -201,10 +243,33 @@ def budget_of(
     model = None if isinstance(known_at, datetime) else store.budget_model(known_at, cut.as_of)
     if model is None:
         return budget(store.events(upto=upto), cut, year)
-    return budget_from_model(*model, cut, year)
+    labels, sums = model
+    return budget_from_model(labels, sums, cut, year, scored_ancestors(_tree_facts(store, labels, cut)))
 
 
-def budget_from_model(labels: Sequence[LabelRow], sums: Sequence[Sum], cut: Cut, year: int | None) -> Budget:
+def _tree_facts(store: Store, labels: Sequence[LabelRow], cut: Cut) -> list[Fact]:
+    """The plans and objectives the labels name, as corrected: their events read by sequence number,
+    in runs of near numbers (a plan's objectives are defined together), not by scanning the chain."""
+    kinds = ("plan", "objective")
+    seqs = sorted({n for label in labels if label.kind in kinds for n in (label.seq, label.origin)})
+    events: list[LedgerEvent] = []
+    for low, high in _runs(seqs):
+        events += store.events(after=low - 1, upto=high, types=(PlanOpened, ObjectiveDefined, EventCorrected))
+    return known_facts(events, cut, partial=True)
+
+
+def _runs(seqs: list[int], gap: int = 256) -> list[tuple[int, int]]:
+    runs: list[tuple[int, int]] = []
+    for seq in seqs:
+        if runs and seq - runs[-1][1] <= gap:
+            runs[-1] = (runs[-1][0], seq)
+        else:
+            runs.append((seq, seq))
+    return runs
+
+
+def budget_from_model(labels: Sequence[LabelRow], sums: Sequence[Sum], cut: Cut, year: int | None,
+                      under: Mapping[str, str] | None = None) -> Budget:
     """The budget table from the read model: labels as known at the cut, sums (cents) known and in force."""
     current: dict[tuple[str, int], LabelRow] = {}  # each defining event's latest version
     for label in labels:  # ordered by origin, then sequence number
@@ -220,12 +285,12 @@ def budget_from_model(labels: Sequence[LabelRow], sums: Sequence[Sum], cut: Cut,
         else:
             titles[f"{label.kind}:{label.code}"] = label.title  # the latest defined wins, as in the replay
     chosen = plan_year(plans, cut, year)
-    rows = {item.code: Row(item.code, item.line, item.objective, item.title)
+    rows = {item.code: Row(item.code, item.line or None, item.objective, item.title)  # "": on no line
             for item in items if item.year == chosen}
     for total in sums:
         if total.item in rows:
             rows[total.item].sums[total.column] = Decimal(total.cents).scaleb(-2)
-    return _table(tuple(rows.values()), titles, cut)
+    return _table(tuple(rows.values()), titles, cut, under)
 
 
 def _money(value: Decimal) -> str:
@@ -286,5 +351,5 @@ def explain_ratio(group: Group, kind: str) -> Derivation:
     )
 
 
-__all__ = ["COLUMNS", "LABELS", "Amounts", "Budget", "Group", "Row", "budget", "explain_group",
-           "explain_ratio", "explain_row"]
+__all__ = ["COLUMNS", "LABELS", "OFF_LINE", "Amounts", "Budget", "Group", "Row", "budget", "explain_group",
+           "explain_ratio", "explain_row", "scored_ancestors"]

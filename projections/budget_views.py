@@ -1,0 +1,138 @@
+"""The budget table seen through the tree: by policy line, by the objective an item belongs to, by area;
+and an objective's resources as the seed's section 2.3 prints them.
+
+Each item belongs to exactly one objective (a node of the tree, on any level), so every view's groups
+partition the items: their subtotals add up to the same grand total (``Budget.total``). By area, an
+item counts in the area of its objective, or of the nearest ancestor that names one ("-" when none).
+
+An objective's resources (*risorse a preventivo / a consuntivo*) are those of the items of that
+objective and of its descendants: preventivo = their Totale (Budget + Variazioni), consuntivo = their
+Approvato. They are read from the items, never typed in as numbers of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from projections.achievement import Achievement
+from projections.budget import Budget, Group, Row
+from projections.tree import Tree
+
+VIEWS = ("line", "objective", "area")
+NO_AREA = "-"
+
+Objectives = Tree | Achievement | Iterable[Any]
+"""The tree, an achievement, or objective definitions (anything with ``objective``, ``parent``, ``area``)."""
+
+
+@dataclass(frozen=True)
+class Link:
+    parent: str | None
+    area: str | None
+    title: str
+
+
+@dataclass(frozen=True)
+class View:
+    """The items grouped one way; the groups partition the items."""
+
+    by: str
+    groups: tuple[Group, ...]
+    total: Group
+
+
+def links(objectives: Objectives) -> dict[str, Link]:
+    """Each objective's parent, area and title, in tree order when given a tree."""
+    if isinstance(objectives, Tree):
+        return {n.code: Link(n.parent, n.area, n.title) for n in objectives.walk()}
+    found: Iterable[Any] = objectives.objectives if isinstance(objectives, Achievement) else objectives
+    out: dict[str, Link] = {}
+    for o in found:
+        d: Any = getattr(o, "definition", o)  # an ObjectiveScore, a Fact or an ObjectiveDefined
+        out[str(d.objective)] = Link(d.parent, getattr(d, "area", None), str(d.title))
+    return out
+
+
+def descendants(family: dict[str, Link], code: str) -> set[str]:
+    children: dict[str | None, list[str]] = {}
+    for child, link in family.items():
+        children.setdefault(link.parent, []).append(child)
+    found, todo = set(), [code]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def area_of(family: dict[str, Link], code: str) -> str:
+    """The area of an objective, or of its nearest ancestor that names one; "-" when none does."""
+    seen: set[str] = set()
+    current: str | None = code
+    while current is not None and current in family and current not in seen:
+        if family[current].area is not None:
+            return str(family[current].area)
+        seen.add(current)
+        current = family[current].parent
+    return NO_AREA
+
+
+def by_line(table: Budget) -> View:
+    """The policy lines, then the items on none (if any)."""
+    groups = (*table.lines, table.off_line) if table.off_line.rows else table.lines
+    return View("line", tuple(groups), table.total)
+
+
+def by_objective(table: Budget, objectives: Objectives) -> View:
+    """One group per objective holding items (the node each item belongs to), in tree order."""
+    family = links(objectives)
+    rows: dict[str, list[Row]] = {}
+    for row in table.rows:
+        rows.setdefault(row.objective, []).append(row)
+    order = [c for c in family if c in rows] + [c for c in rows if c not in family]
+    groups = tuple(Group(c, family[c].title if c in family else c, tuple(rows[c])) for c in order)
+    return View("objective", groups, table.total)
+
+
+def by_area(table: Budget, objectives: Objectives) -> View:
+    """One group per area (of each item's objective or its nearest ancestor with one), "-" last."""
+    family = links(objectives)
+    rows: dict[str, list[Row]] = {}
+    for row in table.rows:
+        rows.setdefault(area_of(family, row.objective), []).append(row)
+    order = sorted(rows, key=lambda a: (a == NO_AREA, list(rows).index(a)))
+    groups = tuple(Group(a, "no area" if a == NO_AREA else a, tuple(rows[a])) for a in order)
+    return View("area", groups, table.total)
+
+
+def view(table: Budget, by: str, objectives: Objectives = ()) -> View:
+    if by == "line":
+        return by_line(table)
+    if by == "objective":
+        return by_objective(table, objectives)
+    if by == "area":
+        return by_area(table, objectives)
+    raise ValueError(f"no budget view by {by!r}; one of {', '.join(VIEWS)}")
+
+
+def resources(table: Budget, objectives: Objectives, code: str) -> tuple[Decimal, Decimal]:
+    """(preventivo, consuntivo) of an objective: the Totale and the Approvato of the items of the
+    objective and of its descendants."""
+    amounts = resources_group(table, objectives, code).amounts
+    return amounts.total, amounts.approved
+
+
+def resources_group(table: Budget, objectives: Objectives, code: str) -> Group:
+    """The items behind an objective's resources, as a group (explain shows them row by row)."""
+    family = links(objectives)
+    codes = {code} | descendants(family, code)
+    title = family[code].title if code in family else code
+    return Group(code, title, tuple(r for r in table.rows if r.objective in codes))
+
+
+__all__ = ["VIEWS", "View", "area_of", "by_area", "by_line", "by_objective", "resources", "resources_group",
+           "view"]
