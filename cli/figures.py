@@ -20,49 +20,78 @@ from cli.output import to_json
 @cut_options
 @format_option
 @locale_option
+@click.option("--by", type=click.Choice(["line", "objective", "area"]), default="line", show_default=True,
+              help="line: the policy line -> strategic objective -> product pivot; objective: by the"
+              " objective each item belongs to; area: by that objective's area (or its nearest ancestor's).")
 @click.pass_context
 def budget_cmd(ctx: click.Context, year: int | None, as_of: date | None, known_at: Any, fmt: str,
-               locale: str) -> None:
+               locale: str, by: str) -> None:
     """Show budget availability per product, objective and line.
 
     Disponibile = Totale - (Prenotato - Rettificato); a positive rettifica
     releases reserved money. Approvato is shown but does not change Disponibile.
+    An item belongs to one objective of the tree, on any level: by line, it
+    counts under that objective's strategic ancestor; items on no policy line
+    are grouped apart. Every view's subtotals add up to the same grand total.
 
     \b
     Example:
       perfledger budget --as-of 2012-08-31
       perfledger budget --as-of 2012-08-31 --known-at 2012-09-15 --locale it
+      perfledger budget --by area
     """
-    from cli.views import show_budget
+    from cli.views import plan_replay, show_budget
     from projections.budget import budget_of
     from projections.facts import Cut
 
-    with open_store(ctx) as store:
-        table = budget_of(store, Cut(as_of, known_at), year)  # the read model, or a replay
-    click.echo(show_budget(table, fmt, locale))
+    cut = Cut(as_of, known_at)
+    if by == "line":
+        with open_store(ctx) as store:
+            table = budget_of(store, cut, year)  # the read model, or a replay
+        click.echo(show_budget(table, fmt, locale))
+        return
+    from projections.achievement import achievement
+    from projections.tree import tree
+
+    with plan_replay(ctx, cut) as (store, known, head):
+        objectives = tree(achievement(known, cut, year))
+        table = budget_of(store, cut, objectives.achievement.year, upto=head)
+    click.echo(show_budget(table, fmt, locale, by, objectives))
 
 @click.command(name="achievement")
 @cut_options
 @format_option
 @locale_option
+@click.option("--level", metavar="LEVEL", help="Only the objectives of this level of the plan's tree.")
+@click.option("--area", metavar="AREA", help="Only the objectives of this area, under the objectives above"
+              " them (whose roll-up then counts this area's children only).")
 @click.pass_context
 def achievement_cmd(ctx: click.Context, year: int | None, as_of: date | None, known_at: Any, fmt: str,
-                    locale: str) -> None:
+                    locale: str, level: str | None, area: str | None) -> None:
     """Show % achievement per indicator and objective, the entity level and the bands.
+
+    Objectives are shown as the plan's tree, indented by level. "own" is an
+    objective's figure from its own indicators; "roll-up" is its children's
+    on the level below, by the plan's rule (pooled: sum(w r) / sum(w) over
+    their indicators; mean: the mean of their own figures). The entity level
+    is the mean of the strategic (the plan's entity level) objectives' own.
 
     \b
     Example:
       perfledger achievement --format json
       perfledger achievement --known-at 2013-02-01
+      perfledger achievement --area AMM
     """
     from cli.views import plan_replay, show_achievement
     from projections.achievement import achievement
+    from projections.budget import budget_of
     from projections.facts import Cut
 
     cut = Cut(as_of, known_at)
-    with plan_replay(ctx, cut) as (_, known, _):
+    with plan_replay(ctx, cut) as (store, known, head):
         result = achievement(known, cut, year)
-    click.echo(show_achievement(result, fmt, locale))
+        table = budget_of(store, cut, result.year, upto=head)  # for the objectives' resources
+    click.echo(show_achievement(result, fmt, locale, table, level, area))
 
 @click.command(name="variations")
 @cut_options
@@ -129,14 +158,19 @@ def explain_cmd(ctx: click.Context, figure: tuple[str, ...], year: int | None, a
     FIGURE is one of:
       budget item ITEM COLUMN          budget objective CODE COLUMN|ratio
       budget line CODE COLUMN          budget total COLUMN|ratio
+      budget resources CODE total|approved
       achievement indicator CODE       achievement objective CODE
-      achievement entity               variations
+      achievement rollup CODE [AREA]   achievement entity
+      variations
     COLUMN: budget, variations, total, reserved, approved, adjusted, available.
+    A roll-up is of an objective's children (of one AREA only, if given);
+    resources are the items of an objective and of its descendants.
 
     \b
     Example:
       perfledger explain budget item A1/04/09 available
       perfledger explain achievement objective 08 --format json
+      perfledger explain achievement rollup 16 AMM
       perfledger explain achievement entity --prove checkpoint-398.txt --vkey cdg.vkey
     """
     from cli.views import explain, prove, replay

@@ -6,7 +6,7 @@ explain prints the derivation the same projection built alongside the figure.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
@@ -40,6 +40,7 @@ from projections.budget import (
 )
 from projections.explain import Derivation, with_proofs
 from projections.facts import Cut, Known, known_facts
+from projections.tree import Tree, tree
 from projections.variations import Variations, variations
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "cciaa-massa-carrara-2012" / "events.jsonl"
@@ -66,18 +67,31 @@ def _amounts(group_amounts: Any) -> dict[str, Decimal]:
 
 
 def budget_rows(table: Budget) -> list[dict[str, Any]]:
-    """Products with their subtotals in the seed's order: rows, objective, line, grand total."""
+    """Products with their subtotals in the seed's order: rows, objective, line, grand total. Items on no
+    policy line follow the lines' total, with their own subtotal."""
     rows: list[dict[str, Any]] = []
-    for line in table.lines:
-        for objective in (g for g in table.objectives if g.rows[0].line == line.key):
-            for row in objective.rows:
+    for line in (*table.lines, table.off_line):
+        if line is table.off_line:
+            if not line.rows:
+                break
+            rows.append({"level": "lines", "line": None, "objective": None, "item": None,
+                         "product": table.lines_total.title, **_amounts(table.lines_total.amounts)})
+        for objective in table.objectives:
+            of_line = Group(objective.key, objective.title, tuple(r for r in objective.rows
+                                                                  if (r.line or "-") == line.key))
+            if not of_line.rows:
+                continue
+            for row in of_line.rows:
                 rows.append({"level": "product", "line": row.line, "objective": row.objective,
                              "item": row.item, "product": row.product, **_amounts(row.amounts)})
-            rows.append({"level": "objective", "line": line.key, "objective": objective.key, "item": None,
+            level, key = ("line", line.key) if line is not table.off_line else ("off_line", None)
+            rows.append({"level": "objective", "line": key, "objective": objective.key, "item": None,
                          "product": f"{objective.key}. {objective.title} Somma",
-                         **_amounts(objective.amounts)})
-        rows.append({"level": "line", "line": line.key, "objective": None, "item": None,
-                     "product": f"{line.key} - {line.title} Totale", **_amounts(line.amounts)})
+                         **_amounts(of_line.amounts)})
+        level, key = ("line", line.key) if line is not table.off_line else ("off_line", None)
+        label = f"{line.key} - {line.title} Totale" if key else f"{line.title} Totale"
+        rows.append({"level": level, "line": key, "objective": None, "item": None,
+                     "product": label, **_amounts(line.amounts)})
     rows.append({"level": "total", "line": None, "objective": None, "item": None,
                  "product": "Totale complessivo", **_amounts(table.total.amounts)})
     return rows
@@ -106,11 +120,22 @@ def budget_json(table: Budget) -> dict[str, Any]:
                  for r in table.rows],
         "objectives": [group(g, "objective") for g in table.objectives],
         "lines": [group(g, "line") for g in table.lines],
+        **({} if not table.off_line.rows else {  # only then: tables of ledgers made before keep their form
+            "lines_total": _amounts(table.lines_total.amounts),
+            "off_line": {"title": table.off_line.title, **_amounts(table.off_line.amounts)},
+        }),
         "total": {**_amounts(table.total.amounts), "ratio": table.ratio},
     }
 
 
-def show_budget(table: Budget, fmt: str, locale: str) -> str:
+def show_budget(table: Budget, fmt: str, locale: str, by: str = "line", t: Tree | None = None) -> str:
+    """The budget by policy line (the seed's table, with its ratios), or by objective or area of the tree."""
+    if by != "line":
+        from cli.tree_views import show_view
+        from projections.budget_views import view
+
+        assert t is not None
+        return show_view(view(table, by, t), t, fmt, locale)
     if fmt == "json":
         return to_json(budget_json(table))
     rows = budget_rows(table)
@@ -174,54 +199,51 @@ def shown(raw: str | None, unit: str, locale: str) -> str:
 
 
 ACHIEVEMENT_CSV = ("objective", "indicator", "title", "weight", "direction", "unit", "source", "value",
-                   "target", "achievement", "percent", "counts", "excluded", "band")
+                   "target", "achievement", "percent", "counts", "excluded", "band", "level", "area",
+                   "parent", "rollup")
 
 
-def achievement_csv_rows(a: Achievement) -> list[dict[str, Any]]:
-    """One row per objective and per indicator, with the data unformatted (decimal strings, ISO dates)."""
+def achievement_csv_rows(a: Achievement, t: Tree | None = None, level: str | None = None,
+                         area: str | None = None) -> list[dict[str, Any]]:
+    """One row per objective and per indicator, with the data unformatted (decimal strings, ISO dates);
+    objectives in tree order, with their level, area, parent and the roll-up of their children."""
+    from cli.tree_views import chosen
+
+    t = t or tree(a)
     rows: list[dict[str, Any]] = []
-    for o in a.objectives:
+    for n in chosen(t, level, area):
+        o = n.score
         rows.append({"objective": o.code, "indicator": None, "title": o.definition.title,
                      "achievement": o.achievement,
                      "percent": None if o.achievement is None else rounded_percent(o.achievement),
                      "band": o.band,
-                     "excluded": "struck" if o.struck is not None else None})
+                     "excluded": "struck" if o.struck is not None else None,
+                     "level": n.level, "area": n.area, "parent": n.parent,
+                     "rollup": t.rollup(n.code) if n.children else None})
         for i in o.indicators:
             rows.append({**indicator_json(i), "objective": o.code, "indicator": i.code})
     return rows
 
 
-def _weight(weight: Decimal, locale: str) -> str:
-    text = f"{weight:f}%"
-    return text.replace(".", ",") if locale == "it" else text
+def show_achievement(a: Achievement, fmt: str, locale: str, table: Budget | None = None,
+                     level: str | None = None, area: str | None = None) -> str:
+    """The tree of objectives (own figure, roll-up, resources) with their indicators, the roll-ups by
+    area, the entity level and the means; ``level`` / ``area``: only the objectives of one."""
+    from cli.tree_views import achievement_with_tree, show_tree
 
-
-def show_achievement(a: Achievement, fmt: str, locale: str) -> str:
+    t = tree(a)
     if fmt == "json":
-        return to_json(achievement_json(a))
+        return to_json(achievement_with_tree(achievement_json(a), t, table, level, area))
     if fmt == "csv":
-        return render(achievement_csv_rows(a), fmt, columns=ACHIEVEMENT_CSV)
-    rows: list[dict[str, Any]] = []
-    for o in a.objectives:
-        struck = " (struck)" if o.struck is not None else ""
-        rows.append({"id": o.code, "title": f"{o.definition.title[:70]}{struck}", "level": o.definition.level,
-                     "weight": "", "value": "", "target": "",
-                     "achievement": percent(o.achievement, 0, locale),
-                     "band": o.band or ""})
-        for i in o.indicators:
-            unit = i.definition.unit
-            measured = i.achievement is not None or i.value == "ND"
-            rows.append({"id": f"  {i.code}", "title": f"  {i.definition.title[:68]}", "level": "",
-                         "weight": _weight(i.weight, locale), "value": shown(i.value, unit, locale),
-                         "target": shown(i.target, unit, locale),
-                         "achievement": percent(i.achievement, 0, locale) if measured else "-",
-                         "band": "" if i.counts else (i.excluded or "")})
+        return render(achievement_csv_rows(a, t, level, area), fmt, columns=ACHIEVEMENT_CSV)
     summary = [{"entity level": percent(a.entity, 0, locale), **a.bands}]
     means = [{"mean of": f"perspective {name}", "achievement": percent(value, 0, locale)}
              for name, value in a.by_perspective().items()]
     means += [{"mean of": f"{level} objectives", "achievement": percent(value, 0, locale)}
               for level, value in a.by_level().items() if value is not None]
-    return "\n\n".join(render(part, fmt, locale=locale) for part in (rows, summary, means))
+    parts = [*show_tree(t, table, fmt, locale, shown, level, area), render(summary, fmt, locale=locale),
+             render(means, fmt, locale=locale)]
+    return "\n\n".join(parts)
 
 
 # -- variations ------------------------------------------------------------------------------
@@ -281,12 +303,17 @@ def report_data(events: list[LedgerEvent], cut: Cut | None, year: int | None) ->
 
 
 def report_json(cut: Cut, scores: Achievement, table: Budget, changes: Variations) -> dict[str, Any]:
+    from cli.tree_views import achievement_with_tree, declares_its_tree
+
+    shown = achievement_json(scores)
+    if declares_its_tree(scores):  # a plan opened by an earlier version reports as it did
+        shown = achievement_with_tree(shown, tree(scores), table)
     return {
         "year": scores.year,
         "as_of": None if cut.as_of is None else cut.as_of.isoformat(),
         "known_at": known_at_json(cut.known_at),
         "budget": budget_json(table),
-        "achievement": achievement_json(scores),
+        "achievement": shown,
         "variations": variations_json(changes, variations_target(scores)),
     }
 
@@ -303,7 +330,7 @@ def report_text(ctx: click.Context, cut: Cut, year: int | None, fmt: str, locale
         f"Budget {scores.year}" + (f" as of {cell(cut.as_of, locale)}" if cut.as_of else ""),
         show_budget(table, fmt, locale),
         f"\nAchievement {scores.year}",
-        show_achievement(scores, fmt, locale),
+        show_achievement(scores, fmt, locale, table),
         f"\nVariations to objectives {scores.year}",
         show_variations(changes, target, fmt, locale),
     ]
@@ -357,7 +384,9 @@ def _derivation(events: list[LedgerEvent], figure: list[str], cut: Cut,
                 year: int | None) -> Derivation | None:
     """The derivation of the figure named, or None if no figure has that name (IndexError if cut short)."""
     if figure[0] == "budget":
-        return _budget_derivation(budget(events, cut, year), figure[1], figure[2:])
+        table = budget(events, cut, year)
+        return _budget_derivation(table, figure[1], figure[2:],
+                                  lambda: tree(achievement(events, cut, year)))
     if figure[0] == "achievement":
         scores = achievement(events, cut, year)
         if figure[1:2] == ["entity"]:
@@ -366,13 +395,29 @@ def _derivation(events: list[LedgerEvent], figure: list[str], cut: Cut,
             return scores.indicator(figure[2]).derivation()
         if figure[1] == "objective" and len(figure) == 3:
             return scores.objective(figure[2]).derivation()
+        if figure[1] == "rollup" and len(figure) in (3, 4):
+            found = tree(scores)
+            found.node(figure[2])
+            area = figure[3] if len(figure) == 4 else None
+            if area is not None and area not in found.areas(figure[2]):
+                raise KeyError(f"{area!r} among the areas of {figure[2]}'s children")
+            return found.rollup_derivation(figure[2], area)
     elif figure == ["variations"]:
         scores = achievement(events, cut, year)
         return variations(events, cut, scores.year).derivation()
     return None
 
 
-def _budget_derivation(table: Budget, scope: str, rest: list[str]) -> Derivation | None:
+def _budget_derivation(table: Budget, scope: str, rest: list[str],
+                       objectives: Callable[[], Tree] | None = None) -> Derivation | None:
+    if scope == "resources" and len(rest) == 2 and objectives is not None:
+        from projections.budget_views import resources_group
+
+        t = objectives()
+        t.node(rest[0])
+        if rest[1] not in ("total", "approved"):
+            raise click.UsageError("resources are explained as total (preventivo) or approved (consuntivo)")
+        return explain_group(resources_group(table, t, rest[0]), rest[1], "objective and descendants")
     if scope == "item" and len(rest) == 2:
         return explain_row(table.row(rest[0]), _column(rest[1]))
     if scope in ("objective", "line") and len(rest) == 2:

@@ -211,7 +211,7 @@ def test_an_empty_ledger_says_it_holds_no_plan(tmp_path: Path) -> None:
 def test_achievement_csv_is_data_not_display(example: str) -> None:
     lines = run(example, "achievement", "--format", "csv", "--locale", "it").output.splitlines()
     assert lines[0] == ("objective,indicator,title,weight,direction,unit,source,"
-                        "value,target,achievement,percent,counts,excluded,band")
+                        "value,target,achievement,percent,counts,excluded,band,level,area,parent,rollup")
     row = next(line for line in lines if line.startswith("17,17.1,"))
     assert ",-170845.57,0.00,0," in row
     assert next(line for line in lines if line.startswith("01,01.1,")).count("0.91") == 2

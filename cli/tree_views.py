@@ -1,0 +1,216 @@
+"""What the achievement and budget commands print of the tree: the objectives indented by level with
+their own figure and the roll-up of their children, the roll-ups by area (the seed's 2.3 tables), the
+tree as JSON, and the budget by objective or by area."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import click
+
+from cli.output import percent, render, to_json
+from projections.achievement import Achievement, IndicatorScore, rounded_percent
+from projections.budget import COLUMNS, Budget
+from projections.budget_views import View, area_of, links, resources
+from projections.tree import Node, Tree
+
+INDENT = "· "  # one per level below the top (a table's cells lose leading spaces)
+BULLET = "- "  # an indicator, under its objective
+TITLE = 50  # characters of a title shown
+LEGEND = {
+    "pooled": "pooled: sum(w r) / sum(w) over their indicators",
+    "mean": "mean: the mean of their own figures",
+}
+
+
+def legend(t: Tree, with_resources: bool) -> str:
+    """What the figures are, wrapped for a terminal."""
+    text = (f"own: the objective's figure from its own indicators, sum(w r) / sum(w). roll-up: its"
+            f" children's on the level below ({LEGEND[t.rule]}; the plan's rule). The entity level is the"
+            f" mean of the {t.achievement.scored_level} objectives' own figures.")
+    if with_resources:
+        text += (" preventivo / consuntivo: the Totale / Approvato of the budget items of the objective and"
+                 " of its descendants.")
+    return "\n".join(textwrap.wrap(text, 100))
+
+
+def chosen(t: Tree, level: str | None, area: str | None) -> list[Node]:
+    """The nodes shown: all in tree order; of one level; of one area with the ancestors above them."""
+    if level is not None and level not in t.levels:
+        raise click.UsageError(f"no level {level!r} in the plan of {t.achievement.year}"
+                               f" (levels: {', '.join(t.levels)})")
+    nodes = [n for n in t.walk() if level is None or n.level == level]
+    if area is None:
+        return nodes
+    keep: set[str] = set()
+    for n in nodes:
+        if n.area == area:
+            keep.add(n.code)
+            up = n.parent
+            while up is not None and up in t.nodes and up not in keep:
+                keep.add(up)
+                up = t.nodes[up].parent
+    if not keep:
+        areas = sorted({n.area for n in t.walk() if n.area is not None})
+        raise click.UsageError(f"no objective of area {area!r} (areas: {', '.join(areas) or 'none'})")
+    return [n for n in t.walk() if n.code in keep]
+
+
+def _rollup(t: Tree, n: Node, area: str | None) -> Decimal | None:
+    return t.rollup(n.code, area=area if n.area != area else None) if n.children else None
+
+
+def _reused(i: IndicatorScore) -> str:
+    d = i.definition
+    if d.source == "reference":
+        return f" (= {d.uses})"
+    if d.source == "derived:year_ratio":
+        return f" ({d.uses} / {d.compared_with})"
+    return ""
+
+
+Shown = Callable[[str | None, str, str], str]  # (value, unit, locale) -> how people read it
+
+
+def tree_rows(t: Tree, table: Budget | None, locale: str, shown: Shown, level: str | None = None,
+              area: str | None = None) -> list[dict[str, Any]]:
+    """The objectives in tree order, each followed by its indicators (``shown`` formats their values)."""
+    rows: list[dict[str, Any]] = []
+    for n in chosen(t, level, area):
+        o, pad = n.score, "" if level is not None else INDENT * n.rank
+        struck = " (struck)" if o.struck is not None else ""
+        row: dict[str, Any] = {
+            "id": f"{pad}{n.code}", "title": f"{n.title[:TITLE - len(struck)]}{struck}", "level": n.level,
+            "area": n.area or "", "weight": "", "value": "", "target": "",
+            "own": percent(o.achievement, 0, locale), "roll-up": "", "band": o.band or "",
+        }
+        if n.children:
+            rollup = _rollup(t, n, area)
+            row["roll-up"] = "-" if rollup is None else percent(rollup, 0, locale)
+        if table is not None:
+            total, approved = resources(table, t, n.code)
+            row["preventivo"], row["consuntivo"] = (total, approved) if total or approved else (None, None)
+        rows.append(row)
+        for i in o.indicators:
+            unit, extra = i.definition.unit, _reused(i)
+            measured = i.achievement is not None or i.value == "ND"
+            title = f"{i.definition.title[:TITLE - len(extra)]}{extra}"
+            rows.append({"id": f"{pad}{BULLET}{i.code}", "title": title, "level": "", "area": "",
+                         "weight": _weight(i.weight, locale),
+                         "value": shown(i.value, unit, locale), "target": shown(i.target, unit, locale),
+                         "own": percent(i.achievement, 0, locale) if measured else "-", "roll-up": "",
+                         "band": "" if i.counts else (i.excluded or "")})
+    return rows
+
+
+def _weight(weight: Decimal, locale: str) -> str:
+    text = f"{weight:f}%"
+    return text.replace(".", ",") if locale == "it" else text
+
+
+def area_rows(t: Tree, locale: str, area: str | None = None) -> list[dict[str, Any]]:
+    """Each objective's roll-up per area of its children: the seed's area x strategic tables."""
+    rows = []
+    for n in t.walk():
+        for a in t.areas(n.code):
+            if area is None or a == area:
+                rollup = t.rollup(n.code, area=a)
+                rows.append({"objective": n.code, "own": percent(n.score.achievement, 0, locale), "area": a,
+                             "children": len(t.rolled(n.code, area=a)),
+                             "roll-up": "-" if rollup is None else percent(rollup, 0, locale),
+                             "band": t.rollup_band(n.code, area=a) or ""})
+    return rows
+
+
+def show_tree(t: Tree, table: Budget | None, fmt: str, locale: str, shown: Shown, level: str | None = None,
+              area: str | None = None) -> list[str]:
+    """The tree table, its legend and the roll-ups by area, as text parts."""
+    with_resources = table is not None and bool(table.rows)
+    rows = tree_rows(t, table if with_resources else None, locale, shown, level, area)
+    parts = [render(rows, fmt, locale=locale), legend(t, with_resources)]
+    by_area = area_rows(t, locale, area)
+    if by_area:
+        parts.append(render(by_area, fmt, locale=locale))
+    return parts
+
+
+def tree_json(t: Tree, table: Budget | None, level: str | None = None,
+              area: str | None = None) -> list[dict[str, Any]]:
+    """Each node: its place, its own figure, the roll-up of its children (also per area), its resources."""
+    nodes = []
+    for n in chosen(t, level, area):
+        own, rollup = n.score.achievement, t.rollup(n.code) if n.children else None
+        total, approved = resources(table, t, n.code) if table is not None else (None, None)
+        nodes.append({
+            "code": n.code, "title": n.title, "level": n.level, "area": n.area, "owner": n.owner,
+            "parent": n.parent, "predecessor": n.predecessor, "children": list(n.children),
+            "own": own, "own_percent": None if own is None else rounded_percent(own), "band": n.score.band,
+            "rollup": rollup, "rollup_percent": None if rollup is None else rounded_percent(rollup),
+            "rollup_rule": t.rule, "rollup_level": t.rollup_level(n.code),
+            "rollup_by_area": {a: t.rollup(n.code, area=a) for a in t.areas(n.code)},
+            "resources": {"total": total, "approved": approved},
+            "struck": n.score.struck is not None,
+        })
+    return nodes
+
+
+def achievement_with_tree(data: dict[str, Any], t: Tree, table: Budget | None, level: str | None = None,
+                          area: str | None = None) -> dict[str, Any]:
+    """The achievement's JSON with its tree (``objectives`` filtered as the tree is)."""
+    nodes = tree_json(t, table, level, area)
+    shown = {n["code"] for n in nodes}
+    return {**data, "objectives": [o for o in data["objectives"] if o["id"] in shown], "tree": nodes}
+
+
+# -- the budget by objective or by area -------------------------------------------------------------------
+def view_rows(v: View, t: Tree) -> list[dict[str, Any]]:
+    family = links(t)
+    rows: list[dict[str, Any]] = []
+    for g in v.groups:
+        for r in g.rows:
+            rows.append({"level": "product", "area": area_of(family, r.objective), "line": r.line,
+                         "objective": r.objective, "item": r.item, "product": r.product,
+                         **_amounts(r.amounts)})
+        rows.append({"level": v.by, "area": g.key if v.by == "area" else area_of(family, g.key), "line": None,
+                     "objective": g.key if v.by == "objective" else None, "item": None,
+                     "product": f"{g.key}. {g.title} Somma" if v.by == "objective" else f"{g.title} Somma",
+                     **_amounts(g.amounts)})
+    rows.append({"level": "total", "area": None, "line": None, "objective": None, "item": None,
+                 "product": "Totale complessivo", **_amounts(v.total.amounts)})
+    return rows
+
+
+def _amounts(amounts: Any) -> dict[str, Decimal]:
+    return {c: amounts.get(c) for c in COLUMNS}
+
+
+def view_json(v: View, t: Tree) -> dict[str, Any]:
+    return {
+        "by": v.by,
+        "rows": [r for r in view_rows(v, t) if r["level"] == "product"],
+        "groups": [{v.by: g.key, "title": g.title, **_amounts(g.amounts)} for g in v.groups],
+        "total": _amounts(v.total.amounts),
+    }
+
+
+def show_view(v: View, t: Tree, fmt: str, locale: str) -> str:
+    if fmt == "json":
+        return to_json(view_json(v, t))
+    rows = view_rows(v, t)
+    if fmt == "csv":
+        return render(rows, fmt)
+    from projections.budget import LABELS
+
+    headers = {"area": "Area", "line": "Linea", "objective": "Obiettivo", "product": "Prodotto", **LABELS}
+    return render([{headers[k]: val for k, val in row.items() if k in headers} for row in rows], fmt,
+                  locale=locale)
+
+
+def declares_its_tree(a: Achievement) -> bool:
+    """Was the plan opened with its tree declared (PlanOpened version 2)? A report of a plan opened by an
+    earlier version keeps the form it had (tests/test_compatibility.py)."""
+    plan = a.plan.original
+    return int(getattr(plan, "stored_version", plan.class_version)) >= 2
