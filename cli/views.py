@@ -400,7 +400,9 @@ def _derivation(events: list[LedgerEvent], figure: list[str], cut: Cut,
             found.node(figure[2])
             area = figure[3] if len(figure) == 4 else None
             if area is not None and area not in found.areas(figure[2]):
-                raise KeyError(f"{area!r} among the areas of {figure[2]}'s children")
+                areas = ", ".join(found.areas(figure[2])) or "none"
+                raise click.ClickException(f"objective {figure[2]} has no children of area {area!r}"
+                                           f" (their areas: {areas})")
             return found.rollup_derivation(figure[2], area)
     elif figure == ["variations"]:
         scores = achievement(events, cut, year)

@@ -277,11 +277,28 @@ def check_objective_fits_the_tree(book: Book, fact: ObjectiveDefined, plan: Plan
     if entity < rank < len(levels) - 1 and fact.area is None:
         raise NotInTheTree(f"objective {code!r} on level {fact.level!r} names its area (the organisational"
                            " area or unit that answers for it)", event_id=eid)
+    if fact.line is not None and fact.parent is not None:
+        planned = line_above(book, fact.parent)
+        if planned is not None and planned != fact.line:
+            raise NotInTheTree(f"objective {code!r} is on policy line {fact.line!r}, but the objectives above"
+                               f" it are on {planned!r}", event_id=eid)
     if fact.predecessor is not None:
         before = objective(book, fact.predecessor, eid)
         if before.year >= fact.year:
             raise NotInTheTree(f"objective {code!r}: predecessor {fact.predecessor!r} is an objective of"
                                f" {before.year}, not of a year before {fact.year}", event_id=eid)
+
+
+def line_above(book: Book, code: str) -> str | None:
+    """The policy line of an objective or of its nearest ancestor that names one."""
+    seen: set[str] = set()
+    found = book.objectives.get(code)
+    while found is not None and found.objective not in seen:
+        if found.line is not None:
+            return found.line
+        seen.add(found.objective)
+        found = book.objectives.get(found.parent) if found.parent is not None else None
+    return None
 
 
 def check_indicator_is_new_and_fits(book: Book, fact: IndicatorDefined, replacing: bool) -> None:

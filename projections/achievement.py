@@ -18,6 +18,14 @@ Derived indicators are computed by the ledger: ``derived:variations`` (the
 variations projection's ratio), ``derived:reporting_delay`` (timeliness) and
 ``derived:entity_level`` (the mean of the strategic objectives other than the
 indicator's own objective, which is left out of its own mean).
+
+"Strategic" above is the plan's scored level (``PlanOpened.entity_level``; strategic
+unless the plan says otherwise). An indicator may reuse another's value: a
+``reference`` takes the value of the indicator it ``uses`` at the cut (a
+measurement or a correction of it reaches every objective that uses it) and is
+scored with its own weight, target and direction; a ``derived:year_ratio`` is the
+latest value of ``uses`` (year x) over the latest of ``compared_with`` (year x-1).
+Explain shows the indicator used and the measurements divided.
 """
 
 from __future__ import annotations

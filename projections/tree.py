@@ -133,12 +133,14 @@ class Tree:
         rolled = self.rolled(parent, area, level)
         counted = [n.score for n in rolled if n.score.struck is None]
         figure = f"roll-up of objective {parent} ({node.title})" + (f" in area {area}" if area else "")
+        if not rolled:
+            where = " of area " + area if area else ""
+            return Derivation(figure, None, f"objective {parent} has no children{where}: no roll-up")
         if self.rule == "mean":
             value, formula = _mean_of(counted)
         else:
             value, formula = _pooled(counted)
-        names = ", ".join(n.code for n in rolled) or "none"
-        formula = f"{formula}; children ({rolled[0].level if rolled else 'no level'}): {names}"
+        formula = f"{formula}; children ({rolled[0].level}): {', '.join(n.code for n in rolled)}"
         struck = [n.code for n in rolled if n.score.struck is not None]
         if struck:
             formula += f"; left out (struck): {', '.join(struck)}"

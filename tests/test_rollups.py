@@ -64,6 +64,7 @@ def test_individual_objectives_under_a_strategic_one_are_its_children_but_not_in
     assert "not rolled up (another level): DIR-ANA/16-1" in t.rollup_derivation("16").formula
     assert t.rollup("16", level="individual") == t.own("DIR-ANA/16-1")
     assert t.rollup("AMM/16.1") is None and t.children("AMM/16.1") == ()
+    assert t.rollup_derivation("AMM/16.1").formula == "objective AMM/16.1 has no children: no roll-up"
 
 
 def test_a_roll_up_is_explained_with_its_numbers_and_its_childrens_derivations() -> None:

@@ -22,7 +22,9 @@ from ledger.errors import (
     UnknownReference,
     ValueDoesNotFitIndicator,
 )
+from tests.conftest import ev
 from tests.tree_helpers import (
+    DAY,
     append,
     indicator,
     ledger_of,
@@ -101,6 +103,16 @@ def test_an_individual_objective_names_its_owner_and_its_area_is_optional() -> N
     with pytest.raises(NotInTheTree, match="objective 'DIR/1' on level 'individual' names its owner"):
         append(ledger, objective("DIR/1", "individual", "01", area="AMM"))
     assert append(ledger, objective("DIR/1", "individual", "01", owner=OWNER)) == [True]
+
+
+def test_an_objective_below_another_stays_on_the_policy_line_of_the_objectives_above_it() -> None:
+    ledger = ledger_of(plan(), ev("PolicyLineDefined", "line-A1", DAY, year=2012, line="A1", title="A1"),
+                       ev("PolicyLineDefined", "line-A2", DAY, year=2012, line="A2", title="A2"),
+                       objective("04", "strategic", line="A1"))
+    with pytest.raises(NotInTheTree, match="objective 'AMM/4.1' is on policy line 'A2', but the objectives"
+                                           " above it are on 'A1'"):
+        append(ledger, objective("AMM/4.1", "operational", "04", area="AMM", line="A2"))
+    assert append(ledger, objective("AMM/4.2", "operational", "04", area="AMM", line="A1")) == [True]
 
 
 def test_a_predecessor_is_an_objective_of_an_earlier_year() -> None:
