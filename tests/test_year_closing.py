@@ -234,7 +234,8 @@ def test_a_closed_year_stays_closed_when_the_rules_state_is_restored_from_a_snap
         (count,), = store.recorder.query("SELECT count(*) FROM perfledger_snapshots", ())
     assert count >= 1
     refused = appended(planned, measured("m-late"))
-    assert refused.exit_code == 1 and "closed by YearClosed 'close-2012'" in refused.output
+    assert refused.exit_code == 1
+    assert "closed by YearClosed 'close-2012' (Delibera di Giunta n. 75 del 28/06/2013)" in refused.output
     assert appended(planned, reopened()).exit_code == 0
     assert appended(planned, measured("m-late")).exit_code == 0
     assert run(planned, "verify").exit_code == 0  # the snapshots rebuilt by verify are the stored ones
