@@ -33,13 +33,16 @@ def budget_cmd(ctx: click.Context, year: int | None, as_of: date | None, known_a
       perfledger budget --as-of 2012-08-31
       perfledger budget --as-of 2012-08-31 --known-at 2012-09-15 --locale it
     """
-    from cli.views import show_budget
+    from cli.views import budget_output
     from projections.budget import budget_of
+    from projections.closing import closing_of
     from projections.facts import Cut
 
+    cut = Cut(as_of, known_at)
     with open_store(ctx) as store:
-        table = budget_of(store, Cut(as_of, known_at), year)  # the read model, or a replay
-    click.echo(show_budget(table, fmt, locale))
+        table = budget_of(store, cut, year)  # the read model, or a replay
+        closed = closing_of(store, cut, year)
+    click.echo(budget_output(table, closed, fmt, locale))
 
 @click.command(name="achievement")
 @cut_options
@@ -55,14 +58,16 @@ def achievement_cmd(ctx: click.Context, year: int | None, as_of: date | None, kn
       perfledger achievement --format json
       perfledger achievement --known-at 2013-02-01
     """
-    from cli.views import plan_replay, show_achievement
+    from cli.views import achievement_output, plan_replay
     from projections.achievement import achievement
+    from projections.closing import closing_of
     from projections.facts import Cut
 
     cut = Cut(as_of, known_at)
-    with plan_replay(ctx, cut) as (_, known, _):
+    with plan_replay(ctx, cut) as (store, known, head):
         result = achievement(known, cut, year)
-    click.echo(show_achievement(result, fmt, locale))
+        closed = closing_of(store, cut, result.year, upto=head)
+    click.echo(achievement_output(result, closed, fmt, locale))
 
 @click.command(name="variations")
 @cut_options

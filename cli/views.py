@@ -18,6 +18,7 @@ import click
 from cli.options import open_store
 from cli.output import cell, percent, render, to_json
 from events import LedgerEvent
+from events.fields import Act, format_timestamp
 from ledger import Store, proofs
 from projections.achievement import (
     PLAN_FACTS,
@@ -38,6 +39,7 @@ from projections.budget import (
     explain_ratio,
     explain_row,
 )
+from projections.closing import Closing, closing, closing_of
 from projections.explain import Derivation, with_proofs
 from projections.facts import Cut, Known, known_facts
 from projections.variations import Variations, variations
@@ -277,10 +279,12 @@ def report_data(events: list[LedgerEvent], cut: Cut | None, year: int | None) ->
     cut = cut or Cut()
     known = known_facts(events, cut)  # folded once for the three tables
     scores = achievement(known, cut, year)
-    return report_json(cut, scores, budget(known, cut, scores.year), variations(known, cut, scores.year))
+    return report_json(cut, scores, budget(known, cut, scores.year), variations(known, cut, scores.year),
+                       closing(known, cut, scores.year))
 
 
-def report_json(cut: Cut, scores: Achievement, table: Budget, changes: Variations) -> dict[str, Any]:
+def report_json(cut: Cut, scores: Achievement, table: Budget, changes: Variations,
+                closed: Closing | None = None) -> dict[str, Any]:
     return {
         "year": scores.year,
         "as_of": None if cut.as_of is None else cut.as_of.isoformat(),
@@ -288,6 +292,7 @@ def report_json(cut: Cut, scores: Achievement, table: Budget, changes: Variation
         "budget": budget_json(table),
         "achievement": achievement_json(scores),
         "variations": variations_json(changes, variations_target(scores)),
+        **closing_key(closed),
     }
 
 
@@ -296,10 +301,12 @@ def report_text(ctx: click.Context, cut: Cut, year: int | None, fmt: str, locale
         scores = achievement(known, cut, year)
         table = budget_of(store, cut, scores.year, upto=head)  # the budget's read model, or a replay
         changes = variations(known, cut, scores.year)
+        closed = closing_of(store, cut, scores.year, upto=head)
     if fmt == "json":
-        return to_json(report_json(cut, scores, table, changes))
+        return to_json(report_json(cut, scores, table, changes, closed))
     target = variations_target(scores)
     parts = [
+        *([] if closed is None else [closing_line(closed, locale), ""]),
         f"Budget {scores.year}" + (f" as of {cell(cut.as_of, locale)}" if cut.as_of else ""),
         show_budget(table, fmt, locale),
         f"\nAchievement {scores.year}",
@@ -308,6 +315,69 @@ def report_text(ctx: click.Context, cut: Cut, year: int | None, fmt: str, locale
         show_variations(changes, target, fmt, locale),
     ]
     return "\n".join(parts)
+
+
+# -- the year's closing: a line under each figure command's header, a key of its JSON ------------
+CLOSING_WORDS = {
+    "en": ("Year", "closed on", "closed again on", "by", "validated by", "reopened on"),
+    "it": ("Anno", "chiuso il", "richiuso il", "con", "validazione:", "riaperto il"),
+}
+
+
+def closing_line(c: Closing, locale: str) -> str:
+    """``Year 2012 closed on 2013-06-28 by Delibera di Giunta n. 75 del 28/06/2013 (validated by ...);
+    reopened on ... by ...: reason``: the year's closings and reopenings in recording order."""
+    year, closed, again, by, validated, reopened = CLOSING_WORDS[locale]
+
+    def done(moment: datetime, act: Act | None) -> str:
+        return f"{cell(moment.date(), locale)}" + ("" if act is None else f" {by} {act}")
+
+    parts = []
+    for n, cycle in enumerate((*c.earlier, c)):
+        validation = "" if cycle.validation is None else f" ({validated} {cycle.validation})"
+        parts.append(f"{again if n else closed} {done(cycle.closed_at, cycle.act)}{validation}")
+        parts += [f"{reopened} {done(r.recorded_at, r.act)}: {r.reason}" for r in cycle.reopened]
+    return f"{year} {c.year} " + "; ".join(parts)
+
+
+def act_json(act: Act | None) -> dict[str, str] | None:
+    return None if act is None else {"kind": act.kind, "number": act.number, "date": act.date.isoformat()}
+
+
+def closing_key(closed: Closing | None) -> dict[str, Any]:
+    """The ``closing`` key of a figure's JSON, there only when its year was closed (as known at the cut):
+    the JSON of a year never closed stays byte for byte what earlier releases printed."""
+    return {} if closed is None else {"closing": closing_json(closed)}
+
+
+def closing_json(c: Closing) -> dict[str, Any]:
+    return {
+        "year": c.year, "closed": c.is_closed, "event": c.event_id,
+        "effective_date": c.effective_date.isoformat(), "closed_at": format_timestamp(c.closed_at),
+        "act": act_json(c.act), "validation": act_json(c.validation),
+        "reopened": [{"event": r.event_id, "recorded_at": format_timestamp(r.recorded_at),
+                      "act": act_json(r.act), "reason": r.reason} for r in c.reopened],
+        "earlier": [closing_json(e) for e in c.earlier],
+    }
+
+
+def with_closing(shown: str, closed: Closing | None, fmt: str, locale: str) -> str:
+    """A table under the line saying when its year was closed (csv stays rows only)."""
+    return shown if closed is None or fmt != "table" else f"{closing_line(closed, locale)}\n\n{shown}"
+
+
+def budget_output(table: Budget, closed: Closing | None, fmt: str, locale: str) -> str:
+    """What ``perfledger budget`` prints: ``show_budget``, with the year's closing."""
+    if fmt == "json":
+        return to_json({**budget_json(table), **closing_key(closed)})
+    return with_closing(show_budget(table, fmt, locale), closed, fmt, locale)
+
+
+def achievement_output(a: Achievement, closed: Closing | None, fmt: str, locale: str) -> str:
+    """What ``perfledger achievement`` prints: ``show_achievement``, with the year's closing."""
+    if fmt == "json":
+        return to_json({**achievement_json(a), **closing_key(closed)})
+    return with_closing(show_achievement(a, fmt, locale), closed, fmt, locale)
 
 
 def prove(derivation: Derivation, events: list[LedgerEvent], checkpoint_file: Path,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -34,6 +34,8 @@ from events import (
     ReservationApproved,
     ReservationMade,
     Submission,
+    YearClosed,
+    YearReopened,
 )
 from events.errors import PerfledgerError
 from ledger import proofs
@@ -45,6 +47,14 @@ from ledger.readmodel import Derived, IdRow
 from ledger.state import ActorState, ItemState, ReservationState
 
 UNBOUNDED = 2**62
+
+
+class Closure(NamedTuple):
+    """A year's closing as the rules know it: the YearClosed in force, and the YearReopened after it
+    (None while the year stays closed)."""
+
+    closed_by: str
+    reopened_by: str | None = None
 
 
 class Book(LookupsMixin):
@@ -74,6 +84,7 @@ class Book(LookupsMixin):
         self.indicators: dict[str, IndicatorDefined] = {}
         self.items: dict[str, ItemState] = {}
         self.actors: dict[str, ActorState] = {}
+        self.closings: dict[int, Closure] = {}  # year -> its latest closing (YearClosed, YearReopened)
         # What is known so far of the reservations, of the current (corrected) version of each fact,
         # and of each event as it was recorded; and the keys the store was asked about and lacks.
         self.reservations: dict[str, ReservationState] = {}
@@ -119,6 +130,7 @@ class Book(LookupsMixin):
                 self._apply_correction(event)
             else:
                 self.effect(event, +1)
+                self._close(event)
                 self._label(event, event.seq)
         except (KeyError, PerfledgerError):
             self.passed_over.append(event.seq)
@@ -142,6 +154,15 @@ class Book(LookupsMixin):
             raise
         self.facts[event.corrects] = corrected
         self._label(corrected, original.seq)
+
+    def _close(self, event: LedgerEvent) -> None:
+        """A closing or reopening of a year, as recorded. Not an ``EFFECTS`` entry: a correction
+        (which changes a closing's validation or a reopening's reason, never its year) is folded as
+        the original taken back and the corrected put in, which must leave the closings as they are."""
+        if isinstance(event, YearClosed):
+            self.closings[event.year] = Closure(event.event_id)
+        elif isinstance(event, YearReopened):
+            self.closings[event.year] = self.closings[event.year]._replace(reopened_by=event.event_id)
 
     def _id(self, event: LedgerEvent, corrects: str | None, reservation: str | None) -> None:
         if self.derived is not None and self._seq > self.derived.after:
@@ -184,6 +205,7 @@ class Book(LookupsMixin):
                 for i in self.items.values()
             ],
             "actors": [[a.name, a.role, a.public_key, a.revoked] for a in self.actors.values()],
+            "closings": [[year, *closure] for year, closure in self.closings.items()],
             **({} if self.migrated is None else {"migrated": self.migrated}),
         }
 
@@ -202,6 +224,8 @@ class Book(LookupsMixin):
             book.items[item] = ItemState(item, year, line, objective, amounts, date.fromisoformat(day))
         for name, role, key, revoked in state["actors"]:
             book.actors[name] = ActorState(name, role, key, revoked)
+        for year, closed_by, reopened_by in state["closings"]:
+            book.closings[year] = Closure(closed_by, reopened_by)
         book.migrated = state.get("migrated")
         return book
 

@@ -53,6 +53,20 @@ class InvalidCorrection(RuleViolation):
     """A correction that changes a key field, an unknown field, or a correcting event."""
 
 
+class YearIsClosed(RuleViolation):
+    """A fact of a year closed by YearClosed (a correction of one too, or a second closing), recorded
+    before a YearReopened of that year."""
+
+
+class YearNotClosed(RuleViolation):
+    """A YearReopened of a year that is not closed (never closed, or already reopened)."""
+
+
+class ActRequired(RuleViolation):
+    """A closing or reopening of a year without the act that decided it, or a reopening without its
+    reason."""
+
+
 class SignatureRefused(RuleViolation):
     """In a signed ledger: an unsigned event, an unknown or revoked actor, a bad signature, or a
     non-controller."""

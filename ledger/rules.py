@@ -8,6 +8,7 @@ version of one already in the book (a correction's trial): it may then define wh
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,7 @@ from ledger import signers
 from ledger.amounts import euro
 from ledger.corrections import apply_changes
 from ledger.errors import (
+    ActRequired,
     AdjustmentInvalid,
     ApprovalExceedsReservation,
     DuplicateDefinition,
@@ -50,6 +52,8 @@ from ledger.errors import (
     ValueDoesNotFitIndicator,
     VariationBelowReserved,
     WeightOutOfRange,
+    YearIsClosed,
+    YearNotClosed,
 )
 from ledger.references import (
     check_within_the_plan,
@@ -63,7 +67,7 @@ from ledger.references import (
 )
 
 if TYPE_CHECKING:
-    from ledger.book import Book
+    from ledger.book import Book, Closure
 
 # Objectives, indicators, items and reservations are keyed by their code across the ledger's years.
 UNIQUE_CODES = " (codes are unique across the ledger's years: give another year's its own, e.g. 2013/01)"
@@ -81,9 +85,45 @@ def check_rules(book: Book, fact: LedgerEvent, *, signature: bool = False) -> No
     try:
         if signature:
             signers.check_signed_by_a_registered_controller(book, fact)
+        check_year_is_open(book, fact)
         CHECKS.get(type(fact), check_belongs_to_a_plan)(book, fact, False)
     except UnknownReference as e:
         raise e.located(event_id=fact.event_id) from None
+
+
+# -- every fact: its year is open -------------------------------------------------
+def check_year_is_open(book: Book, fact: LedgerEvent) -> None:
+    """A fact recorded after the YearClosed of its plan's year is refused while the year stays closed,
+    whatever its effective date; so is a correction of such a fact (it would change the year's figures).
+
+    A fact's year is its plan's (``references.year_of``). Closings and reopenings have rules of their
+    own (``check_year_closed_by_an_act``, ``check_year_reopened_by_an_act``), and a correction of one
+    changes no figure (a closing's validation, a reopening's reason). Facts of no year (the ledger's,
+    its actors') and facts whose references are missing (their own check names what they lack) pass.
+    """
+    if not book.closings:
+        return
+    subject = book.fact(fact.corrects) if isinstance(fact, EventCorrected) else fact
+    if subject is None or isinstance(subject, (YearClosed, YearReopened)):
+        return
+    try:
+        year = year_of(book, subject)
+    except UnknownReference:
+        return
+    closure = book.closings.get(year)
+    if closure is not None and closure.reopened_by is None:
+        raise YearIsClosed(
+            f"the year {year} is closed by {closed_by(book, closure)}: a fact of its plan is refused;"
+            f" record a YearReopened of {year}, with an act and a reason, first",
+            event_id=fact.event_id,
+        )
+
+
+def closed_by(book: Book, closure: Closure) -> str:
+    """``YearClosed 'close-2012' (Delibera di Giunta n. 75 del 28/06/2013)``."""
+    closing = book.fact(closure.closed_by)
+    act = "" if closing is None or closing.act is None else f" ({closing.act})"
+    return f"YearClosed {closure.closed_by!r}{act}"
 
 
 # -- the ledger, its actors, its history --------------------------------------
@@ -204,6 +244,53 @@ def check_plan_parameters(book: Book, fact: PlanOpened, replacing: bool) -> None
 
 def check_belongs_to_a_plan(book: Book, fact: LedgerEvent, replacing: bool) -> None:
     in_its_plan(book, fact)
+
+
+def check_year_closed_by_an_act(book: Book, fact: YearClosed, replacing: bool) -> None:
+    """The act approving the Relazione closes a year whose plan is open and which is not closed."""
+    if fact.act is None:
+        raise ActRequired(
+            f"YearClosed needs the act approving the Relazione of {fact.year}: give its act"
+            " (kind, number, date)", event_id=fact.event_id,
+        )
+    check_year_of_a_plan(book, fact, fact.year)
+    closure = book.closings.get(fact.year)
+    if closure is not None and closure.reopened_by is None and not replacing:
+        raise YearIsClosed(
+            f"the year {fact.year} is already closed by {closed_by(book, closure)}", event_id=fact.event_id
+        )
+
+
+def check_year_reopened_by_an_act(book: Book, fact: YearReopened, replacing: bool) -> None:
+    """An act, with its reason, reopens a closed year (until a YearClosed closes it again)."""
+    eid = fact.event_id
+    if fact.act is None:
+        raise ActRequired(f"YearReopened needs the act that reopens {fact.year}: give its act"
+                          " (kind, number, date)", event_id=eid)
+    if not fact.reason.strip():
+        raise ActRequired(f"YearReopened needs a reason: why {fact.year} is reopened", event_id=eid)
+    check_year_of_a_plan(book, fact, fact.year)
+    closure = book.closings.get(fact.year)
+    if replacing:
+        return
+    if closure is None:
+        raise YearNotClosed(f"the year {fact.year} is not closed: there is nothing to reopen", event_id=eid)
+    if closure.reopened_by is not None:
+        raise YearNotClosed(
+            f"the year {fact.year} is not closed: {closed_by(book, closure)} was already reopened by"
+            f" YearReopened {closure.reopened_by!r}", event_id=eid,
+        )
+
+
+def check_year_of_a_plan(book: Book, fact: LedgerEvent, year: int) -> None:
+    """The plan of ``year`` is open, and ``fact`` is effective once the year has begun (a Relazione is
+    approved in the year after its own, so the plan's horizon does not bound it)."""
+    if year not in book.plans:
+        raise UnknownReference(f"no plan is open for {year}; record PlanOpened first", event_id=fact.event_id)
+    if fact.effective_date < date(year, 1, 1):
+        raise EffectiveDateOutsidePlan(
+            f"effective_date {fact.effective_date} is before the year {year} begins", event_id=fact.event_id
+        )
 
 
 def check_policy_line_is_new(book: Book, fact: PolicyLineDefined, replacing: bool) -> None:
@@ -391,8 +478,8 @@ CHECKS: dict[type[LedgerEvent], Check] = {
     ObjectiveStruck: check_objective_struck_once,
     IndicatorStruck: check_belongs_to_a_plan,
     StrikeRevoked: check_belongs_to_a_plan,
-    YearClosed: check_belongs_to_a_plan,
-    YearReopened: check_belongs_to_a_plan,
+    YearClosed: check_year_closed_by_an_act,
+    YearReopened: check_year_reopened_by_an_act,
     IndicatorMeasured: check_measurement_fits_indicator,
     BudgetItemOpened: check_item_is_new_on_its_objectives_line,
     BudgetVaried: check_variation_keeps_reserved,
