@@ -103,6 +103,10 @@ def test_a_target_of_0_for_higher_or_lower_is_refused_naming_the_rule_that_fits(
                 what="target to 0", indicator="08.1", target="0")
     with pytest.raises(ValueDoesNotFitIndicator, match=fits):
         ledger.extend(submissions([change]), now=NOW)
+    correction = ev("EventCorrected", "c", "2012-01-27", corrects="ind-08.1", reason="r",
+                    changes={"target": "0"})
+    with pytest.raises(ValueDoesNotFitIndicator, match=fits):
+        ledger.extend(submissions([correction]), now=NOW)
 
 
 def test_a_plan_of_an_earlier_version_keeps_scoring_a_target_of_0_as_it_did() -> None:
