@@ -41,7 +41,7 @@ from projections.budget import (
 )
 from projections.closing import Closing, closing, closing_of
 from projections.explain import Derivation, with_proofs
-from projections.facts import Cut, Known, known_facts
+from projections.facts import Cut, Fact, Known, known_facts
 from projections.variations import Variations, variations
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "cciaa-massa-carrara-2012" / "events.jsonl"
@@ -127,13 +127,24 @@ def show_budget(table: Budget, fmt: str, locale: str) -> str:
 
 
 # -- achievement -----------------------------------------------------------------------------
+def withdrawn_json(strike: Fact | None) -> dict[str, Any] | None:
+    """A strike in force as JSON: its cause, reason and event id."""
+    if strike is None:
+        return None
+    return {"cause": strike.cause, "reason": strike.reason, "event": strike.original.event_id}
+
+
+def withdrawn_text(strike: Fact) -> str:
+    return f"withdrawn ({strike.cause})"
+
+
 def indicator_json(i: IndicatorScore) -> dict[str, Any]:
     d = i.definition
     return {
         "id": i.code, "title": d.title, "weight": i.weight, "direction": d.direction, "target": i.target,
         "unit": d.unit, "source": d.source, "value": i.value, "achievement": i.achievement,
         "percent": None if i.achievement is None else rounded_percent(i.achievement), "rule": i.rule,
-        "counts": i.counts, "excluded": i.excluded,
+        "counts": i.counts, "excluded": i.excluded, "withdrawn": withdrawn_json(i.withdrawn),
     }
 
 
@@ -142,6 +153,7 @@ def objective_json(o: ObjectiveScore) -> dict[str, Any]:
     return {
         "id": o.code, "title": d.title, "level": d.level, "perspective": d.perspective, "parent": d.parent,
         "struck": None if o.struck is None else {"cause": o.struck.cause, "reason": o.struck.reason},
+        "withdrawn": withdrawn_json(o.withdrawn),
         "achievement": o.achievement,
         "percent": None if o.achievement is None else rounded_percent(o.achievement),
         "band": o.band, "indicators": [indicator_json(i) for i in o.indicators],
@@ -187,7 +199,7 @@ def achievement_csv_rows(a: Achievement) -> list[dict[str, Any]]:
                      "achievement": o.achievement,
                      "percent": None if o.achievement is None else rounded_percent(o.achievement),
                      "band": o.band,
-                     "excluded": "struck" if o.struck is not None else None})
+                     "excluded": None if o.withdrawn is None else withdrawn_text(o.withdrawn)})
         for i in o.indicators:
             rows.append({**indicator_json(i), "objective": o.code, "indicator": i.code})
     return rows
@@ -205,10 +217,9 @@ def show_achievement(a: Achievement, fmt: str, locale: str) -> str:
         return render(achievement_csv_rows(a), fmt, columns=ACHIEVEMENT_CSV)
     rows: list[dict[str, Any]] = []
     for o in a.objectives:
-        struck = " (struck)" if o.struck is not None else ""
-        rows.append({"id": o.code, "title": f"{o.definition.title[:70]}{struck}", "level": o.definition.level,
-                     "weight": "", "value": "", "target": "",
-                     "achievement": percent(o.achievement, 0, locale),
+        score = withdrawn_text(o.withdrawn) if o.withdrawn is not None else percent(o.achievement, 0, locale)
+        rows.append({"id": o.code, "title": o.definition.title[:70], "level": o.definition.level,
+                     "weight": "", "value": "", "target": "", "achievement": score,
                      "band": o.band or ""})
         for i in o.indicators:
             unit = i.definition.unit
@@ -216,7 +227,8 @@ def show_achievement(a: Achievement, fmt: str, locale: str) -> str:
             rows.append({"id": f"  {i.code}", "title": f"  {i.definition.title[:68]}", "level": "",
                          "weight": _weight(i.weight, locale), "value": shown(i.value, unit, locale),
                          "target": shown(i.target, unit, locale),
-                         "achievement": percent(i.achievement, 0, locale) if measured else "-",
+                         "achievement": (withdrawn_text(i.withdrawn) if i.withdrawn is not None
+                                         else percent(i.achievement, 0, locale) if measured else "-"),
                          "band": "" if i.counts else (i.excluded or "")})
     summary = [{"entity level": percent(a.entity, 0, locale), **a.bands}]
     means = [{"mean of": f"perspective {name}", "achievement": percent(value, 0, locale)}

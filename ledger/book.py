@@ -24,6 +24,8 @@ from events import (
     EventCorrected,
     HistoryMigrated,
     IndicatorDefined,
+    IndicatorMeasured,
+    IndicatorStruck,
     LedgerEvent,
     LedgerOpened,
     ObjectiveDefined,
@@ -33,6 +35,7 @@ from events import (
     ReservationAdjusted,
     ReservationApproved,
     ReservationMade,
+    StrikeRevoked,
     Submission,
     YearClosed,
     YearReopened,
@@ -80,7 +83,13 @@ class Book(LookupsMixin):
         self.plans: dict[int, PlanOpened] = {}
         self.lines: dict[tuple[int, str], PolicyLineDefined] = {}
         self.objectives: dict[str, ObjectiveDefined] = {}
-        self.struck: set[str] = set()
+        # What is struck now, in recording order: objective or indicator code -> its strike's event id;
+        # and each revoked strike's id -> the StrikeRevoked's. A revoked code may be struck again.
+        self.struck: dict[str, str] = {}
+        self.struck_indicators: dict[str, str] = {}
+        self.revoked: dict[str, str] = {}
+        # Each measured (indicator, period_end) -> the measurement's event id (one a period, tree rules).
+        self.measured: dict[tuple[str, date], str] = {}
         self.indicators: dict[str, IndicatorDefined] = {}
         self.items: dict[str, ItemState] = {}
         self.actors: dict[str, ActorState] = {}
@@ -196,7 +205,10 @@ class Book(LookupsMixin):
             "entity": self.entity,
             "known": self.known,
             "definitions": [orjson.loads(fact.canonical_bytes) for fact in definitions],
-            "struck": sorted(self.struck),
+            "struck": sorted(self.struck.items()),
+            "struck_indicators": sorted(self.struck_indicators.items()),
+            "revoked": sorted(self.revoked.items()),
+            "measured": sorted([code, end.isoformat(), eid] for (code, end), eid in self.measured.items()),
             "items": [
                 [
                     i.item, i.year, i.line, i.objective, i.day.isoformat(),
@@ -218,7 +230,10 @@ class Book(LookupsMixin):
         book.known = state["known"]
         for body in state["definitions"]:
             book.effect(decode(body), +1)
-        book.struck = set(state["struck"])
+        book.struck = dict(state["struck"])
+        book.struck_indicators = dict(state["struck_indicators"])
+        book.revoked = dict(state["revoked"])
+        book.measured = {(code, date.fromisoformat(end)): eid for code, end, eid in state["measured"]}
         for item, year, line, objective, day, *sums in state["items"]:
             amounts = Amounts(*(Decimal(v) for v in sums))
             book.items[item] = ItemState(item, year, line, objective, amounts, date.fromisoformat(day))
@@ -282,9 +297,41 @@ def _define_indicator(book: Book, fact: IndicatorDefined, sign: int) -> None:
     book.indicators[fact.indicator] = fact
 
 
-def _strike(book: Book, fact: ObjectiveStruck, sign: int) -> None:
+def _strike(book: Book, fact: ObjectiveStruck | IndicatorStruck, sign: int) -> None:
+    """A strike holds its code until revoked; taken back (a correction's trial), it lets it go."""
+    struck, code = _struck_of(book, fact)
+    if sign > 0 and fact.event_id not in book.revoked:
+        struck[code] = fact.event_id
+    elif sign < 0 and struck.get(code) == fact.event_id:
+        del struck[code]
+
+
+def _revoke_strike(book: Book, fact: StrikeRevoked, sign: int) -> None:
+    strike = book.fact(fact.strike)
+    if not isinstance(strike, (ObjectiveStruck, IndicatorStruck)):
+        raise KeyError(fact.strike)
+    struck, code = _struck_of(book, strike)
     if sign > 0:
-        book.struck.add(fact.objective)
+        book.revoked[fact.strike] = fact.event_id
+        if struck.get(code) == fact.strike:
+            del struck[code]
+    elif book.revoked.get(fact.strike) == fact.event_id:
+        del book.revoked[fact.strike]
+        struck.setdefault(code, fact.strike)
+
+
+def _struck_of(book: Book, fact: ObjectiveStruck | IndicatorStruck) -> tuple[dict[str, str], str]:
+    if isinstance(fact, ObjectiveStruck):
+        return book.struck, fact.objective
+    return book.struck_indicators, fact.indicator
+
+
+def _measure(book: Book, fact: IndicatorMeasured, sign: int) -> None:
+    key = (fact.indicator, fact.period_end)
+    if sign > 0:
+        book.measured.setdefault(key, fact.event_id)
+    elif book.measured.get(key) == fact.event_id:
+        del book.measured[key]
 
 
 def _open_item(book: Book, fact: BudgetItemOpened, sign: int) -> None:
@@ -338,6 +385,9 @@ EFFECTS: dict[type[LedgerEvent], Callable[[Book, Any, int], None]] = {
     ObjectiveDefined: _define_objective,
     IndicatorDefined: _define_indicator,
     ObjectiveStruck: _strike,
+    IndicatorStruck: _strike,
+    StrikeRevoked: _revoke_strike,
+    IndicatorMeasured: _measure,
     BudgetItemOpened: _open_item,
     BudgetVaried: _vary,
     ReservationMade: _reserve,

@@ -49,6 +49,20 @@ class ValueDoesNotFitIndicator(RuleViolation):
     """A target or measured value of the wrong kind for the indicator (a date for a ratio...)."""
 
 
+class MeasuredTwice(RuleViolation):
+    """A second measurement of an indicator for the same period: a correction of the first changes it."""
+
+
+class ReportedBeforeCollected(RuleViolation):
+    """A measurement whose data are collected (or, without a collection date, recorded) before its
+    period ends: the reporting delay would be negative."""
+
+
+class StrikeNotInForce(RuleViolation):
+    """A revocation of a strike already revoked, or effective before the strike; a revoked strike
+    corrected to take effect after its revocation."""
+
+
 class InvalidCorrection(RuleViolation):
     """A correction that changes a key field, an unknown field, or a correcting event."""
 

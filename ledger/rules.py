@@ -38,7 +38,7 @@ from events import (
 )
 from ledger import signers
 from ledger.amounts import euro
-from ledger.corrections import apply_changes
+from ledger.corrections import DATED, apply_changes
 from ledger.errors import (
     ActRequired,
     AdjustmentInvalid,
@@ -46,8 +46,11 @@ from ledger.errors import (
     DuplicateDefinition,
     EffectiveDateOutsidePlan,
     InvalidCorrection,
+    MeasuredTwice,
     OverReservation,
     PlanParametersInvalid,
+    ReportedBeforeCollected,
+    StrikeNotInForce,
     UnknownReference,
     ValueDoesNotFitIndicator,
     VariationBelowReserved,
@@ -62,6 +65,7 @@ from ledger.references import (
     line,
     objective,
     reservation,
+    under_tree_rules,
     window,
     year_of,
 )
@@ -178,6 +182,7 @@ def check_correction_keeps_the_balances(book: Book, fact: EventCorrected, replac
         )
     corrected = apply_changes(original, fact.changes, fact.event_id)
     check_within_the_plan(book, fact, year_of(book, original))
+    check_correction_dated_as_its_fact(book, fact, original, corrected)
     items, reservations = touched(book, original)
     before = {code: book.items[code].amounts.available for code in items}
     derived, book.derived = book.derived, None  # a trial: no derived rows
@@ -194,6 +199,23 @@ def check_correction_keeps_the_balances(book: Book, fact: EventCorrected, replac
     finally:
         book.effect(original, +1)
         book.derived = derived
+
+
+def check_correction_dated_as_its_fact(book: Book, fact: EventCorrected, original: LedgerEvent,
+                                       corrected: LedgerEvent) -> None:
+    """Under the tree rules a correction is effective when the fact it corrects is (as corrected):
+    its own date is not a second, silently ignored date of the fact."""
+    if fact.effective_date == corrected.effective_date or not under_tree_rules(book, year_of(book, original)):
+        return
+    moved = ", as corrected" if corrected.effective_date != original.effective_date else ""
+    movable = isinstance(original, DATED)
+    hint = "; to move the fact's own date, put effective_date in changes" if movable else ""
+    raise InvalidCorrection(
+        f"a correction is effective when the fact it corrects is: give effective_date"
+        f" {corrected.effective_date} (that of {original.TYPE} {original.event_id!r}{moved}), not"
+        f" {fact.effective_date}{hint}",
+        event_id=fact.event_id,
+    )
 
 
 def touched(book: Book, fact: LedgerEvent) -> tuple[set[str], set[str]]:
@@ -314,18 +336,22 @@ def check_objective_is_new_and_placed(book: Book, fact: ObjectiveDefined, replac
 
 
 def check_indicator_is_new_and_fits(book: Book, fact: IndicatorDefined, replacing: bool) -> None:
+    """A new indicator, its weight a percentage, its target of its direction's kind (tree rules: one its
+    rule is defined for, a percentage as a fraction)."""
     eid = fact.event_id
-    in_its_plan(book, fact)
+    year = in_its_plan(book, fact)
     if fact.indicator in book.indicators and not replacing:
         raise DuplicateDefinition(f"indicator {fact.indicator!r} already exists{UNIQUE_CODES}", event_id=eid)
     check_percent(fact.weight, "weight", eid)
     check_value_kind(fact.direction, fact.target, "target", fact.indicator, eid)
+    if under_tree_rules(book, year):
+        check_scorable(fact, fact.target, "target", eid)
 
 
 def check_change_fits_the_objectives_indicator(book: Book, fact: ObjectiveChanged, replacing: bool) -> None:
     """A new weight or target names an indicator of the objective, and fits it."""
     eid = fact.event_id
-    in_its_plan(book, fact)
+    year = in_its_plan(book, fact)
     if fact.indicator is None:
         if fact.weight is not None or fact.target is not None:
             raise UnknownReference("a change of weight or target must name its indicator", event_id=eid)
@@ -340,16 +366,70 @@ def check_change_fits_the_objectives_indicator(book: Book, fact: ObjectiveChange
         check_percent(fact.weight, "weight", eid)
     if fact.target is not None:
         check_value_kind(found.direction, fact.target, "target", fact.indicator, eid)
+        if under_tree_rules(book, year):
+            check_scorable(found, fact.target, "target", eid)
 
 
 def check_objective_struck_once(book: Book, fact: ObjectiveStruck, replacing: bool) -> None:
+    """An objective is struck once while its strike is in force; again once that strike is revoked."""
     in_its_plan(book, fact)
-    if fact.objective in book.struck and not replacing:
-        raise DuplicateDefinition(f"objective {fact.objective!r} is already struck", event_id=fact.event_id)
+    held = book.struck.get(fact.objective)
+    if held is not None and not replacing:
+        raise DuplicateDefinition(
+            f"objective {fact.objective!r} is already struck (by {held!r}); to change that strike record an"
+            " EventCorrected of it, to undo it a StrikeRevoked", event_id=fact.event_id)
+    check_struck_before_its_revocation(book, fact, replacing)
+
+
+def check_indicator_struck_once(book: Book, fact: IndicatorStruck, replacing: bool) -> None:
+    """An indicator that exists, struck within its plan, once while its strike is in force."""
+    in_its_plan(book, fact)
+    held = book.struck_indicators.get(fact.indicator)
+    if held is not None and not replacing:
+        raise DuplicateDefinition(
+            f"indicator {fact.indicator!r} is already struck (by {held!r}); to change that strike record an"
+            " EventCorrected of it, to undo it a StrikeRevoked", event_id=fact.event_id)
+    check_struck_before_its_revocation(book, fact, replacing)
+
+
+def check_struck_before_its_revocation(book: Book, fact: ObjectiveStruck | IndicatorStruck,
+                                       replacing: bool) -> None:
+    """A corrected strike that was revoked still takes effect on or before its revocation."""
+    revocation = book.fact(book.revoked.get(fact.event_id, "")) if replacing else None
+    if revocation is not None and fact.effective_date > revocation.effective_date:
+        raise StrikeNotInForce(
+            f"strike {fact.event_id!r} was revoked by {revocation.event_id!r} effective"
+            f" {revocation.effective_date}; it cannot take effect later, on {fact.effective_date}",
+            event_id=fact.event_id,
+        )
+
+
+def check_strike_in_force_is_revoked(book: Book, fact: StrikeRevoked, replacing: bool) -> None:
+    """A revocation names a strike in force, and takes effect on or after the strike does."""
+    eid = fact.event_id
+    in_its_plan(book, fact)  # the strike exists and is a strike (references.year_of)
+    strike = book.fact(fact.strike)
+    assert isinstance(strike, (ObjectiveStruck, IndicatorStruck))
+    revoked = book.revoked.get(fact.strike)
+    if revoked is not None and not replacing:
+        raise StrikeNotInForce(f"strike {fact.strike!r} was already revoked by {revoked!r}", event_id=eid)
+    if fact.effective_date < strike.effective_date:
+        raise StrikeNotInForce(
+            f"strike {fact.strike!r} takes effect on {strike.effective_date}: its revocation cannot take"
+            f" effect before, on {fact.effective_date}; give effective_date {strike.effective_date} or"
+            " later (on that day the strike never holds)",
+            event_id=eid,
+        )
 
 
 def check_measurement_fits_indicator(book: Book, fact: IndicatorMeasured, replacing: bool) -> None:
-    """A measured indicator, a value of its kind, for a period ending within the plan."""
+    """A measured indicator, a value of its kind, for a period ending within the plan.
+
+    Under the tree rules also: a value its unit allows (a percentage as a fraction), one
+    measurement a period (``replacing``: the corrected version of one may hold its own period),
+    effective on or after the period's end, and data collected (``collected_on``, else the day
+    it is recorded) on or after it: a reporting delay is never negative.
+    """
     eid = fact.event_id
     year = in_its_plan(book, fact)
     found = book.indicators[fact.indicator]
@@ -364,11 +444,69 @@ def check_measurement_fits_indicator(book: Book, fact: IndicatorMeasured, replac
         raise EffectiveDateOutsidePlan(
             f"period_end {fact.period_end} is outside the plan of {year} ({low} to {high})", event_id=eid
         )
+    if under_tree_rules(book, year):
+        check_scorable(found, fact.value, "value", eid)
+        check_measured_once(book, fact)
+        check_measured_after_its_period(fact)
+
+
+def check_measured_once(book: Book, fact: IndicatorMeasured) -> None:
+    held = book.measured.get((fact.indicator, fact.period_end))
+    if held is not None and held != fact.event_id:
+        raise MeasuredTwice(
+            f"indicator {fact.indicator!r} is already measured for the period ending {fact.period_end}"
+            f" by event {held!r}; to change its value record an EventCorrected of it",
+            event_id=fact.event_id,
+        )
+
+
+def check_measured_after_its_period(fact: IndicatorMeasured) -> None:
+    """Effective, collected and (without a collection date) recorded on or after the period's end."""
+    end, eid = fact.period_end, fact.event_id
+    if fact.effective_date < end:
+        raise EffectiveDateOutsidePlan(
+            f"a measurement of the period ending {end} cannot take effect before it, on"
+            f" {fact.effective_date}; give effective_date {end} or later", event_id=eid)
+    if fact.collected_on is not None and fact.collected_on < end:
+        raise ReportedBeforeCollected(
+            f"collected_on {fact.collected_on} is before the end of the period it measures ({end}):"
+            " the reporting delay would be negative", event_id=eid)
+    recorded = fact.recorded_at.date()
+    if fact.collected_on is None and recorded < end:
+        raise ReportedBeforeCollected(
+            f"recorded on {recorded}, before the end of the period it measures ({end}), and without"
+            " collected_on: the reporting delay would be negative; give collected_on (the day its data"
+            " were collected) or record it once the period has ended", event_id=eid)
 
 
 def check_percent(value: Decimal, name: str, eid: str) -> None:
     if not 0 <= value <= HUNDRED:
         raise WeightOutOfRange(f"{name} {value} is outside 0-100 (%)", event_id=eid)
+
+
+def check_scorable(definition: IndicatorDefined, value: str, name: str, eid: str) -> None:
+    """Tree rules: a target its direction's rule is defined for, and a percentage as a fraction.
+
+    ``higher`` and ``lower`` divide by |t|; for a target of 0 ``at_least`` or ``at_most`` fits.
+    An indicator of unit ``%`` holds fractions (0.65 for 65%, as the seed's and Excel's percent
+    cells), so its values and targets lie within -1..1; a quantity that may exceed 100% is a ``ratio``.
+    """
+    if value == "ND" or definition.direction == "deadline":
+        return
+    number, code, direction = Decimal(value), definition.indicator, definition.direction
+    if name == "target" and number == 0 and direction in ("higher", "lower"):
+        fits, rule = ("at_least", ">=") if direction == "higher" else ("at_most", "<=")
+        raise ValueDoesNotFitIndicator(
+            f"target {value} of {direction} indicator {code!r}: {direction} is better divides by |t|, which"
+            f" is undefined for a target of 0; use {fits} (100% if v {rule} t, else 0%)",
+            event_id=eid,
+        )
+    if definition.unit == "%" and not -1 <= number <= 1:
+        raise ValueDoesNotFitIndicator(
+            f"{name} {value} of indicator {code!r} (unit %) is outside -1..1: percentages are fractions:"
+            f" write {number / 100} for {number}%; for a quantity that may exceed 100% use unit ratio",
+            event_id=eid,
+        )
 
 
 def check_value_kind(direction: str, value: str, name: str, indicator: str, eid: str) -> None:
@@ -476,8 +614,8 @@ CHECKS: dict[type[LedgerEvent], Check] = {
     IndicatorDefined: check_indicator_is_new_and_fits,
     ObjectiveChanged: check_change_fits_the_objectives_indicator,
     ObjectiveStruck: check_objective_struck_once,
-    IndicatorStruck: check_belongs_to_a_plan,
-    StrikeRevoked: check_belongs_to_a_plan,
+    IndicatorStruck: check_indicator_struck_once,
+    StrikeRevoked: check_strike_in_force_is_revoked,
     YearClosed: check_year_closed_by_an_act,
     YearReopened: check_year_reopened_by_an_act,
     IndicatorMeasured: check_measurement_fits_indicator,

@@ -110,7 +110,7 @@ OBJECTIVES: dict[str, tuple[str, int, Indicators]] = {
          "50", "0.00", "1.00", "higher", "ratio", 0),
     ]),
     "09": ("Qualità del servizio", 100, [
-        ("n. requisiti di non conformità (alta formazione)", "20", "0", "0", "lower", "n.", 100),
+        ("n. requisiti di non conformità (alta formazione)", "20", "0", "0", "at_most", "n.", 100),
         ("n. utenti informati sulla rateizzazione di somme a ruolo", "20", "12", "10", "higher", "n.", 100),
         ("n. utenti con riflesso 'abbastanza' sulla soddisfazione della clientela / n. rispondenti",
          "20", "0.50", "0.50", "higher", "%", 100),
