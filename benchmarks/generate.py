@@ -75,7 +75,8 @@ def events(
                            objective=f"{o:03d}", product=f"Prodotto {p}", amount="1000000000.00"))
     yield from setup[:n]
     reservations: list[list[Any]] = []  # [id, amount cents, approved cents, adjusted cents]
-    measurements: list[str] = []
+    measurements: list[tuple[str, date]] = []
+    measured: dict[tuple[int, int, date], tuple[str, date]] = {}
     weights = [w for _, w in KINDS]
     names = [k for k, _ in KINDS]
     while count < n:
@@ -101,15 +102,23 @@ def events(
                         reservation=res[0], amount=f"{cents / 100:.2f}")
         elif kind == "measure":
             o, i = rnd.randrange(objectives), rnd.randrange(2)
-            measurements.append(eid)
             ends = [d for d in (date(2012, 4, 30), date(2012, 8, 31), date(2012, 12, 31)) if d <= day]
             period = ends[-1] if ends else day
+            value = f"{rnd.uniform(0, 150):.4f}"
+            held = measured.get((o, i, period))  # one measurement a period: a second corrects the first
+            if held is not None:
+                yield event("EventCorrected", eid, held[1], corrects=held[0], reason="ricontato",
+                            changes={"value": value})
+                continue
+            measured[o, i, period] = (eid, period)
+            measurements.append((eid, period))
             yield event("IndicatorMeasured", eid, period, indicator=f"{o:03d}.{i}",
-                        period_end=period.isoformat(), value=f"{rnd.uniform(0, 150):.4f}")
+                        period_end=period.isoformat(), value=value)
         elif kind == "correct":
             if not measurements:
                 continue
-            yield event("EventCorrected", eid, day, corrects=rnd.choice(measurements), reason="ricontato",
+            corrects, effective = rnd.choice(measurements)  # a correction is effective when its fact is
+            yield event("EventCorrected", eid, effective, corrects=corrects, reason="ricontato",
                         changes={"value": f"{rnd.uniform(0, 150):.4f}"})
         else:
             o = rnd.randrange(objectives)

@@ -40,23 +40,26 @@ def budget_cmd(ctx: click.Context, year: int | None, as_of: date | None, known_a
       perfledger budget --as-of 2012-08-31 --known-at 2012-09-15 --locale it
       perfledger budget --by area
     """
-    from cli.views import plan_replay, show_budget
+    from cli.views import budget_output, plan_replay
     from projections.budget import budget_of
+    from projections.closing import closing_of
     from projections.facts import Cut
 
     cut = Cut(as_of, known_at)
+    objectives = None
     if by == "line":
         with open_store(ctx) as store:
             table = budget_of(store, cut, year)  # the read model, or a replay
-        click.echo(show_budget(table, fmt, locale))
-        return
-    from projections.achievement import achievement
-    from projections.tree import tree
+            closed = closing_of(store, cut, year)
+    else:
+        from projections.achievement import achievement
+        from projections.tree import tree
 
-    with plan_replay(ctx, cut) as (store, known, head):
-        objectives = tree(achievement(known, cut, year))
-        table = budget_of(store, cut, objectives.achievement.year, upto=head)
-    click.echo(show_budget(table, fmt, locale, by, objectives))
+        with plan_replay(ctx, cut) as (store, known, head):
+            objectives = tree(achievement(known, cut, year))
+            table = budget_of(store, cut, objectives.achievement.year, upto=head)
+            closed = closing_of(store, cut, objectives.achievement.year, upto=head)
+    click.echo(budget_output(table, closed, fmt, locale, by, objectives))
 
 @click.command(name="achievement")
 @cut_options
@@ -82,16 +85,18 @@ def achievement_cmd(ctx: click.Context, year: int | None, as_of: date | None, kn
       perfledger achievement --known-at 2013-02-01
       perfledger achievement --area AMM
     """
-    from cli.views import plan_replay, show_achievement
+    from cli.views import achievement_output, plan_replay
     from projections.achievement import achievement
     from projections.budget import budget_of
+    from projections.closing import closing_of
     from projections.facts import Cut
 
     cut = Cut(as_of, known_at)
     with plan_replay(ctx, cut) as (store, known, head):
         result = achievement(known, cut, year)
         table = budget_of(store, cut, result.year, upto=head)  # for the objectives' resources
-    click.echo(show_achievement(result, fmt, locale, table, level, area))
+        closed = closing_of(store, cut, result.year, upto=head)
+    click.echo(achievement_output(result, closed, fmt, locale, table, level, area))
 
 @click.command(name="variations")
 @cut_options

@@ -15,6 +15,7 @@ from cli.output import percent, render, to_json
 from projections.achievement import Achievement, IndicatorScore, rounded_percent
 from projections.budget import COLUMNS, Budget
 from projections.budget_views import View, area_of, links, resources
+from projections.facts import Fact
 from projections.tree import Node, Tree
 
 INDENT = "· "  # one per level below the top (a table's cells lose leading spaces)
@@ -72,20 +73,21 @@ def _reused(i: IndicatorScore) -> str:
     return ""
 
 
-Shown = Callable[[str | None, str, str], str]  # (value, unit, locale) -> how people read it
+Formats = tuple[Callable[[str | None, str, str], str], Callable[[Fact], str]]
+"""How people read a value (value, unit, locale) and a strike in force: ``cli.views`` gives them."""
 
 
-def tree_rows(t: Tree, table: Budget | None, locale: str, shown: Shown, level: str | None = None,
+def tree_rows(t: Tree, table: Budget | None, locale: str, formats: Formats, level: str | None = None,
               area: str | None = None) -> list[dict[str, Any]]:
-    """The objectives in tree order, each followed by its indicators (``shown`` formats their values)."""
+    """The objectives in tree order, each followed by its indicators."""
+    shown, withdrawn = formats
     rows: list[dict[str, Any]] = []
     for n in chosen(t, level, area):
         o, pad = n.score, "" if level is not None else INDENT * n.rank
-        struck = " (struck)" if o.struck is not None else ""
+        own = withdrawn(o.withdrawn) if o.withdrawn is not None else percent(o.achievement, 0, locale)
         row: dict[str, Any] = {
-            "id": f"{pad}{n.code}", "title": f"{n.title[:TITLE - len(struck)]}{struck}", "level": n.level,
-            "area": n.area or "", "weight": "", "value": "", "target": "",
-            "own": percent(o.achievement, 0, locale), "roll-up": "", "band": o.band or "",
+            "id": f"{pad}{n.code}", "title": n.title[:TITLE], "level": n.level, "area": n.area or "",
+            "weight": "", "value": "", "target": "", "own": own, "roll-up": "", "band": o.band or "",
         }
         if n.children:
             rollup = _rollup(t, n, area)
@@ -101,7 +103,8 @@ def tree_rows(t: Tree, table: Budget | None, locale: str, shown: Shown, level: s
             rows.append({"id": f"{pad}{BULLET}{i.code}", "title": title, "level": "", "area": "",
                          "weight": _weight(i.weight, locale),
                          "value": shown(i.value, unit, locale), "target": shown(i.target, unit, locale),
-                         "own": percent(i.achievement, 0, locale) if measured else "-", "roll-up": "",
+                         "own": (withdrawn(i.withdrawn) if i.withdrawn is not None
+                                 else percent(i.achievement, 0, locale) if measured else "-"), "roll-up": "",
                          "band": "" if i.counts else (i.excluded or "")})
     return rows
 
@@ -125,11 +128,11 @@ def area_rows(t: Tree, locale: str, area: str | None = None) -> list[dict[str, A
     return rows
 
 
-def show_tree(t: Tree, table: Budget | None, fmt: str, locale: str, shown: Shown, level: str | None = None,
-              area: str | None = None) -> list[str]:
+def show_tree(t: Tree, table: Budget | None, fmt: str, locale: str, formats: Formats,
+              level: str | None = None, area: str | None = None) -> list[str]:
     """The tree table, its legend and the roll-ups by area, as text parts."""
-    with_resources = table is not None and bool(table.rows)
-    rows = tree_rows(t, table if with_resources else None, locale, shown, level, area)
+    with_resources = table is not None and bool(table.every_row)
+    rows = tree_rows(t, table if with_resources else None, locale, formats, level, area)
     parts = [render(rows, fmt, locale=locale), legend(t, with_resources)]
     by_area = area_rows(t, locale, area)
     if by_area:
@@ -179,7 +182,7 @@ def view_rows(v: View, t: Tree) -> list[dict[str, Any]]:
                      "product": f"{g.key}. {g.title} Somma" if v.by == "objective" else f"{g.title} Somma",
                      **_amounts(g.amounts)})
     rows.append({"level": "total", "area": None, "line": None, "objective": None, "item": None,
-                 "product": "Totale complessivo", **_amounts(v.total.amounts)})
+                 "product": v.total.title, **_amounts(v.total.amounts)})
     return rows
 
 
@@ -210,7 +213,7 @@ def show_view(v: View, t: Tree, fmt: str, locale: str) -> str:
 
 
 def declares_its_tree(a: Achievement) -> bool:
-    """Was the plan opened with its tree declared (PlanOpened version 2)? A report of a plan opened by an
-    earlier version keeps the form it had (tests/test_compatibility.py)."""
+    """Was the plan opened with its tree declared (PlanOpened version 2)? The report of a plan opened by an
+    earlier version keeps the form it had, byte for byte (tests/test_postgres_upgrade.py)."""
     plan = a.plan.original
     return int(getattr(plan, "stored_version", plan.class_version)) >= 2

@@ -18,6 +18,7 @@ import click
 from cli.options import open_store
 from cli.output import cell, percent, render, to_json
 from events import LedgerEvent
+from events.fields import Act, format_timestamp
 from ledger import Store, proofs
 from projections.achievement import (
     PLAN_FACTS,
@@ -32,14 +33,16 @@ from projections.budget import (
     LABELS,
     Budget,
     Group,
+    Row,
     budget,
     budget_of,
     explain_group,
     explain_ratio,
     explain_row,
 )
+from projections.closing import Closing, closing, closing_of
 from projections.explain import Derivation, with_proofs
-from projections.facts import Cut, Known, known_facts
+from projections.facts import Cut, Fact, Known, known_facts
 from projections.tree import Tree, tree
 from projections.variations import Variations, variations
 
@@ -68,32 +71,33 @@ def _amounts(group_amounts: Any) -> dict[str, Decimal]:
 
 def budget_rows(table: Budget) -> list[dict[str, Any]]:
     """Products with their subtotals in the seed's order: rows, objective, line, grand total. Items on no
-    policy line follow the lines' total, with their own subtotal."""
+    policy line follow it, with their objectives' subtotals, their own and the overall total."""
     rows: list[dict[str, Any]] = []
-    for line in (*table.lines, table.off_line):
-        if line is table.off_line:
-            if not line.rows:
-                break
-            rows.append({"level": "lines", "line": None, "objective": None, "item": None,
-                         "product": table.lines_total.title, **_amounts(table.lines_total.amounts)})
+    for line in table.lines:
         for objective in table.objectives:
-            of_line = Group(objective.key, objective.title, tuple(r for r in objective.rows
-                                                                  if (r.line or "-") == line.key))
-            if not of_line.rows:
-                continue
-            for row in of_line.rows:
-                rows.append({"level": "product", "line": row.line, "objective": row.objective,
-                             "item": row.item, "product": row.product, **_amounts(row.amounts)})
-            level, key = ("line", line.key) if line is not table.off_line else ("off_line", None)
-            rows.append({"level": "objective", "line": key, "objective": objective.key, "item": None,
-                         "product": f"{objective.key}. {objective.title} Somma",
-                         **_amounts(of_line.amounts)})
-        level, key = ("line", line.key) if line is not table.off_line else ("off_line", None)
-        label = f"{line.key} - {line.title} Totale" if key else f"{line.title} Totale"
-        rows.append({"level": level, "line": key, "objective": None, "item": None,
-                     "product": label, **_amounts(line.amounts)})
+            rows += _objective_rows(Group(objective.key, objective.title,
+                                          tuple(r for r in objective.rows if r.line == line.key)), line.key)
+        rows.append({"level": "line", "line": line.key, "objective": None, "item": None,
+                     "product": f"{line.key} - {line.title} Totale", **_amounts(line.amounts)})
     rows.append({"level": "total", "line": None, "objective": None, "item": None,
                  "product": "Totale complessivo", **_amounts(table.total.amounts)})
+    if table.off_line.rows:
+        for objective in table.off_line_objectives:
+            rows += _objective_rows(objective, None)
+        rows.append({"level": "off_line", "line": None, "objective": None, "item": None,
+                     "product": f"{table.off_line.title} Totale", **_amounts(table.off_line.amounts)})
+        rows.append({"level": "overall", "line": None, "objective": None, "item": None,
+                     "product": table.overall.title, **_amounts(table.overall.amounts)})
+    return rows
+
+
+def _objective_rows(objective: Group, line: str | None) -> list[dict[str, Any]]:
+    if not objective.rows:
+        return []
+    rows = [{"level": "product", "line": row.line, "objective": row.objective, "item": row.item,
+             "product": row.product, **_amounts(row.amounts)} for row in objective.rows]
+    rows.append({"level": "objective", "line": line, "objective": objective.key, "item": None,
+                 "product": f"{objective.key}. {objective.title} Somma", **_amounts(objective.amounts)})
     return rows
 
 
@@ -114,17 +118,21 @@ def budget_json(table: Budget) -> dict[str, Any]:
     def group(g: Group, kind: str) -> dict[str, Any]:
         return {kind: g.key, "title": g.title, **_amounts(g.amounts), "ratio": g.ratio}
 
+    def rows(found: tuple[Row, ...]) -> list[dict[str, Any]]:
+        return [{"line": r.line, "objective": r.objective, "item": r.item, "product": r.product,
+                 **_amounts(r.amounts)} for r in found]
+
     return {
-        "rows": [{"line": r.line, "objective": r.objective, "item": r.item, "product": r.product,
-                  **_amounts(r.amounts)}
-                 for r in table.rows],
+        "rows": rows(table.rows),
         "objectives": [group(g, "objective") for g in table.objectives],
         "lines": [group(g, "line") for g in table.lines],
-        **({} if not table.off_line.rows else {  # only then: tables of ledgers made before keep their form
-            "lines_total": _amounts(table.lines_total.amounts),
-            "off_line": {"title": table.off_line.title, **_amounts(table.off_line.amounts)},
-        }),
         "total": {**_amounts(table.total.amounts), "ratio": table.ratio},
+        **({} if not table.off_line.rows else {  # only then: a table with none prints as it did
+            "off_line": {"title": table.off_line.title, **_amounts(table.off_line.amounts),
+                         "rows": rows(table.off_line.rows),
+                         "objectives": [group(g, "objective") for g in table.off_line_objectives]},
+            "overall": _amounts(table.overall.amounts),
+        }),
     }
 
 
@@ -150,13 +158,24 @@ def show_budget(table: Budget, fmt: str, locale: str, by: str = "line", t: Tree 
 
 
 # -- achievement -----------------------------------------------------------------------------
+def withdrawn_json(strike: Fact | None) -> dict[str, Any] | None:
+    """A strike in force as JSON: its cause, reason and event id."""
+    if strike is None:
+        return None
+    return {"cause": strike.cause, "reason": strike.reason, "event": strike.original.event_id}
+
+
+def withdrawn_text(strike: Fact) -> str:
+    return f"withdrawn ({strike.cause})"
+
+
 def indicator_json(i: IndicatorScore) -> dict[str, Any]:
     d = i.definition
     return {
         "id": i.code, "title": d.title, "weight": i.weight, "direction": d.direction, "target": i.target,
         "unit": d.unit, "source": d.source, "value": i.value, "achievement": i.achievement,
         "percent": None if i.achievement is None else rounded_percent(i.achievement), "rule": i.rule,
-        "counts": i.counts, "excluded": i.excluded,
+        "counts": i.counts, "excluded": i.excluded, "withdrawn": withdrawn_json(i.withdrawn),
     }
 
 
@@ -165,6 +184,7 @@ def objective_json(o: ObjectiveScore) -> dict[str, Any]:
     return {
         "id": o.code, "title": d.title, "level": d.level, "perspective": d.perspective, "parent": d.parent,
         "struck": None if o.struck is None else {"cause": o.struck.cause, "reason": o.struck.reason},
+        "withdrawn": withdrawn_json(o.withdrawn),
         "achievement": o.achievement,
         "percent": None if o.achievement is None else rounded_percent(o.achievement),
         "band": o.band, "indicators": [indicator_json(i) for i in o.indicators],
@@ -217,7 +237,7 @@ def achievement_csv_rows(a: Achievement, t: Tree | None = None, level: str | Non
                      "achievement": o.achievement,
                      "percent": None if o.achievement is None else rounded_percent(o.achievement),
                      "band": o.band,
-                     "excluded": "struck" if o.struck is not None else None,
+                     "excluded": None if o.withdrawn is None else withdrawn_text(o.withdrawn),
                      "level": n.level, "area": n.area, "parent": n.parent,
                      "rollup": t.rollup(n.code) if n.children else None})
         for i in o.indicators:
@@ -241,7 +261,8 @@ def show_achievement(a: Achievement, fmt: str, locale: str, table: Budget | None
              for name, value in a.by_perspective().items()]
     means += [{"mean of": f"{level} objectives", "achievement": percent(value, 0, locale)}
               for level, value in a.by_level().items() if value is not None]
-    parts = [*show_tree(t, table, fmt, locale, shown, level, area), render(summary, fmt, locale=locale),
+    parts = [*show_tree(t, table, fmt, locale, (shown, withdrawn_text), level, area),
+             render(summary, fmt, locale=locale),
              render(means, fmt, locale=locale)]
     return "\n\n".join(parts)
 
@@ -299,14 +320,16 @@ def report_data(events: list[LedgerEvent], cut: Cut | None, year: int | None) ->
     cut = cut or Cut()
     known = known_facts(events, cut)  # folded once for the three tables
     scores = achievement(known, cut, year)
-    return report_json(cut, scores, budget(known, cut, scores.year), variations(known, cut, scores.year))
+    return report_json(cut, scores, budget(known, cut, scores.year), variations(known, cut, scores.year),
+                       closing(known, cut, scores.year))
 
 
-def report_json(cut: Cut, scores: Achievement, table: Budget, changes: Variations) -> dict[str, Any]:
+def report_json(cut: Cut, scores: Achievement, table: Budget, changes: Variations,
+                closed: Closing | None = None) -> dict[str, Any]:
     from cli.tree_views import achievement_with_tree, declares_its_tree
 
     shown = achievement_json(scores)
-    if declares_its_tree(scores):  # a plan opened by an earlier version reports as it did
+    if declares_its_tree(scores):  # a plan opened by an earlier version reports byte for byte as it did
         shown = achievement_with_tree(shown, tree(scores), table)
     return {
         "year": scores.year,
@@ -315,6 +338,7 @@ def report_json(cut: Cut, scores: Achievement, table: Budget, changes: Variation
         "budget": budget_json(table),
         "achievement": shown,
         "variations": variations_json(changes, variations_target(scores)),
+        **closing_key(closed),
     }
 
 
@@ -323,10 +347,12 @@ def report_text(ctx: click.Context, cut: Cut, year: int | None, fmt: str, locale
         scores = achievement(known, cut, year)
         table = budget_of(store, cut, scores.year, upto=head)  # the budget's read model, or a replay
         changes = variations(known, cut, scores.year)
+        closed = closing_of(store, cut, scores.year, upto=head)
     if fmt == "json":
-        return to_json(report_json(cut, scores, table, changes))
+        return to_json(report_json(cut, scores, table, changes, closed))
     target = variations_target(scores)
     parts = [
+        *([] if closed is None else [closing_line(closed, locale), ""]),
         f"Budget {scores.year}" + (f" as of {cell(cut.as_of, locale)}" if cut.as_of else ""),
         show_budget(table, fmt, locale),
         f"\nAchievement {scores.year}",
@@ -335,6 +361,81 @@ def report_text(ctx: click.Context, cut: Cut, year: int | None, fmt: str, locale
         show_variations(changes, target, fmt, locale),
     ]
     return "\n".join(parts)
+
+
+# -- the year's closing: a line under each figure command's header, a key of its JSON ------------
+CLOSING_WORDS = {
+    "en": ("Year", "closed on", "closed again on", "by", "validated by", "reopened on"),
+    "it": ("Anno", "chiuso il", "richiuso il", "con", "validazione:", "riaperto il"),
+}
+
+
+def closing_line(c: Closing, locale: str) -> str:
+    """``Year 2012 closed on 2013-06-28 by Delibera di Giunta n. 75 del 28/06/2013 (validated by ...);
+    reopened on ... by ...: reason``: the year's closings and reopenings in recording order."""
+    year, closed, again, by, validated, reopened = CLOSING_WORDS[locale]
+
+    def done(moment: datetime, act: Act | None) -> str:
+        return f"{cell(moment.date(), locale)}" + ("" if act is None else f" {by} {act}")
+
+    parts = []
+    for n, cycle in enumerate((*c.earlier, c)):
+        validation = "" if cycle.validation is None else f" ({validated} {cycle.validation})"
+        parts.append(f"{again if n else closed} {done(cycle.closed_at, cycle.act)}{validation}")
+        parts += [f"{reopened} {done(r.recorded_at, r.act)}: {r.reason}" for r in cycle.reopened]
+    return f"{year} {c.year} " + "; ".join(parts)
+
+
+def act_json(act: Act | None) -> dict[str, str] | None:
+    return None if act is None else {"kind": act.kind, "number": act.number, "date": act.date.isoformat()}
+
+
+def closing_key(closed: Closing | None) -> dict[str, Any]:
+    """The ``closing`` key of a figure's JSON, there only when its year was closed (as known at the cut):
+    the JSON of a year never closed stays byte for byte what earlier releases printed."""
+    return {} if closed is None else {"closing": closing_json(closed)}
+
+
+def closing_json(c: Closing) -> dict[str, Any]:
+    return {
+        "year": c.year, "closed": c.is_closed, "event": c.event_id,
+        "effective_date": c.effective_date.isoformat(), "closed_at": format_timestamp(c.closed_at),
+        "act": act_json(c.act), "validation": act_json(c.validation),
+        "reopened": [{"event": r.event_id, "recorded_at": format_timestamp(r.recorded_at),
+                      "act": act_json(r.act), "reason": r.reason} for r in c.reopened],
+        "earlier": [closing_json(e) for e in c.earlier],
+    }
+
+
+def with_closing(shown: str, closed: Closing | None, fmt: str, locale: str) -> str:
+    """A table under the line saying when its year was closed (csv stays rows only)."""
+    return shown if closed is None or fmt != "table" else f"{closing_line(closed, locale)}\n\n{shown}"
+
+
+def budget_output(table: Budget, closed: Closing | None, fmt: str, locale: str, by: str = "line",
+                  t: Tree | None = None) -> str:
+    """What ``perfledger budget`` prints: ``show_budget`` (by line, objective or area), with the year's
+    closing."""
+    if fmt == "json":
+        if by != "line":
+            from cli.tree_views import view_json
+            from projections.budget_views import view
+
+            assert t is not None
+            return to_json({**view_json(view(table, by, t), t), **closing_key(closed)})
+        return to_json({**budget_json(table), **closing_key(closed)})
+    return with_closing(show_budget(table, fmt, locale, by, t), closed, fmt, locale)
+
+
+def achievement_output(a: Achievement, closed: Closing | None, fmt: str, locale: str,
+                       table: Budget | None = None, level: str | None = None, area: str | None = None) -> str:
+    """What ``perfledger achievement`` prints: ``show_achievement``, with the year's closing."""
+    if fmt == "json":
+        from cli.tree_views import achievement_with_tree
+
+        shown = achievement_with_tree(achievement_json(a), tree(a), table, level, area)
+        return to_json({**shown, **closing_key(closed)})
+    return with_closing(show_achievement(a, fmt, locale, table, level, area), closed, fmt, locale)
 
 
 def prove(derivation: Derivation, events: list[LedgerEvent], checkpoint_file: Path,

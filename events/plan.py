@@ -25,7 +25,8 @@ from events.fields import (
 )
 
 LEVELS = ("strategic", "operational", "individual")  # a plan's levels when it names none (version 1)
-DIRECTIONS = ("higher", "lower", "at_least", "deadline")
+# ``at_most``: 100% if v <= t, else 0% (the seed's "non-conformities 0 vs 0"); see projections.achievement.
+DIRECTIONS = ("higher", "lower", "at_least", "at_most", "deadline")
 CAUSES = ("internal", "normative", "external")
 ROLLUPS = ("pooled", "mean")
 # Where an indicator's value comes from: typed in, another indicator's (``reference``), or computed by

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -24,6 +24,8 @@ from events import (
     EventCorrected,
     HistoryMigrated,
     IndicatorDefined,
+    IndicatorMeasured,
+    IndicatorStruck,
     LedgerEvent,
     LedgerOpened,
     ObjectiveDefined,
@@ -33,7 +35,10 @@ from events import (
     ReservationAdjusted,
     ReservationApproved,
     ReservationMade,
+    StrikeRevoked,
     Submission,
+    YearClosed,
+    YearReopened,
 )
 from events.errors import PerfledgerError
 from ledger import proofs
@@ -45,6 +50,14 @@ from ledger.readmodel import Derived, IdRow
 from ledger.state import ActorState, ItemState, ReservationState
 
 UNBOUNDED = 2**62
+
+
+class Closure(NamedTuple):
+    """A year's closing as the rules know it: the YearClosed in force, and the YearReopened after it
+    (None while the year stays closed)."""
+
+    closed_by: str
+    reopened_by: str | None = None
 
 
 class Book(LookupsMixin):
@@ -70,10 +83,17 @@ class Book(LookupsMixin):
         self.plans: dict[int, PlanOpened] = {}
         self.lines: dict[tuple[int, str], PolicyLineDefined] = {}
         self.objectives: dict[str, ObjectiveDefined] = {}
-        self.struck: set[str] = set()
+        # What is struck now, in recording order: objective or indicator code -> its strike's event id;
+        # and each revoked strike's id -> the StrikeRevoked's. A revoked code may be struck again.
+        self.struck: dict[str, str] = {}
+        self.struck_indicators: dict[str, str] = {}
+        self.revoked: dict[str, str] = {}
+        # Each measured (indicator, period_end) -> the measurement's event id (one a period, tree rules).
+        self.measured: dict[tuple[str, date], str] = {}
         self.indicators: dict[str, IndicatorDefined] = {}
         self.items: dict[str, ItemState] = {}
         self.actors: dict[str, ActorState] = {}
+        self.closings: dict[int, Closure] = {}  # year -> its latest closing (YearClosed, YearReopened)
         # What is known so far of the reservations, of the current (corrected) version of each fact,
         # and of each event as it was recorded; and the keys the store was asked about and lacks.
         self.reservations: dict[str, ReservationState] = {}
@@ -119,6 +139,7 @@ class Book(LookupsMixin):
                 self._apply_correction(event)
             else:
                 self.effect(event, +1)
+                self._close(event)
                 self._label(event, event.seq)
         except (KeyError, PerfledgerError):
             self.passed_over.append(event.seq)
@@ -142,6 +163,15 @@ class Book(LookupsMixin):
             raise
         self.facts[event.corrects] = corrected
         self._label(corrected, original.seq)
+
+    def _close(self, event: LedgerEvent) -> None:
+        """A closing or reopening of a year, as recorded. Not an ``EFFECTS`` entry: a correction
+        (which changes a closing's validation or a reopening's reason, never its year) is folded as
+        the original taken back and the corrected put in, which must leave the closings as they are."""
+        if isinstance(event, YearClosed):
+            self.closings[event.year] = Closure(event.event_id)
+        elif isinstance(event, YearReopened):
+            self.closings[event.year] = self.closings[event.year]._replace(reopened_by=event.event_id)
 
     def _id(self, event: LedgerEvent, corrects: str | None, reservation: str | None) -> None:
         if self.derived is not None and self._seq > self.derived.after:
@@ -175,7 +205,10 @@ class Book(LookupsMixin):
             "entity": self.entity,
             "known": self.known,
             "definitions": [orjson.loads(fact.canonical_bytes) for fact in definitions],
-            "struck": sorted(self.struck),
+            "struck": sorted(self.struck.items()),
+            "struck_indicators": sorted(self.struck_indicators.items()),
+            "revoked": sorted(self.revoked.items()),
+            "measured": sorted([code, end.isoformat(), eid] for (code, end), eid in self.measured.items()),
             "items": [
                 [
                     i.item, i.year, i.line, i.objective, i.day.isoformat(),
@@ -184,6 +217,7 @@ class Book(LookupsMixin):
                 for i in self.items.values()
             ],
             "actors": [[a.name, a.role, a.public_key, a.revoked] for a in self.actors.values()],
+            "closings": [[year, *closure] for year, closure in self.closings.items()],
             **({} if self.migrated is None else {"migrated": self.migrated}),
         }
 
@@ -196,12 +230,17 @@ class Book(LookupsMixin):
         book.known = state["known"]
         for body in state["definitions"]:
             book.effect(decode(body), +1)
-        book.struck = set(state["struck"])
+        book.struck = dict(state["struck"])
+        book.struck_indicators = dict(state["struck_indicators"])
+        book.revoked = dict(state["revoked"])
+        book.measured = {(code, date.fromisoformat(end)): eid for code, end, eid in state["measured"]}
         for item, year, line, objective, day, *sums in state["items"]:
             amounts = Amounts(*(Decimal(v) for v in sums))
             book.items[item] = ItemState(item, year, line, objective, amounts, date.fromisoformat(day))
         for name, role, key, revoked in state["actors"]:
             book.actors[name] = ActorState(name, role, key, revoked)
+        for year, closed_by, reopened_by in state["closings"]:
+            book.closings[year] = Closure(closed_by, reopened_by)
         book.migrated = state.get("migrated")
         return book
 
@@ -258,9 +297,41 @@ def _define_indicator(book: Book, fact: IndicatorDefined, sign: int) -> None:
     book.indicators[fact.indicator] = fact
 
 
-def _strike(book: Book, fact: ObjectiveStruck, sign: int) -> None:
+def _strike(book: Book, fact: ObjectiveStruck | IndicatorStruck, sign: int) -> None:
+    """A strike holds its code until revoked; taken back (a correction's trial), it lets it go."""
+    struck, code = _struck_of(book, fact)
+    if sign > 0 and fact.event_id not in book.revoked:
+        struck[code] = fact.event_id
+    elif sign < 0 and struck.get(code) == fact.event_id:
+        del struck[code]
+
+
+def _revoke_strike(book: Book, fact: StrikeRevoked, sign: int) -> None:
+    strike = book.fact(fact.strike)
+    if not isinstance(strike, (ObjectiveStruck, IndicatorStruck)):
+        raise KeyError(fact.strike)
+    struck, code = _struck_of(book, strike)
     if sign > 0:
-        book.struck.add(fact.objective)
+        book.revoked[fact.strike] = fact.event_id
+        if struck.get(code) == fact.strike:
+            del struck[code]
+    elif book.revoked.get(fact.strike) == fact.event_id:
+        del book.revoked[fact.strike]
+        struck.setdefault(code, fact.strike)
+
+
+def _struck_of(book: Book, fact: ObjectiveStruck | IndicatorStruck) -> tuple[dict[str, str], str]:
+    if isinstance(fact, ObjectiveStruck):
+        return book.struck, fact.objective
+    return book.struck_indicators, fact.indicator
+
+
+def _measure(book: Book, fact: IndicatorMeasured, sign: int) -> None:
+    key = (fact.indicator, fact.period_end)
+    if sign > 0:
+        book.measured.setdefault(key, fact.event_id)
+    elif book.measured.get(key) == fact.event_id:
+        del book.measured[key]
 
 
 def _open_item(book: Book, fact: BudgetItemOpened, sign: int) -> None:
@@ -314,6 +385,9 @@ EFFECTS: dict[type[LedgerEvent], Callable[[Book, Any, int], None]] = {
     ObjectiveDefined: _define_objective,
     IndicatorDefined: _define_indicator,
     ObjectiveStruck: _strike,
+    IndicatorStruck: _strike,
+    StrikeRevoked: _revoke_strike,
+    IndicatorMeasured: _measure,
     BudgetItemOpened: _open_item,
     BudgetVaried: _vary,
     ReservationMade: _reserve,

@@ -55,8 +55,36 @@ class ValueDoesNotFitIndicator(RuleViolation):
     """A target or measured value of the wrong kind for the indicator (a date for a ratio...)."""
 
 
+class MeasuredTwice(RuleViolation):
+    """A second measurement of an indicator for the same period: a correction of the first changes it."""
+
+
+class ReportedBeforeCollected(RuleViolation):
+    """A measurement whose data are collected (or, without a collection date, recorded) before its
+    period ends: the reporting delay would be negative."""
+
+
+class StrikeNotInForce(RuleViolation):
+    """A revocation of a strike already revoked, or effective before the strike; a revoked strike
+    corrected to take effect after its revocation."""
+
+
 class InvalidCorrection(RuleViolation):
     """A correction that changes a key field, an unknown field, or a correcting event."""
+
+
+class YearIsClosed(RuleViolation):
+    """A fact of a year closed by YearClosed (a correction of one too, or a second closing), recorded
+    before a YearReopened of that year."""
+
+
+class YearNotClosed(RuleViolation):
+    """A YearReopened of a year that is not closed (never closed, or already reopened)."""
+
+
+class ActRequired(RuleViolation):
+    """A closing or reopening of a year without the act that decided it, or a reopening without its
+    reason."""
 
 
 class SignatureRefused(RuleViolation):

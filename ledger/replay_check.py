@@ -235,7 +235,9 @@ class CacheCheck:
         digest, state = self.snapshots[event.seq]
         rebuilt = orjson.loads(dumps({"format": SNAPSHOT_FORMAT, **book.snapshot()}))
         try:
-            sound = digest == event.hash and orjson.loads(state) == rebuilt
+            stored = orjson.loads(state)
+            # A snapshot of an earlier format is a cache the loader passes over, not a wrong one.
+            sound = digest == event.hash and (stored == rebuilt or earlier_format(stored))
         except orjson.JSONDecodeError:
             sound = False
         if not sound:
@@ -246,6 +248,11 @@ class CacheCheck:
 
     def _differs(self, seq: int, problem: str) -> None:
         self.problem, self.problem_seq = problem, seq
+
+
+def earlier_format(stored: Any) -> bool:
+    found = stored.get("format") if isinstance(stored, dict) else None
+    return isinstance(found, int) and not isinstance(found, bool) and 1 <= found < SNAPSHOT_FORMAT
 
 
 def _plain(row: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -8,6 +8,7 @@ version of one already in the book (a correction's trial): it may then define wh
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -37,20 +38,26 @@ from events import (
 )
 from ledger import signers
 from ledger.amounts import euro
-from ledger.corrections import apply_changes
+from ledger.corrections import DATED, apply_changes
 from ledger.errors import (
+    ActRequired,
     AdjustmentInvalid,
     ApprovalExceedsReservation,
     DuplicateDefinition,
     EffectiveDateOutsidePlan,
     InvalidCorrection,
+    MeasuredTwice,
     NotInTheTree,
     OverReservation,
     PlanParametersInvalid,
+    ReportedBeforeCollected,
+    StrikeNotInForce,
     UnknownReference,
     ValueDoesNotFitIndicator,
     VariationBelowReserved,
     WeightOutOfRange,
+    YearIsClosed,
+    YearNotClosed,
 )
 from ledger.references import (
     check_within_the_plan,
@@ -65,7 +72,7 @@ from ledger.references import (
 )
 
 if TYPE_CHECKING:
-    from ledger.book import Book
+    from ledger.book import Book, Closure
 
 # Objectives, indicators, items and reservations are keyed by their code across the ledger's years.
 UNIQUE_CODES = " (codes are unique across the ledger's years: give another year's its own, e.g. 2013/01)"
@@ -83,9 +90,45 @@ def check_rules(book: Book, fact: LedgerEvent, *, signature: bool = False) -> No
     try:
         if signature:
             signers.check_signed_by_a_registered_controller(book, fact)
+        check_year_is_open(book, fact)
         CHECKS.get(type(fact), check_belongs_to_a_plan)(book, fact, False)
     except UnknownReference as e:
         raise e.located(event_id=fact.event_id) from None
+
+
+# -- every fact: its year is open -------------------------------------------------
+def check_year_is_open(book: Book, fact: LedgerEvent) -> None:
+    """A fact recorded after the YearClosed of its plan's year is refused while the year stays closed,
+    whatever its effective date; so is a correction of such a fact (it would change the year's figures).
+
+    A fact's year is its plan's (``references.year_of``). Closings and reopenings have rules of their
+    own (``check_year_closed_by_an_act``, ``check_year_reopened_by_an_act``), and a correction of one
+    changes no figure (a closing's validation, a reopening's reason). Facts of no year (the ledger's,
+    its actors') and facts whose references are missing (their own check names what they lack) pass.
+    """
+    if not book.closings:
+        return
+    subject = book.fact(fact.corrects) if isinstance(fact, EventCorrected) else fact
+    if subject is None or isinstance(subject, (YearClosed, YearReopened)):
+        return
+    try:
+        year = year_of(book, subject)
+    except UnknownReference:
+        return
+    closure = book.closings.get(year)
+    if closure is not None and closure.reopened_by is None:
+        raise YearIsClosed(
+            f"the year {year} is closed by {closed_by(book, closure)}: a fact of its plan is refused;"
+            f" record a YearReopened of {year}, with an act and a reason, first",
+            event_id=fact.event_id,
+        )
+
+
+def closed_by(book: Book, closure: Closure) -> str:
+    """``YearClosed 'close-2012' (Delibera di Giunta n. 75 del 28/06/2013)``."""
+    closing = book.fact(closure.closed_by)
+    act = "" if closing is None or closing.act is None else f" ({closing.act})"
+    return f"YearClosed {closure.closed_by!r}{act}"
 
 
 # -- the ledger, its actors, its history --------------------------------------
@@ -140,6 +183,7 @@ def check_correction_keeps_the_balances(book: Book, fact: EventCorrected, replac
         )
     corrected = apply_changes(original, fact.changes, fact.event_id)
     check_within_the_plan(book, fact, year_of(book, original))
+    check_correction_dated_as_its_fact(book, fact, original, corrected)
     items, reservations = touched(book, original)
     before = {code: book.items[code].amounts.available for code in items}
     derived, book.derived = book.derived, None  # a trial: no derived rows
@@ -156,6 +200,23 @@ def check_correction_keeps_the_balances(book: Book, fact: EventCorrected, replac
     finally:
         book.effect(original, +1)
         book.derived = derived
+
+
+def check_correction_dated_as_its_fact(book: Book, fact: EventCorrected, original: LedgerEvent,
+                                       corrected: LedgerEvent) -> None:
+    """Under the tree rules a correction is effective when the fact it corrects is (as corrected):
+    its own date is not a second, silently ignored date of the fact."""
+    if fact.effective_date == corrected.effective_date or not under_tree_rules(book, year_of(book, original)):
+        return
+    moved = ", as corrected" if corrected.effective_date != original.effective_date else ""
+    movable = isinstance(original, DATED)
+    hint = "; to move the fact's own date, put effective_date in changes" if movable else ""
+    raise InvalidCorrection(
+        f"a correction is effective when the fact it corrects is: give effective_date"
+        f" {corrected.effective_date} (that of {original.TYPE} {original.event_id!r}{moved}), not"
+        f" {fact.effective_date}{hint}",
+        event_id=fact.event_id,
+    )
 
 
 def touched(book: Book, fact: LedgerEvent) -> tuple[set[str], set[str]]:
@@ -220,6 +281,53 @@ def check_plan_levels(book: Book, fact: PlanOpened, replacing: bool) -> None:
 
 def check_belongs_to_a_plan(book: Book, fact: LedgerEvent, replacing: bool) -> None:
     in_its_plan(book, fact)
+
+
+def check_year_closed_by_an_act(book: Book, fact: YearClosed, replacing: bool) -> None:
+    """The act approving the Relazione closes a year whose plan is open and which is not closed."""
+    if fact.act is None:
+        raise ActRequired(
+            f"YearClosed needs the act approving the Relazione of {fact.year}: give its act"
+            " (kind, number, date)", event_id=fact.event_id,
+        )
+    check_year_of_a_plan(book, fact, fact.year)
+    closure = book.closings.get(fact.year)
+    if closure is not None and closure.reopened_by is None and not replacing:
+        raise YearIsClosed(
+            f"the year {fact.year} is already closed by {closed_by(book, closure)}", event_id=fact.event_id
+        )
+
+
+def check_year_reopened_by_an_act(book: Book, fact: YearReopened, replacing: bool) -> None:
+    """An act, with its reason, reopens a closed year (until a YearClosed closes it again)."""
+    eid = fact.event_id
+    if fact.act is None:
+        raise ActRequired(f"YearReopened needs the act that reopens {fact.year}: give its act"
+                          " (kind, number, date)", event_id=eid)
+    if not fact.reason.strip():
+        raise ActRequired(f"YearReopened needs a reason: why {fact.year} is reopened", event_id=eid)
+    check_year_of_a_plan(book, fact, fact.year)
+    closure = book.closings.get(fact.year)
+    if replacing:
+        return
+    if closure is None:
+        raise YearNotClosed(f"the year {fact.year} is not closed: there is nothing to reopen", event_id=eid)
+    if closure.reopened_by is not None:
+        raise YearNotClosed(
+            f"the year {fact.year} is not closed: {closed_by(book, closure)} was already reopened by"
+            f" YearReopened {closure.reopened_by!r}", event_id=eid,
+        )
+
+
+def check_year_of_a_plan(book: Book, fact: LedgerEvent, year: int) -> None:
+    """The plan of ``year`` is open, and ``fact`` is effective once the year has begun (a Relazione is
+    approved in the year after its own, so the plan's horizon does not bound it)."""
+    if year not in book.plans:
+        raise UnknownReference(f"no plan is open for {year}; record PlanOpened first", event_id=fact.event_id)
+    if fact.effective_date < date(year, 1, 1):
+        raise EffectiveDateOutsidePlan(
+            f"effective_date {fact.effective_date} is before the year {year} begins", event_id=fact.event_id
+        )
 
 
 def check_policy_line_is_new(book: Book, fact: PolicyLineDefined, replacing: bool) -> None:
@@ -302,6 +410,8 @@ def line_above(book: Book, code: str) -> str | None:
 
 
 def check_indicator_is_new_and_fits(book: Book, fact: IndicatorDefined, replacing: bool) -> None:
+    """A new indicator, its weight a percentage, its target of its direction's kind (tree rules: one its
+    rule is defined for, a percentage as a fraction)."""
     eid = fact.event_id
     year = in_its_plan(book, fact)
     if fact.indicator in book.indicators and not replacing:
@@ -309,6 +419,7 @@ def check_indicator_is_new_and_fits(book: Book, fact: IndicatorDefined, replacin
     check_percent(fact.weight, "weight", eid)
     check_value_kind(fact.direction, fact.target, "target", fact.indicator, eid)
     if under_tree_rules(book, year):
+        check_scorable(fact, fact.target, "target", eid)
         check_indicator_reuses_fit(book, fact, year)
 
 
@@ -368,7 +479,7 @@ def check_indicator_reuses_fit(book: Book, fact: IndicatorDefined, year: int) ->
 def check_change_fits_the_objectives_indicator(book: Book, fact: ObjectiveChanged, replacing: bool) -> None:
     """A new weight or target names an indicator of the objective, and fits it."""
     eid = fact.event_id
-    in_its_plan(book, fact)
+    year = in_its_plan(book, fact)
     if fact.indicator is None:
         if fact.weight is not None or fact.target is not None:
             raise UnknownReference("a change of weight or target must name its indicator", event_id=eid)
@@ -383,16 +494,70 @@ def check_change_fits_the_objectives_indicator(book: Book, fact: ObjectiveChange
         check_percent(fact.weight, "weight", eid)
     if fact.target is not None:
         check_value_kind(found.direction, fact.target, "target", fact.indicator, eid)
+        if under_tree_rules(book, year):
+            check_scorable(found, fact.target, "target", eid)
 
 
 def check_objective_struck_once(book: Book, fact: ObjectiveStruck, replacing: bool) -> None:
+    """An objective is struck once while its strike is in force; again once that strike is revoked."""
     in_its_plan(book, fact)
-    if fact.objective in book.struck and not replacing:
-        raise DuplicateDefinition(f"objective {fact.objective!r} is already struck", event_id=fact.event_id)
+    held = book.struck.get(fact.objective)
+    if held is not None and not replacing:
+        raise DuplicateDefinition(
+            f"objective {fact.objective!r} is already struck (by {held!r}); to change that strike record an"
+            " EventCorrected of it, to undo it a StrikeRevoked", event_id=fact.event_id)
+    check_struck_before_its_revocation(book, fact, replacing)
+
+
+def check_indicator_struck_once(book: Book, fact: IndicatorStruck, replacing: bool) -> None:
+    """An indicator that exists, struck within its plan, once while its strike is in force."""
+    in_its_plan(book, fact)
+    held = book.struck_indicators.get(fact.indicator)
+    if held is not None and not replacing:
+        raise DuplicateDefinition(
+            f"indicator {fact.indicator!r} is already struck (by {held!r}); to change that strike record an"
+            " EventCorrected of it, to undo it a StrikeRevoked", event_id=fact.event_id)
+    check_struck_before_its_revocation(book, fact, replacing)
+
+
+def check_struck_before_its_revocation(book: Book, fact: ObjectiveStruck | IndicatorStruck,
+                                       replacing: bool) -> None:
+    """A corrected strike that was revoked still takes effect on or before its revocation."""
+    revocation = book.fact(book.revoked.get(fact.event_id, "")) if replacing else None
+    if revocation is not None and fact.effective_date > revocation.effective_date:
+        raise StrikeNotInForce(
+            f"strike {fact.event_id!r} was revoked by {revocation.event_id!r} effective"
+            f" {revocation.effective_date}; it cannot take effect later, on {fact.effective_date}",
+            event_id=fact.event_id,
+        )
+
+
+def check_strike_in_force_is_revoked(book: Book, fact: StrikeRevoked, replacing: bool) -> None:
+    """A revocation names a strike in force, and takes effect on or after the strike does."""
+    eid = fact.event_id
+    in_its_plan(book, fact)  # the strike exists and is a strike (references.year_of)
+    strike = book.fact(fact.strike)
+    assert isinstance(strike, (ObjectiveStruck, IndicatorStruck))
+    revoked = book.revoked.get(fact.strike)
+    if revoked is not None and not replacing:
+        raise StrikeNotInForce(f"strike {fact.strike!r} was already revoked by {revoked!r}", event_id=eid)
+    if fact.effective_date < strike.effective_date:
+        raise StrikeNotInForce(
+            f"strike {fact.strike!r} takes effect on {strike.effective_date}: its revocation cannot take"
+            f" effect before, on {fact.effective_date}; give effective_date {strike.effective_date} or"
+            " later (on that day the strike never holds)",
+            event_id=eid,
+        )
 
 
 def check_measurement_fits_indicator(book: Book, fact: IndicatorMeasured, replacing: bool) -> None:
-    """A measured indicator, a value of its kind, for a period ending within the plan."""
+    """A measured indicator, a value of its kind, for a period ending within the plan.
+
+    Under the tree rules also: a value its unit allows (a percentage as a fraction), one
+    measurement a period (``replacing``: the corrected version of one may hold its own period),
+    effective on or after the period's end, and data collected (``collected_on``, else the day
+    it is recorded) on or after it: a reporting delay is never negative.
+    """
     eid = fact.event_id
     year = in_its_plan(book, fact)
     found = book.indicators[fact.indicator]
@@ -407,11 +572,69 @@ def check_measurement_fits_indicator(book: Book, fact: IndicatorMeasured, replac
         raise EffectiveDateOutsidePlan(
             f"period_end {fact.period_end} is outside the plan of {year} ({low} to {high})", event_id=eid
         )
+    if under_tree_rules(book, year):
+        check_scorable(found, fact.value, "value", eid)
+        check_measured_once(book, fact)
+        check_measured_after_its_period(fact)
+
+
+def check_measured_once(book: Book, fact: IndicatorMeasured) -> None:
+    held = book.measured.get((fact.indicator, fact.period_end))
+    if held is not None and held != fact.event_id:
+        raise MeasuredTwice(
+            f"indicator {fact.indicator!r} is already measured for the period ending {fact.period_end}"
+            f" by event {held!r}; to change its value record an EventCorrected of it",
+            event_id=fact.event_id,
+        )
+
+
+def check_measured_after_its_period(fact: IndicatorMeasured) -> None:
+    """Effective, collected and (without a collection date) recorded on or after the period's end."""
+    end, eid = fact.period_end, fact.event_id
+    if fact.effective_date < end:
+        raise EffectiveDateOutsidePlan(
+            f"a measurement of the period ending {end} cannot take effect before it, on"
+            f" {fact.effective_date}; give effective_date {end} or later", event_id=eid)
+    if fact.collected_on is not None and fact.collected_on < end:
+        raise ReportedBeforeCollected(
+            f"collected_on {fact.collected_on} is before the end of the period it measures ({end}):"
+            " the reporting delay would be negative", event_id=eid)
+    recorded = fact.recorded_at.date()
+    if fact.collected_on is None and recorded < end:
+        raise ReportedBeforeCollected(
+            f"recorded on {recorded}, before the end of the period it measures ({end}), and without"
+            " collected_on: the reporting delay would be negative; give collected_on (the day its data"
+            " were collected) or record it once the period has ended", event_id=eid)
 
 
 def check_percent(value: Decimal, name: str, eid: str) -> None:
     if not 0 <= value <= HUNDRED:
         raise WeightOutOfRange(f"{name} {value} is outside 0-100 (%)", event_id=eid)
+
+
+def check_scorable(definition: IndicatorDefined, value: str, name: str, eid: str) -> None:
+    """Tree rules: a target its direction's rule is defined for, and a percentage as a fraction.
+
+    ``higher`` and ``lower`` divide by |t|; for a target of 0 ``at_least`` or ``at_most`` fits.
+    An indicator of unit ``%`` holds fractions (0.65 for 65%, as the seed's and Excel's percent
+    cells), so its values and targets lie within -1..1; a quantity that may exceed 100% is a ``ratio``.
+    """
+    if value == "ND" or definition.direction == "deadline":
+        return
+    number, code, direction = Decimal(value), definition.indicator, definition.direction
+    if name == "target" and number == 0 and direction in ("higher", "lower"):
+        fits, rule = ("at_least", ">=") if direction == "higher" else ("at_most", "<=")
+        raise ValueDoesNotFitIndicator(
+            f"target {value} of {direction} indicator {code!r}: {direction} is better divides by |t|, which"
+            f" is undefined for a target of 0; use {fits} (100% if v {rule} t, else 0%)",
+            event_id=eid,
+        )
+    if definition.unit == "%" and not -1 <= number <= 1:
+        raise ValueDoesNotFitIndicator(
+            f"{name} {value} of indicator {code!r} (unit %) is outside -1..1: percentages are fractions:"
+            f" write {number / 100} for {number}%; for a quantity that may exceed 100% use unit ratio",
+            event_id=eid,
+        )
 
 
 def check_value_kind(direction: str, value: str, name: str, indicator: str, eid: str) -> None:
@@ -519,10 +742,10 @@ CHECKS: dict[type[LedgerEvent], Check] = {
     IndicatorDefined: check_indicator_is_new_and_fits,
     ObjectiveChanged: check_change_fits_the_objectives_indicator,
     ObjectiveStruck: check_objective_struck_once,
-    IndicatorStruck: check_belongs_to_a_plan,
-    StrikeRevoked: check_belongs_to_a_plan,
-    YearClosed: check_belongs_to_a_plan,
-    YearReopened: check_belongs_to_a_plan,
+    IndicatorStruck: check_indicator_struck_once,
+    StrikeRevoked: check_strike_in_force_is_revoked,
+    YearClosed: check_year_closed_by_an_act,
+    YearReopened: check_year_reopened_by_an_act,
     IndicatorMeasured: check_measurement_fits_indicator,
     BudgetItemOpened: check_item_is_new_on_its_objectives_line,
     BudgetVaried: check_variation_keeps_reserved,

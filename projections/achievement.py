@@ -2,9 +2,11 @@
 
 Scoring rules (v = value, t = target, r = achievement, clamped to 0-100%):
 
-- ``higher``: r = v / t (t = 0: 100% if v >= 0);
-- ``lower``: r = 2 - v / t (t = 0: 100% if v <= 0, else 0%);
-- ``at_least``: 100% if v >= t, else 0%;
+- ``higher``: r = 1 + (v - t) / |t|, which is v / t for t > 0 (a margin of -5.000 against a
+  target of -10.000 is better than its target: 150%, capped at 100%);
+- ``lower``: r = 1 - (v - t) / |t|, which is 2 - v / t for t > 0 (payment timeliness: -3 days
+  against -5 scores 60%);
+- ``at_least``: 100% if v >= t, else 0%; ``at_most``: 100% if v <= t, else 0%;
 - ``deadline``: 100% on or before t; late: 1 - penalty x days late, floored
   at 0 (the penalty is the plan's ``deadline_penalty``, 2% a day by default).
 
@@ -13,6 +15,14 @@ count: weight > 0, a value and a target that are not ND. The entity's level is
 the mean of its strategic objectives, struck ones excluded. Bands apply to the
 percentage rounded half-up: >= band_achieved achieved, >= band_partly partly,
 below not achieved. Values stay unrounded; only display rounds.
+
+Both ratios are undefined for t = 0: a plan under the tree rules (``ledger.rules``) refuses such a
+target, naming ``at_least`` or ``at_most``; a plan of an earlier version keeps the rule it was
+scored by (``higher``, t = 0: 100% if v >= 0; ``lower``, t = 0: 100% if v <= 0, else 0%).
+Values of a ``%`` indicator are fractions (0.65 is 65%), as the seed's and Excel's percent cells.
+
+A struck (withdrawn) objective or indicator has no achievement: it is shown as withdrawn with
+its strike's cause, and left out of every mean, until a StrikeRevoked in force revokes it.
 
 Derived indicators are computed by the ledger: ``derived:variations`` (the
 variations projection's ratio), ``derived:reporting_delay`` (timeliness) and
@@ -39,11 +49,13 @@ from events import (
     EventCorrected,
     IndicatorDefined,
     IndicatorMeasured,
+    IndicatorStruck,
     LedgerEvent,
     ObjectiveChanged,
     ObjectiveDefined,
     ObjectiveStruck,
     PlanOpened,
+    StrikeRevoked,
 )
 from projections.explain import Derivation, EventRef, refs
 from projections.facts import EVERYTHING, Cut, Events, Fact, NoPlan, in_force, known_facts, of_type, plan_of
@@ -52,7 +64,7 @@ from projections.variations import variations
 
 # The facts achievement, variations and timeliness read: a replay for them may leave the budget's out.
 PLAN_FACTS = (PlanOpened, ObjectiveDefined, IndicatorDefined, ObjectiveChanged, ObjectiveStruck,
-              IndicatorMeasured, EventCorrected)
+              IndicatorStruck, StrikeRevoked, IndicatorMeasured, EventCorrected)
 
 ONE = Decimal(1)
 ZERO = Decimal(0)
@@ -69,28 +81,39 @@ def score(direction: str, value: str, target: str, penalty: Decimal) -> tuple[De
         raw = ONE - penalty * late
         text = f"deadline: {late} day(s) late: 1 - {penalty} x {late} = {raw}"
     else:
-        v, t = Decimal(value), Decimal(target)
-        if direction == "at_least":
-            raw = ONE if v >= t else ZERO
-            text = f"at least: {v} {'>=' if v >= t else '<'} {t} -> {raw * 100}%"
-        elif direction == "higher":
-            if t == 0:
-                raw = ONE if v >= 0 else ZERO
-                text = f"higher is better, target 0: {v} -> {raw * 100}%"
-            else:
-                raw = v / t
-                text = f"higher is better: v / t = {v} / {t} = {raw}"
-        else:
-            if t == 0:
-                raw = ONE if v <= 0 else ZERO
-                text = f"lower is better, target 0: {v} -> {raw * 100}%"
-            else:
-                raw = 2 - v / t
-                text = f"lower is better: 2 - v / t = 2 - {v} / {t} = {raw}"
+        raw, text = ratio_score(direction, Decimal(value), Decimal(target))
     clamped = min(ONE, max(ZERO, raw))
     if clamped != raw:
         text += f", {'capped at 100%' if clamped == ONE else 'floored at 0%'}"
     return clamped, text
+
+
+def ratio_score(direction: str, v: Decimal, t: Decimal) -> tuple[Decimal, str]:
+    """The unclamped achievement of a number against its target, and the rule with the numbers put in.
+
+    For t > 0 the seed's forms (v / t, 2 - v / t) are computed as they always were, so the figures
+    of earlier ledgers stay the same to the last digit.
+    """
+    if direction in ("at_least", "at_most"):
+        met = v >= t if direction == "at_least" else v <= t
+        raw = ONE if met else ZERO
+        sign = (">=" if met else "<") if direction == "at_least" else ("<=" if met else ">")
+        return raw, f"at {direction[3:]}: {v} {sign} {t} -> {raw * 100}%"
+    higher = direction == "higher"
+    if t == 0:  # only in a plan of an earlier version: the tree rules refuse the target
+        raw = ONE if (v >= 0 if higher else v <= 0) else ZERO
+        return raw, f"{'higher' if higher else 'lower'} is better, target 0: {v} -> {raw * 100}%"
+    if t > 0:
+        if higher:
+            raw = v / t
+            return raw, f"higher is better: v / t = {v} / {t} = {raw}"
+        raw = 2 - v / t
+        return raw, f"lower is better: 2 - v / t = 2 - {v} / {t} = {raw}"
+    if higher:
+        raw = 1 + (v - t) / abs(t)
+        return raw, f"higher is better: 1 + (v - t) / |t| = 1 + ({v} - {t}) / {abs(t)} = {raw}"
+    raw = 1 - (v - t) / abs(t)
+    return raw, f"lower is better: 1 - (v - t) / |t| = 1 - ({v} - {t}) / {abs(t)} = {raw}"
 
 
 def rounded_percent(fraction: Decimal) -> int:
@@ -110,6 +133,7 @@ class IndicatorScore:
     rule: str
     excluded: str | None
     derived: Derivation | None = None
+    withdrawn: Fact | None = None  # the IndicatorStruck in force: no achievement, out of the mean
 
     @property
     def code(self) -> str:
@@ -128,6 +152,9 @@ class IndicatorScore:
             events += refs(
                 self.measurement, f"measured {self.value} for the period ending {self.measurement.period_end}"
             )
+        if self.withdrawn is not None:
+            events += refs(self.withdrawn, f"struck ({self.withdrawn.cause}): {self.withdrawn.reason};"
+                                           " left out of its objective's mean")
         value = self.achievement
         formula = self.rule if self.excluded is None else f"{self.rule}; excluded: {self.excluded}"
         return Derivation(
@@ -142,7 +169,7 @@ class IndicatorScore:
 @dataclass(frozen=True)
 class ObjectiveScore:
     definition: Fact
-    struck: Fact | None
+    struck: Fact | None  # the ObjectiveStruck in force: no achievement, no band, out of every mean
     indicators: tuple[IndicatorScore, ...]
     achievement: Decimal | None
     band: str | None
@@ -151,11 +178,18 @@ class ObjectiveScore:
     def code(self) -> str:
         return str(self.definition.objective)
 
+    @property
+    def withdrawn(self) -> Fact | None:
+        """The strike in force (its cause and reason), None when the objective counts."""
+        return self.struck
+
     def derivation(self) -> Derivation:
         counted = [i for i in self.indicators if i.counts]
         weights = sum((i.weight for i in counted), ZERO)
         terms = " + ".join(f"{i.weight} x {i.achievement}" for i in counted) or "nothing"
-        if self.achievement is None:
+        if self.struck is not None:
+            formula = f"withdrawn ({self.struck.cause}): no achievement, left out of every mean"
+        elif self.achievement is None:
             formula = "no indicator counts (weight 0 or ND): no achievement"
         else:
             formula = f"sum(w x r) / sum(w) = ({terms}) / {weights} = {self.achievement}"
@@ -296,14 +330,36 @@ def revisions_by_indicator(changes: Iterable[Fact]) -> dict[str, list[Fact]]:
     return revisions
 
 
-def latest_measurements(measurements: Iterable[Fact]) -> dict[str, Fact]:
-    """Each indicator's measurement of its latest period (of two for one period, the later recorded)."""
+def latest_measurements(measurements: Iterable[Fact], cut: Cut = EVERYTHING) -> dict[str, Fact]:
+    """Each indicator's measurement of its latest period ended by ``as_of`` (a period not yet ended
+    has no value yet, whatever its measurement's effective date); of two for one period (which the
+    tree rules refuse), the later recorded."""
     latest: dict[str, Fact] = {}
     for m in measurements:
+        if not cut.holds(m.period_end):
+            continue
         held = latest.get(m.indicator)
         if held is None or (m.period_end, m.original.seq) >= (held.period_end, held.original.seq):
             latest[m.indicator] = m
     return latest
+
+
+def withdrawals(
+    strikes: Iterable[Fact], revocations: Iterable[Fact]
+) -> tuple[dict[str, Fact], dict[str, Fact]]:
+    """The strikes in force, of objectives and of indicators by code: those given (in force at the
+    cut) that no revocation given revokes; of two strikes of one code, the later effective."""
+    revoked = {r.strike for r in revocations}
+    objectives: dict[str, Fact] = {}
+    indicators: dict[str, Fact] = {}
+    for strike in sorted(strikes, key=lambda f: (f.effective_date, f.original.seq)):
+        if strike.original.event_id in revoked:
+            continue
+        if isinstance(strike.current, ObjectiveStruck):
+            objectives[strike.objective] = strike
+        else:
+            indicators[strike.indicator] = strike
+    return objectives, indicators
 
 
 def achievement(events: Events, cut: Cut = EVERYTHING, year: int | None = None) -> Achievement:
@@ -318,11 +374,11 @@ def achievement(events: Events, cut: Cut = EVERYTHING, year: int | None = None) 
     rules: PlanOpened = plan.current  # type: ignore[assignment]
     objectives = [f for f in facts(ObjectiveDefined) if f.year == year]
     codes = {o.objective for o in objectives}
-    struck = {f.objective: f for f in facts(ObjectiveStruck) if f.objective in codes}
+    struck, struck_indicators = withdrawals(facts(ObjectiveStruck, IndicatorStruck), facts(StrikeRevoked))
     every = {f.indicator: f for f in facts(IndicatorDefined)}  # of every year: a year ratio reads the last's
     definitions = [f for f in every.values() if f.objective in codes]
     revisions = revisions_by_indicator(facts(ObjectiveChanged))
-    latest = latest_measurements(facts(IndicatorMeasured))
+    latest = latest_measurements(facts(IndicatorMeasured), cut)
 
     derived: dict[str, Derivation] = {}
     derived["derived:variations"] = variations(known, cut, year).derivation()
@@ -350,6 +406,10 @@ def achievement(events: Events, cut: Cut = EVERYTHING, year: int | None = None) 
             assert source is not None
             value = None if source.value is None else f"{source.value:f}"
             base = replace(base, value=value, derived=source)
+        withdrawn = struck_indicators.get(definition.indicator)
+        if withdrawn is not None:
+            return replace(base, rule=f"withdrawn ({withdrawn.cause}): {withdrawn.reason}",
+                           excluded=f"withdrawn ({withdrawn.cause})", withdrawn=withdrawn)
         if base.value is None:
             return replace(base, rule="no measurement", excluded="not measured")
         if base.value == "ND":
@@ -397,7 +457,10 @@ def achievement(events: Events, cut: Cut = EVERYTHING, year: int | None = None) 
         counted = [s for s in scores if s.counts]
         weights = sum((s.weight for s in counted), ZERO)
         value = None if weights == 0 else sum((s.weight * s.achievement for s in counted), ZERO) / weights  # type: ignore[operator]
-        return ObjectiveScore(objective, struck.get(objective.objective), scores, value, band(value, rules))
+        withdrawn = struck.get(objective.objective)
+        if withdrawn is not None:
+            value = None
+        return ObjectiveScore(objective, withdrawn, scores, value, band(value, rules))
 
     def reads_entity_level(d: Fact) -> bool:
         used = every.get(d.uses) if d.source == "reference" else None

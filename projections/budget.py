@@ -15,8 +15,8 @@ Columns (euros, Decimal):
 Subtotals are sums of their rows; the ratio Disponibile / Totale per objective
 is the seed's "ICT_" summary. An item belongs to one objective of the tree, on any level; the table
 counts it under that objective's ancestor on the plan's scored level (an operational objective's
-item under its strategic objective). Items on no policy line are grouped apart (``off_line``): the
-policy lines' total stays theirs, and the grand total adds both.
+item under its strategic objective). Items on no policy line are grouped apart (``off_line``), out
+of the seed's table: its "Totale complessivo" stays the policy lines'; ``overall`` adds both.
 """
 
 from __future__ import annotations
@@ -109,27 +109,38 @@ OFF_LINE = "not on a policy line"
 
 @dataclass(frozen=True)
 class Budget:
+    """The seed's table (``rows``: the items on a policy line, their ``objectives`` and ``lines``, and
+    their ``total``, "Totale complessivo"), and apart from it the items on no policy line (``off_line``,
+    grouped by objective in ``off_line_objectives``); ``overall`` adds both."""
+
     rows: tuple[Row, ...]
     objectives: tuple[Group, ...]
-    lines: tuple[Group, ...]  # the policy lines; the items on none are ``off_line``
+    lines: tuple[Group, ...]
     cut: Cut
     off_line: Group = Group("-", OFF_LINE, ())
+    off_line_objectives: tuple[Group, ...] = ()
 
     @property
     def total(self) -> Group:
+        """The policy lines' grand total: the seed's "Totale complessivo"."""
         return Group("total", "Totale complessivo", self.rows)
 
     @property
-    def lines_total(self) -> Group:
-        """The policy lines' total: every item on a line."""
-        return Group("lines", "Totale linee di indirizzo", tuple(r for r in self.rows if r.line is not None))
+    def overall(self) -> Group:
+        """Every item: on a policy line or not."""
+        title = "Totale generale" if self.off_line.rows else "Totale complessivo"
+        return Group("overall", title, self.every_row)
+
+    @property
+    def every_row(self) -> tuple[Row, ...]:
+        return (*self.rows, *self.off_line.rows)
 
     @property
     def ratio(self) -> Decimal | None:
         return self.total.ratio
 
     def row(self, item: str) -> Row:
-        for row in self.rows:
+        for row in self.every_row:
             if row.item == item:
                 return row
         raise KeyError(item)
@@ -205,25 +216,28 @@ def scored_ancestors(facts: Iterable[Fact]) -> dict[str, str]:
 def _table(ordered: tuple[Row, ...], titles: dict[str, str], cut: Cut,
            under: Mapping[str, str] | None = None) -> Budget:
     """Rows grouped by objective (the one on the scored level each row's objective sits ``under``) and
-    by policy line, in the order of their first row; rows on no line apart."""
+    by policy line, in the order of their first row; rows on no line apart, grouped by objective too."""
     under = under or {}
     objectives: dict[str, list[Row]] = {}
     lines: dict[str, list[Row]] = {}
+    off: dict[str, list[Row]] = {}
     for row in ordered:
-        objectives.setdefault(under.get(row.objective, row.objective), []).append(row)
+        grouped = off if row.line is None else objectives
+        grouped.setdefault(under.get(row.objective, row.objective), []).append(row)
         if row.line is not None:
             lines.setdefault(row.line, []).append(row)
+
+    def groups(kind: str, found: dict[str, list[Row]]) -> tuple[Group, ...]:
+        return tuple(Group(code, titles.get(f"{kind}:{code}", code), tuple(rows))
+                     for code, rows in found.items())
+
     return Budget(
-        rows=ordered,
-        objectives=tuple(
-            Group(code, titles.get(f"objective:{code}", code), tuple(group))
-            for code, group in objectives.items()
-        ),
-        lines=tuple(
-            Group(code, titles.get(f"line:{code}", code), tuple(group)) for code, group in lines.items()
-        ),
+        rows=tuple(row for row in ordered if row.line is not None),
+        objectives=groups("objective", objectives),
+        lines=groups("line", lines),
         cut=cut,
         off_line=Group("-", OFF_LINE, tuple(row for row in ordered if row.line is None)),
+        off_line_objectives=groups("objective", off),
     )
 
 

@@ -2,7 +2,7 @@
 and an objective's resources as the seed's section 2.3 prints them.
 
 Each item belongs to exactly one objective (a node of the tree, on any level), so every view's groups
-partition the items: their subtotals add up to the same grand total (``Budget.total``). By area, an
+partition the items: their subtotals add up to the same grand total (``Budget.overall``). By area, an
 item counts in the area of its objective, or of the nearest ancestor that names one ("-" when none).
 
 An objective's resources (*risorse a preventivo / a consuntivo*) are those of the items of that
@@ -84,29 +84,29 @@ def area_of(family: dict[str, Link], code: str) -> str:
 def by_line(table: Budget) -> View:
     """The policy lines, then the items on none (if any)."""
     groups = (*table.lines, table.off_line) if table.off_line.rows else table.lines
-    return View("line", tuple(groups), table.total)
+    return View("line", tuple(groups), table.overall)
 
 
 def by_objective(table: Budget, objectives: Objectives) -> View:
     """One group per objective holding items (the node each item belongs to), in tree order."""
     family = links(objectives)
     rows: dict[str, list[Row]] = {}
-    for row in table.rows:
+    for row in table.every_row:
         rows.setdefault(row.objective, []).append(row)
     order = [c for c in family if c in rows] + [c for c in rows if c not in family]
     groups = tuple(Group(c, family[c].title if c in family else c, tuple(rows[c])) for c in order)
-    return View("objective", groups, table.total)
+    return View("objective", groups, table.overall)
 
 
 def by_area(table: Budget, objectives: Objectives) -> View:
     """One group per area (of each item's objective or its nearest ancestor with one), "-" last."""
     family = links(objectives)
     rows: dict[str, list[Row]] = {}
-    for row in table.rows:
+    for row in table.every_row:
         rows.setdefault(area_of(family, row.objective), []).append(row)
     order = sorted(rows, key=lambda a: (a == NO_AREA, list(rows).index(a)))
     groups = tuple(Group(a, "no area" if a == NO_AREA else a, tuple(rows[a])) for a in order)
-    return View("area", groups, table.total)
+    return View("area", groups, table.overall)
 
 
 def view(table: Budget, by: str, objectives: Objectives = ()) -> View:
@@ -131,7 +131,7 @@ def resources_group(table: Budget, objectives: Objectives, code: str) -> Group:
     family = links(objectives)
     codes = {code} | descendants(family, code)
     title = family[code].title if code in family else code
-    return Group(code, title, tuple(r for r in table.rows if r.objective in codes))
+    return Group(code, title, tuple(r for r in table.every_row if r.objective in codes))
 
 
 __all__ = ["VIEWS", "View", "area_of", "by_area", "by_line", "by_objective", "resources", "resources_group",

@@ -7,7 +7,8 @@ event counts if it was recorded **at or before** it. Recorded-at never goes
 backwards along the chain, so "known at" always selects a prefix of the chain.
 
 A correction (EventCorrected) replaces the corrected fact's fields as soon as
-it is known; the corrected fact keeps its own effective date.
+it is known, its effective date too when the correction moves it (``ledger.corrections``): a fact
+holds from its current (corrected) effective date.
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ class Fact:
 
     @property
     def effective_date(self) -> date:
-        return self.original.effective_date
+        """The day the fact holds from, as corrected (a correction may move it)."""
+        return self.current.effective_date
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.current, name)

@@ -1,10 +1,12 @@
-"""Timeliness of monitoring: days from a four-month period's end to the recording of its data.
+"""Timeliness of monitoring: days from a four-month period's end to the collection of its data.
 
 For each period end (30 April, 31 August, 31 December) that is on or before
 ``as_of`` and has measurements in force at ``as_of``, the delay is the number of days from the
-period's end to the recorded-at date of the last original measurement of the
-period (corrections recorded later are not data collection). The indicator is
-the mean delay over those periods.
+period's end to the day the data of its last measurement were collected (*rilevazione*): the
+measurement's ``collected_on`` (as corrected), else the day it was recorded (its recorded-at's
+date, UTC; a correction recorded later is not data collection). The indicator is the mean
+delay over those periods. A figure so made does not move when history is typed in later, as
+long as each measurement says when its data were collected.
 """
 
 from __future__ import annotations
@@ -22,6 +24,12 @@ def period_ends(year: int) -> tuple[date, date, date]:
     return date(year, 4, 30), date(year, 8, 31), date(year, 12, 31)
 
 
+def collected(measurement: Fact) -> date:
+    """The day a measurement's data were collected: ``collected_on``, else the day it was recorded."""
+    day: date | None = measurement.collected_on
+    return measurement.original.recorded_at.date() if day is None else day
+
+
 @dataclass(frozen=True)
 class Period:
     end: date
@@ -29,11 +37,12 @@ class Period:
 
     @property
     def last(self) -> Fact:
-        return max(self.measurements, key=lambda f: f.original.recorded_at)
+        """The measurement whose data were collected last (of one day's, the last recorded)."""
+        return max(self.measurements, key=lambda f: (collected(f), f.original.seq))
 
     @property
     def days(self) -> int:
-        return (self.last.original.recorded_at.date() - self.end).days
+        return (collected(self.last) - self.end).days
 
 
 @dataclass(frozen=True)
@@ -52,8 +61,8 @@ class Timeliness:
             Derivation(
                 f"period ending {p.end}",
                 Decimal(p.days),
-                f"{p.last.original.recorded_at.date()} - {p.end} = {p.days} days"
-                f" (last of {len(p.measurements)} measurements recorded)",
+                f"{collected(p.last)} - {p.end} = {p.days} days"
+                f" (the last collected of {len(p.measurements)} measurements; {how(p.last)})",
                 tuple(refs(p.last, "last measurement of the period")),
             )
             for p in self.periods
@@ -61,12 +70,18 @@ class Timeliness:
         days = " + ".join(str(p.days) for p in self.periods) or "0"
         mean = self.mean_days
         return Derivation(
-            f"days from period end to recording of its data, {self.year}",
+            f"days from period end to collection of its data, {self.year}",
             mean,
             f"mean over {len(self.periods)} period(s) = ({days}) / {len(self.periods)}"
             f" = {'ND' if mean is None else f'{mean:f}'}",
             parts=parts,
         )
+
+
+def how(measurement: Fact) -> str:
+    if measurement.collected_on is not None:
+        return f"collected on {measurement.collected_on}"
+    return f"no collected_on: the day it was recorded, {measurement.original.recorded_at.date()}"
 
 
 def timeliness(events: Events, cut: Cut, year: int) -> Timeliness:

@@ -56,16 +56,17 @@ def test_an_item_under_an_operational_objective_counts_under_its_strategic_ances
     table = budget(events_of(*seed_budget()))
     assert [r.item for r in table.objective("14").rows] == ["A7/14/01", "A7/14/02"]
     assert table.row("A7/14/02").objective == "ANA/14.1"  # the item still belongs to its own node
-    assert [r.item for r in table.objective("12").rows] == ["AMM/12.1/01"]
+    assert [(g.key, [r.item for r in g.rows]) for g in table.off_line_objectives] == [("12", ["AMM/12.1/01"])]
 
 
 def test_items_on_no_policy_line_are_grouped_apart_and_the_lines_total_stays_theirs() -> None:
     table = budget(events_of(*seed_budget()))
-    assert [g.key for g in table.lines] == ["A7"]
-    assert table.lines_total.amounts.total == Decimal("95000.00")
+    assert [g.key for g in table.lines] == ["A7"] and [r.item for r in table.rows] == ["A7/14/01", "A7/14/02"]
+    assert table.total.title == "Totale complessivo" and table.total.amounts.total == Decimal("95000.00")
     assert table.off_line.title == "not on a policy line"
     assert table.off_line.amounts.total == Decimal("41143.00")
-    assert table.total.amounts.total == Decimal("136143.00")
+    assert table.overall.amounts.total == Decimal("136143.00")
+    assert table.row("AMM/12.1/01").line is None
 
 
 def test_the_resources_of_an_operational_objective_are_read_from_its_items() -> None:
@@ -107,8 +108,9 @@ def test_the_read_model_groups_the_items_as_the_replay_does(tmp_path: Path) -> N
     try:
         assert store.budget_model(None, None) is not None  # the read model answers
         model, replay = budget_of(store, Cut()), budget(store.events())
-        assert [(g.key, [r.item for r in g.rows]) for g in model.objectives] == \
-            [(g.key, [r.item for r in g.rows]) for g in replay.objectives]
+        for groups in ("objectives", "off_line_objectives"):
+            assert [(g.key, [r.item for r in g.rows]) for g in getattr(model, groups)] == \
+                [(g.key, [r.item for r in g.rows]) for g in getattr(replay, groups)]
         assert [r.item for r in model.off_line.rows] == ["AMM/12.1/01"]
     finally:
         store.close()
@@ -157,11 +159,13 @@ def test_every_views_subtotals_add_up_to_the_same_grand_total(
             continue
     events = list(ledger.pending_events)
     table, t = budget(events), tree(achievement(events))  # type: ignore[arg-type]
-    grand = table.total.amounts
+    grand = table.overall.amounts
     for by in VIEWS:
         shown = view(table, by, t)
         assert sum((g.amounts for g in shown.groups), Amounts()) == grand, by
-        assert sorted(r.item for g in shown.groups for r in g.rows) == sorted(r.item for r in table.rows), by
-    assert sum((g.amounts for g in table.objectives), Amounts()) == grand
-    assert table.lines_total.amounts + table.off_line.amounts == grand
-    assert by_line(table).total == table.total
+        shown_items = sorted(r.item for g in shown.groups for r in g.rows)
+        assert shown_items == sorted(r.item for r in table.every_row), by
+    assert sum((g.amounts for g in (*table.objectives, *table.off_line_objectives)), Amounts()) == grand
+    assert sum((g.amounts for g in table.lines), Amounts()) == table.total.amounts
+    assert table.total.amounts + table.off_line.amounts == grand
+    assert by_line(table).total == table.overall

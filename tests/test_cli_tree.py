@@ -95,7 +95,7 @@ def test_the_json_carries_the_tree_beside_the_keys_it_had(ledger: str) -> None:
     assert [o["id"] for o in filtered["objectives"]] == ["16", "AAGG/16.4"]
 
 
-def test_the_report_of_a_plan_that_declares_its_tree_carries_it(ledger: str) -> None:
+def test_the_report_carries_the_tree(ledger: str) -> None:
     report = json.loads(run(ledger, "report", "--format", "json").output)
     assert report["achievement"]["tree"][0]["code"] == "12"
     assert "roll-up" in run(ledger, "report").output
@@ -131,17 +131,18 @@ def test_the_budget_by_area_and_by_objective(ledger: str) -> None:
 def test_the_budget_by_line_groups_the_items_on_no_line_apart(ledger: str) -> None:
     lines = run(ledger, "budget", "--format", "csv").output.splitlines()
     assert lines[1:] == [
-        "lines,,,,Totale linee di indirizzo,0.00,0.00,0.00,0.00,0.00,0.00,0.00",
+        "total,,,,Totale complessivo,0.00,0.00,0.00,0.00,0.00,0.00,0.00",  # the policy lines': none here
         ("product,,AMM/16.1,AMM/16.1/01,Solleciti agli inadempienti,40000.00,1143.00,41143.00,30000.00,"
          "24900.00,0.00,11143.00"),
         ("objective,,16,,16. Migliorare la riscossione delle entrate Somma,40000.00,1143.00,41143.00,"
          "30000.00,24900.00,0.00,11143.00"),
         "off_line,,,,not on a policy line Totale,40000.00,1143.00,41143.00,30000.00,24900.00,0.00,11143.00",
-        "total,,,,Totale complessivo,40000.00,1143.00,41143.00,30000.00,24900.00,0.00,11143.00",
+        "overall,,,,Totale generale,40000.00,1143.00,41143.00,30000.00,24900.00,0.00,11143.00",
     ]
     data = json.loads(run(ledger, "budget", "--format", "json").output)
-    assert data["lines"] == [] and data["off_line"]["total"] == "41143.00"
-    assert data["lines_total"]["total"] == "0.00"
+    assert data["lines"] == [] and data["rows"] == [] and data["total"]["total"] == "0.00"
+    assert data["off_line"]["total"] == "41143.00" and data["off_line"]["rows"][0]["item"] == "AMM/16.1/01"
+    assert data["off_line"]["objectives"][0]["objective"] == "16" and data["overall"]["total"] == "41143.00"
 
 
 def test_the_examples_help_names_the_new_figures() -> None:

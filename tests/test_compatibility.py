@@ -41,19 +41,36 @@ def test_a_ledger_of_the_previous_release_verifies(copy: tuple[str, Path]) -> No
     assert result.output.startswith("OK: ")
 
 
-def test_its_report_is_byte_for_byte_the_one_the_previous_release_gave(copy: tuple[str, Path]) -> None:
+def test_its_report_gives_every_figure_the_previous_release_gave(copy: tuple[str, Path]) -> None:
     name, ledger = copy
     result = run(ledger, "report", "--format", "json")
     assert result.exit_code == 0, result.output
-    assert result.stdout_bytes == (FIXTURES / f"{name}.report.json").read_bytes()
+    assert_holds(json.loads((FIXTURES / f"{name}.report.json").read_bytes()), json.loads(result.stdout_bytes))
 
 
-def test_its_budget_at_a_date_is_byte_for_byte_the_one_the_previous_release_gave(tmp_path: Path) -> None:
+def test_its_budget_at_a_date_gives_every_figure_the_previous_release_gave(tmp_path: Path) -> None:
     ledger = tmp_path / "v1-example-2012.db"
     shutil.copyfile(FIXTURES / "v1-example-2012.db", ledger)
     result = run(ledger, "budget", "--as-of", "2012-08-31", "--format", "json")
     assert result.exit_code == 0, result.output
-    assert result.stdout_bytes == (FIXTURES / "v1-example-2012.budget-0831.json").read_bytes()
+    old = json.loads((FIXTURES / "v1-example-2012.budget-0831.json").read_bytes())
+    assert_holds(old, json.loads(result.stdout_bytes))
+
+
+def assert_holds(old: object, new: object, where: str = "") -> None:
+    """Every key and value of the previous release's JSON is in this one's, equal, in the same order;
+    this release may add keys (the tree, the year's closing), never drop or change one."""
+    if isinstance(old, dict):
+        assert isinstance(new, dict), where
+        for key, value in old.items():
+            assert key in new, f"{where}.{key} is gone"
+            assert_holds(value, new[key], f"{where}.{key}")
+    elif isinstance(old, list):
+        assert isinstance(new, list) and len(new) == len(old), where
+        for n, (a, b) in enumerate(zip(old, new)):
+            assert_holds(a, b, f"{where}[{n}]")
+    else:
+        assert old == new, f"{where}: {old!r} became {new!r}"
 
 
 def test_a_copy_takes_an_append_and_still_verifies(copy: tuple[str, Path]) -> None:

@@ -66,7 +66,7 @@ def test_nd_is_not_zero_and_weight_zero_is_left_out() -> None:
 
 def test_the_deadline_penalty_is_the_plans() -> None:
     events = events_of(
-        ev("EventCorrected", "c", "2012-02-01", corrects="plan", reason="tolerance",
+        ev("EventCorrected", "c", "2012-01-27", corrects="plan", reason="tolerance",
            changes={"deadline_penalty": "0.05"}),
         ev("IndicatorMeasured", "m", "2012-12-31", indicator="04.2", period_end="2012-12-31",
            value="2012-04-01"),
@@ -98,7 +98,7 @@ def test_a_replay_of_the_plan_facts_only_serves_achievement_but_not_the_budget()
     from projections.facts import EVERYTHING, known_facts
 
     events = events_of(
-        ev("IndicatorMeasured", "m1", indicator="04.1", period_end="2012-04-30", value="25"),
+        ev("IndicatorMeasured", "m1", "2012-04-30", indicator="04.1", period_end="2012-04-30", value="25"),
         ev("ReservationMade", "r1", reservation="r1", item="A1/04/01", amount="10.00"),
         ev("EventCorrected", "c1", corrects="r1", reason="meno", changes={"amount": "5.00"}),  # passed over
     )

@@ -201,8 +201,9 @@ def test_a_correction_may_not_leave_an_approval_above_its_reservation() -> None:
 def test_a_correction_of_a_budget_may_not_leave_less_than_is_reserved() -> None:
     ledger = ledger_with(reserve("r1", "800.00"))
     with pytest.raises(OverReservation, match="would have -800,00 available"):
-        append(ledger, ev("EventCorrected", "c1", corrects="item-1", reason="x", changes={"amount": "0.00"}))
-    assert append(ledger, ev("EventCorrected", "c2", corrects="item-1", reason="x",
+        append(ledger, ev("EventCorrected", "c1", "2012-01-27", corrects="item-1", reason="x",
+                          changes={"amount": "0.00"}))
+    assert append(ledger, ev("EventCorrected", "c2", "2012-01-27", corrects="item-1", reason="x",
                              changes={"amount": "800.00"})) == [True]
 
 

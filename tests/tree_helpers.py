@@ -14,7 +14,7 @@ from events import LedgerEvent, parse_submission
 from ledger.aggregate import Ledger
 from tests.conftest import ev
 
-NOW = datetime(2013, 1, 15, tzinfo=UTC)
+NOW = datetime(2014, 1, 15, tzinfo=UTC)  # after the periods measured, of 2012 and 2013
 DAY = "2012-01-27"
 YEAR_END = "2012-12-31"
 TREE = "strategic,operational,individual"

@@ -110,7 +110,7 @@ OBJECTIVES: dict[str, tuple[str, int, Indicators]] = {
          "50", "0.00", "1.00", "higher", "ratio", 0),
     ]),
     "09": ("Qualità del servizio", 100, [
-        ("n. requisiti di non conformità (alta formazione)", "20", "0", "0", "lower", "n.", 100),
+        ("n. requisiti di non conformità (alta formazione)", "20", "0", "0", "at_most", "n.", 100),
         ("n. utenti informati sulla rateizzazione di somme a ruolo", "20", "12", "10", "higher", "n.", 100),
         ("n. utenti con riflesso 'abbastanza' sulla soddisfazione della clientela / n. rispondenti",
          "20", "0.50", "0.50", "higher", "%", 100),
@@ -160,7 +160,7 @@ OBJECTIVES: dict[str, tuple[str, int, Indicators]] = {
     "16": ("Migliorare la riscossione delle entrate", 82, [
         ("Diritto annuale riscosso / Diritto annuale dovuto", "20", "0.73", "0.72", "higher", "%", 100),
         ("Finanziamenti da terzi (escluso Fondo Perequazione) / totale proventi",
-         "20", "0.01", "0.10", "higher", "%", 11),
+         "20", "0.0107", "0.10", "higher", "%", 11),
         ("sgravi sull'ultimo ruolo emesso da oltre due anni / imprese iscritte in quel ruolo",
          "20", "0.00", "0.06", "lower", "%", 100),
         ("Finanziamento complessivo ottenuto per l'attività 2010 del Fondo",
@@ -185,10 +185,22 @@ OBJECTIVES: dict[str, tuple[str, int, Indicators]] = {
          "100", "0.40", "0.40", "higher", "%", 100),
     ]),
 }
-# Operational objectives of section 2.3 that exercise the deadline rule and a struck objective.
-OPERATIONAL: dict[str, tuple[str, str, int | None, Indicators]] = {
-    "AA/9.1": ("09", "Interventi volti all'ottimizzazione dei servizi e mantenimento standard procedurali",
-               99, [
+# -- section 2.3 (the cascade) and 2.4 (the managers' objectives) transcribed -------------------
+# The organisational areas of the seed's section 2.3; an operational code is keyed by its area
+# (the seed's "3.1", "12.1" and "15.2" appear in more than one area).
+AREAS = {
+    "AA": "Area Anagrafica e Formazione e Staff al Segretario Generale",
+    "AMM": "Area Amministrativa, Contabile, Pianificazione e Controllo di gestione",
+    "AAGG": "Area Affari Generali, Promozione e Regolazione del Mercato",
+}
+# code: (strategic parent, area, title, printed % of the objective itself or None, indicators).
+# The Area Amministrativa is transcribed whole; of the other areas, the objectives that exercise the
+# deadline rule (AA/9.1, AA/11.1), the pooled roll-up (AA/12.1, AA/12.3) and a struck indicator
+# (AAGG/10.6). 2.3 prints each area x strategic table's %, not each operational objective's.
+Operational = dict[str, tuple[str, str, str, int | None, Indicators]]
+OPERATIONAL: Operational = {
+    "AA/9.1": ("09", "AA", ("Interventi volti all'ottimizzazione dei servizi e mantenimento standard"
+                           " procedurali"), 99, [
         ("Analisi delle soluzioni organizzative per l'accorpamento Albi e Ruoli e RI",
          "33.33", "2012-03-31", "2012-03-31", "deadline", "date", 100),
         ("n. incontri formativi per la piena operatività Albi e Ruoli al RI",
@@ -196,7 +208,7 @@ OPERATIONAL: dict[str, tuple[str, str, int | None, Indicators]] = {
         ("Avvio a regime della piena operatività Albi e Ruoli al RI (salvo rinvio)",
          "33.33", "2012-05-13", "2012-05-12", "deadline", "date", 98),
     ]),
-    "AA/11.1": ("11", "Garantire la massima pulizia del Registro Imprese", 67, [
+    "AA/11.1": ("11", "AA", "Garantire la massima pulizia del Registro Imprese", 67, [
         ("Realizzazione di una analisi circa le posizioni da cancellare",
          "33.33", "2012-08-22", "2012-02-28", "deadline", "date", 0),
         ("n. azioni realizzate per la cancellazione / n. azioni previste",
@@ -204,9 +216,190 @@ OPERATIONAL: dict[str, tuple[str, str, int | None, Indicators]] = {
         ("Analisi dell'elenco dei mancati recapiti",
          "33.33", "2012-08-22", "2012-12-31", "deadline", "date", 100),
     ]),
-    "SG/10.6": ("10", "Rinnovo della CCIAA a seguito della riforma della 580", None, [
+    "AA/12.1": ("12", "AA", ("Potenziare il Know how e massimizzazione del patrimonio intangibile"
+                             " e delle professionalità"), None, [
+        ("n. ore di formazione in modalità alternativa / n. ore di formazione erogate",
+         "33.33", "0.53", "0.50", "higher", "%", 100),
+    ]),
+    "AA/12.3": ("12", "AA", ("Promuovere interventi per favorire il benessere organizzativo, la motivazione"
+                             " delle risorse umane e le pari opportunità"), None, [
+        ("Redazione piano di intervento per migliorare i livelli di benessere organizzativo",
+         "33.33", "2012-11-08", "2012-02-28", "deadline", "date", 0),
+        ("n. azioni realizzate in tema di benessere organizzativo / n. di azioni previste",
+         "33.33", "1.00", "0.90", "higher", "%", 100),
+    ]),
+    "AAGG/10.6": ("10", "AAGG", "Rinnovo della CCIAA a seguito della riforma della 580", 100, [
         ("Costituzione della Consulta dei professionisti con relativo insediamento",
-         "100", None, "2012-12-31", "deadline", "date", None),
+         "33", None, "2012-12-31", "deadline", "date", None),
+        ("Approvazione dei Regolamenti di Giunta e Consiglio",
+         "33", "2012-12-31", "2012-12-31", "deadline", "date", 100),
+    ]),
+    "AMM/12.1": ("12", "AMM", ("Potenziare il Know how e massimizzazione del patrimonio intangibile"
+                               " e delle professionalità"), None, [
+        ("Piano formativo con lo studio di modalità alternative di formazione",
+         "16.67", "2012-01-31", "2012-01-31", "deadline", "date", 100),
+        ("n. attività formative realizzate / n. attività formative previste (secondo esigenza)",
+         "16.67", "1.00", "1.00", "higher", "%", 100),
+        ("n. ore di formazione in modalità alternativa / n. ore di formazione erogate",
+         "16.67", "0.67", "0.50", "higher", "%", 100),
+    ]),
+    "AMM/12.2": ("12", "AMM", "Sensibilizzare alla flessibilità ed intercambiabilità del personale", None, [
+        ("n. di giornate in uscita", "16.67", "68", "3", "higher", "n.", 100),
+    ]),
+    "AMM/12.3": ("12", "AMM", ("Promuovere interventi per favorire il benessere organizzativo, la motivazione"
+                               " delle risorse umane e le pari opportunità"), None, [
+        ("n. riunioni CUG realizzate / n. riunioni CUG previste",
+         "16.67", "1.00", "1.00", "higher", "%", 100),
+        ("n. iniziative realizzate dal CUG / n. iniziative previste dal CUG",
+         "16.67", "1.00", "1.00", "higher", "%", 100),
+    ]),
+    "AMM/13.1": ("13", "AMM", "Favorire e promuovere la presenza della CCIAA alle iniziative di sistema",
+                 None, [
+        ("n. incontri presso UTC ai quali si è partecipato / n. incontri previsti presso UTC",
+         "100", "1.00", "0.90", "higher", "%", 100),
+    ]),
+    "AMM/15.1": ("15", "AMM", ("Promuovere e favorire una gestione orientata alla centralità della"
+                               " performance"), None, [
+        ("n. Report BSC automatizzati", "8.33", "3", "3", "higher", "n.", 100),
+        ("Report stato di salute CCIAA in ottica di benchmarking",
+         "8.33", "2012-06-22", "2012-06-30", "deadline", "date", 100),
+        ("Piano di Progetto: Messa a regime Ciclo di Gestione della Performance",
+         "8.33", "2012-02-27", "2012-02-28", "deadline", "date", 100),
+        ("Livello di realizzazione del Piano di progetto: Messa a regime Ciclo di gestione della Performance",
+         "8.33", "1.00", "0.90", "higher", "%", 100),
+        ("Redazione piano di progetto \"Economie organizzative e gestionali\"",
+         "8.33", "2012-03-15", "2012-03-31", "deadline", "date", 100),
+        ("Livello di realizzazione piano di progetto \"Economie organizzative e gestionali\"",
+         "8.33", "1.00", "0.90", "higher", "%", 100),
+        ("n. report quadrimestrali di analisi finanziaria ISR", "8.33", "2", "2", "higher", "n.", 100),
+        ("Report di valutazione costi-benefici per eventuale trasformazione",
+         "8.33", "2012-12-28", "2012-12-31", "deadline", "date", 100),
+    ]),
+    "AMM/15.2": ("15", "AMM", "Redigere la carta dei servizi per migliorare la qualità erogata", None, [
+        ("n. di incontri di staff di direzione per realizzazione Carta dei Servizi",
+         "8.33", "4", "4", "higher", "n.", 100),
+        ("Redazione Carta dei servizi", "8.33", "2012-12-31", "2012-12-31", "deadline", "date", 100),
+    ]),
+    "AMM/15.3": ("15", "AMM", ("promuovere la piena accountability e trasparenza per un rinnovato rapporto"
+                               " con gli stakeholder"), None, [
+        ("n. Giornate della Trasparenza", "8.33", "2", "2", "higher", "n.", 100),
+        ("n. Report per rendicontazione esterna", "8.33", "2", "1", "higher", "n.", 100),
+    ]),
+    "AMM/16.1": ("16", "AMM", "ottimizzare la riscossione del Diritto Annuale", None, [
+        ("Analisi delle comunicazioni agli inadempienti per capire se abbia avuto effetti positivi",
+         "33.33", "2012-09-28", "2012-09-30", "deadline", "date", 100),
+    ]),
+    "AMM/16.2": ("16", "AMM", "Garantire la tempestività emissione ruoli", None, [
+        ("n. posizioni andate al ruolo per l'anno 2010 / n. soggetti individuali per il ruolo",
+         "33.33", "0.94", "1.00", "higher", "%", 94),
+        ("Trasmissione ruolo 2010", "33.33", "2012-09-11", "2012-10-31", "deadline", "date", 100),
+    ]),
+    "AMM/17.1": ("17", "AMM", "Monitorare costantemente per contenere le spese di funzionamento", None, [
+        ("n. report di monitoraggio spese di funzionamento", "50", "5", "4", "higher", "n.", 100),
+    ]),
+    "AMM/17.2": ("17", "AMM", "Garantire la strategicità e la convenienza quote associative", None, [
+        ("Ricognizione corrispondenza delle quote associative ai termini di legge",
+         "50", "2012-12-07", "2012-12-31", "deadline", "date", 100),
+    ]),
+    "AMM/18.1": ("18", "AMM", "Favorire l'utilizzo dell'energia alternativa", None, [
+        ("n. edifici con l'installazione pannelli fotovoltaici / n. edifici sottoposti ad installazione",
+         "100", "1.00", "1.00", "higher", "%", 100),
+    ]),
+}
+# In operational 10.6 the Consulta's indicator is struck ("obiettivo barrato"): it was set up in
+# January 2013. The objective's other indicator still counts.
+STRUCK_INDICATORS = {"AAGG/10.6-1": (
+    "external", ("in 2012 the Consulta dei professionisti could not be set up in time; it was set up in"
+                 " January 2013"))}
+# The area x strategic tables of 2.3: each area's % under each strategic objective.
+AREA_ROLLUPS = {
+    "AA": {"09": 99, "11": 67, "12": 67},
+    "AMM": {"12": 100, "13": 100, "15": 100, "16": 98, "17": 100, "18": 100},
+}
+# Risorse a preventivo / a consuntivo printed in 2.3, recorded as items of the operational objective
+# (not on a policy line): Totale and Approvato of its items.
+RESOURCES = {"AMM/12.1": ("41143.00", "24900.00"), "AMM/15.1": ("8000.00", "7519.00"),
+             "AA/12.1": ("11710.00", "3483.50")}
+
+# Section 2.4: each manager's objectives, under the strategic objective the seed prints them under,
+# each indicator either a reference to an organisational indicator (the same figure, printed again)
+# or measured for the manager alone. 2.4 prints no weights: each objective's indicators weigh equally.
+# code: (strategic parent, area, manager, title, [(title, uses | None, value, target, direction, unit, %)])
+MANAGERS = {
+    "AMM": "Dirigente Area Amministrativa, Contabile, Pianificazione e Controllo di gestione",
+    "AA": "Dirigente Area Anagrafica e Formazione e Staff al Segretario Generale",
+    "AAGG": "Dirigente Area Affari Generali, Promozione e Regolazione del Mercato",
+}
+Individual = list[tuple[str, str | None, str | None, str, str, str, int]]
+INDIVIDUAL: dict[str, tuple[str, str, str, Individual]] = {
+    "DIR-AMM/1": ("15", "AMM", "Ottimizzazione della gestione orientata alla performance", [
+        ("Piano di Progetto: Messa a regime Ciclo di Gestione della Performance",
+         "AMM/15.1-3", None, "2012-02-28", "deadline", "date", 100),
+        ("n. azioni realizzate / n. azioni previste (progetto messa a regime ciclo performance)",
+         "AMM/15.1-4", None, "0.90", "higher", "%", 100),
+    ]),
+    "DIR-AMM/2": ("15", "AMM", ("Sviluppo metodologico per l'individuazione di \"economie organizzative e"
+                                " gestionali\""), [
+        ("Redazione piano di progetto \"Economie organizzative e gestionali\"",
+         "AMM/15.1-5", None, "2012-03-31", "deadline", "date", 100),
+        ("Livello di realizzazione piano di progetto \"Economie organizzative e gestionali\"",
+         "AMM/15.1-6", None, "0.90", "higher", "%", 100),
+    ]),
+    "DIR-AMM/3": ("15", "AMM", ("Monitoraggio delle performance economico finanziarie dell'Azienda speciale"
+                                " ISR"), [
+        ("n. report quadrimestrali di analisi finanziaria ISR", "AMM/15.1-7", None, "2", "higher", "n.", 100),
+        ("Report di valutazione costi-benefici per eventuale trasformazione",
+         "AMM/15.1-8", None, "2012-12-31", "deadline", "date", 100),
+    ]),
+    "DIR-AA/1": ("11", "AA", ("Azioni volte a garantire la pulizia dell'anagrafica camerale anche al fine di"
+                              " migliorare i processi di riscossione del Diritto Annuale"), [
+        ("Realizzazione di una analisi circa le posizioni da cancellare",
+         "AA/11.1-1", None, "2012-02-28", "deadline", "date", 0),
+        ("n. azioni realizzate per la cancellazione / n. azioni previste",
+         "AA/11.1-2", None, "0.90", "higher", "%", 100),
+    ]),
+    "DIR-AA/2": ("12", "AA", ("Interventi per il benessere organizzativo e la motivazione delle Risorse"
+                              " umane"), [
+        ("Redazione piano di intervento per migliorare i livelli di benessere organizzativo",
+         "AA/12.3-1", None, "2012-02-28", "deadline", "date", 0),
+        ("n. azioni realizzate in tema di benessere organizzativo / n. di azioni previste",
+         "AA/12.3-2", None, "0.90", "higher", "%", 100),
+    ]),
+    "DIR-AA/3": ("16", "AA", "Migliorare la riscossione delle entrate", [
+        ("Finanziamenti da terzi (escluso Fondo Perequazione) / totale proventi",
+         "16.2", None, "0.10", "higher", "%", 11),
+    ]),
+    "DIR-AAGG/1": ("02", "AAGG", ("Consolidare livelli di qualità percepita da parte dell'utenza in tema di"
+                                  " conciliazione"), [
+        ("n. partecipanti con giudizio >= Buono / n. partecipanti che hanno risposto (customer satisfaction)",
+         "02.2", None, "0.70", "higher", "%", 100),
+    ]),
+    "DIR-AAGG/2": ("05", "AAGG", ("Gestione e coordinamento delle attività dei progetti del fondo di"
+                                  " perequazione"), [
+        ("Report con dettaglio risorse 2009-2010", None, "2012-12-31", "2012-12-31", "deadline", "date", 100),
+    ]),
+    "DIR-AAGG/3": ("07", "AAGG", "n. operatori partecipanti alle iniziative promozione estero", [
+        ("n. operatori partecipanti alle attività promozione estero",
+         "07.1", None, "50", "higher", "n.", 100),
+    ]),
+    "DIR-AAGG/4": ("07", "AAGG", ("n. iniziative realizzate nell'ambito del programma promozionale /"
+                                  " n. iniziative programmate"), [
+        # Printed 88% against 90% -> 97%: 88/90 would be 98%; 7 of 8 (87,5%) gives the printed 97%.
+        ("n. iniziative realizzate / n. iniziative programmate in ambito promozionale",
+         None, "7/8", "0.90", "higher", "%", 97),
+    ]),
+    "DIR-AAGG/5": ("07", "AAGG", ("Risorse aggiuntive reperite / risorse previste a budget per la promozione"
+                                  " dell'internazionalizzazione (70.000)"), [
+        ("Risorse aggiuntive reperite / risorse previste a budget per l'internazionalizzazione",
+         None, "0.84", "0.10", "higher", "%", 100),
+    ]),
+    "DIR-AAGG/6": ("07", "AAGG", "Report con evidenza delle iniziative realizzate e delle intese raggiunte", [
+        ("Report con evidenza delle iniziative realizzate e delle intese raggiunte",
+         None, "2012-12-31", "2012-12-31", "deadline", "date", 100),
+    ]),
+    "DIR-AAGG/7": ("16", "AAGG", "Migliorare la riscossione delle entrate", [
+        ("Finanziamento complessivo ottenuto con riferimento all'attività 2010 del Fondo",
+         "16.4", None, "150000.00", "higher", "€", 100),
     ]),
 }
 
@@ -297,6 +490,7 @@ def split(amount: Decimal, parts: int) -> list[Decimal]:
 
 
 PLAN_DAY = date(2012, 1, 27)
+YEAR_START = date(2012, 1, 1)  # the plan of the year, approved on PLAN_DAY, holds from 1 January
 GIUNTA_PLAN = {"kind": "Delibera di Giunta", "number": "n.d.", "date": "2012-01-27"}
 
 
@@ -304,33 +498,35 @@ def build(seed: Path) -> tuple[list[str], dict[str, Any]]:
     table = read_budget(seed)
     w = Writer()
     plan_note = "Piano della Performance 2012 approved 27/01/2012 (the act's number is not in the seed)"
-    w.add(at(PLAN_DAY, 9), "PlanOpened", PLAN_DAY, id="plan-2012", year=2012,
+    w.add(at(PLAN_DAY, 9), "PlanOpened", YEAR_START, id="plan-2012", year=2012,
           title="Piano della Performance 2012", horizon_days=200, deadline_penalty="0.02",
-          band_achieved="90", band_partly="80", note=plan_note)
+          band_achieved="90", band_partly="80", levels=["strategic", "operational", "individual"],
+          entity_level="strategic", rollup="pooled", act=GIUNTA_PLAN, note=plan_note)
     for code, title in policy_lines_titles.items():
-        w.add(at(PLAN_DAY, 9, 1), "PolicyLineDefined", PLAN_DAY, id=f"line-{code}", year=2012, line=code,
+        w.add(at(PLAN_DAY, 9, 1), "PolicyLineDefined", YEAR_START, id=f"line-{code}", year=2012, line=code,
               title=title)
-    indicator_ids: dict[str, list[str]] = {}
     for code, (title, _, indicators) in OBJECTIVES.items():
-        w.add(at(PLAN_DAY, 9, 2), "ObjectiveDefined", PLAN_DAY, id=f"objective-{code}", year=2012,
+        w.add(at(PLAN_DAY, 9, 2), "ObjectiveDefined", YEAR_START, id=f"objective-{code}", year=2012,
               objective=code, level="strategic", title=title, perspective=PERSPECTIVES[code],
               line=LINES_OF_OBJECTIVE.get(code))
-    for code, (parent, title, _, indicators) in OPERATIONAL.items():
-        w.add(at(PLAN_DAY, 9, 3), "ObjectiveDefined", PLAN_DAY, id=f"objective-{code}", year=2012,
+    for code, (parent, area, title, _, indicators) in OPERATIONAL.items():
+        w.add(at(PLAN_DAY, 9, 3), "ObjectiveDefined", YEAR_START, id=f"objective-{code}", year=2012,
               objective=code, level="operational", title=title, perspective=PERSPECTIVES[parent],
-              parent=parent)
+              parent=parent, area=area)
     revised_target = {"02.1": ("24.00", "normative"), "07.2": ("25.00", "internal"),
                       "16.4": ("200000.00", "external")}
-    all_objectives = {**OBJECTIVES, **{k: (v[1], v[2], v[3]) for k, v in OPERATIONAL.items()}}
-    for code, (_, _, indicators) in all_objectives.items():
+    indicator_ids: dict[str, list[str]] = {}
+    all_objectives = {**{k: v[2] for k, v in OBJECTIVES.items()}, **{k: v[4] for k, v in OPERATIONAL.items()}}
+    for code, indicators in all_objectives.items():
         for n, (title, weight, value, target, direction, unit, _) in enumerate(indicators, 1):
             ind = f"{code}.{n}" if "/" not in code else f"{code}-{n}"
             indicator_ids.setdefault(code, []).append(ind)
             source = value if value is not None and value.startswith("derived:") else "measured"
             planned = revised_target.get(ind, (target,))[0]
-            w.add(at(PLAN_DAY, 9, 4), "IndicatorDefined", PLAN_DAY, id=f"indicator-{ind}", indicator=ind,
+            w.add(at(PLAN_DAY, 9, 4), "IndicatorDefined", YEAR_START, id=f"indicator-{ind}", indicator=ind,
                   objective=code, title=title, weight=weight, direction=direction, target=planned, unit=unit,
                   source=source)
+    individual_measured = define_individual(w)
 
     # Budget: items opened with the plan; new products opened when first funded.
     first_funding = {"Istruttoria delle domande per il credito / Imprese alluvionate": date(2012, 4, 27),
@@ -396,6 +592,8 @@ def build(seed: Path) -> tuple[list[str], dict[str, Any]]:
                 w.add(at(approval_day, 15), "ReservationApproved", approval_day, id=f"appr-{item}-{n}",
                       reservation=res, amount=f"{ok:.2f}", note=STORY)
 
+    resources(w)
+
     # Objective changes: the seed gives the revision dates and one internal change of 18; which
     # objectives changed is illustrative.
     changes = [
@@ -423,22 +621,23 @@ def build(seed: Path) -> tuple[list[str], dict[str, Any]]:
         for ind, values in interim.items():
             value = values[0] if end.month == 4 else values[1]
             w.add(at(recorded, 10), "IndicatorMeasured", end, id=f"m-{ind}-{end}", indicator=ind,
-                  period_end=str(end), value=value, note="interim monitoring; " + STORY)
+                  period_end=str(end), value=value, collected_on=str(recorded),
+                  note="interim monitoring; " + STORY)
     final_recorded = date(2013, 1, 15)
-    for code, ids in indicator_ids.items():
-        indicators = OBJECTIVES[code][2] if code in OBJECTIVES else OPERATIONAL[code][3]
-        for ind, (_, _, value, _, _, _, _) in zip(ids, indicators):
-            if value is None or value.startswith("derived:"):
-                continue
-            fields: dict[str, Any] = {"value": value}
-            if "/" in value and not value.startswith("20"):
-                numerator, denominator = value.split("/")
-                fields = {"value": f"{Decimal(numerator) / Decimal(denominator):.10f}",
-                          "numerator": numerator, "denominator": denominator}
-            if ind == "12.4":
-                fields["value"] = "62"  # first recorded wrongly, corrected below
-            w.add(at(final_recorded, 10), "IndicatorMeasured", date(2012, 12, 31), id=f"m-{ind}-2012-12-31",
-                  indicator=ind, period_end="2012-12-31", **fields)
+    measured = {ind: definition[2] for code, ids in indicator_ids.items()
+                for ind, definition in zip(ids, all_objectives[code])}
+    for ind, value in {**measured, **individual_measured}.items():
+        if value is None or value.startswith("derived:"):
+            continue
+        fields: dict[str, Any] = {"value": value}
+        if "/" in value and not value.startswith("20"):
+            numerator, denominator = value.split("/")
+            fields = {"value": f"{Decimal(numerator) / Decimal(denominator):.10f}",
+                      "numerator": numerator, "denominator": denominator}
+        if ind == "12.4":
+            fields["value"] = "62"  # first recorded wrongly, corrected below
+        w.add(at(final_recorded, 10), "IndicatorMeasured", date(2012, 12, 31), id=f"m-{ind}-2012-12-31",
+              indicator=ind, period_end="2012-12-31", collected_on=str(final_recorded), **fields)
     late = date(2012, 10, 2)
     w.add(at(late, 11), "EventCorrected", date(2012, 8, 31), id="fix-m-07.1-2012-08-31",
           corrects="m-07.1-2012-08-31",
@@ -450,9 +649,9 @@ def build(seed: Path) -> tuple[list[str], dict[str, Any]]:
           reason="absence days re-counted from the payroll system after the year-end report: 67, not 62",
           changes={"value": "67"}, note="illustrative correction after the monitoring report")
     struck_day = date(2012, 12, 31)
-    w.add(at(date(2013, 1, 15), 9), "ObjectiveStruck", struck_day, id="struck-SG/10.6", objective="SG/10.6",
-          cause="external", reason="in 2012 the Consulta dei professionisti could not be set up in time;"
-          " it was set up in January 2013")
+    for ind, (cause, reason) in STRUCK_INDICATORS.items():
+        w.add(at(date(2013, 1, 15), 9), "IndicatorStruck", struck_day, id=f"struck-{ind}", indicator=ind,
+              cause=cause, reason=reason, note="obiettivo barrato in the seed's section 2.3")
 
     printed = {
         "budget": {k: table[k] for k in ("rows", "objectives", "lines", "total", "ict")},
@@ -460,14 +659,57 @@ def build(seed: Path) -> tuple[list[str], dict[str, Any]]:
         "objectives": {code: {"achievement": pct,
                               "indicators": {f"{code}.{n}": ind[6] for n, ind in enumerate(inds, 1)}}
                        for code, (_, pct, inds) in OBJECTIVES.items()},
-        "operational": {code: {"achievement": pct,
+        "operational": {code: {"parent": parent, "area": area, "achievement": pct,
                                "indicators": {f"{code}-{n}": ind[6] for n, ind in enumerate(inds, 1)}}
-                        for code, (_, _, pct, inds) in OPERATIONAL.items()},
+                        for code, (parent, area, _, pct, inds) in OPERATIONAL.items()},
+        "struck_indicators": {ind: cause for ind, (cause, _) in STRUCK_INDICATORS.items()},
+        "area_rollups": AREA_ROLLUPS,
+        "resources": {code: {"preventivo": prev, "consuntivo": cons}
+                      for code, (prev, cons) in RESOURCES.items()},
+        "individual": {code: {"parent": parent, "owner": MANAGERS[area],
+                              "indicators": {f"{code}-{n}": {"uses": ind[1], "printed": ind[6]}
+                                             for n, ind in enumerate(inds, 1)}}
+                       for code, (parent, area, _, inds) in INDIVIDUAL.items()},
         "entity": 94,
         "bands": {"achieved": 15, "partly": 2, "not_achieved": 1},
         "derived_values": {"15.2": "15,00", "15.3": "6%", "15.4": "94%"},
     }
     return w.lines(), printed
+
+
+def define_individual(w: Writer) -> dict[str, str | None]:
+    """Section 2.4's objectives and indicators; the values of those measured for a manager alone."""
+    measured: dict[str, str | None] = {}
+    for code, (parent, area, title, indicators) in INDIVIDUAL.items():
+        w.add(at(PLAN_DAY, 9, 5), "ObjectiveDefined", YEAR_START, id=f"objective-{code}", year=2012,
+              objective=code, level="individual", title=title, perspective=PERSPECTIVES[parent],
+              parent=parent, area=area, owner=MANAGERS[area])
+        weights = split(Decimal(100), len(indicators))
+        for n, (ind_title, uses, value, target, direction, unit, _) in enumerate(indicators, 1):
+            ind = f"{code}-{n}"
+            source = {"source": "measured"} if uses is None else {"source": "reference", "uses": uses}
+            w.add(at(PLAN_DAY, 9, 6), "IndicatorDefined", YEAR_START, id=f"indicator-{ind}", indicator=ind,
+                  objective=code, title=ind_title, weight=f"{weights[n - 1]:.2f}", direction=direction,
+                  target=target, unit=unit, **source)
+            if uses is None:
+                measured[ind] = value
+    return measured
+
+
+def resources(w: Writer) -> None:
+    """The operational objectives' resources of section 2.3, as items of their own (not on a policy
+    line): preventivo = Totale, consuntivo = Approvato."""
+    for code, (planned, used) in RESOURCES.items():
+        item = f"{code}/risorse"
+        w.add(at(PLAN_DAY, 11, 30), "BudgetItemOpened", YEAR_START, id=f"item-{item}", item=item, line=None,
+              objective=code, product=f"Risorse dell'obiettivo operativo {code}", amount=planned,
+              note="risorse a preventivo of section 2.3")
+        day = date(2012, 3, 1)
+        w.add(at(day, 14), "ReservationMade", day, id=f"res-{item}", reservation=f"res-{item}", item=item,
+              amount=used, note=STORY)
+        w.add(at(day + timedelta(days=30), 15), "ReservationApproved", day + timedelta(days=30),
+              id=f"appr-{item}", reservation=f"res-{item}", amount=used,
+              note="risorse a consuntivo of section 2.3; " + STORY)
 
 
 def main() -> None:
