@@ -27,7 +27,7 @@ LEGEND = {
 }
 
 
-def legend(t: Tree, with_resources: bool) -> str:
+def legend(t: Tree, with_resources: bool, area: str | None = None) -> str:
     """What the figures are, wrapped for a terminal."""
     text = (f"own: the objective's figure from its own indicators, sum(w r) / sum(w). roll-up: its"
             f" children's on the level below ({LEGEND[t.rule]}; the plan's rule). The entity level is the"
@@ -35,6 +35,8 @@ def legend(t: Tree, with_resources: bool) -> str:
     if with_resources:
         text += (" preventivo / consuntivo: the Totale / Approvato of the budget items of the objective and"
                  " of its descendants.")
+    if area is not None:
+        text += f" Above the objectives of area {area}, roll-up and resources count theirs only."
     return "\n".join(textwrap.wrap(text, 100))
 
 
@@ -93,7 +95,7 @@ def tree_rows(t: Tree, table: Budget | None, locale: str, formats: Formats, leve
             rollup = _rollup(t, n, area)
             row["roll-up"] = "-" if rollup is None else percent(rollup, 0, locale)
         if table is not None:
-            total, approved = resources(table, t, n.code)
+            total, approved = resources(table, t, n.code, area if n.area != area else None)
             row["preventivo"], row["consuntivo"] = (total, approved) if total or approved else (None, None)
         rows.append(row)
         for i in o.indicators:
@@ -133,7 +135,7 @@ def show_tree(t: Tree, table: Budget | None, fmt: str, locale: str, formats: For
     """The tree table, its legend and the roll-ups by area, as text parts."""
     with_resources = table is not None and bool(table.every_row)
     rows = tree_rows(t, table if with_resources else None, locale, formats, level, area)
-    parts = [render(rows, fmt, locale=locale), legend(t, with_resources)]
+    parts = [render(rows, fmt, locale=locale), legend(t, with_resources, area)]
     by_area = area_rows(t, locale, area)
     if by_area:
         parts.append(render(by_area, fmt, locale=locale))

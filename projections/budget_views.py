@@ -119,17 +119,18 @@ def view(table: Budget, by: str, objectives: Objectives = ()) -> View:
     raise ValueError(f"no budget view by {by!r}; one of {', '.join(VIEWS)}")
 
 
-def resources(table: Budget, objectives: Objectives, code: str) -> tuple[Decimal, Decimal]:
+def resources(table: Budget, objectives: Objectives, code: str,
+              area: str | None = None) -> tuple[Decimal, Decimal]:
     """(preventivo, consuntivo) of an objective: the Totale and the Approvato of the items of the
-    objective and of its descendants."""
-    amounts = resources_group(table, objectives, code).amounts
+    objective and of its descendants (of those in ``area`` only, if given)."""
+    amounts = resources_group(table, objectives, code, area).amounts
     return amounts.total, amounts.approved
 
 
-def resources_group(table: Budget, objectives: Objectives, code: str) -> Group:
+def resources_group(table: Budget, objectives: Objectives, code: str, area: str | None = None) -> Group:
     """The items behind an objective's resources, as a group (explain shows them row by row)."""
     family = links(objectives)
-    codes = {code} | descendants(family, code)
+    codes = {c for c in {code} | descendants(family, code) if area is None or area_of(family, c) == area}
     title = family[code].title if code in family else code
     return Group(code, title, tuple(r for r in table.every_row if r.objective in codes))
 

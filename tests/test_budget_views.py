@@ -84,6 +84,15 @@ def test_the_resources_of_an_objective_include_its_descendants_items() -> None:
     assert resources(budget(events), ach, "DIR-AMM/12-1") == (Decimal("500.00"), Decimal(0))
 
 
+def test_the_resources_of_an_objective_may_count_one_areas_descendants_only() -> None:
+    events = events_of(*seed_budget(), objective("ANA/12.9", "operational", "12", area="ANA"),
+                       item("ANA/12.9/01", "ANA/12.9", "700.00"), item("DIR/01", "DIR-AMM/12-1", "500.00"))
+    t = tree(achievement(events))
+    assert resources(budget(events), t, "12") == (Decimal("42343.00"), Decimal("24900.00"))
+    assert resources(budget(events), t, "12", area="AMM") == (Decimal("41643.00"), Decimal("24900.00"))
+    assert resources(budget(events), t, "12", area="ANA") == (Decimal("700.00"), Decimal(0))
+
+
 def test_by_objective_each_item_counts_under_the_node_it_belongs_to() -> None:
     events = events_of(*seed_budget())
     shown = by_objective(budget(events), tree(achievement(events)))
