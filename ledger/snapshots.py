@@ -17,7 +17,7 @@ from ledger.lookup import StoreLookup
 from ledger.recorders import LedgerRecorder
 from ledger.store_errors import is_driver_error
 
-SNAPSHOT_FORMAT = 3  # 2: the years' closings; 3: strikes by id, indicator strikes, revocations, measured periods
+SNAPSHOT_FORMAT = 3  # 2: the years' closings; 3: strikes by id, revocations, measured periods
 SNAPSHOT_TRIES = 3  # the latest snapshots tried, newest first, before folding every event
 
 

@@ -154,14 +154,14 @@ def transcribed_later(delays: dict[date, int], collected: bool) -> list[dict[str
     """An operational objective's values typed in on 01/03/2013, collected (if said) when the
     other data of each period were."""
     facts: list[dict[str, Any]] = [
-        ev("ObjectiveDefined", "o-AMM/15.1", "2012-01-27", year=2012, objective="AMM/15.1",
-           level="operational", title="Monitoraggio quadrimestrale", parent="15"),
-        ev("IndicatorDefined", "i-AMM/15.1-1", "2012-01-27", indicator="AMM/15.1-1", objective="AMM/15.1",
+        ev("ObjectiveDefined", "o-CDG/15.9", "2012-01-27", year=2012, objective="CDG/15.9",
+           level="operational", title="Monitoraggio quadrimestrale", parent="15", area="CDG"),
+        ev("IndicatorDefined", "i-CDG/15.9-1", "2012-01-27", indicator="CDG/15.9-1", objective="CDG/15.9",
            title="n. report", weight="100", direction="higher", target="3", unit="n."),
     ]
     for end, days in delays.items():
         when = {"collected_on": (end + timedelta(days=days)).isoformat()} if collected else {}
-        facts.append(measured(f"m-AMM/15.1-{end}", "1", end.isoformat(), indicator="AMM/15.1-1", **when))
+        facts.append(measured(f"m-CDG/15.9-{end}", "1", end.isoformat(), indicator="CDG/15.9-1", **when))
     return facts
 
 
@@ -182,10 +182,10 @@ def test_values_typed_in_after_the_fact_with_their_collection_date_keep_the_publ
     assert after.indicator("15.2").value == "15"
     assert after.objective("15").achievement == before.objective("15").achievement
     assert (after.entity, after.bands) == (before.entity, before.bands)
-    assert after.objective("AMM/15.1").achievement == Decimal(1) / 3
+    assert after.objective("CDG/15.9").achievement == Decimal(1) / 3
 
 
-def test_a_backfill_of_historical_events_gives_the_delay_its_recorded_at_said() -> None:
+def test_the_example_states_each_measurements_collection_date_which_the_delay_runs_to() -> None:
     ledger = example()
     last = timeliness(events_of(ledger), Cut(), 2012).periods[-1].last
-    assert last.collected_on is None and last.original.recorded_at.date() == date(2013, 1, 15)
+    assert last.collected_on == date(2013, 1, 15) == last.original.recorded_at.date()

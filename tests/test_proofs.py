@@ -37,6 +37,11 @@ from ledger.proofs import (
 from tests.backends import raw
 from tests.conftest import EXAMPLE_DIR
 
+# The example ledger's size: LedgerOpened, the example's events, and the HistoryMigrated closing them.
+SIZE = len((EXAMPLE_DIR / "events.jsonl").read_bytes().splitlines()) + 2
+CHECKPOINT = f"checkpoint-{SIZE}.txt"  # what `perfledger checkpoint` writes for it
+ARABIC = "".join(chr(0x0660 + int(digit)) for digit in str(SIZE))  # the same number in Arabic-Indic digits
+
 LEAVES = [leaf_hash(f"event {i}".encode()) for i in range(40)]
 
 
@@ -118,18 +123,18 @@ def oiv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     for name in ("cdg", "intruder"):
         assert run("key", "new", name).exit_code == 0
     assert run("key", "new", "oiv", "--witness").exit_code == 0
-    assert "399 events, signed by cdg" in run("checkpoint", "--key", "cdg.key").output
-    assert run("checkpoint", "cosign", "checkpoint-399.txt", "--key", "oiv.key", "--log-vkey", "cdg.vkey",
+    assert f"{SIZE} events, signed by cdg" in run("checkpoint", "--key", "cdg.key").output
+    assert run("checkpoint", "cosign", CHECKPOINT, "--key", "oiv.key", "--log-vkey", "cdg.vkey",
                "--state", "oiv-state.json").exit_code == 0
     Path("report.json").write_text(run("report", "--format", "json").output)
-    assert run("export", "--bundle", "bundle", "--checkpoint", "checkpoint-399.txt",
+    assert run("export", "--bundle", "bundle", "--checkpoint", CHECKPOINT,
                "--vkey", "cdg.vkey", "--vkey", "oiv.vkey").exit_code == 0
     yield tmp_path
 
 
 def test_the_walkthrough_verifies_online_and_offline(oiv: Path) -> None:
-    online = run("verify", "--checkpoint", "checkpoint-399.txt", "--vkey", "cdg.vkey", "--vkey", "oiv.vkey")
-    assert online.exit_code == 0 and "extends the checkpoint of 399 events" in online.output
+    online = run("verify", "--checkpoint", CHECKPOINT, "--vkey", "cdg.vkey", "--vkey", "oiv.vkey")
+    assert online.exit_code == 0 and f"extends the checkpoint of {SIZE} events" in online.output
     assert "signed by cdg" in online.output and "oiv" in online.output
     offline = run("verify", "--bundle", "bundle", "--vkey", "cdg.vkey", "--vkey", "oiv.vkey",
                   "--expect", "report.json")
@@ -148,8 +153,9 @@ def test_a_later_ledger_still_extends_the_checkpoint(oiv: Path) -> None:
     obj = {"type": "ReservationMade", "id": "late", "effective_date": "2012-12-20", "actor": "cdg",
            "reservation": "late", "item": "A1/04/10", "amount": "100.00"}
     assert run("append", "--json", json.dumps(obj)).exit_code == 0
-    result = run("verify", "--checkpoint", "checkpoint-399.txt", "--vkey", "cdg.vkey", "--vkey", "oiv.vkey")
-    assert result.exit_code == 0 and "(400 events) extends the checkpoint of 399 events" in result.output
+    result = run("verify", "--checkpoint", CHECKPOINT, "--vkey", "cdg.vkey", "--vkey", "oiv.vkey")
+    extends = f"({SIZE + 1} events) extends the checkpoint of {SIZE} events"
+    assert result.exit_code == 0 and extends in result.output
 
 
 def test_a_ledger_rolled_back_to_an_older_copy_is_caught(oiv: Path) -> None:
@@ -161,10 +167,11 @@ def test_a_ledger_rolled_back_to_an_older_copy_is_caught(oiv: Path) -> None:
     rolled = oiv / "rolled.db"
     with Store.open(str(oiv / "cciaa.db")) as store, Store.open(str(rolled), create=True) as copy:
         copy.recorder.insert_events([StoredEvent(LEDGER_ID, *row) for row in store.rows()][:-1])
-    result = run("--ledger", str(rolled), "verify", "--checkpoint", "checkpoint-400.txt",
+    result = run("--ledger", str(rolled), "verify", "--checkpoint", f"checkpoint-{SIZE + 1}.txt",
                  "--vkey", "cdg.vkey")
     assert (
-        result.exit_code == 1 and "fewer than the 400 of the checkpoint: it was rolled back" in result.output
+        result.exit_code == 1
+        and f"fewer than the {SIZE + 1} of the checkpoint: it was rolled back" in result.output
     )
 
 
@@ -172,7 +179,7 @@ def test_history_rewritten_with_every_hash_recomputed_is_caught(oiv: Path) -> No
     db = raw(str(oiv / "cciaa.db"))
     db.drop_triggers()
     prev = "0" * 64
-    for seq in range(1, 400):
+    for seq in range(1, SIZE + 1):
         body = orjson.loads(db.state_of(seq))
         if body["id"] == "res-A1/04/09-1":
             body["amount"] = "1.00"  # the forger lowers a reservation
@@ -182,17 +189,17 @@ def test_history_rewritten_with_every_hash_recomputed_is_caught(oiv: Path) -> No
         prev = hashlib.sha256(state).hexdigest()
         db.set_chain_hash(seq, prev)
     assert run("verify", "--quick").exit_code == 0  # the chain alone is fooled
-    result = run("verify", "--checkpoint", "checkpoint-399.txt", "--vkey", "cdg.vkey")
+    result = run("verify", "--checkpoint", CHECKPOINT, "--vkey", "cdg.vkey")
     assert result.exit_code == 1 and "history was" in result.output
 
 
 def test_a_checkpoint_signed_by_another_key_or_edited_is_rejected(oiv: Path) -> None:
-    forged = Checkpoint.parse(Path("checkpoint-399.txt").read_text())
+    forged = Checkpoint.parse(Path(CHECKPOINT).read_text())
     unsigned = new_checkpoint(forged.origin, forged.size, forged.root)
     Path("intruder.txt").write_text(unsigned.signed(Path("intruder.key").read_bytes(), "cdg").text())
     result = run("verify", "--checkpoint", "intruder.txt", "--vkey", "cdg.vkey")
     assert result.exit_code == 1 and "it is not signed by cdg (key ID" in result.output
-    edited = Path("checkpoint-399.txt").read_text().replace("\n399\n", "\n398\n")
+    edited = Path(CHECKPOINT).read_text().replace(f"\n{SIZE}\n", f"\n{SIZE - 1}\n")
     Path("edited.txt").write_text(edited)
     result = run("verify", "--checkpoint", "edited.txt", "--vkey", "cdg.vkey", "--vkey", "oiv.vkey")
     assert result.exit_code == 1 and "does not match the checkpoint" in result.output
@@ -230,7 +237,7 @@ def remanifest(bundle: Path) -> None:
          "event 102 does not link to event 101"),
         (lambda ls: ls[:100] + [ls[100].replace(b":", b": ", 1)] + ls[101:],
          "event 101 is not in canonical form"),
-        (lambda ls: ls[:-3], "covers 399 events but there are 396"),
+        (lambda ls: ls[:-3], f"covers {SIZE} events but there are {SIZE - 3}"),
     ],
     ids=["dropped", "swapped", "altered", "reformatted", "truncated-tail"],
 )
@@ -264,8 +271,8 @@ def test_a_report_that_disagrees_with_the_replay_is_listed(oiv: Path) -> None:
 
 def test_explain_prove_attaches_a_verifiable_inclusion_proof_to_every_event(oiv: Path) -> None:
     tree = json.loads(run("explain", "budget", "item", "A1/04/09", "available",
-                          "--prove", "checkpoint-399.txt", "--vkey", "cdg.vkey", "--format", "json").output)
-    checkpoint = Checkpoint.parse(Path("checkpoint-399.txt").read_text())
+                          "--prove", CHECKPOINT, "--vkey", "cdg.vkey", "--format", "json").output)
+    checkpoint = Checkpoint.parse(Path(CHECKPOINT).read_text())
     with Store.open(str(oiv / "cciaa.db")) as store:
         states = {seq: bytes(state) for seq, _, state in store.rows()}
 
@@ -281,7 +288,7 @@ def test_explain_prove_attaches_a_verifiable_inclusion_proof_to_every_event(oiv:
 
 
 def test_explain_prove_refuses_a_checkpoint_the_ledger_does_not_extend(oiv: Path) -> None:
-    forged = Checkpoint.parse(Path("checkpoint-399.txt").read_text())
+    forged = Checkpoint.parse(Path(CHECKPOINT).read_text())
     unsigned = new_checkpoint(forged.origin, forged.size, bytes(32))
     Path("other.txt").write_text(unsigned.signed(Path("cdg.key").read_bytes(), "cdg").text())
     result = run("explain", "achievement", "entity", "--prove", "other.txt", "--vkey", "cdg.vkey")
@@ -289,7 +296,7 @@ def test_explain_prove_refuses_a_checkpoint_the_ledger_does_not_extend(oiv: Path
 
 
 def test_a_copied_signature_line_cannot_fake_a_co_signer(oiv: Path) -> None:
-    text = Path("checkpoint-399.txt").read_text()
+    text = Path(CHECKPOINT).read_text()
     body, _, lines = text.partition("\n\n")
     cdg_line = lines.splitlines()[0]
     Path("faked.txt").write_text(
@@ -299,10 +306,10 @@ def test_a_copied_signature_line_cannot_fake_a_co_signer(oiv: Path) -> None:
     assert result.exit_code == 1 and "not signed by oiv" in result.output
 
 
-@pytest.mark.parametrize("edit", [("\n399\n", "\n0399\n"), ("\n399\n", "\n\u0663\u0669\u0669\n"),
-                                  ("\n399\n", "\n\u00b2\n")])
+@pytest.mark.parametrize("edit", [(f"\n{SIZE}\n", f"\n0{SIZE}\n"), (f"\n{SIZE}\n", f"\n{ARABIC}\n"),
+                                  (f"\n{SIZE}\n", "\n\u00b2\n")])
 def test_a_checkpoint_must_read_exactly_as_it_was_signed(oiv: Path, edit: tuple[str, str]) -> None:
-    Path("edited.txt").write_text(Path("checkpoint-399.txt").read_text().replace(*edit))
+    Path("edited.txt").write_text(Path(CHECKPOINT).read_text().replace(*edit))
     result = run("verify", "--checkpoint", "edited.txt", "--vkey", "cdg.vkey")
     assert result.exit_code == 1 and "is not a decimal number without leading zeros" in result.output
 
@@ -318,7 +325,7 @@ def test_keys_and_bundles_are_handled_safely(oiv: Path) -> None:
     )
     again = run("export", "--bundle", "bundle")
     assert again.exit_code == 1 and "is not empty" in again.output
-    unproved = CliRunner().invoke(main, ["explain", "achievement", "entity", "--prove", "checkpoint-399.txt"])
+    unproved = CliRunner().invoke(main, ["explain", "achievement", "entity", "--prove", CHECKPOINT])
     assert unproved.exit_code == 2 and "--prove needs --vkey" in unproved.output
 
 
@@ -328,8 +335,8 @@ def test_the_offline_verifier_needs_trusted_keys_and_a_checkpoint(oiv: Path) -> 
     assert run("export", "--bundle", "bare").exit_code == 0
     with pytest.raises(ProofError, match="no checkpoint"):
         verify_bundle(oiv / "bare", TRUSTED())
-    assert verify_bundle(oiv / "bare", TRUSTED(), [Path("checkpoint-399.txt")])[1].startswith(
-        "checkpoint-399.txt: 399 events match its tree head"
+    assert verify_bundle(oiv / "bare", TRUSTED(), [Path(CHECKPOINT)])[1].startswith(
+        f"checkpoint-{SIZE}.txt: {SIZE} events match its tree head"
     )
 
 

@@ -114,18 +114,18 @@ def test_facts_of_another_year_go_on_while_a_year_is_closed() -> None:
 def test_a_correction_of_a_fact_of_a_closed_year_is_refused() -> None:
     ledger = ledger_with(measured("m1"), closed())
     with pytest.raises(YearIsClosed) as caught:
-        append(ledger, ev("EventCorrected", "c1", "2012-12-31", corrects="m1", reason="typo",
+        append(ledger, ev("EventCorrected", "c1", "2012-05-10", corrects="m1", reason="typo",
                           changes={"value": "27"}))
     assert caught.value.event_id == "c1"
     ledger = ledger_with(measured("m1"), closed(), reopened())
-    assert append(ledger, ev("EventCorrected", "c1", "2012-12-31", corrects="m1", reason="typo",
+    assert append(ledger, ev("EventCorrected", "c1", "2012-05-10", corrects="m1", reason="typo",
                              changes={"value": "27"})) == [True]
 
 
 def test_the_closing_may_be_corrected_to_add_the_oivs_validation_while_the_year_is_closed() -> None:
     # The Giunta approves the Relazione; the OIV validates it days later: the figures do not change.
     ledger = ledger_with(closed())
-    assert append(ledger, ev("EventCorrected", "c-oiv", "2013-02-28", corrects="close-2012",
+    assert append(ledger, ev("EventCorrected", "c-oiv", "2013-06-28", corrects="close-2012",
                              reason="the OIV validated the Relazione", changes={"validation": OIV})) == [True]
     with pytest.raises(YearIsClosed):
         append(ledger, measured("m-late"))
