@@ -32,6 +32,7 @@ from projections.budget import (
     LABELS,
     Budget,
     Group,
+    Row,
     budget,
     budget_of,
     explain_group,
@@ -102,7 +103,7 @@ def budget_json(table: Budget) -> dict[str, Any]:
 
     return {
         "rows": [{"line": r.line, "objective": r.objective, "item": r.item, "product": r.product,
-                  **_amounts(r.amounts)}
+                  **_amounts(r.amounts), **_overrides(r)}
                  for r in table.rows],
         "objectives": [group(g, "objective") for g in table.objectives],
         "lines": [group(g, "line") for g in table.lines],
@@ -110,18 +111,40 @@ def budget_json(table: Budget) -> dict[str, Any]:
     }
 
 
+def _overrides(row: Row) -> dict[str, Any]:
+    """A row's overrides, for JSON: only on a row that has some."""
+    if not row.overrides:
+        return {}
+    return {"overrides": [{"event": o.event, "reason": o.reason} for o in row.overrides]}
+
+
+def override_notes(table: Budget) -> list[str]:
+    """One line per override granted on a row: the item, the reason and the event that gave it."""
+    return [f"{row.item} {row.product}: {o.reason} (event {o.event})"
+            for row in table.rows for o in row.overrides]
+
+
 def show_budget(table: Budget, fmt: str, locale: str) -> str:
     if fmt == "json":
         return to_json(budget_json(table))
     rows = budget_rows(table)
+    notes = override_notes(table)
     if fmt == "csv":
+        if notes:  # a column of its own, only when some row has an override
+            reasons = {r.item: "; ".join(f"{o.reason} (event {o.event})" for o in r.overrides)
+                       for r in table.rows}
+            rows = [{**row, "override": reasons.get(row["item"], "") if row["level"] == "product" else ""}
+                    for row in rows]
         return render(rows, fmt)
     headers = {"line": "Linea", "objective": "Obiettivo", "product": "Prodotto", **LABELS}
     shown = [{headers[k]: v for k, v in row.items() if k in headers} for row in rows]
     ratios = [{"Obiettivo": r["objective"], "Totale": r["total"], "Prenotato": r["reserved"],
                "Disponibile": r["available"], "Disponibile/Totale": r["ratio"]}
               for r in ratio_rows(table, locale)]
-    return render(shown, fmt, locale=locale) + "\n\n" + render(ratios, fmt, locale=locale)
+    footnote = "".join(f"\n  {note}" for note in notes)
+    if notes:
+        footnote = "\n\nOverrides (availability allowed below zero):" + footnote
+    return render(shown, fmt, locale=locale) + footnote + "\n\n" + render(ratios, fmt, locale=locale)
 
 
 # -- achievement -----------------------------------------------------------------------------

@@ -45,6 +45,11 @@ class EffectiveDateOutsidePlan(RuleViolation):
     """An effective date outside the plan's year (plus the plan's horizon)."""
 
 
+class EffectiveBeforeExistence(RuleViolation):
+    """A fact effective before what it refers to exists (an approval before its reservation, a
+    measurement before its indicator...): it names both dates and the event that made the thing."""
+
+
 class ValueDoesNotFitIndicator(RuleViolation):
     """A target or measured value of the wrong kind for the indicator (a date for a ratio...)."""
 

@@ -5,8 +5,9 @@ Also the plan year a fact belongs to and its window of effective dates.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from events import (
     BudgetItemOpened,
@@ -27,7 +28,7 @@ from events import (
     YearClosed,
     YearReopened,
 )
-from ledger.errors import EffectiveDateOutsidePlan, UnknownReference
+from ledger.errors import EffectiveBeforeExistence, EffectiveDateOutsidePlan, UnknownReference
 
 if TYPE_CHECKING:
     from ledger.book import Book
@@ -120,4 +121,98 @@ def under_tree_rules(book: Book, year: int) -> bool:
     (PlanOpened version 2, which declares its levels); a plan opened before keeps the rules its facts
     were written under, so a ledger made by an earlier version keeps verifying."""
     plan = book.plans.get(year)
-    return plan is not None and getattr(plan, "stored_version", plan.class_version) >= 2
+    return plan is not None and tree_plan(plan)
+
+
+def tree_plan(plan: PlanOpened) -> bool:
+    """Is this plan kept under the rules of the tree? (see ``under_tree_rules``)"""
+    return getattr(plan, "stored_version", plan.class_version) >= 2
+
+
+class Existing(NamedTuple):
+    """A thing a fact refers to, as it exists: from ``day``, made by event ``made_by`` (``made_as``,
+    its type), in the plan of ``year``."""
+
+    kind: str
+    code: str
+    day: date
+    made_by: str
+    made_as: str
+    year: int
+
+
+def check_exists_by_its_date(book: Book, fact: LedgerEvent) -> None:
+    """Under the tree's rules, a fact is effective on or after the day each thing it refers to exists
+    from: an objective, indicator, budget item, reservation or strike, from the effective date of
+    the event that made it. (Things not found are left to the fact's own rule, which names them.)"""
+    for thing in referred(book, fact):
+        if fact.effective_date < thing.day and under_tree_rules(book, thing.year):
+            raise EffectiveBeforeExistence(
+                f"{fact.TYPE} is effective {fact.effective_date}, before {thing.kind} {thing.code!r} exists:"
+                f" {thing.made_as} {thing.made_by!r} makes it from {thing.day}",
+                event_id=fact.event_id,
+            )
+
+
+def referred(book: Book, fact: LedgerEvent) -> Iterator[Existing]:
+    """The things ``fact`` refers to that the book holds, each as it exists."""
+    for kind, code in references(fact):
+        found = existing(book, kind, code)
+        if found is not None:
+            yield found
+
+
+def references(fact: LedgerEvent) -> list[tuple[str, str]]:
+    """What a fact refers to, as (kind, code) pairs, whose dates it must not precede.
+
+    Not a budget item's objective: the budget is in force from 1 January, before the plan that
+    names its objectives is approved (the seed: the 2012 budget from 01/01, the plan of 27/01/2012).
+    """
+    found: list[tuple[str, str | None]] = []
+    if isinstance(fact, ObjectiveDefined):
+        found += [("objective", fact.parent), ("objective", fact.predecessor)]
+    elif isinstance(fact, IndicatorDefined):
+        found += [("objective", fact.objective), ("indicator", fact.uses), ("indicator", fact.compared_with)]
+    elif isinstance(fact, ObjectiveChanged):
+        found += [("objective", fact.objective), ("indicator", fact.indicator)]
+    elif isinstance(fact, ObjectiveStruck):
+        found.append(("objective", fact.objective))
+    elif isinstance(fact, (IndicatorMeasured, IndicatorStruck)):
+        found.append(("indicator", fact.indicator))
+    elif isinstance(fact, (BudgetVaried, ReservationMade)):
+        found.append(("budget item", fact.item))
+    elif isinstance(fact, (ReservationApproved, ReservationAdjusted)):
+        found.append(("reservation", fact.reservation))
+    elif isinstance(fact, StrikeRevoked):
+        found.append(("strike", fact.strike))
+    return [(kind, code) for kind, code in found if code is not None]
+
+
+def existing(book: Book, kind: str, code: str) -> Existing | None:
+    """The thing of this kind and code as the book holds it (None: it holds none)."""
+    if kind == "objective":
+        goal = book.objectives.get(code)
+        return None if goal is None else Existing(kind, code, goal.effective_date, goal.event_id, goal.TYPE,
+                                                  goal.year)
+    if kind == "indicator":
+        ind = book.indicators.get(code)
+        owner = None if ind is None else book.objectives.get(ind.objective)
+        return None if ind is None or owner is None else Existing(
+            kind, code, ind.effective_date, ind.event_id, ind.TYPE, owner.year)
+    if kind == "budget item":
+        held = book.items.get(code)
+        return None if held is None else Existing(kind, code, held.day, held.origin, "BudgetItemOpened",
+                                                  held.year)
+    if kind == "reservation":
+        res = book.reservation(code)
+        on = None if res is None else book.items.get(res.item)
+        return None if res is None or on is None else Existing(
+            kind, code, res.day, res.origin, "ReservationMade", on.year)
+    strike = book.fact(code)
+    if not isinstance(strike, (ObjectiveStruck, IndicatorStruck)):
+        return None
+    try:
+        year = year_of(book, strike)
+    except UnknownReference:
+        return None
+    return Existing(kind, code, strike.effective_date, strike.event_id, strike.TYPE, year)

@@ -17,7 +17,7 @@ from ledger.lookup import StoreLookup
 from ledger.recorders import LedgerRecorder
 from ledger.store_errors import is_driver_error
 
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = 2  # 2: items keep the id of their opening and their availability along the dates
 SNAPSHOT_TRIES = 3  # the latest snapshots tried, newest first, before folding every event
 
 
