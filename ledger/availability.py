@@ -55,6 +55,17 @@ def breach(book: Book, facts: Iterable[tuple[LedgerEvent, int]]) -> ItemBreach |
     return None
 
 
+def lowered(book: Book, fact: LedgerEvent) -> ItemBreach | None:
+    """``breach`` of one fact added: what the rules ask of every new budget fact, O(1) when it is
+    recorded in date order."""
+    change = budget_change(book, fact)
+    item = None if change is None else book.items.get(change.item)
+    if change is None or item is None:
+        return None
+    found = item.timeline.lowered(max(change.day, item.day), AVAILABILITY_SIGN[change.column] * change.amount)
+    return None if found is None else ItemBreach(change.item, found)
+
+
 def stretch(found: Breach, day: date) -> str:
     """The days of a breach, as a message says them: nothing when it runs from ``day`` (the fact's) on."""
     if found.until is None:

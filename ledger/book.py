@@ -121,7 +121,9 @@ class Book(LookupsMixin):
             else:
                 self.effect(event, +1)
                 self._label(event, event.seq)
-                self._override(event, event.seq, event, getattr(event, "override_reason", None))
+                reason = getattr(event, "override_reason", None)
+                if reason is not None:
+                    self._override(event, event.seq, event, reason)
         except (KeyError, PerfledgerError):
             self.passed_over.append(event.seq)
         corrects = event.corrects if isinstance(event, EventCorrected) else None

@@ -5,9 +5,9 @@ Also the plan year a fact belongs to and its window of effective dates.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from events import (
     BudgetItemOpened,
@@ -145,8 +145,12 @@ def check_exists_by_its_date(book: Book, fact: LedgerEvent) -> None:
     """Under the tree's rules, a fact is effective on or after the day each thing it refers to exists
     from: an objective, indicator, budget item, reservation or strike, from the effective date of
     the event that made it. (Things not found are left to the fact's own rule, which names them.)"""
-    for thing in referred(book, fact):
-        if fact.effective_date < thing.day and under_tree_rules(book, thing.year):
+    for kind, code in references(fact):
+        day = SINCE[kind](book, code)
+        if day is None or fact.effective_date >= day:
+            continue
+        thing = existing(book, kind, code)
+        if thing is not None and under_tree_rules(book, thing.year):
             raise EffectiveBeforeExistence(
                 f"{fact.TYPE} is effective {fact.effective_date}, before {thing.kind} {thing.code!r} exists:"
                 f" {thing.made_as} {thing.made_by!r} makes it from {thing.day}",
@@ -162,30 +166,67 @@ def referred(book: Book, fact: LedgerEvent) -> Iterator[Existing]:
             yield found
 
 
+def _objective_since(book: Book, code: str) -> date | None:
+    found = book.objectives.get(code)
+    return None if found is None else found.effective_date
+
+
+def _indicator_since(book: Book, code: str) -> date | None:
+    found = book.indicators.get(code)
+    return None if found is None else found.effective_date
+
+
+def _item_since(book: Book, code: str) -> date | None:
+    found = book.items.get(code)
+    return None if found is None else found.day
+
+
+def _reservation_since(book: Book, code: str) -> date | None:
+    found = book.reservation(code)
+    return None if found is None else found.day
+
+
+def _strike_since(book: Book, code: str) -> date | None:
+    found = book.fact(code)
+    return found.effective_date if isinstance(found, (ObjectiveStruck, IndicatorStruck)) else None
+
+
+# The day each kind of thing exists from (None: the book holds no such thing), looked up cheaply:
+# every fact asks, and only a fact dated before it needs the whole ``Existing``.
+SINCE: dict[str, Callable[[Book, str], date | None]] = {
+    "objective": _objective_since,
+    "indicator": _indicator_since,
+    "budget item": _item_since,
+    "reservation": _reservation_since,
+    "strike": _strike_since,
+}
+
+
 def references(fact: LedgerEvent) -> list[tuple[str, str]]:
     """What a fact refers to, as (kind, code) pairs, whose dates it must not precede.
 
     Not a budget item's objective: the budget is in force from 1 January, before the plan that
     names its objectives is approved (the seed: the 2012 budget from 01/01, the plan of 27/01/2012).
     """
-    found: list[tuple[str, str | None]] = []
-    if isinstance(fact, ObjectiveDefined):
-        found += [("objective", fact.parent), ("objective", fact.predecessor)]
-    elif isinstance(fact, IndicatorDefined):
-        found += [("objective", fact.objective), ("indicator", fact.uses), ("indicator", fact.compared_with)]
-    elif isinstance(fact, ObjectiveChanged):
-        found += [("objective", fact.objective), ("indicator", fact.indicator)]
-    elif isinstance(fact, ObjectiveStruck):
-        found.append(("objective", fact.objective))
-    elif isinstance(fact, (IndicatorMeasured, IndicatorStruck)):
-        found.append(("indicator", fact.indicator))
-    elif isinstance(fact, (BudgetVaried, ReservationMade)):
-        found.append(("budget item", fact.item))
-    elif isinstance(fact, (ReservationApproved, ReservationAdjusted)):
-        found.append(("reservation", fact.reservation))
-    elif isinstance(fact, StrikeRevoked):
-        found.append(("strike", fact.strike))
-    return [(kind, code) for kind, code in found if code is not None]
+    pick = REFERENCES.get(type(fact))
+    return [] if pick is None else [(kind, code) for kind, code in pick(fact) if code is not None]
+
+
+Refs = tuple[tuple[str, str | None], ...]
+REFERENCES: dict[type[LedgerEvent], Callable[[Any], Refs]] = {
+    ObjectiveDefined: lambda f: (("objective", f.parent), ("objective", f.predecessor)),
+    IndicatorDefined: lambda f: (
+        ("objective", f.objective), ("indicator", f.uses), ("indicator", f.compared_with)),
+    ObjectiveChanged: lambda f: (("objective", f.objective), ("indicator", f.indicator)),
+    ObjectiveStruck: lambda f: (("objective", f.objective),),
+    IndicatorMeasured: lambda f: (("indicator", f.indicator),),
+    IndicatorStruck: lambda f: (("indicator", f.indicator),),
+    BudgetVaried: lambda f: (("budget item", f.item),),
+    ReservationMade: lambda f: (("budget item", f.item),),
+    ReservationApproved: lambda f: (("reservation", f.reservation),),
+    ReservationAdjusted: lambda f: (("reservation", f.reservation),),
+    StrikeRevoked: lambda f: (("strike", f.strike),),
+}
 
 
 def existing(book: Book, kind: str, code: str) -> Existing | None:

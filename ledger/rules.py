@@ -353,7 +353,7 @@ def check_variation_keeps_reserved(book: Book, fact: BudgetVaried, replacing: bo
         return  # a correction's trial: ``check_correction_keeps_the_balances`` compares
     item = book.items[fact.item].amounts
     if under_tree_rules(book, year):
-        found = availability.breach(book, [(fact, +1)])
+        found = availability.lowered(book, fact)
         if found is None:
             return
         where = availability.stretch(found.breach, fact.effective_date)
@@ -382,7 +382,7 @@ def check_reservation_fits_availability(book: Book, fact: ReservationMade, repla
         return
     item = book.items[fact.item].amounts
     if under_tree_rules(book, year):
-        found = availability.breach(book, [(fact, +1)])
+        found = availability.lowered(book, fact)
         if found is None:
             return
         where = availability.stretch(found.breach, fact.effective_date)
@@ -430,7 +430,7 @@ def check_adjustment_keeps_approved(book: Book, fact: ReservationAdjusted, repla
         return
     item = book.items[res.item].amounts
     if under_tree_rules(book, year):
-        found = availability.breach(book, [(fact, +1)])
+        found = availability.lowered(book, fact)
         if found is None:
             return
         where = availability.stretch(found.breach, max(fact.effective_date, res.day))

@@ -57,8 +57,21 @@ class Timeline:
         on from then on (none beyond the candidate's for facts recorded in date order).
         """
         moves = sorted((day, amount) for day, amount in candidate.items() if amount)
-        if not moves:
-            return None
+        if len(moves) == 1:
+            return self.lowered(*moves[0])
+        return self._walk(moves) if moves else None
+
+    def lowered(self, day: date, amount: Decimal) -> Breach | None:
+        """``breach`` of one change: O(1) for a fact recorded in date order (none of the item's later)."""
+        if amount >= 0:
+            return None  # nothing lowered
+        if self.days and self.days[-1] > day:
+            return self._walk([(day, amount)])
+        after = self.end + amount
+        return Breach(day, None, self.end, after) if after < 0 else None
+
+    def _walk(self, moves: list[tuple[date, Decimal]]) -> Breach | None:
+        """``breach`` of changes sorted by day."""
         start = moves[0][0]
         later = bisect_left(self.days, start)
         days = sorted({*self.days[later:], *(day for day, _ in moves)}, reverse=True)
@@ -103,7 +116,9 @@ class ItemState:
     def add(self, column: str, amount: Decimal, day: date) -> None:
         """``amount`` added to a column from ``day`` on (or from the item's opening, if later)."""
         self.amounts = self.amounts.plus(column, amount)
-        self.timeline.add(max(day, self.day), AVAILABILITY_SIGN[column] * amount)
+        sign = AVAILABILITY_SIGN[column]
+        if sign:
+            self.timeline.add(max(day, self.day), amount if sign > 0 else -amount)
 
 
 @dataclass

@@ -25,6 +25,7 @@ from ledger.errors import OverReservation, RuleViolation, VariationBelowReserved
 from ledger.verify import verify
 from projections.budget import budget, budget_of, explain_row
 from projections.facts import Cut
+from tests.backends import raw
 from tests.conftest import ev, small_plan, submissions, write_jsonl
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -258,6 +259,29 @@ def test_a_book_restored_from_a_snapshot_refuses_what_the_full_replay_refuses(le
                 store.append(submissions([reserve("r-may", "5000.01", "2012-05-10", item=EMPTY)]))
             store.append(submissions([reserve("r-may", "5000.00", "2012-05-10", item=EMPTY)]))
             assert verify(store).ok
+    finally:
+        application.SNAPSHOT_EVERY = 10_000
+
+
+def test_a_snapshot_an_earlier_version_wrote_is_passed_over_by_loads_and_by_verify(ledger_url: str) -> None:
+    from ledger import application
+
+    application.SNAPSHOT_EVERY = 1
+    try:
+        with Store.open(ledger_url, create=True) as store:
+            store.append(submissions(small_plan()), create=("Test", "cdg"))
+            store.append(submissions([vary("v-mar", "6000.00", "2012-03-01", item=EMPTY)]))
+        db = raw(ledger_url)
+        seq, state = db.execute("SELECT seq, state FROM perfledger_snapshots ORDER BY seq DESC LIMIT 1")[0]
+        old = json.loads(bytes(state))
+        old["format"] = 1  # as the previous release wrote it: items without their opening and timeline
+        old["items"] = [row[:10] for row in old["items"]]
+        db.execute(db.q("UPDATE perfledger_snapshots SET state = ? WHERE seq = ?"),
+                   (json.dumps(old).encode(), seq))
+        with Store.open(ledger_url) as store:
+            assert verify(store).ok
+            with pytest.raises(OverReservation, match="from 2012-02-01 to 2012-02-29"):
+                store.append(submissions([reserve("r-feb", "1.00", "2012-02-01", item=EMPTY)]))
     finally:
         application.SNAPSHOT_EVERY = 10_000
 
