@@ -55,15 +55,31 @@ def breach(book: Book, facts: Iterable[tuple[LedgerEvent, int]]) -> ItemBreach |
     return None
 
 
-def lowered(book: Book, fact: LedgerEvent) -> ItemBreach | None:
-    """``breach`` of one fact added: what the rules ask of every new budget fact, O(1) when it is
-    recorded in date order."""
+class Shortfall(NamedTuple):
+    """A new budget fact's breach, as a message names it: the item, the days (``where``: "" when from
+    the fact's own day on), its availability on the first of them before the fact and after it."""
+
+    item: str
+    where: str
+    before: Decimal
+    after: Decimal
+
+
+def shortfall(book: Book, fact: LedgerEvent, along_the_dates: bool) -> Shortfall | None:
+    """Where one new budget fact would leave its item short (None: nowhere). ``along_the_dates`` (the
+    tree's rules): on any day from the day it counts from, O(1) when it is recorded in date order;
+    else as the sums stand, in recording order (the rule of a plan of an earlier version)."""
     change = budget_change(book, fact)
     item = None if change is None else book.items.get(change.item)
     if change is None or item is None:
         return None
-    found = item.timeline.lowered(max(change.day, item.day), AVAILABILITY_SIGN[change.column] * change.amount)
-    return None if found is None else ItemBreach(change.item, found)
+    move = AVAILABILITY_SIGN[change.column] * change.amount
+    if not along_the_dates:  # only what lowers availability is refused, as along the dates
+        has = item.amounts.available
+        return Shortfall(item.item, "", has, has + move) if move < 0 and has + move < 0 else None
+    day = max(change.day, item.day)
+    found = item.timeline.lowered(day, move)
+    return None if found is None else Shortfall(item.item, stretch(found, day), found.before, found.available)
 
 
 def stretch(found: Breach, day: date) -> str:

@@ -346,29 +346,23 @@ def check_item_is_new_on_its_objectives_line(book: Book, fact: BudgetItemOpened,
 
 
 def check_variation_keeps_reserved(book: Book, fact: BudgetVaried, replacing: bool) -> None:
-    """A variation leaves its item no less available than is reserved on it: on any day from its
-    effective date on, under the tree's rules (``ledger.availability``); as the sums stand, before."""
+    """A variation leaves its item no less available than is reserved on it, unless an override
+    reason is given: on any day from its effective date on, under the tree's rules
+    (``ledger.availability``); as the sums stand, before."""
     year = in_its_plan(book, fact)
     if replacing or fact.override_reason is not None:
         return  # a correction's trial: ``check_correction_keeps_the_balances`` compares
-    item = book.items[fact.item].amounts
-    if under_tree_rules(book, year):
-        found = availability.lowered(book, fact)
-        if found is None:
-            return
-        where = availability.stretch(found.breach, fact.effective_date)
-        left = found.breach.available
-    elif item.available + fact.amount < 0:
-        where, left = "", item.available + fact.amount
-    else:
-        return
-    raise VariationBelowReserved(
-        f"item {fact.item!r}: a variation of {euro(fact.amount)} would leave {euro(left)} available{where}"
-        + (f" (total {euro(item.total)}, net reserved {euro(item.reserved - item.adjusted)})" if not where
-           else f" (effective {fact.effective_date})")
-        + "; give override_reason to vary beyond availability",
-        event_id=fact.event_id,
-    )
+    found = availability.shortfall(book, fact, under_tree_rules(book, year))
+    if found is not None:
+        item = book.items[fact.item].amounts
+        raise VariationBelowReserved(
+            f"item {fact.item!r}: a variation of {euro(fact.amount)} would leave {euro(found.after)}"
+            f" available{found.where}"
+            + (f" (effective {fact.effective_date})" if found.where else
+               f" (total {euro(item.total)}, net reserved {euro(item.reserved - item.adjusted)})")
+            + "; give override_reason to vary beyond availability",
+            event_id=fact.event_id,
+        )
 
 
 def check_reservation_fits_availability(book: Book, fact: ReservationMade, replacing: bool) -> None:
@@ -380,23 +374,14 @@ def check_reservation_fits_availability(book: Book, fact: ReservationMade, repla
         raise DuplicateDefinition(f"reservation {fact.reservation!r} already exists", event_id=eid)
     if replacing or fact.override_reason is not None:
         return
-    item = book.items[fact.item].amounts
-    if under_tree_rules(book, year):
-        found = availability.lowered(book, fact)
-        if found is None:
-            return
-        where = availability.stretch(found.breach, fact.effective_date)
-        has = found.breach.before
-    elif fact.amount > item.available:
-        where, has = "", item.available
-    else:
-        return
-    raise OverReservation(
-        f"item {fact.item!r} has {euro(has)} available{where}; cannot reserve {euro(fact.amount)}"
-        + (f" effective {fact.effective_date}" if where else "")
-        + " (give override_reason to reserve beyond availability)",
-        event_id=eid,
-    )
+    found = availability.shortfall(book, fact, under_tree_rules(book, year))
+    if found is not None:
+        raise OverReservation(
+            f"item {fact.item!r} has {euro(found.before)} available{found.where}; cannot reserve"
+            f" {euro(fact.amount)}" + (f" effective {fact.effective_date}" if found.where else "")
+            + " (give override_reason to reserve beyond availability)",
+            event_id=eid,
+        )
 
 
 def check_approval_within_reservation(book: Book, fact: ReservationApproved, replacing: bool) -> None:
@@ -426,24 +411,15 @@ def check_adjustment_keeps_approved(book: Book, fact: ReservationAdjusted, repla
             f" {euro(net)} reserved, below the {euro(res.approved)} approved",
             event_id=eid,
         )
-    if replacing or fact.override_reason is not None or fact.amount >= 0:
+    if replacing or fact.override_reason is not None:
         return
-    item = book.items[res.item].amounts
-    if under_tree_rules(book, year):
-        found = availability.lowered(book, fact)
-        if found is None:
-            return
-        where = availability.stretch(found.breach, max(fact.effective_date, res.day))
-        has = found.breach.before
-    elif -fact.amount > item.available:
-        where, has = "", item.available
-    else:
-        return
-    raise OverReservation(
-        f"item {res.item!r} has {euro(has)} available{where}; an adjustment"
-        f" cannot reserve {euro(-fact.amount)} more (give override_reason to reserve beyond availability)",
-        event_id=eid,
-    )
+    found = availability.shortfall(book, fact, under_tree_rules(book, year))
+    if found is not None:
+        raise OverReservation(
+            f"item {res.item!r} has {euro(found.before)} available{found.where}; an adjustment cannot"
+            f" reserve {euro(-fact.amount)} more (give override_reason to reserve beyond availability)",
+            event_id=eid,
+        )
 
 
 Check = Callable[["Book", Any, bool], None]  # (book, fact, replacing)

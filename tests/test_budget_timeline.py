@@ -173,6 +173,20 @@ def test_a_plan_kept_under_its_earlier_rules_checks_the_sums_in_recording_order_
         assert verify(store).ok
 
 
+def test_an_earlier_plan_takes_a_release_and_a_raise_on_an_over_reserved_item(tmp_path: Path) -> None:
+    path = tmp_path / "v1.db"
+    shutil.copy(FIXTURES / "v1-example-2012.db", path)
+    with Store.open(str(path)) as store:
+        left = budget_of(store).row("A1/04/02").amounts.available
+        store.append(submissions([
+            reserve("r-over", f"{left + 1000:.2f}", "2012-12-01", item="A1/04/02", override_reason="urgente"),
+            ev("ReservationAdjusted", "j-back", "2012-12-02", reservation="r-over", amount="500.00"),
+            vary("v-up", "100.00", "2012-12-02", item="A1/04/02"),
+        ]))
+        assert budget_of(store).row("A1/04/02").amounts.available == Decimal("-400.00")
+        assert verify(store).ok
+
+
 # -- the override, shown ------------------------------------------------------------------------
 def overridden(ledger_url: str, tmp_path: Path) -> list[dict[str, Any]]:
     objs = [vary("v-sep", "6000.00", "2012-09-15", item=EMPTY),
