@@ -146,10 +146,9 @@ class Book(LookupsMixin):
             raise
         self.facts[event.corrects] = corrected
         self._label(corrected, original.seq)
-        reason = getattr(corrected, "override_reason", None)
-        if (getattr(original, "override_reason", None), original.effective_date) != (
-                reason, corrected.effective_date):
-            self._override(original, original.seq, corrected, "" if reason is None else reason)
+        was, reason = getattr(original, "override_reason", None), getattr(corrected, "override_reason", None)
+        if (was, original.effective_date) != (reason, corrected.effective_date) and (was or reason):
+            self._override(original, original.seq, corrected, reason or "")  # "": withdrawn
         self._override(event, event.seq, corrected, event.override_reason)
 
     def _id(self, event: LedgerEvent, corrects: str | None, reservation: str | None) -> None:

@@ -18,7 +18,8 @@ class DuplicateDefinition(RuleViolation):
 
 
 class OverReservation(RuleViolation):
-    """A reservation beyond what is available (Totale - Prenotato + Rettificato), without an override."""
+    """A reservation, adjustment or correction beyond what is available (Totale - Prenotato + Rettificato)
+    on some day from its effective date on, without an override."""
 
 
 class ApprovalExceedsReservation(RuleViolation):
@@ -30,7 +31,8 @@ class AdjustmentInvalid(RuleViolation):
 
 
 class VariationBelowReserved(RuleViolation):
-    """A budget variation that would leave an item with less than is reserved on it."""
+    """A budget variation that would leave an item with less than is reserved on it (on some day from
+    its effective date on), without an override."""
 
 
 class PlanParametersInvalid(RuleViolation):

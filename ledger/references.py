@@ -5,7 +5,7 @@ Also the plan year a fact belongs to and its window of effective dates.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -150,20 +150,12 @@ def check_exists_by_its_date(book: Book, fact: LedgerEvent) -> None:
         if day is None or fact.effective_date >= day:
             continue
         thing = existing(book, kind, code)
-        if thing is not None and under_tree_rules(book, thing.year):
+        if thing is not None and under_tree_rules(book, year_of(book, fact)):
             raise EffectiveBeforeExistence(
                 f"{fact.TYPE} is effective {fact.effective_date}, before {thing.kind} {thing.code!r} exists:"
                 f" {thing.made_as} {thing.made_by!r} makes it from {thing.day}",
                 event_id=fact.event_id,
             )
-
-
-def referred(book: Book, fact: LedgerEvent) -> Iterator[Existing]:
-    """The things ``fact`` refers to that the book holds, each as it exists."""
-    for kind, code in references(fact):
-        found = existing(book, kind, code)
-        if found is not None:
-            yield found
 
 
 def _objective_since(book: Book, code: str) -> date | None:

@@ -13,7 +13,9 @@ Columns (euros, Decimal):
   the unapproved part of a reservation stays locked.
 
 Subtotals are sums of their rows; the ratio Disponibile / Totale per objective
-is the seed's "ICT_" summary.
+is the seed's "ICT_" summary. A row lists the overrides granted on it (a fact's
+or a correction's ``override_reason``, which let Disponibile fall below zero),
+for a plan under the tree's rules.
 """
 
 from __future__ import annotations

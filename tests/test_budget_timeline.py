@@ -218,6 +218,9 @@ def test_a_granted_override_is_listed_on_its_row_in_the_budget_table_and_json(
             "  A1/04/01 Accordo di programma: alluvione (event r2)\n"
             "  A1/04/01 Accordo di programma: delibera 12/2012 (event c1)\n"
             "  A1/04/02 Protocollo IAT: Giunta n. 75 del 5.7.12 (event r-may)") in text
+    csv = run(ledger_url, "budget", "--format", "csv").output.splitlines()
+    assert csv[0].endswith(",available,override")
+    assert csv[2].endswith(",Giunta n. 75 del 5.7.12 (event r-may)") and csv[3].endswith(",")
     # As of a day before an override was effective, it is not shown.
     early = json.loads(run(ledger_url, "budget", "--as-of", "2012-03-01", "--format", "json").output)
     assert [row.get("overrides") for row in early["rows"]] == [
