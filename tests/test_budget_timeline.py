@@ -406,3 +406,41 @@ def test_after_every_accepted_fact_no_day_is_below_zero_unless_an_override_was_g
             assert table.row(code).amounts.available == level(after[code], probe)
             assert state.amounts.available == level(after[code], date.max)
         before = after
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(ops=OPS, cuts=st.lists(st.tuples(st.one_of(st.none(), DAYS), st.one_of(st.none(), st.integers(9, 40))),
+                              min_size=1, max_size=5))
+def test_on_random_histories_the_read_model_shows_the_overrides_the_replay_shows(
+        tmp_path_factory: pytest.TempPathFactory, ops: list[tuple[str, int, str, bool, str, int]],
+        cuts: list[tuple[str | None, int | None]]) -> None:
+    ledger = ledger_with()
+    items: dict[str, str] = {}
+    accepted: list[dict[str, Any]] = []
+    for n, op in enumerate(ops):
+        obj = offer(ledger, op, n, items)
+        if obj is None:
+            continue
+        try:
+            append(ledger, obj)
+        except RuleViolation:
+            continue
+        accepted.append(obj)
+        if obj["type"] != "EventCorrected":
+            items[obj["id"]] = item_of(obj, items)
+    path = tmp_path_factory.mktemp("overrides") / "ledger.db"
+    with Store.open(str(path), create=True) as store:
+        store.init("Test", actor="cdg")
+        store.append(submissions(small_plan()), now=NOW)
+        half = len(accepted) // 2
+        for part in (accepted[:half], accepted[half:]):
+            if part:
+                store.append(submissions(part), now=NOW)
+        for day, known in cuts:
+            cut = Cut(None if day is None else date.fromisoformat(day), known)
+            replayed = budget(store.events(), cut)
+            modelled = budget_of(store, cut)
+            assert [(r.item, r.line, r.overrides, r.amounts) for r in modelled.rows] == [
+                (r.item, r.line, r.overrides, r.amounts) for r in replayed.rows], cut
+        assert verify(store).ok
