@@ -197,7 +197,7 @@ class Book(LookupsMixin):
             "items": [
                 [
                     i.item, i.year, i.line, i.objective, i.day.isoformat(),
-                    *(f"{getattr(i.amounts, c):f}" for c in BASE), i.origin, i.timeline.rows(),
+                    *(f"{getattr(i.amounts, c):f}" for c in BASE), i.origin, *i.timeline.rows(),
                 ]
                 for i in self.items.values()
             ],
@@ -215,11 +215,10 @@ class Book(LookupsMixin):
         for body in state["definitions"]:
             book.effect(decode(body), +1)
         book.struck = set(state["struck"])
-        for item, year, line, objective, day, *sums, origin, timeline in state["items"]:
+        for item, year, line, objective, day, *sums, origin, days, changes in state["items"]:
             amounts = Amounts(*(Decimal(v) for v in sums))
-            book.items[item] = ItemState(
-                item, year, line, objective, amounts, date.fromisoformat(day), origin, Timeline.of(timeline)
-            )
+            opened, timeline = date.fromisoformat(day), Timeline.of(days, changes)
+            book.items[item] = ItemState(item, year, line, objective, amounts, opened, origin, timeline)
         for name, role, key, revoked in state["actors"]:
             book.actors[name] = ActorState(name, role, key, revoked)
         book.migrated = state.get("migrated")

@@ -131,25 +131,25 @@ def tree_plan(plan: PlanOpened) -> bool:
 
 class Existing(NamedTuple):
     """A thing a fact refers to, as it exists: from ``day``, made by event ``made_by`` (``made_as``,
-    its type), in the plan of ``year``."""
+    its type)."""
 
     kind: str
     code: str
     day: date
     made_by: str
     made_as: str
-    year: int
 
 
 def check_exists_by_its_date(book: Book, fact: LedgerEvent) -> None:
     """Under the tree's rules, a fact is effective on or after the day each thing it refers to exists
     from: an objective, indicator, budget item, reservation or strike, from the effective date of
     the event that made it. (Things not found are left to the fact's own rule, which names them.)"""
-    for kind, code in references(fact):
-        day = SINCE[kind](book, code)
+    pick = REFERENCES.get(type(fact))
+    for kind, code in () if pick is None else pick(fact):
+        day = None if code is None else SINCE[kind](book, code)
         if day is None or fact.effective_date >= day:
             continue
-        thing = existing(book, kind, code)
+        thing = existing(book, kind, str(code))
         if thing is not None and under_tree_rules(book, year_of(book, fact)):
             raise EffectiveBeforeExistence(
                 f"{fact.TYPE} is effective {fact.effective_date}, before {thing.kind} {thing.code!r} exists:"
@@ -194,16 +194,9 @@ SINCE: dict[str, Callable[[Book, str], date | None]] = {
 }
 
 
-def references(fact: LedgerEvent) -> list[tuple[str, str]]:
-    """What a fact refers to, as (kind, code) pairs, whose dates it must not precede.
-
-    Not a budget item's objective: the budget is in force from 1 January, before the plan that
-    names its objectives is approved (the seed: the 2012 budget from 01/01, the plan of 27/01/2012).
-    """
-    pick = REFERENCES.get(type(fact))
-    return [] if pick is None else [(kind, code) for kind, code in pick(fact) if code is not None]
-
-
+# What each type of fact refers to, as (kind, code) pairs (None: it names none), whose dates it must not
+# precede. Not a budget item's objective: the budget is in force from 1 January, before the plan that
+# names its objectives is approved (the seed: the 2012 budget from 01/01, the plan of 27/01/2012).
 Refs = tuple[tuple[str, str | None], ...]
 REFERENCES: dict[type[LedgerEvent], Callable[[Any], Refs]] = {
     ObjectiveDefined: lambda f: (("objective", f.parent), ("objective", f.predecessor)),
@@ -223,29 +216,18 @@ REFERENCES: dict[type[LedgerEvent], Callable[[Any], Refs]] = {
 
 def existing(book: Book, kind: str, code: str) -> Existing | None:
     """The thing of this kind and code as the book holds it (None: it holds none)."""
-    if kind == "objective":
-        goal = book.objectives.get(code)
-        return None if goal is None else Existing(kind, code, goal.effective_date, goal.event_id, goal.TYPE,
-                                                  goal.year)
-    if kind == "indicator":
-        ind = book.indicators.get(code)
-        owner = None if ind is None else book.objectives.get(ind.objective)
-        return None if ind is None or owner is None else Existing(
-            kind, code, ind.effective_date, ind.event_id, ind.TYPE, owner.year)
-    if kind == "budget item":
+    made: tuple[date, str, str] | None = None
+    if kind == "objective" or kind == "indicator":
+        defined = (book.objectives if kind == "objective" else book.indicators).get(code)
+        made = None if defined is None else (defined.effective_date, defined.event_id, defined.TYPE)
+    elif kind == "budget item":
         held = book.items.get(code)
-        return None if held is None else Existing(kind, code, held.day, held.origin, "BudgetItemOpened",
-                                                  held.year)
-    if kind == "reservation":
+        made = None if held is None else (held.day, held.origin, "BudgetItemOpened")
+    elif kind == "reservation":
         res = book.reservation(code)
-        on = None if res is None else book.items.get(res.item)
-        return None if res is None or on is None else Existing(
-            kind, code, res.day, res.origin, "ReservationMade", on.year)
-    strike = book.fact(code)
-    if not isinstance(strike, (ObjectiveStruck, IndicatorStruck)):
-        return None
-    try:
-        year = year_of(book, strike)
-    except UnknownReference:
-        return None
-    return Existing(kind, code, strike.effective_date, strike.event_id, strike.TYPE, year)
+        made = None if res is None else (res.day, res.origin, "ReservationMade")
+    else:
+        strike = book.fact(code)
+        if isinstance(strike, (ObjectiveStruck, IndicatorStruck)):
+            made = (strike.effective_date, strike.event_id, strike.TYPE)
+    return None if made is None else Existing(kind, code, *made)

@@ -34,11 +34,22 @@ class Timeline:
     days: list[date] = field(default_factory=list)
     changes: list[Decimal] = field(default_factory=list)
     end: Decimal = ZERO
+    # As a snapshot keeps it (``rows``), until first used: a restore reads only the items it checks.
+    stored: tuple[list[int], list[str]] | None = None
+
+    def _ready(self) -> None:
+        if self.stored is not None:
+            ordinals, amounts = self.stored
+            self.stored = None
+            self.days = [date.fromordinal(day) for day in ordinals]
+            self.changes = [Decimal(amount) for amount in amounts]
+            self.end = sum(self.changes, ZERO)
 
     def add(self, day: date, amount: Decimal) -> None:
         """Disponibile changes by ``amount`` from ``day`` on (appending in date order costs O(1))."""
         if not amount:
             return
+        self._ready()
         self.end += amount
         i = len(self.days) if not self.days or self.days[-1] < day else bisect_left(self.days, day)
         if i < len(self.days) and self.days[i] == day:
@@ -56,6 +67,7 @@ class Timeline:
         A walk back from the last day to the candidate's first: it costs the days the timeline changes
         on from then on (none beyond the candidate's for facts recorded in date order).
         """
+        self._ready()
         moves = sorted((day, amount) for day, amount in candidate.items() if amount)
         if len(moves) == 1:
             return self.lowered(*moves[0])
@@ -65,6 +77,7 @@ class Timeline:
         """``breach`` of one change: O(1) for a fact recorded in date order (none of the item's later)."""
         if amount >= 0:
             return None  # nothing lowered
+        self._ready()
         if self.days and self.days[-1] > day:
             return self._walk([(day, amount)])
         after = self.end + amount
@@ -89,15 +102,16 @@ class Timeline:
             after -= own.get(day, ZERO) + added.get(day, ZERO)
         return found
 
-    def rows(self) -> list[list[str]]:
-        """As a snapshot keeps it: [day, change] pairs in date order."""
-        return [[day.isoformat(), f"{amount:f}"] for day, amount in zip(self.days, self.changes, strict=True)]
+    def rows(self) -> tuple[list[int], list[str]]:
+        """As a snapshot keeps it: the days (proleptic ordinals) and the changes (decimal strings), in date
+        order; two flat lists, which cost a snapshot of a large ledger a tenth of [ISO day, amount] pairs."""
+        if self.stored is not None:
+            return self.stored
+        return [day.toordinal() for day in self.days], [str(amount) for amount in self.changes]
 
     @classmethod
-    def of(cls, rows: list[list[str]]) -> Timeline:
-        timeline = cls([date.fromisoformat(day) for day, _ in rows], [Decimal(amount) for _, amount in rows])
-        timeline.end = sum(timeline.changes, ZERO)
-        return timeline
+    def of(cls, ordinals: list[int], amounts: list[str]) -> Timeline:
+        return cls(stored=(ordinals, amounts))
 
 
 @dataclass
