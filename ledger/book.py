@@ -47,7 +47,8 @@ from ledger.book_lookups import Lookup, LookupsMixin
 from ledger.corrections import apply_changes
 from ledger.errors import IdConflict
 from ledger.readmodel import Derived, IdRow
-from ledger.state import ActorState, ItemState, ReservationState
+from ledger.references import under_tree_rules
+from ledger.state import ActorState, ItemState, ReservationState, Timeline
 
 UNBOUNDED = 2**62
 
@@ -141,6 +142,9 @@ class Book(LookupsMixin):
                 self.effect(event, +1)
                 self._close(event)
                 self._label(event, event.seq)
+                reason = getattr(event, "override_reason", None)
+                if reason is not None:
+                    self._override(event, event.seq, event, reason)
         except (KeyError, PerfledgerError):
             self.passed_over.append(event.seq)
         corrects = event.corrects if isinstance(event, EventCorrected) else None
@@ -163,6 +167,10 @@ class Book(LookupsMixin):
             raise
         self.facts[event.corrects] = corrected
         self._label(corrected, original.seq)
+        was, reason = getattr(original, "override_reason", None), getattr(corrected, "override_reason", None)
+        if (was, original.effective_date) != (reason, corrected.effective_date) and (was or reason):
+            self._override(original, original.seq, corrected, reason or "")  # "": withdrawn
+        self._override(event, event.seq, corrected, event.override_reason)
 
     def _close(self, event: LedgerEvent) -> None:
         """A closing or reopening of a year, as recorded. Not an ``EFFECTS`` entry: a correction
@@ -182,6 +190,16 @@ class Book(LookupsMixin):
         if self.derived is not None and self._seq > self.derived.after:
             self.derived.label(self._seq, origin, fact, self.items)
 
+    def _override(self, granted_by: LedgerEvent, origin: int, fact: LedgerEvent, reason: str | None) -> None:
+        """The override ``granted_by`` an event (``reason``; "" withdrawn) on the item of budget ``fact``,
+        for the read model: under the tree's rules only (a ledger of an earlier version keeps its rows)."""
+        if reason is None or self.derived is None or self._seq <= self.derived.after:
+            return
+        change = budget_change(self, fact)
+        item = None if change is None else self.items[change.item]
+        if item is not None and under_tree_rules(self, item.year):
+            self.derived.override(self._seq, origin, item, granted_by.event_id, reason, fact.effective_date)
+
     def effect(self, fact: LedgerEvent, sign: int) -> None:
         """Add (sign +1) or take back (sign -1) a fact's contribution to the state (see ``EFFECTS``)."""
         effect = EFFECTS.get(type(fact))
@@ -189,9 +207,9 @@ class Book(LookupsMixin):
             effect(self, fact, sign)
 
     def add(self, item: ItemState, column: str, amount: Decimal, day: date) -> None:
-        """Add to an item's column; its derived row counts from ``day``, or from the item's opening
-        if later."""
-        item.add(column, amount)
+        """Add to an item's column from ``day`` on (or from the item's opening, if later): its sums, its
+        availability along the effective dates, and its derived row."""
+        item.add(column, amount, day)
         if self.derived is not None and self._seq > self.derived.after:
             self.derived.change(self._seq, item.item, column, max(day, item.day), amount)
 
@@ -212,7 +230,7 @@ class Book(LookupsMixin):
             "items": [
                 [
                     i.item, i.year, i.line, i.objective, i.day.isoformat(),
-                    *(f"{getattr(i.amounts, c):f}" for c in BASE),
+                    *(f"{getattr(i.amounts, c):f}" for c in BASE), i.origin, *i.timeline.rows(),
                 ]
                 for i in self.items.values()
             ],
@@ -234,9 +252,10 @@ class Book(LookupsMixin):
         book.struck_indicators = dict(state["struck_indicators"])
         book.revoked = dict(state["revoked"])
         book.measured = {(code, date.fromisoformat(end)): eid for code, end, eid in state["measured"]}
-        for item, year, line, objective, day, *sums in state["items"]:
+        for item, year, line, objective, day, *sums, origin, days, changes in state["items"]:
             amounts = Amounts(*(Decimal(v) for v in sums))
-            book.items[item] = ItemState(item, year, line, objective, amounts, date.fromisoformat(day))
+            opened, timeline = date.fromisoformat(day), Timeline.of(days, changes)
+            book.items[item] = ItemState(item, year, line, objective, amounts, opened, origin, timeline)
         for name, role, key, revoked in state["actors"]:
             book.actors[name] = ActorState(name, role, key, revoked)
         for year, closed_by, reopened_by in state["closings"]:
@@ -337,34 +356,64 @@ def _measure(book: Book, fact: IndicatorMeasured, sign: int) -> None:
 def _open_item(book: Book, fact: BudgetItemOpened, sign: int) -> None:
     if fact.item not in book.items:
         year = book.objectives[fact.objective].year
-        book.items[fact.item] = ItemState(fact.item, year, fact.line, fact.objective, day=fact.effective_date)
-    book.add(book.items[fact.item], "budget", sign * fact.amount, fact.effective_date)
-
-
-def _vary(book: Book, fact: BudgetVaried, sign: int) -> None:
-    book.add(book.items[fact.item], "variations", sign * fact.amount, fact.effective_date)
+        book.items[fact.item] = ItemState(fact.item, year, fact.line, fact.objective, day=fact.effective_date,
+                                          origin=fact.event_id)
+    _add(book, fact, sign)
 
 
 def _reserve(book: Book, fact: ReservationMade, sign: int) -> None:
     item = book.items[fact.item]
     res = book.reservation(fact.reservation)
     if res is None:
-        res = ReservationState(fact.reservation, fact.item, day=max(fact.effective_date, item.day))
+        res = ReservationState(fact.reservation, fact.item, day=max(fact.effective_date, item.day),
+                               origin=fact.event_id)
         book.reservations[fact.reservation] = res
     res.amount += sign * fact.amount
-    book.add(item, "reserved", sign * fact.amount, fact.effective_date)
+    _add(book, fact, sign)
 
 
 def _approve(book: Book, fact: ReservationApproved, sign: int) -> None:
-    res = _known_reservation(book, fact.reservation)
-    res.approved += sign * fact.amount
-    book.add(book.items[res.item], "approved", sign * fact.amount, max(fact.effective_date, res.day))
+    _known_reservation(book, fact.reservation).approved += sign * fact.amount
+    _add(book, fact, sign)
 
 
 def _adjust(book: Book, fact: ReservationAdjusted, sign: int) -> None:
-    res = _known_reservation(book, fact.reservation)
-    res.adjusted += sign * fact.amount
-    book.add(book.items[res.item], "adjusted", sign * fact.amount, max(fact.effective_date, res.day))
+    _known_reservation(book, fact.reservation).adjusted += sign * fact.amount
+    _add(book, fact, sign)
+
+
+def _add(book: Book, fact: LedgerEvent, sign: int) -> None:
+    change = budget_change(book, fact)
+    if change is not None:
+        item, column, amount, day = change
+        book.add(book.items[item], column, sign * amount, day)
+
+
+class Change(NamedTuple):
+    """What a budget fact adds to one column of one item, from ``day`` on (or from the item's opening,
+    if later)."""
+
+    item: str
+    column: str
+    amount: Decimal
+    day: date
+
+
+def budget_change(book: Book, fact: LedgerEvent) -> Change | None:
+    """The column a budget fact adds to (None for other facts): the one statement of what each budget
+    fact does to the sums, which the book folds in and the rules try out (``ledger.availability``).
+    Approvals and adjustments count from their reservation's day, if later than their own."""
+    if isinstance(fact, BudgetItemOpened):
+        return Change(fact.item, "budget", fact.amount, fact.effective_date)
+    if isinstance(fact, BudgetVaried):
+        return Change(fact.item, "variations", fact.amount, fact.effective_date)
+    if isinstance(fact, ReservationMade):
+        return Change(fact.item, "reserved", fact.amount, fact.effective_date)
+    if isinstance(fact, (ReservationApproved, ReservationAdjusted)):
+        res = _known_reservation(book, fact.reservation)
+        column = "approved" if isinstance(fact, ReservationApproved) else "adjusted"
+        return Change(res.item, column, fact.amount, max(fact.effective_date, res.day))
+    return None
 
 
 def _known_reservation(book: Book, code: str) -> ReservationState:
@@ -389,7 +438,7 @@ EFFECTS: dict[type[LedgerEvent], Callable[[Book, Any, int], None]] = {
     StrikeRevoked: _revoke_strike,
     IndicatorMeasured: _measure,
     BudgetItemOpened: _open_item,
-    BudgetVaried: _vary,
+    BudgetVaried: _add,
     ReservationMade: _reserve,
     ReservationApproved: _approve,
     ReservationAdjusted: _adjust,

@@ -137,7 +137,7 @@ class LookupsMixin:
                 raise KeyError(event_id)
             if isinstance(fact, ReservationMade):
                 day = max(fact.effective_date, self.items[fact.item].day)
-                state = ReservationState(code, fact.item, fact.amount, day=day)
+                state = ReservationState(code, fact.item, fact.amount, day=day, origin=event_id)
             elif isinstance(fact, ReservationApproved) and state is not None:
                 state.approved += fact.amount
             elif isinstance(fact, ReservationAdjusted) and state is not None:

@@ -24,7 +24,8 @@ class DuplicateDefinition(RuleViolation):
 
 
 class OverReservation(RuleViolation):
-    """A reservation beyond what is available (Totale - Prenotato + Rettificato), without an override."""
+    """A reservation, adjustment or correction beyond what is available (Totale - Prenotato + Rettificato)
+    on some day from its effective date on, without an override."""
 
 
 class ApprovalExceedsReservation(RuleViolation):
@@ -36,7 +37,8 @@ class AdjustmentInvalid(RuleViolation):
 
 
 class VariationBelowReserved(RuleViolation):
-    """A budget variation that would leave an item with less than is reserved on it."""
+    """A budget variation that would leave an item with less than is reserved on it (on some day from
+    its effective date on), without an override."""
 
 
 class PlanParametersInvalid(RuleViolation):
@@ -49,6 +51,11 @@ class WeightOutOfRange(RuleViolation):
 
 class EffectiveDateOutsidePlan(RuleViolation):
     """An effective date outside the plan's year (plus the plan's horizon)."""
+
+
+class EffectiveBeforeExistence(RuleViolation):
+    """A fact effective before what it refers to exists (an approval before its reservation, a
+    measurement before its indicator...): it names both dates and the event that made the thing."""
 
 
 class ValueDoesNotFitIndicator(RuleViolation):

@@ -30,7 +30,11 @@ class BudgetRow(NamedTuple):
 
 
 class LabelRow(NamedTuple):
-    """What the budget table shows of a plan, line, objective or item; ``origin`` is its defining event."""
+    """What the budget table shows of a plan, line, objective or item; ``origin`` is its defining event.
+
+    Kind ``override``: an override of availability granted on item ``code`` by the event ``objective``
+    names (``origin``, its sequence number), for the reason ``title`` ("" once a correction withdraws it).
+    """
 
     seq: int
     origin: int
@@ -61,7 +65,8 @@ class Derived:
     dates: a fact counts as of a date only when what it refers to does). A
     correction gives two rows at its own sequence number: the original's
     amount taken back, the corrected one added. ``labels``: plans, lines,
-    objectives and items, as defined or corrected. ``ids``: every event, what
+    objectives and items, as defined or corrected, and the overrides granted
+    (under the tree's rules). ``ids``: every event, what
     a book restored from a snapshot looks events up by.
     """
 
@@ -89,6 +94,12 @@ class Derived:
                     seq, origin, kind, code, fact.effective_date.isoformat(), year, line, objective, title
                 )
             )
+
+    def override(self, seq: int, origin: int, item: ItemState, event_id: str, reason: str, day: date) -> None:
+        """An override granted (``reason``; "" withdraws it) on ``item`` by ``event_id`` (``origin``)."""
+        self.labels.append(
+            LabelRow(seq, origin, "override", item.item, day.isoformat(), item.year, "", event_id, reason)
+        )
 
     def identify(self, event: LedgerEvent, corrects: str | None, reservation: str | None) -> None:
         self.ids.append(IdRow(event.event_id, event.seq, corrects, reservation))

@@ -5,8 +5,9 @@ Also the plan year a fact belongs to and its window of effective dates.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from events import (
     BudgetItemOpened,
@@ -27,7 +28,7 @@ from events import (
     YearClosed,
     YearReopened,
 )
-from ledger.errors import EffectiveDateOutsidePlan, UnknownReference
+from ledger.errors import EffectiveBeforeExistence, EffectiveDateOutsidePlan, UnknownReference
 
 if TYPE_CHECKING:
     from ledger.book import Book
@@ -120,4 +121,113 @@ def under_tree_rules(book: Book, year: int) -> bool:
     (PlanOpened version 2, which declares its levels); a plan opened before keeps the rules its facts
     were written under, so a ledger made by an earlier version keeps verifying."""
     plan = book.plans.get(year)
-    return plan is not None and getattr(plan, "stored_version", plan.class_version) >= 2
+    return plan is not None and tree_plan(plan)
+
+
+def tree_plan(plan: PlanOpened) -> bool:
+    """Is this plan kept under the rules of the tree? (see ``under_tree_rules``)"""
+    return getattr(plan, "stored_version", plan.class_version) >= 2
+
+
+class Existing(NamedTuple):
+    """A thing a fact refers to, as it exists: from ``day``, made by event ``made_by`` (``made_as``,
+    its type)."""
+
+    kind: str
+    code: str
+    day: date
+    made_by: str
+    made_as: str
+
+
+def check_exists_by_its_date(book: Book, fact: LedgerEvent) -> None:
+    """Under the tree's rules, a fact is effective on or after the day each thing it refers to exists
+    from: an objective, indicator, budget item, reservation or strike, from the effective date of
+    the event that made it. (Things not found are left to the fact's own rule, which names them.)"""
+    pick = REFERENCES.get(type(fact))
+    for kind, code in () if pick is None else pick(fact):
+        day = None if code is None else SINCE[kind](book, code)
+        if day is None or fact.effective_date >= day:
+            continue
+        thing = existing(book, kind, str(code))
+        if thing is not None and under_tree_rules(book, year_of(book, fact)):
+            raise EffectiveBeforeExistence(
+                f"{fact.TYPE} is effective {fact.effective_date}, before {thing.kind} {thing.code!r} exists:"
+                f" {thing.made_as} {thing.made_by!r} makes it from {thing.day}",
+                event_id=fact.event_id,
+            )
+
+
+def _objective_since(book: Book, code: str) -> date | None:
+    found = book.objectives.get(code)
+    return None if found is None else found.effective_date
+
+
+def _indicator_since(book: Book, code: str) -> date | None:
+    found = book.indicators.get(code)
+    return None if found is None else found.effective_date
+
+
+def _item_since(book: Book, code: str) -> date | None:
+    found = book.items.get(code)
+    return None if found is None else found.day
+
+
+def _reservation_since(book: Book, code: str) -> date | None:
+    found = book.reservation(code)
+    return None if found is None else found.day
+
+
+def _strike_since(book: Book, code: str) -> date | None:
+    found = book.fact(code)
+    return found.effective_date if isinstance(found, (ObjectiveStruck, IndicatorStruck)) else None
+
+
+# The day each kind of thing exists from (None: the book holds no such thing), looked up cheaply:
+# every fact asks, and only a fact dated before it needs the whole ``Existing``.
+SINCE: dict[str, Callable[[Book, str], date | None]] = {
+    "objective": _objective_since,
+    "indicator": _indicator_since,
+    "budget item": _item_since,
+    "reservation": _reservation_since,
+    "strike": _strike_since,
+}
+
+
+# What each type of fact refers to, as (kind, code) pairs (None: it names none), whose dates it must not
+# precede. Not a budget item's objective: the budget is in force from 1 January, before the plan that
+# names its objectives is approved (the seed: the 2012 budget from 01/01, the plan of 27/01/2012).
+Refs = tuple[tuple[str, str | None], ...]
+REFERENCES: dict[type[LedgerEvent], Callable[[Any], Refs]] = {
+    ObjectiveDefined: lambda f: (("objective", f.parent), ("objective", f.predecessor)),
+    IndicatorDefined: lambda f: (
+        ("objective", f.objective), ("indicator", f.uses), ("indicator", f.compared_with)),
+    ObjectiveChanged: lambda f: (("objective", f.objective), ("indicator", f.indicator)),
+    ObjectiveStruck: lambda f: (("objective", f.objective),),
+    IndicatorMeasured: lambda f: (("indicator", f.indicator),),
+    IndicatorStruck: lambda f: (("indicator", f.indicator),),
+    BudgetVaried: lambda f: (("budget item", f.item),),
+    ReservationMade: lambda f: (("budget item", f.item),),
+    ReservationApproved: lambda f: (("reservation", f.reservation),),
+    ReservationAdjusted: lambda f: (("reservation", f.reservation),),
+    StrikeRevoked: lambda f: (("strike", f.strike),),
+}
+
+
+def existing(book: Book, kind: str, code: str) -> Existing | None:
+    """The thing of this kind and code as the book holds it (None: it holds none)."""
+    made: tuple[date, str, str] | None = None
+    if kind == "objective" or kind == "indicator":
+        defined = (book.objectives if kind == "objective" else book.indicators).get(code)
+        made = None if defined is None else (defined.effective_date, defined.event_id, defined.TYPE)
+    elif kind == "budget item":
+        held = book.items.get(code)
+        made = None if held is None else (held.day, held.origin, "BudgetItemOpened")
+    elif kind == "reservation":
+        res = book.reservation(code)
+        made = None if res is None else (res.day, res.origin, "ReservationMade")
+    else:
+        strike = book.fact(code)
+        if isinstance(strike, (ObjectiveStruck, IndicatorStruck)):
+            made = (strike.effective_date, strike.event_id, strike.TYPE)
+    return None if made is None else Existing(kind, code, *made)

@@ -36,7 +36,7 @@ from events import (
     YearClosed,
     YearReopened,
 )
-from ledger import signers
+from ledger import availability, signers
 from ledger.amounts import euro
 from ledger.corrections import DATED, apply_changes
 from ledger.errors import (
@@ -60,6 +60,7 @@ from ledger.errors import (
     YearNotClosed,
 )
 from ledger.references import (
+    check_exists_by_its_date,
     check_within_the_plan,
     in_its_plan,
     indicator,
@@ -91,9 +92,16 @@ def check_rules(book: Book, fact: LedgerEvent, *, signature: bool = False) -> No
         if signature:
             signers.check_signed_by_a_registered_controller(book, fact)
         check_year_is_open(book, fact)
-        CHECKS.get(type(fact), check_belongs_to_a_plan)(book, fact, False)
+        check_fact(book, fact, False)
     except UnknownReference as e:
         raise e.located(event_id=fact.event_id) from None
+
+
+def check_fact(book: Book, fact: LedgerEvent, replacing: bool) -> None:
+    """A fact's own rules (``CHECKS``), then the one rule of every fact: it is effective on or after
+    the day each thing it refers to exists from (``check_exists_by_its_date``)."""
+    CHECKS.get(type(fact), check_belongs_to_a_plan)(book, fact, replacing)
+    check_exists_by_its_date(book, fact)
 
 
 # -- every fact: its year is open -------------------------------------------------
@@ -190,10 +198,10 @@ def check_correction_keeps_the_balances(book: Book, fact: EventCorrected, replac
     derived, book.derived = book.derived, None  # a trial: no derived rows
     book.effect(original, -1)
     try:
-        CHECKS[type(corrected)](book, corrected, True)
+        check_fact(book, corrected, True)
         book.effect(corrected, +1)
         try:
-            check_balances(book, corrected, items, reservations, before)
+            check_balances(book, fact, corrected, items, reservations, before)
         finally:
             book.effect(corrected, -1)
     except BALANCES as e:
@@ -201,6 +209,7 @@ def check_correction_keeps_the_balances(book: Book, fact: EventCorrected, replac
     finally:
         book.effect(original, +1)
         book.derived = derived
+    check_correction_keeps_availability(book, fact, original, corrected)
 
 
 def check_correction_dated_as_its_fact(book: Book, fact: EventCorrected, original: LedgerEvent,
@@ -231,20 +240,42 @@ def touched(book: Book, fact: LedgerEvent) -> tuple[set[str], set[str]]:
     return set(), set()
 
 
-def check_balances(book: Book, fact: LedgerEvent, items: set[str], reservations: set[str],
-                   before: dict[str, Decimal]) -> None:
-    """After a corrected fact: approvals within reservations, and no availability lost below zero."""
+def check_balances(book: Book, correction: EventCorrected, fact: LedgerEvent, items: set[str],
+                   reservations: set[str], before: dict[str, Decimal]) -> None:
+    """After a corrected fact: approvals within reservations; and, for a plan kept under its earlier
+    rules, no availability lost below zero as the sums stand (the tree's rules look at every day:
+    ``check_correction_keeps_availability``)."""
     for code in reservations:
         res = reservation(book, code, fact.event_id)
         if res.approved > res.net:
             raise ApprovalExceedsReservation(
                 f"reservation {code!r} would hold {euro(res.net)} with {euro(res.approved)} already approved"
             )
-    override = isinstance(fact, ReservationMade) and fact.override_reason is not None
+    override = correction.override_reason is not None or getattr(fact, "override_reason", None) is not None
     for code in items:
+        if override or under_tree_rules(book, book.items[code].year):
+            continue
         now = book.items[code].amounts.available
-        if now < 0 and now < before[code] and not override:
+        if now < 0 and now < before[code]:
             raise OverReservation(f"item {code!r} would have {euro(now)} available")
+
+
+def check_correction_keeps_availability(book: Book, correction: EventCorrected, original: LedgerEvent,
+                                        corrected: LedgerEvent) -> None:
+    """Under the tree's rules, a correction lowers no day's availability below zero, or further below
+    it, unless it gives its own ``override_reason`` (the corrected fact's reason was given for it as
+    it stood). Lowering an over-reserved reservation raises availability: it passes."""
+    if correction.override_reason is not None or not under_tree_rules(book, year_of(book, original)):
+        return
+    found = availability.breach(book, [(original, -1), (corrected, +1)])
+    if found is not None:
+        where = availability.stretch(found.breach, corrected.effective_date)
+        raise OverReservation(
+            f"the correction would break a rule: item {found.item!r} would have"
+            f" {euro(found.breach.available)} available{where}"
+            " (give override_reason to correct beyond availability)",
+            event_id=correction.event_id,
+        )
 
 
 # -- the plan -----------------------------------------------------------------
@@ -668,33 +699,46 @@ def check_item_is_new_on_its_objectives_line(book: Book, fact: BudgetItemOpened,
 
 
 def check_variation_keeps_reserved(book: Book, fact: BudgetVaried, replacing: bool) -> None:
-    in_its_plan(book, fact)
-    item = book.items[fact.item].amounts
-    if item.available + fact.amount < 0:
+    """A variation leaves its item no less available than is reserved on it, unless an override
+    reason is given: on any day from its effective date on, under the tree's rules
+    (``ledger.availability``); as the sums stand, before."""
+    year = in_its_plan(book, fact)
+    if replacing or fact.override_reason is not None:
+        return  # a correction's trial: ``check_correction_keeps_the_balances`` compares
+    found = availability.shortfall(book, fact, under_tree_rules(book, year))
+    if found is not None:
+        item = book.items[fact.item].amounts
         raise VariationBelowReserved(
-            f"item {fact.item!r}: a variation of {euro(fact.amount)} would leave"
-            f" {euro(item.available + fact.amount)} available (total {euro(item.total)},"
-            f" net reserved {euro(item.reserved - item.adjusted)})",
+            f"item {fact.item!r}: a variation of {euro(fact.amount)} would leave {euro(found.after)}"
+            f" available{found.where}"
+            + (f" (effective {fact.effective_date})" if found.where else
+               f" (total {euro(item.total)}, net reserved {euro(item.reserved - item.adjusted)})")
+            + "; give override_reason to vary beyond availability",
             event_id=fact.event_id,
         )
 
 
 def check_reservation_fits_availability(book: Book, fact: ReservationMade, replacing: bool) -> None:
-    """A new reservation within what its item has available, unless an override reason is given."""
+    """A new reservation within what its item has available, unless an override reason is given: on
+    any day from its effective date on, under the tree's rules; as the sums stand, before."""
     eid = fact.event_id
-    in_its_plan(book, fact)
+    year = in_its_plan(book, fact)
     if book.reservation(fact.reservation) is not None and not replacing:
         raise DuplicateDefinition(f"reservation {fact.reservation!r} already exists", event_id=eid)
-    item = book.items[fact.item].amounts
-    if fact.amount > item.available and fact.override_reason is None:
+    if replacing or fact.override_reason is not None:
+        return
+    found = availability.shortfall(book, fact, under_tree_rules(book, year))
+    if found is not None:
         raise OverReservation(
-            f"item {fact.item!r} has {euro(item.available)} available; cannot reserve"
-            f" {euro(fact.amount)} (give override_reason to reserve beyond availability)",
+            f"item {fact.item!r} has {euro(found.before)} available{found.where}; cannot reserve"
+            f" {euro(fact.amount)}" + (f" effective {fact.effective_date}" if found.where else "")
+            + " (give override_reason to reserve beyond availability)",
             event_id=eid,
         )
 
 
 def check_approval_within_reservation(book: Book, fact: ReservationApproved, replacing: bool) -> None:
+    """An approval within what is left of its reservation (it leaves Disponibile as it is)."""
     in_its_plan(book, fact)
     res = reservation(book, fact.reservation, fact.event_id)
     left = res.net - res.approved
@@ -709,9 +753,9 @@ def check_approval_within_reservation(book: Book, fact: ReservationApproved, rep
 
 def check_adjustment_keeps_approved(book: Book, fact: ReservationAdjusted, replacing: bool) -> None:
     """A rettifica releases no more than is reserved and not approved, and reserves no more than
-    is available."""
+    is available (on any day from its effective date on, under the tree's rules)."""
     eid = fact.event_id
-    in_its_plan(book, fact)
+    year = in_its_plan(book, fact)
     res = reservation(book, fact.reservation, eid)
     net = res.net - fact.amount
     if net < res.approved:
@@ -720,11 +764,13 @@ def check_adjustment_keeps_approved(book: Book, fact: ReservationAdjusted, repla
             f" {euro(net)} reserved, below the {euro(res.approved)} approved",
             event_id=eid,
         )
-    item = book.items[res.item].amounts
-    if fact.amount < 0 and -fact.amount > item.available:
+    if replacing or fact.override_reason is not None:
+        return
+    found = availability.shortfall(book, fact, under_tree_rules(book, year))
+    if found is not None:
         raise OverReservation(
-            f"item {res.item!r} has {euro(item.available)} available; an adjustment"
-            f" cannot reserve {euro(-fact.amount)} more",
+            f"item {res.item!r} has {euro(found.before)} available{found.where}; an adjustment cannot"
+            f" reserve {euro(-fact.amount)} more (give override_reason to reserve beyond availability)",
             event_id=eid,
         )
 

@@ -17,7 +17,9 @@ from ledger.lookup import StoreLookup
 from ledger.recorders import LedgerRecorder
 from ledger.store_errors import is_driver_error
 
-SNAPSHOT_FORMAT = 3  # 2: the years' closings; 3: strikes by id, revocations, measured periods
+# 2: the years' closings; 3: strikes by id, revocations, measured periods; 4: items keep the id of their
+# opening and their availability along the dates
+SNAPSHOT_FORMAT = 4
 SNAPSHOT_TRIES = 3  # the latest snapshots tried, newest first, before folding every event
 
 

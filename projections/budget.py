@@ -16,7 +16,9 @@ Subtotals are sums of their rows; the ratio Disponibile / Totale per objective
 is the seed's "ICT_" summary. An item belongs to one objective of the tree, on any level; the table
 counts it under that objective's ancestor on the plan's scored level (an operational objective's
 item under its strategic objective). Items on no policy line are grouped apart (``off_line``), out
-of the seed's table: its "Totale complessivo" stays the policy lines'; ``overall`` adds both.
+of the seed's table: its "Totale complessivo" stays the policy lines'; ``overall`` adds both. A row
+lists the overrides granted on it (a fact's or a correction's ``override_reason``, which let
+Disponibile fall below zero), for a plan under the tree's rules.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
     from ledger.application import Store
     from ledger.budget_query import Sum
     from ledger.readmodel import LabelRow
+from ledger.references import tree_plan
 from projections.explain import Derivation, EventRef, refs
 from projections.facts import EVERYTHING, Cut, Events, Fact, in_force, known_facts, plan_of, plan_year
 
@@ -67,6 +70,15 @@ class Entry(NamedTuple):
     fact: Fact
 
 
+class Override(NamedTuple):
+    """An override of availability granted on an item: by event ``event`` (sequence number ``seq``),
+    for ``reason``. The fact it came with may leave Disponibile below zero (``ledger.availability``)."""
+
+    seq: int
+    event: str
+    reason: str
+
+
 @dataclass
 class Row:
     item: str
@@ -75,6 +87,7 @@ class Row:
     product: str
     sums: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(BASE, ZERO))
     entries: list[Entry] = field(default_factory=list)
+    overrides: list[Override] = field(default_factory=list)  # in recording order
 
     @property
     def amounts(self) -> Amounts:
@@ -161,7 +174,8 @@ class Budget:
 def budget(events: Events, cut: Cut = EVERYTHING, year: int | None = None) -> Budget:
     """Fold the events into the budget table of ``year`` (default: the latest plan) as it stood at ``cut``."""
     facts = known_facts(events, cut)
-    year = plan_of(facts, cut, year).year
+    plan = plan_of(facts, cut, year)
+    year = plan.year
     titles: dict[str, str] = {}
     years: dict[str, int] = {}
     for fact in facts:
@@ -188,7 +202,24 @@ def budget(events: Events, cut: Cut = EVERYTHING, year: int | None = None) -> Bu
             rows[reservations[event.reservation]].add("approved", event.amount, fact)
         elif isinstance(event, ReservationAdjusted) and event.reservation in reservations:
             rows[reservations[event.reservation]].add("adjusted", event.amount, fact)
+    # A plan of an earlier version shows none, as its read model holds none.
+    if isinstance(plan.current, PlanOpened) and tree_plan(plan.current):
+        for row in rows.values():
+            row.overrides = overrides_of(row.entries)
     return _table(tuple(rows.values()), titles, cut, scored_ancestors(facts))
+
+
+def overrides_of(entries: Sequence[Entry]) -> list[Override]:
+    """The overrides granted with the facts of these entries or their corrections, by sequence number."""
+    found = []
+    for entry in entries:
+        fact = entry.fact
+        reason = getattr(fact.current, "override_reason", None)
+        if reason is not None:
+            found.append(Override(fact.original.seq, fact.original.event_id, reason))
+        found += [Override(c.seq, c.event_id, c.override_reason) for c in fact.corrections
+                  if c.override_reason is not None]
+    return sorted(found)
 
 
 def scored_ancestors(facts: Iterable[Fact]) -> dict[str, str]:
@@ -288,7 +319,7 @@ def budget_from_model(labels: Sequence[LabelRow], sums: Sequence[Sum], cut: Cut,
     current: dict[tuple[str, int], LabelRow] = {}  # each defining event's latest version
     for label in labels:  # ordered by origin, then sequence number
         current[label.kind, label.origin] = label
-    plans, items, titles = [], [], {}
+    plans, items, titles, overrides = [], [], {}, []
     for label in current.values():
         in_force = cut.holds(date.fromisoformat(label.day))
         if label.kind == "plan" and in_force:
@@ -296,6 +327,9 @@ def budget_from_model(labels: Sequence[LabelRow], sums: Sequence[Sum], cut: Cut,
         elif label.kind == "item":
             if in_force:
                 items.append(label)
+        elif label.kind == "override":
+            if in_force and label.title:
+                overrides.append(label)
         else:
             titles[f"{label.kind}:{label.code}"] = label.title  # the latest defined wins, as in the replay
     chosen = plan_year(plans, cut, year)
@@ -304,6 +338,9 @@ def budget_from_model(labels: Sequence[LabelRow], sums: Sequence[Sum], cut: Cut,
     for total in sums:
         if total.item in rows:
             rows[total.item].sums[total.column] = Decimal(total.cents).scaleb(-2)
+    for label in sorted(overrides, key=lambda label: label.origin):
+        if label.code in rows:
+            rows[label.code].overrides.append(Override(label.origin, label.objective, label.title))
     return _table(tuple(rows.values()), titles, cut, under)
 
 
@@ -330,15 +367,30 @@ def explain_row(row: Row, column: str) -> Derivation:
             value,
             f"Totale - (Prenotato - Rettificato) = {_money(a.total)}"
             f" - ({_money(a.reserved)} - {_money(a.adjusted)}) = {_money(value)}",
-            parts=tuple(explain_row(row, c) for c in ("total", "reserved", "adjusted")),
+            parts=(*(explain_row(row, c) for c in ("total", "reserved", "adjusted")),
+                   *(_granted(row, o) for o in row.overrides)),
         )
     entries = [e for e in row.entries if e.column == column]
     terms = " + ".join(_money(e.amount) for e in entries) or "0"
     events: list[EventRef] = []
+    reasons = {o.event: o.reason for o in row.overrides}
     for entry in entries:
-        events += refs(entry.fact, f"{'+' if entry.amount >= 0 else ''}{_money(entry.amount)}")
+        granted = reasons.get(entry.fact.original.event_id)
+        events += refs(entry.fact, f"{'+' if entry.amount >= 0 else ''}{_money(entry.amount)}"
+                       + ("" if granted is None else f" (override: {granted})"))
     return Derivation(
         figure, value, f"sum of {len(entries)} event(s) = {terms} = {_money(value)}", tuple(events)
+    )
+
+
+def _granted(row: Row, override: Override) -> Derivation:
+    """An override on a row's availability, for explain: who granted it, and why."""
+    return Derivation(
+        f"Override of item {row.item} ({row.product})",
+        override.reason,
+        f"override granted by {override.event}: {override.reason}; Disponibile may fall below zero",
+        tuple(ref for entry in row.entries for ref in refs(entry.fact, "grants the override")
+              if ref.id == override.event),
     )
 
 
@@ -365,5 +417,5 @@ def explain_ratio(group: Group, kind: str) -> Derivation:
     )
 
 
-__all__ = ["COLUMNS", "LABELS", "OFF_LINE", "Amounts", "Budget", "Group", "Row", "budget", "explain_group",
-           "explain_ratio", "explain_row", "scored_ancestors"]
+__all__ = ["COLUMNS", "LABELS", "OFF_LINE", "Amounts", "Budget", "Group", "Override", "Row", "budget",
+           "explain_group", "explain_ratio", "explain_row", "scored_ancestors"]
