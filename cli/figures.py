@@ -163,7 +163,7 @@ def explain_cmd(ctx: click.Context, figure: tuple[str, ...], year: int | None, a
     FIGURE is one of:
       budget item ITEM COLUMN          budget objective CODE COLUMN|ratio
       budget line CODE COLUMN          budget total COLUMN|ratio
-      budget resources CODE total|approved
+      budget resources CODE budget|reserved
       achievement indicator CODE       achievement objective CODE
       achievement rollup CODE [AREA]   achievement entity
       variations

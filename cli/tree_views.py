@@ -33,7 +33,7 @@ def legend(t: Tree, with_resources: bool, area: str | None = None) -> str:
             f" children's on the level below ({LEGEND[t.rule]}; the plan's rule). The entity level is the"
             f" mean of the {t.achievement.scored_level} objectives' own figures.")
     if with_resources:
-        text += (" preventivo / consuntivo: the Totale / Approvato of the budget items of the objective and"
+        text += (" preventivo / consuntivo: the Budget / Prenotato of the budget items of the objective and"
                  " of its descendants.")
     if area is not None:
         text += f" Above the objectives of area {area}, roll-up and resources count theirs only."
@@ -95,8 +95,9 @@ def tree_rows(t: Tree, table: Budget | None, locale: str, formats: Formats, leve
             rollup = _rollup(t, n, area)
             row["roll-up"] = "-" if rollup is None else percent(rollup, 0, locale)
         if table is not None:
-            total, approved = resources(table, t, n.code, area if n.area != area else None)
-            row["preventivo"], row["consuntivo"] = (total, approved) if total or approved else (None, None)
+            planned, reserved = resources(table, t, n.code, area if n.area != area else None)
+            shown = planned or reserved
+            row["preventivo"], row["consuntivo"] = (planned, reserved) if shown else (None, None)
         rows.append(row)
         for i in o.indicators:
             unit, extra = i.definition.unit, _reused(i)
@@ -148,7 +149,7 @@ def tree_json(t: Tree, table: Budget | None, level: str | None = None,
     nodes = []
     for n in chosen(t, level, area):
         own, rollup = n.score.achievement, t.rollup(n.code) if n.children else None
-        total, approved = resources(table, t, n.code) if table is not None else (None, None)
+        planned, reserved = resources(table, t, n.code) if table is not None else (None, None)
         nodes.append({
             "code": n.code, "title": n.title, "level": n.level, "area": n.area, "owner": n.owner,
             "parent": n.parent, "predecessor": n.predecessor, "children": list(n.children),
@@ -156,7 +157,7 @@ def tree_json(t: Tree, table: Budget | None, level: str | None = None,
             "rollup": rollup, "rollup_percent": None if rollup is None else rounded_percent(rollup),
             "rollup_rule": t.rule, "rollup_level": t.rollup_level(n.code),
             "rollup_by_area": {a: t.rollup(n.code, area=a) for a in t.areas(n.code)},
-            "resources": {"total": total, "approved": approved},
+            "resources": {"budget": planned, "reserved": reserved},
             "struck": n.score.struck is not None,
         })
     return nodes

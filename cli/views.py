@@ -540,8 +540,8 @@ def _budget_derivation(table: Budget, scope: str, rest: list[str],
 
         t = objectives()
         t.node(rest[0])
-        if rest[1] not in ("total", "approved"):
-            raise click.UsageError("resources are explained as total (preventivo) or approved (consuntivo)")
+        if rest[1] not in ("budget", "reserved"):
+            raise click.UsageError("resources are explained as budget (preventivo) or reserved (consuntivo)")
         return explain_group(resources_group(table, t, rest[0]), rest[1], "objective and descendants")
     if scope == "item" and len(rest) == 2:
         return explain_row(table.row(rest[0]), _column(rest[1]))

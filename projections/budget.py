@@ -288,6 +288,13 @@ def budget_of(
     model = None if isinstance(known_at, datetime) else store.budget_model(known_at, cut.as_of)
     if model is None:
         return budget(store.events(upto=upto), cut, year)
+    return model_budget(store, model, cut, year)
+
+
+def model_budget(store: Store, model: tuple[Sequence[LabelRow], Sequence[Sum]], cut: Cut,
+                 year: int | None) -> Budget:
+    """The budget table from the store's read model (``store.budget_model``), each item counted under
+    its objective's ancestor on the scored level (read from the objectives' own events)."""
     labels, sums = model
     return budget_from_model(labels, sums, cut, year, scored_ancestors(_tree_facts(store, labels, cut)))
 

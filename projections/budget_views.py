@@ -121,10 +121,16 @@ def view(table: Budget, by: str, objectives: Objectives = ()) -> View:
 
 def resources(table: Budget, objectives: Objectives, code: str,
               area: str | None = None) -> tuple[Decimal, Decimal]:
-    """(preventivo, consuntivo) of an objective: the Totale and the Approvato of the items of the
-    objective and of its descendants (of those in ``area`` only, if given)."""
+    """(preventivo, consuntivo) of an objective: the Budget (initial allocation) and the Prenotato of
+    the items of the objective and of its descendants (of those in ``area`` only, if given).
+
+    The seed's evidence: the Area Anagrafica's operational 6.1 prints € 95.000,00 / € 66.870,04, the
+    Budget (35.000 + 60.000) and the Prenotato (15.457,41 + 51.412,63) of its two products of the
+    budget table (their Totale is 76.236,33, their Approvato the same as the Prenotato); its 6.2
+    prints € 25.000,00 / € 23.422,06, the Budget and Prenotato of "Erogazione Alta Formazione"
+    (Approvato 21.372,06); section 2.2's "Risorse distribuite" are the objectives' Prenotato."""
     amounts = resources_group(table, objectives, code, area).amounts
-    return amounts.total, amounts.approved
+    return amounts.budget, amounts.reserved
 
 
 def resources_group(table: Budget, objectives: Objectives, code: str, area: str | None = None) -> Group:

@@ -43,12 +43,11 @@ def seed_budget() -> list[dict[str, Any]]:
         objective("DIR-AMM/12-1", "individual", "AMM/12.1", owner="Dirigente Area Amministrativa"),
         item("A7/14/01", "14", "65000.00", "A7"),
         item("A7/14/02", "ANA/14.1", "30000.00", "A7"),
-        item("AMM/12.1/01", "AMM/12.1", "40000.00"),
-        ev("BudgetVaried", "var-AMM/12.1/01", "2012-05-22", item="AMM/12.1/01", amount="1143.00"),
+        item("AMM/12.1/01", "AMM/12.1", "41143.00"),
         ev("ReservationMade", "res-AMM/12.1/01", "2012-06-01", reservation="res-AMM/12.1/01",
-           item="AMM/12.1/01", amount="30000.00"),
+           item="AMM/12.1/01", amount="24900.00"),
         ev("ReservationApproved", "appr-AMM/12.1/01", "2012-07-01", reservation="res-AMM/12.1/01",
-           amount="24900.00"),
+           amount="20000.00"),
     ]
 
 

@@ -20,11 +20,10 @@ def items() -> list[dict[str, Any]]:
     """Strategic 16's operational 16.1 with resources of its own, on no policy line."""
     return [
         ev("BudgetItemOpened", "item-AMM/16.1/01", "2012-01-27", item="AMM/16.1/01", objective="AMM/16.1",
-           product="Solleciti agli inadempienti", amount="40000.00"),
-        ev("BudgetVaried", "var-AMM/16.1/01", "2012-05-22", item="AMM/16.1/01", amount="1143.00"),
+           product="Solleciti agli inadempienti", amount="41143.00"),
         ev("ReservationMade", "res-1", "2012-06-01", reservation="res-1", item="AMM/16.1/01",
-           amount="30000.00"),
-        ev("ReservationApproved", "appr-1", "2012-07-01", reservation="res-1", amount="24900.00"),
+           amount="24900.00"),
+        ev("ReservationApproved", "appr-1", "2012-07-01", reservation="res-1", amount="20000.00"),
     ]
 
 
@@ -87,7 +86,7 @@ def test_the_json_carries_the_tree_beside_the_keys_it_had(ledger: str) -> None:
         "rollup_percent": 54, "band": "partly",
         "children": ["AMM/16.1", "AMM/16.2", "AAGG/16.4", "DIR-ANA/16-1"]}
     assert node["16"]["rollup_by_area"] == {"AMM": "0.98", "AAGG": "0.11"}
-    assert node["16"]["resources"] == {"total": "41143.00", "approved": "24900.00"}
+    assert node["16"]["resources"] == {"budget": "41143.00", "reserved": "24900.00"}
     assert node["DIR-AMM/15-1"]["owner"].startswith("Dirigente Area Amministrativa")
     assert node["DIR-AMM/15-1"]["predecessor"] is None
     filtered = json.loads(run(ledger, "achievement", "--area", "AAGG", "--format", "json").output)
@@ -115,8 +114,8 @@ def test_a_roll_up_is_explained_per_area(ledger: str) -> None:
 
 
 def test_the_resources_of_an_objective_are_explained_item_by_item(ledger: str) -> None:
-    text = run(ledger, "explain", "budget", "resources", "16", "total").output
-    assert text.startswith("Totale of objective and descendants 16 (Migliorare la riscossione delle"
+    text = run(ledger, "explain", "budget", "resources", "16", "budget").output
+    assert text.startswith("Budget of objective and descendants 16 (Migliorare la riscossione delle"
                            " entrate)\n"
                            "  = sum of 1 product(s) = 41143.00 = 41143.00\n")
 
@@ -132,12 +131,12 @@ def test_the_budget_by_line_groups_the_items_on_no_line_apart(ledger: str) -> No
     lines = run(ledger, "budget", "--format", "csv").output.splitlines()
     assert lines[1:] == [
         "total,,,,Totale complessivo,0.00,0.00,0.00,0.00,0.00,0.00,0.00",  # the policy lines': none here
-        ("product,,AMM/16.1,AMM/16.1/01,Solleciti agli inadempienti,40000.00,1143.00,41143.00,30000.00,"
-         "24900.00,0.00,11143.00"),
-        ("objective,,16,,16. Migliorare la riscossione delle entrate Somma,40000.00,1143.00,41143.00,"
-         "30000.00,24900.00,0.00,11143.00"),
-        "off_line,,,,not on a policy line Totale,40000.00,1143.00,41143.00,30000.00,24900.00,0.00,11143.00",
-        "overall,,,,Totale generale,40000.00,1143.00,41143.00,30000.00,24900.00,0.00,11143.00",
+        ("product,,AMM/16.1,AMM/16.1/01,Solleciti agli inadempienti,41143.00,0.00,41143.00,24900.00,"
+         "20000.00,0.00,16243.00"),
+        ("objective,,16,,16. Migliorare la riscossione delle entrate Somma,41143.00,0.00,41143.00,"
+         "24900.00,20000.00,0.00,16243.00"),
+        "off_line,,,,not on a policy line Totale,41143.00,0.00,41143.00,24900.00,20000.00,0.00,16243.00",
+        "overall,,,,Totale generale,41143.00,0.00,41143.00,24900.00,20000.00,0.00,16243.00",
     ]
     data = json.loads(run(ledger, "budget", "--format", "json").output)
     assert data["lines"] == [] and data["rows"] == [] and data["total"]["total"] == "0.00"

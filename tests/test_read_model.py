@@ -23,7 +23,7 @@ from ledger import Store
 from ledger.aggregate import Ledger
 from ledger.errors import ApprovalExceedsReservation, IdConflict, OverReservation, RuleViolation
 from ledger.verify import verify
-from projections.budget import COLUMNS, Budget, budget, budget_from_model, budget_of
+from projections.budget import COLUMNS, Budget, budget, budget_of, model_budget
 from projections.facts import Cut, NoPlan
 from tests.backends import raw
 from tests.conftest import ev, small_plan, submissions
@@ -132,7 +132,7 @@ def model_or_replay(store: Store, cut: Cut) -> list[tuple[Any, ...]] | str:
     model = store.budget_model(cut.known_at, cut.as_of)  # type: ignore[arg-type]
     assert model is not None, "the read model should answer"
     try:
-        return figures(budget_from_model(*model, cut, None))
+        return figures(model_budget(store, model, cut, None))
     except NoPlan as e:
         return str(e)
 

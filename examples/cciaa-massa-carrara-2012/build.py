@@ -199,6 +199,15 @@ AREAS = {
 # (AAGG/10.6). 2.3 prints each area x strategic table's %, not each operational objective's.
 Operational = dict[str, tuple[str, str, str, int | None, Indicators]]
 OPERATIONAL: Operational = {
+    "AA/6.1": ("06", "AA", "Promuovere l'eccellenza formativa per le imprese", None, [
+        ("n. seminari Alta Formazione anno x / n. seminari Alta Formazione anno x-1",
+         "50", "2.60", "1.00", "higher", "ratio", 100),
+    ]),
+    "AA/6.2": ("06", "AA", "Formare per la scoperta di nuove frontiere web per il commercio intersettoriale",
+               None, [
+        ("Attività formativa per vie telematiche delle nuove frontiere per il commercio intersettoriale",
+         "50", "1", "1", "higher", "n.", 100),
+    ]),
     "AA/9.1": ("09", "AA", ("Interventi volti all'ottimizzazione dei servizi e mantenimento standard"
                            " procedurali"), 99, [
         ("Analisi delle soluzioni organizzative per l'accorpamento Albi e Ruoli e RI",
@@ -313,13 +322,22 @@ STRUCK_INDICATORS = {"AAGG/10.6-1": (
                  " January 2013"))}
 # The area x strategic tables of 2.3: each area's % under each strategic objective.
 AREA_ROLLUPS = {
-    "AA": {"09": 99, "11": 67, "12": 67},
+    "AA": {"06": 100, "09": 99, "11": 67, "12": 67},
     "AMM": {"12": 100, "13": 100, "15": 100, "16": 98, "17": 100, "18": 100},
 }
-# Risorse a preventivo / a consuntivo printed in 2.3, recorded as items of the operational objective
-# (not on a policy line): Totale and Approvato of its items.
-RESOURCES = {"AMM/12.1": ("41143.00", "24900.00"), "AMM/15.1": ("8000.00", "7519.00"),
-             "AA/12.1": ("11710.00", "3483.50")}
+# Risorse a preventivo / a consuntivo printed in 2.3: the Budget and the Prenotato of the objective's
+# items. The Area Anagrafica's 6.1 and 6.2 are products of the budget table (1.2), which belong to
+# them (under strategic 06); the training resources of 12.1 are on no policy line, so they are items
+# of their own. 15.1's (8.000,00 / 7.519,00) are the product "Controllo di gestione: benchmarking",
+# which the table puts under strategic 05, not 15: an item belongs to one node, so it stays under 05
+# and 15.1 shows none (the acceptance test names the contradiction).
+RESOURCES = {"AA/6.1": ("95000.00", "66870.04"), "AA/6.2": ("25000.00", "23422.06"),
+             "AMM/12.1": ("41143.00", "24900.00"), "AA/12.1": ("11710.00", "3483.50"),
+             "AMM/15.1": ("8000.00", "7519.00")}
+OFF_LINE_RESOURCES = ("AMM/12.1", "AA/12.1")
+# The products of the budget table that belong to an operational objective (by the start of their name).
+PRODUCT_OBJECTIVES = {"2- Pro 07-03": "AA/6.1", "Istruttoria domande: formazione specialistica": "AA/6.1",
+                      "Erogazione Alta Formazione": "AA/6.2"}
 
 # Section 2.4: each manager's objectives, under the strategic objective the seed prints them under,
 # each indicator either a reference to an organisational indicator (the same figure, printed again)
@@ -542,8 +560,10 @@ def build(seed: Path) -> tuple[list[str], dict[str, Any]]:
         items.append((item, row))
         opened = first_funding.get(row["product"], date(2012, 1, 1))
         day = PLAN_DAY if opened == date(2012, 1, 1) else opened
+        owner = next((code for start, code in PRODUCT_OBJECTIVES.items() if row["product"].startswith(start)),
+                     row["objective"])
         w.add(at(day, 11), "BudgetItemOpened", opened, id=f"item-{item}", item=item, line=row["line"],
-              objective=row["objective"], product=row["product"], amount=row["budget"])
+              objective=owner, product=row["product"], amount=row["budget"])
 
     revision_days = [date(2012, 4, 27), date(2012, 5, 22), date(2012, 7, 26), date(2012, 9, 27),
                      date(2012, 11, 29)]
@@ -697,19 +717,17 @@ def define_individual(w: Writer) -> dict[str, str | None]:
 
 
 def resources(w: Writer) -> None:
-    """The operational objectives' resources of section 2.3, as items of their own (not on a policy
-    line): preventivo = Totale, consuntivo = Approvato."""
-    for code, (planned, used) in RESOURCES.items():
+    """The operational objectives' resources of section 2.3 that are on no policy line, as items of
+    their own: preventivo = Budget, consuntivo = Prenotato."""
+    for code in OFF_LINE_RESOURCES:
+        planned, used = RESOURCES[code]
         item = f"{code}/risorse"
         w.add(at(PLAN_DAY, 11, 30), "BudgetItemOpened", YEAR_START, id=f"item-{item}", item=item, line=None,
               objective=code, product=f"Risorse dell'obiettivo operativo {code}", amount=planned,
               note="risorse a preventivo of section 2.3")
         day = date(2012, 3, 1)
         w.add(at(day, 14), "ReservationMade", day, id=f"res-{item}", reservation=f"res-{item}", item=item,
-              amount=used, note=STORY)
-        w.add(at(day + timedelta(days=30), 15), "ReservationApproved", day + timedelta(days=30),
-              id=f"appr-{item}", reservation=f"res-{item}", amount=used,
-              note="risorse a consuntivo of section 2.3; " + STORY)
+              amount=used, note="risorse a consuntivo of section 2.3; " + STORY)
 
 
 def main() -> None:
