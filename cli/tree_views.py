@@ -62,8 +62,9 @@ def chosen(t: Tree, level: str | None, area: str | None) -> list[Node]:
     return [n for n in t.walk() if n.code in keep]
 
 
-def _rollup(t: Tree, n: Node, area: str | None) -> Decimal | None:
-    return t.rollup(n.code, area=area if n.area != area else None) if n.children else None
+def _scope(n: Node, area: str | None) -> str | None:
+    """The area whose children a node's roll-up counts: ``area``'s above its objectives, all in it."""
+    return area if n.area != area else None
 
 
 def _reused(i: IndicatorScore) -> str:
@@ -91,11 +92,11 @@ def tree_rows(t: Tree, table: Budget | None, locale: str, formats: Formats, leve
             "id": f"{pad}{n.code}", "title": n.title[:TITLE], "level": n.level, "area": n.area or "",
             "weight": "", "value": "", "target": "", "own": own, "roll-up": "", "band": o.band or "",
         }
-        if n.children:
-            rollup = _rollup(t, n, area)
+        if t.rolls_up(n.code, _scope(n, area)):  # no children on the next level: no roll-up at all
+            rollup = t.rollup(n.code, area=_scope(n, area))
             row["roll-up"] = "-" if rollup is None else percent(rollup, 0, locale)
         if table is not None:
-            planned, reserved = resources(table, t, n.code, area if n.area != area else None)
+            planned, reserved = resources(table, t, n.code, _scope(n, area))
             shown = planned or reserved
             row["preventivo"], row["consuntivo"] = (planned, reserved) if shown else (None, None)
         rows.append(row)
@@ -148,14 +149,14 @@ def tree_json(t: Tree, table: Budget | None, level: str | None = None,
     """Each node: its place, its own figure, the roll-up of its children (also per area), its resources."""
     nodes = []
     for n in chosen(t, level, area):
-        own, rollup = n.score.achievement, t.rollup(n.code) if n.children else None
+        own, rollup = n.score.achievement, t.rollup(n.code)
         planned, reserved = resources(table, t, n.code) if table is not None else (None, None)
         nodes.append({
             "code": n.code, "title": n.title, "level": n.level, "area": n.area, "owner": n.owner,
             "parent": n.parent, "predecessor": n.predecessor, "children": list(n.children),
             "own": own, "own_percent": None if own is None else rounded_percent(own), "band": n.score.band,
             "rollup": rollup, "rollup_percent": None if rollup is None else rounded_percent(rollup),
-            "rollup_rule": t.rule, "rollup_level": t.rollup_level(n.code),
+            "rollup_rule": t.rule, "rollup_level": t.rollup_level(n.code) if t.rolls_up(n.code) else None,
             "rollup_by_area": {a: t.rollup(n.code, area=a) for a in t.areas(n.code)},
             "resources": {"budget": planned, "reserved": reserved},
             "struck": n.score.struck is not None,

@@ -387,12 +387,17 @@ def check_objective_is_new_and_placed(book: Book, fact: ObjectiveDefined, replac
                 check_objective_fits_the_tree(book, child, book.plans[year], eid, parent=fact)
 
 
+INDIVIDUAL = "individual"  # the level whose objectives are a manager's (the seed's 2.4)
+
+
 def check_objective_fits_the_tree(book: Book, fact: ObjectiveDefined, plan: PlanOpened, eid: str,
                                   parent: ObjectiveDefined | None = None) -> None:
     """On one of the plan's levels; on the top level without a parent, below it under a parent on a
     higher level (the one directly above or higher: the seed's 2.4 lists the managers' individual
-    objectives under strategic objectives); below the entity level it names its area, on the lowest
-    level its owner (the manager); a predecessor is an objective of an earlier year."""
+    objectives under strategic objectives). Who answers for it goes by its level's name, not its place:
+    on a level named ``individual`` it names its ``owner`` (the manager; an area is optional); on any
+    other level below the entity level it names its ``area`` (an owner may be given too). A predecessor
+    is an objective of an earlier year."""
     code, levels = fact.objective, plan.tree
     if fact.level not in levels:
         raise NotInTheTree(f"objective {code!r}: level {fact.level!r} is not one of the levels of the plan"
@@ -411,12 +416,15 @@ def check_objective_fits_the_tree(book: Book, fact: ObjectiveDefined, plan: Plan
             raise NotInTheTree(f"objective {code!r}: parent {above.objective!r} is on level {above.level!r},"
                                f" not above {fact.level!r} ({', '.join(levels[:rank])}){moved}", event_id=eid)
     entity = levels.index(plan.scored_level) if plan.scored_level in levels else 0
-    if rank > entity and rank == len(levels) - 1 and fact.owner is None:
+    if fact.level == INDIVIDUAL and fact.owner is None:
         raise NotInTheTree(f"objective {code!r} on level {fact.level!r} names its owner (the manager who"
-                           " answers for it)", event_id=eid)
-    if entity < rank < len(levels) - 1 and fact.area is None:
+                           f" answers for it): an objective on a level named {INDIVIDUAL!r} names its owner,"
+                           " its area is optional", event_id=eid)
+    if fact.level != INDIVIDUAL and rank > entity and fact.area is None:
         raise NotInTheTree(f"objective {code!r} on level {fact.level!r} names its area (the organisational"
-                           " area or unit that answers for it)", event_id=eid)
+                           f" area or unit that answers for it): every objective below the entity level"
+                           f" {plan.scored_level!r} does; only a level named {INDIVIDUAL!r} names its owner"
+                           " instead", event_id=eid)
     if fact.line is not None and fact.parent is not None:
         planned = line_above(book, fact.parent)
         if planned is not None and planned != fact.line:
@@ -453,12 +461,26 @@ def check_indicator_is_new_and_fits(book: Book, fact: IndicatorDefined, replacin
     if under_tree_rules(book, year):
         check_scorable(fact, fact.target, "target", eid)
         check_indicator_reuses_fit(book, fact, year)
+        if replacing:
+            check_unit_is_kept(book, fact)
+
+
+def check_unit_is_kept(book: Book, fact: IndicatorDefined) -> None:
+    """A correction keeps an indicator's unit: its target, its measurements and the references that use
+    it were checked against that unit, and would mean something else in another one."""
+    held = book.indicators.get(fact.indicator)
+    if held is not None and held.unit != fact.unit:
+        raise InvalidCorrection(f"indicator {fact.indicator!r} is in {held.unit!r}: its unit is not corrected"
+                                f" to {fact.unit!r}, since its values and targets were checked against it;"
+                                " strike it and define a new indicator in the new unit",
+                                event_id=fact.event_id)
 
 
 def check_indicator_reuses_fit(book: Book, fact: IndicatorDefined, year: int) -> None:
     """A ``reference`` uses an indicator of its own year that is no reference itself, of its kind
-    (a date or a number); a ``derived:year_ratio`` divides a measured quantity of its year (``uses``) by
-    a measured quantity of the year before (``compared_with``); no other source names either."""
+    (a date or a number) and of its unit (it takes that indicator's value as it is); a
+    ``derived:year_ratio`` divides a measured quantity of its year (``uses``) by a measured quantity
+    of the year before (``compared_with``); no other source names either."""
     eid, code = fact.event_id, fact.indicator
     if fact.source == "reference":
         if fact.uses is None:
@@ -483,6 +505,10 @@ def check_indicator_reuses_fit(book: Book, fact: IndicatorDefined, year: int) ->
                 " reference takes the value of the indicator it uses, a date for a deadline, else a number",
                 event_id=eid,
             )
+        if used.unit != fact.unit:
+            raise ValueDoesNotFitIndicator(
+                f"{code!r} is in {fact.unit!r} but {used.indicator!r}, which it uses, is in {used.unit!r}: a"
+                f" reference has the unit of the indicator it uses (unit {used.unit!r})", event_id=eid)
     elif fact.source == "derived:year_ratio":
         if fact.uses is None or fact.compared_with is None:
             raise NotInTheTree(f"the year ratio {code!r} names both uses (the quantity of {year}) and"

@@ -399,6 +399,12 @@ def achievement(events: Events, cut: Cut = EVERYTHING, year: int | None = None) 
             reused = reuse(definition, entity_level)
             value = None if reused.value is None else str(reused.value)
             base = replace(base, value=value, derived=reused)
+            used_strike = struck_indicators.get(definition.uses) if definition.source == "reference" else None
+            if used_strike is not None and definition.indicator not in struck_indicators:
+                # A reference takes what the indicator it uses is: withdrawn, by the same strike.
+                return replace(base, withdrawn=used_strike, excluded=f"withdrawn ({used_strike.cause})",
+                               rule=f"withdrawn ({used_strike.cause}): {definition.uses}, which it uses by"
+                                    f" reference, is struck: {used_strike.reason}")
         else:
             source = (
                 entity_level if definition.source == "derived:entity_level" else derived[definition.source]

@@ -13,12 +13,14 @@ plan's rule (``PlanOpened.rollup``):
   mean would give 75%.
 - ``mean``: the unweighted mean of the children's own achievements.
 
-A roll-up takes the children on the nearest level below the objective that holds any of its
-children: a strategic objective rolls up its operational objectives; the managers' individual
-objectives the seed's 2.4 lists under strategic objectives have a table of their own and print no
-roll-up, so they stand beside the roll-up, not in it (``level=`` asks for another level). A
-roll-up may be restricted to the children of one area, as each area's table is. Struck objectives
-and indicators that do not count are out of every roll-up. Values stay unrounded.
+A roll-up takes the children on the **next** level of the plan's levels only: a strategic
+objective rolls up its operational objectives, never skipping to a lower level (``level=`` asks
+for another level). The managers' individual objectives the seed's 2.4 lists under strategic
+objectives have a table of their own and print no roll-up: they stand beside the roll-up, not in
+it, and a strategic objective whose only children are individual objectives has no roll-up (and
+no row in the tables by area). An objective on the plan's last level rolls nothing up. A roll-up
+may be restricted to the children of one area, as each area's table is. Struck objectives and
+indicators that do not count are out of every roll-up. Values stay unrounded.
 """
 
 from __future__ import annotations
@@ -104,16 +106,22 @@ class Tree:
         return tuple(found)
 
     def rollup_level(self, parent: str) -> str | None:
-        """The level a roll-up of ``parent`` takes its children from: the nearest below it that holds any."""
-        kids = [self.nodes[c] for c in self.children(parent)]
-        return min(kids, key=lambda n: n.rank).level if kids else None
+        """The level a roll-up of ``parent`` takes its children from: the plan's next level below
+        ``parent``'s; None on the last level (or on a level the plan lacks)."""
+        rank = self.nodes[parent].rank
+        return self.levels[rank + 1] if rank + 1 < len(self.levels) else None
+
+    def rolls_up(self, parent: str, area: str | None = None) -> bool:
+        """Has ``parent`` a roll-up (of ``area``'s children): any child on the next level?"""
+        return bool(self.rolled(parent, area))
 
     def rolled(self, parent: str, area: str | None = None, level: str | None = None) -> tuple[Node, ...]:
         """The children a roll-up of ``parent`` reads (struck ones included: they show as left out)."""
         level = level or self.rollup_level(parent)
         return tuple(
             self.nodes[c] for c in self.children(parent)
-            if self.nodes[c].level == level and (area is None or self.nodes[c].area == area)
+            if level is not None and self.nodes[c].level == level
+            and (area is None or self.nodes[c].area == area)
         )
 
     def areas(self, parent: str) -> tuple[str, ...]:
@@ -133,9 +141,15 @@ class Tree:
         rolled = self.rolled(parent, area, level)
         counted = [n.score for n in rolled if n.score.struck is None]
         figure = f"roll-up of objective {parent} ({node.title})" + (f" in area {area}" if area else "")
+        beside = [c for c in self.children(parent) if self.nodes[c] not in rolled
+                  and (area is None or self.nodes[c].area == area)]
+        not_rolled = f"; not rolled up (another level): {', '.join(beside)}" if beside else ""
         if not rolled:
             where = " of area " + area if area else ""
-            return Derivation(figure, None, f"objective {parent} has no children{where}: no roll-up")
+            on = level or self.rollup_level(parent)
+            where += f" on level {on}" if beside and on is not None else ""
+            return Derivation(figure, None,
+                              f"objective {parent} has no children{where}: no roll-up{not_rolled}")
         if self.rule == "mean":
             value, formula = _mean_of(counted)
         else:
@@ -144,11 +158,7 @@ class Tree:
         struck = [n.code for n in rolled if n.score.struck is not None]
         if struck:
             formula += f"; left out (struck): {', '.join(struck)}"
-        beside = [c for c in self.children(parent) if self.nodes[c] not in rolled
-                  and (area is None or self.nodes[c].area == area)]
-        if beside:
-            formula += f"; not rolled up (another level): {', '.join(beside)}"
-        return Derivation(figure, value, formula, parts=tuple(s.derivation() for s in counted))
+        return Derivation(figure, value, formula + not_rolled, parts=tuple(s.derivation() for s in counted))
 
 
 def _pooled(children: list[ObjectiveScore]) -> tuple[Decimal | None, str]:

@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 
 from cli.main import main
 from tests.conftest import ev, write_jsonl
-from tests.tree_helpers import seed_measurements, seed_tree
+from tests.tree_helpers import only_individual_children, seed_measurements, seed_tree
 
 
 def items() -> list[dict[str, Any]]:
@@ -149,3 +149,21 @@ def test_the_examples_help_names_the_new_figures() -> None:
     assert "achievement rollup CODE [AREA]" in text and "perfledger explain achievement rollup 16 AMM" in text
     assert "--by [line|objective|area]" in CliRunner().invoke(main, ["budget", "--help"]).output
 
+
+
+def test_an_objective_with_only_individual_children_prints_no_roll_up_and_no_area_row(tmp_path: Path) -> None:
+    source = write_jsonl(tmp_path / "tree.jsonl", [*seed_tree(), *seed_measurements(),
+                                                    *only_individual_children()])
+    path = str(tmp_path / "tree.db")
+    assert run(path, "import", str(source), "--actor", "cdg").exit_code == 0
+    lines = run(path, "achievement").output.splitlines()
+    row = next(line for line in lines if line.startswith("02 "))
+    assert row.split()[-3:] == ["strategic", "100%", "achieved"]  # its own figure, no roll-up beside it
+    assert not any(line.startswith("02 ") and "AAGG" in line for line in lines)  # no area row
+    shown = run(path, "achievement", "--area", "AAGG").output.splitlines()
+    assert next(line for line in shown if line.startswith("16 ")).split()[-3:] == ["82%", "11%", "partly"]
+    row = next(line for line in shown if line.startswith("02 "))
+    assert row.split()[-3:] == ["strategic", "100%", "achieved"]
+    node = {n["code"]: n for n in json.loads(run(path, "achievement", "--format", "json").output)["tree"]}
+    assert node["02"]["rollup"] is None and node["02"]["rollup_level"] is None
+    assert node["02"]["rollup_by_area"] == {} and node["16"]["rollup_level"] == "operational"

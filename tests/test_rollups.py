@@ -20,6 +20,7 @@ from tests.tree_helpers import (
     indicator,
     measured,
     objective,
+    only_individual_children,
     plan,
     seed_measurements,
     seed_tree,
@@ -65,6 +66,18 @@ def test_individual_objectives_under_a_strategic_one_are_its_children_but_not_in
     assert t.rollup("16", level="individual") == t.own("DIR-ANA/16-1")
     assert t.rollup("AMM/16.1") is None and t.children("AMM/16.1") == ()
     assert t.rollup_derivation("AMM/16.1").formula == "objective AMM/16.1 has no children: no roll-up"
+
+
+def test_a_roll_up_takes_the_next_level_only_and_an_objective_without_children_there_has_none() -> None:
+    t = seed(*only_individual_children())
+    assert t.children("02") == ("DIR-AAGG/1",)
+    assert t.rollup_level("02") == "operational"
+    assert t.rolled("02") == () and t.rollup("02") is None and t.areas("02") == ()
+    assert not t.rolls_up("02") and t.rolls_up("16") and not t.rolls_up("16", area="ANA")
+    assert t.rollup_derivation("02").formula == ("objective 02 has no children on level operational: no"
+                                                 " roll-up; not rolled up (another level): DIR-AAGG/1")
+    assert t.rollup("02", level="individual") == Decimal(1)  # asked for: the individual objectives
+    assert t.rollup_level("DIR-AAGG/1") is None  # the lowest level rolls nothing up
 
 
 def test_a_roll_up_is_explained_with_its_numbers_and_its_childrens_derivations() -> None:
@@ -244,3 +257,19 @@ def test_a_roll_up_equals_the_stated_mean_of_its_children_at_every_cut(
 def test_a_plan_of_the_earlier_version_rolls_up_by_the_pooled_rule(rule: str) -> None:
     t = seed(rule=rule)
     assert t.rule == rule
+
+
+def test_a_reference_to_a_struck_indicator_is_withdrawn_with_the_same_strike() -> None:
+    strike = ev("IndicatorStruck", "struck-16.2", "2012-12-31", indicator="16.2", cause="external",
+                reason="the third-party funding was not collected")
+    events = events_of(*seed_tree(), *seed_measurements(), strike)
+    ach = achievement(events)
+    used = ach.indicator("DIR-ANA/16-1-1")
+    assert used.withdrawn is not None and used.withdrawn.event_id == "struck-16.2"
+    assert used.excluded == "withdrawn (external)" and not used.counts and used.achievement is None
+    assert ach.objective("DIR-ANA/16-1").achievement is None  # its only indicator is out of its mean
+    text = "\n".join(used.derivation().lines())
+    assert "withdrawn (external): 16.2, which it uses by reference, is struck:" in text
+    assert "struck-16.2" in text
+    before = achievement(events, Cut(known_at=len(events) - 1)).indicator("DIR-ANA/16-1-1")
+    assert before.withdrawn is None and rounded_percent(before.achievement) == 11  # type: ignore[arg-type]

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from cli.main import main
 from ledger.errors import (
+    InvalidCorrection,
     NotInTheTree,
     PlanParametersInvalid,
     UnknownReference,
@@ -253,3 +254,46 @@ def test_a_corrected_plan_keeps_the_levels_its_objectives_use() -> None:
     with pytest.raises(NotInTheTree, match="level 'operational' is not one of the levels of the plan of 2012"
                                            r" \(strategic, individual\)"):
         append(ledger, _correction("plan-2012", levels="strategic,individual"))
+
+
+# -- who answers for an objective: by its level's name, not its position ----------------------------------
+def test_an_objective_below_the_entity_level_names_its_area_even_on_the_plans_lowest_level() -> None:
+    ledger = ledger_of(plan(levels="public_value,strategic,operational", entity_level="strategic"),
+                       objective("VP1", "public_value"), objective("01", "strategic", "VP1"))
+    assert append(ledger, objective("AMM/1.1", "operational", "01", area="AMM")) == [True]
+    with pytest.raises(NotInTheTree, match="objective 'AMM/1.2' on level 'operational' names its area .*"
+                                           " only a level named 'individual' names its owner instead"):
+        append(ledger, objective("AMM/1.2", "operational", "01", owner=OWNER))
+    ledger = ledger_of(plan(levels="strategic,operational"), objective("01", "strategic"))
+    assert append(ledger, objective("AMM/1.1", "operational", "01", area="AMM")) == [True]
+    assert append(ledger, objective("AMM/1.2", "operational", "01", area="AMM", owner=OWNER)) == [True]
+
+
+def test_an_objective_on_a_level_named_individual_names_its_owner_wherever_the_level_sits() -> None:
+    ledger = ledger_of(plan(levels="strategic,operational,individual,action"), objective("01", "strategic"))
+    with pytest.raises(NotInTheTree, match="objective 'DIR/1' on level 'individual' names its owner .* a"
+                                           " level named 'individual'"):
+        append(ledger, objective("DIR/1", "individual", "01", area="AMM"))
+    assert append(ledger, objective("DIR/1", "individual", "01", owner=OWNER)) == [True]
+    with pytest.raises(NotInTheTree, match="objective 'AMM/1.a' on level 'action' names its area"):
+        append(ledger, objective("AMM/1.a", "action", "DIR/1", owner=OWNER))
+    assert append(ledger, objective("AMM/1.a", "action", "DIR/1", area="AMM")) == [True]
+
+
+# -- the unit of a reference -----------------------------------------------------------------------------
+def test_a_reference_has_the_unit_of_the_indicator_it_uses() -> None:
+    ledger = ledger_of(*seed_tree())
+    with pytest.raises(ValueDoesNotFitIndicator, match="'DIR-AMM/15-1-9' is in '%' but '16.x', which it uses,"
+                                                       " is in 'ratio': a reference has the unit"):
+        append(ledger, indicator("DIR-AMM/15-1-9", "DIR-AMM/15-1", "10", "higher", "0.5", unit="%",
+                                 source="reference", uses="16.x"))
+    assert append(ledger, indicator("DIR-AMM/15-1-9", "DIR-AMM/15-1", "10", "higher", "0.5", unit="ratio",
+                                    source="reference", uses="16.x")) == [True]
+
+
+def test_a_correction_of_an_indicators_unit_is_refused_with_a_pointer_to_a_new_indicator() -> None:
+    ledger = ledger_of(*seed_tree(), *seed_measurements())
+    with pytest.raises(InvalidCorrection, match="indicator '16.x' is in 'ratio': its unit is not corrected"
+                                                " .* define a new indicator"):
+        append(ledger, _correction("indicator-16.x", unit="%"))
+    assert append(ledger, _correction("indicator-16.x", title="Riscossione")) == [True]

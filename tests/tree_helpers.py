@@ -109,6 +109,17 @@ def seed_measurements() -> list[dict[str, Any]]:
     ]
 
 
+def only_individual_children() -> list[dict[str, Any]]:
+    """Strategic 02 with one manager's individual objective under it and no operational one."""
+    return [
+        objective("02", "strategic"), indicator("02.2", "02", "100", "higher", "0.70", unit="%"),
+        objective("DIR-AAGG/1", "individual", "02", area="AAGG", owner="Dirigente Area Affari Generali"),
+        indicator("DIR-AAGG/1-1", "DIR-AAGG/1", "100", "higher", "0.70", unit="%", source="reference",
+                  uses="02.2"),
+        measured("02.2", "0.95"),
+    ]
+
+
 def ledger_of(*objs: dict[str, Any]) -> Ledger:
     ledger = Ledger.open(entity="CCIAA", actor="cdg", note="", now=NOW)
     ledger.extend([parse_submission(o) for o in objs], now=NOW)
