@@ -8,7 +8,7 @@ version of one already in the book (a correction's trial): it may then define wh
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -67,6 +67,7 @@ from ledger.references import (
     line,
     objective,
     reservation,
+    tree_plan,
     under_tree_rules,
     window,
     year_of,
@@ -78,6 +79,7 @@ if TYPE_CHECKING:
 # Objectives, indicators, items and reservations are keyed by their code across the ledger's years.
 UNIQUE_CODES = " (codes are unique across the ledger's years: give another year's its own, e.g. 2013/01)"
 HUNDRED = Decimal(100)
+PERCENT_BOUND = Decimal(10)  # a % value or target is a fraction of magnitude up to 10 (1000%)
 BALANCES = (OverReservation, ApprovalExceedsReservation, AdjustmentInvalid, VariationBelowReserved)
 
 
@@ -193,6 +195,8 @@ def check_correction_keeps_the_balances(book: Book, fact: EventCorrected, replac
     if not isinstance(original, (YearClosed, YearReopened)):  # a year is closed after its plan's window
         check_within_the_plan(book, fact, year_of(book, original))
     check_correction_dated_as_its_fact(book, fact, original, corrected)
+    if isinstance(corrected, IndicatorMeasured) and under_tree_rules(book, year_of(book, original)):
+        check_collected_by(corrected, recorded_day(fact), "correction", fact.event_id)
     items, reservations = touched(book, original)
     before = {code: book.items[code].amounts.available for code in items}
     derived, book.derived = book.derived, None  # a trial: no derived rows
@@ -295,8 +299,26 @@ def check_plan_parameters(book: Book, fact: PlanOpened, replacing: bool) -> None
             f"deadline_penalty {fact.deadline_penalty} must lie between 0 and 1 (0.02 = 2% a day)",
             event_id=eid,
         )
-    if getattr(fact, "stored_version", fact.class_version) >= 2:
+    if tree_plan(fact):
+        check_plan_horizon(fact)
         check_plan_levels(book, fact, replacing)
+
+
+def check_plan_horizon(fact: PlanOpened) -> None:
+    """Tree rules: a plan's window ends by 31 December of the next year (``horizon_days`` at most 365,
+    or 366 when the next year is a leap year): the facts of a year never take effect in the year after
+    next, where they would reach that year's figures (a four-month period's end of the next year is the
+    last day a measurement of this year may be for)."""
+    last = date(fact.year + 1, 12, 31)
+    most = (last - date(fact.year, 12, 31)).days
+    if fact.horizon_days > most:
+        reach = date(fact.year, 12, 31) + timedelta(days=fact.horizon_days)
+        raise PlanParametersInvalid(
+            f"horizon_days {fact.horizon_days} would take the plan of {fact.year} to {reach}, past the end of"
+            f" the next year: a plan's facts are effective by 31 December {fact.year + 1}"
+            f" (horizon_days at most {most})",
+            event_id=fact.event_id,
+        )
 
 
 def check_plan_levels(book: Book, fact: PlanOpened, replacing: bool) -> None:
@@ -316,13 +338,20 @@ def check_belongs_to_a_plan(book: Book, fact: LedgerEvent, replacing: bool) -> N
 
 
 def check_year_closed_by_an_act(book: Book, fact: YearClosed, replacing: bool) -> None:
-    """The act approving the Relazione closes a year whose plan is open and which is not closed."""
+    """The act approving the Relazione closes a year whose plan is open and which is not closed; under
+    the tree rules, once the year has ended (effective after its 31 December)."""
     if fact.act is None:
         raise ActRequired(
             f"YearClosed needs the act approving the Relazione of {fact.year}: give its act"
             " (kind, number, date)", event_id=fact.event_id,
         )
     check_year_of_a_plan(book, fact, fact.year)
+    if fact.effective_date <= date(fact.year, 12, 31) and under_tree_rules(book, fact.year):
+        raise EffectiveDateOutsidePlan(
+            f"YearClosed of {fact.year} is effective on {fact.effective_date}: a year is closed once it has"
+            f" ended, after 31 December {fact.year} (the Relazione is approved in the following year)",
+            event_id=fact.event_id,
+        )
     closure = book.closings.get(fact.year)
     if closure is not None and closure.reopened_by is None and not replacing:
         raise YearIsClosed(
@@ -565,6 +594,7 @@ def check_objective_struck_once(book: Book, fact: ObjectiveStruck, replacing: bo
             f"objective {fact.objective!r} is already struck (by {held!r}); to change that strike record an"
             " EventCorrected of it, to undo it a StrikeRevoked", event_id=fact.event_id)
     check_struck_before_its_revocation(book, fact, replacing)
+    check_no_other_strike_holds_meanwhile(book, fact, fact.effective_date, revoked_on(book, fact.event_id))
 
 
 def check_indicator_struck_once(book: Book, fact: IndicatorStruck, replacing: bool) -> None:
@@ -576,6 +606,7 @@ def check_indicator_struck_once(book: Book, fact: IndicatorStruck, replacing: bo
             f"indicator {fact.indicator!r} is already struck (by {held!r}); to change that strike record an"
             " EventCorrected of it, to undo it a StrikeRevoked", event_id=fact.event_id)
     check_struck_before_its_revocation(book, fact, replacing)
+    check_no_other_strike_holds_meanwhile(book, fact, fact.effective_date, revoked_on(book, fact.event_id))
 
 
 def check_struck_before_its_revocation(book: Book, fact: ObjectiveStruck | IndicatorStruck,
@@ -606,6 +637,48 @@ def check_strike_in_force_is_revoked(book: Book, fact: StrikeRevoked, replacing:
             " later (on that day the strike never holds)",
             event_id=eid,
         )
+    if replacing:  # a revocation moved later keeps its strike from holding with a later one
+        check_no_other_strike_holds_meanwhile(book, strike, strike.effective_date, (fact.event_id,
+                                              fact.effective_date), eid)
+
+
+Held = tuple[str, date] | None  # a strike's revocation (its event id and effective date), or None
+
+
+def revoked_on(book: Book, strike: str) -> Held:
+    revocation = book.fact(book.revoked.get(strike, ""))
+    return None if revocation is None else (revocation.event_id, revocation.effective_date)
+
+
+def check_no_other_strike_holds_meanwhile(book: Book, strike: ObjectiveStruck | IndicatorStruck, start: date,
+                                          end: Held, eid: str | None = None) -> None:
+    """Tree rules: a strike holds its code from its effective date until the day its revocation takes
+    effect (``end``; None: for good), and no other strike of that code holds on any of those days (a
+    new strike, a strike's date or a revocation's moved by a correction)."""
+    kind, code = strike_code(strike)
+    if not under_tree_rules(book, year_of(book, strike)):
+        return
+    held = book.struck if isinstance(strike, ObjectiveStruck) else book.struck_indicators
+    for other_id in {*book.revoked, held.get(code, "")} - {strike.event_id}:
+        other = book.fact(other_id)
+        if not isinstance(other, type(strike)) or strike_code(other)[1] != code:
+            continue
+        other_end = revoked_on(book, other_id)
+        if (other_end is None or start < other_end[1]) and (end is None or other.effective_date < end[1]):
+            raise StrikeNotInForce(
+                f"strike {strike.event_id!r} would hold {kind} {code!r} from {start}{until(end)}, while"
+                f" strike {other_id!r} holds it from {other.effective_date}{until(other_end)}: two strikes"
+                f" of one {kind} would be in force at once", event_id=eid or strike.event_id)
+
+
+def strike_code(strike: ObjectiveStruck | IndicatorStruck) -> tuple[str, str]:
+    if isinstance(strike, ObjectiveStruck):
+        return "objective", strike.objective
+    return "indicator", strike.indicator
+
+
+def until(end: Held) -> str:
+    return " on" if end is None else f" until its revocation {end[0]!r} effective {end[1]}"
 
 
 def check_measurement_fits_indicator(book: Book, fact: IndicatorMeasured, replacing: bool) -> None:
@@ -614,7 +687,8 @@ def check_measurement_fits_indicator(book: Book, fact: IndicatorMeasured, replac
     Under the tree rules also: a value its unit allows (a percentage as a fraction), one
     measurement a period (``replacing``: the corrected version of one may hold its own period),
     effective on or after the period's end, and data collected (``collected_on``, else the day
-    it is recorded) on or after it: a reporting delay is never negative.
+    it is recorded) on or after it: a reporting delay is never negative; and collected by the day
+    it is recorded (a correction's ``collected_on``: by the day the correction is recorded).
     """
     eid = fact.event_id
     year = in_its_plan(book, fact)
@@ -634,6 +708,8 @@ def check_measurement_fits_indicator(book: Book, fact: IndicatorMeasured, replac
         check_scorable(found, fact.value, "value", eid)
         check_measured_once(book, fact)
         check_measured_after_its_period(fact)
+        if not replacing:  # a correction's collected_on is checked against its own day
+            check_collected_by(fact, recorded_day(fact), "measurement")
 
 
 def check_measured_once(book: Book, fact: IndicatorMeasured) -> None:
@@ -657,12 +733,28 @@ def check_measured_after_its_period(fact: IndicatorMeasured) -> None:
         raise ReportedBeforeCollected(
             f"collected_on {fact.collected_on} is before the end of the period it measures ({end}):"
             " the reporting delay would be negative", event_id=eid)
-    recorded = fact.recorded_at.date()
+    recorded = recorded_day(fact)
     if fact.collected_on is None and recorded < end:
         raise ReportedBeforeCollected(
             f"recorded on {recorded}, before the end of the period it measures ({end}), and without"
             " collected_on: the reporting delay would be negative; give collected_on (the day its data"
             " were collected) or record it once the period has ended", event_id=eid)
+
+
+def check_collected_by(fact: IndicatorMeasured, day: date, recorded: str, eid: str | None = None) -> None:
+    """Data are collected by the day they are recorded: ``collected_on`` is not after ``day``, the day
+    the measurement (or the correction that sets it) is recorded, the UTC date of its recorded-at (the
+    ledger's clock at append; a backfilled history's own recorded_at)."""
+    if fact.collected_on is not None and fact.collected_on > day:
+        raise ReportedBeforeCollected(
+            f"collected_on {fact.collected_on} is after the day the {recorded} is recorded ({day}): data are"
+            " collected by the day they are recorded; give the day its data were collected",
+            event_id=eid or fact.event_id)
+
+
+def recorded_day(event: LedgerEvent) -> date:
+    """The day an event is recorded: the UTC date of its recorded-at."""
+    return event.recorded_at.astimezone(UTC).date()
 
 
 def check_percent(value: Decimal, name: str, eid: str) -> None:
@@ -675,7 +767,9 @@ def check_scorable(definition: IndicatorDefined, value: str, name: str, eid: str
 
     ``higher`` and ``lower`` divide by |t|; for a target of 0 ``at_least`` or ``at_most`` fits.
     An indicator of unit ``%`` holds fractions (0.65 for 65%, as the seed's and Excel's percent
-    cells), so its values and targets lie within -1..1; a quantity that may exceed 100% is a ``ratio``.
+    cells). A percentage may pass 100% (the seed's ISR 8.4 prints 105% of surveys done against 100%:
+    1.05), so the bound is 1000%: a value or target of magnitude above 10 is refused, which catches
+    65 written for 65%; a quantity that may exceed 1000% is a ``ratio``.
     """
     if value == "ND" or definition.direction == "deadline":
         return
@@ -687,10 +781,10 @@ def check_scorable(definition: IndicatorDefined, value: str, name: str, eid: str
             f" is undefined for a target of 0; use {fits} (100% if v {rule} t, else 0%)",
             event_id=eid,
         )
-    if definition.unit == "%" and not -1 <= number <= 1:
+    if definition.unit == "%" and not -PERCENT_BOUND <= number <= PERCENT_BOUND:
         raise ValueDoesNotFitIndicator(
-            f"{name} {value} of indicator {code!r} (unit %) is outside -1..1: percentages are fractions:"
-            f" write {number / 100} for {number}%; for a quantity that may exceed 100% use unit ratio",
+            f"{name} {value} of indicator {code!r} (unit %) is outside -10..10: percentages are fractions:"
+            f" write {number / 100} for {number}%; for a quantity that may exceed 1000% use unit ratio",
             event_id=eid,
         )
 

@@ -1,7 +1,9 @@
 """Timeliness of monitoring: days from a four-month period's end to the collection of its data.
 
-For each period end (30 April, 31 August, 31 December) that is on or before
-``as_of`` and has measurements in force at ``as_of``, the delay is the number of days from the
+For each period end (30 April, 31 August, 31 December) of the year that is on or before
+``as_of`` and has measurements in force at ``as_of`` of the year's own indicators (indicator ->
+objective -> year: a measurement of another year's indicator for the same day does not count),
+the delay is the number of days from the
 period's end to the day the data of its last measurement were collected (*rilevazione*): the
 measurement's ``collected_on`` (as corrected), else the day it was recorded (its recorded-at's
 date, UTC; a correction recorded later is not data collection). The indicator is the mean
@@ -15,9 +17,15 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from events import IndicatorMeasured
+from events import IndicatorDefined, IndicatorMeasured, ObjectiveDefined
 from projections.explain import Derivation, refs
-from projections.facts import Cut, Events, Fact, in_force, known_facts, of_type
+from projections.facts import Cut, Events, Fact, Known, in_force, known_facts, of_type
+
+
+def indicators_of(known: Known, year: int) -> set[str]:
+    """The codes of the indicators of ``year``'s objectives."""
+    years = {f.objective: f.year for f in of_type(known, ObjectiveDefined)}
+    return {f.indicator for f in of_type(known, IndicatorDefined) if years.get(f.objective) == year}
 
 
 def period_ends(year: int) -> tuple[date, date, date]:
@@ -85,7 +93,9 @@ def how(measurement: Fact) -> str:
 
 
 def timeliness(events: Events, cut: Cut, year: int) -> Timeliness:
-    measurements = list(in_force(of_type(known_facts(events, cut, partial=True), IndicatorMeasured), cut))
+    known = known_facts(events, cut, partial=True)
+    own = indicators_of(known, year)
+    measurements = [m for m in in_force(of_type(known, IndicatorMeasured), cut) if m.indicator in own]
     periods = []
     for end in period_ends(year):
         if not cut.holds(end):

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from cli.write import read_batch
-from events import LedgerEvent
+from events import LedgerEvent, parse_submission
 from ledger.aggregate import Ledger
 from ledger.errors import (
     EffectiveDateOutsidePlan,
@@ -189,3 +189,63 @@ def test_the_example_states_each_measurements_collection_date_which_the_delay_ru
     ledger = example()
     last = timeliness(events_of(ledger), Cut(), 2012).periods[-1].last
     assert last.collected_on == date(2013, 1, 15) == last.original.recorded_at.date()
+
+
+# -- a year's figures are its own --------------------------------------------------------------
+def plan_2011(horizon_days: int = 366) -> list[dict[str, Any]]:
+    """A plan of 2011 whose horizon reaches 31/12/2012, with an indicator measured for that day."""
+    return [
+        ev("PlanOpened", "plan-2011", "2011-01-27", year=2011, title="Piano 2011", horizon_days=horizon_days,
+           levels=["strategic", "operational", "individual"], entity_level="strategic"),
+        ev("ObjectiveDefined", "o-2011/01", "2011-01-27", year=2011, objective="2011/01", level="strategic",
+           title="Obiettivo 2011"),
+        ev("IndicatorDefined", "i-2011/01.1", "2011-01-27", indicator="2011/01.1", objective="2011/01",
+           title="n. report", weight="100", direction="higher", target="3", unit="n."),
+        measured("m-2011/01.1", "3", "2012-12-31", indicator="2011/01.1", collected_on="2013-12-31"),
+    ]
+
+
+def test_the_reporting_delay_of_a_year_counts_only_the_measurements_of_that_years_indicators() -> None:
+    ledger = example()
+    before = achievement(events_of(ledger))
+    ledger.extend(submissions(plan_2011()), now=datetime(2014, 1, 10, tzinfo=UTC))
+    assert ledger.book.indicators["2011/01.1"].objective == "2011/01"  # accepted: its plan reaches 2012-12-31
+    after = achievement(events_of(ledger), year=2012)
+    assert after.indicator("15.2").value == before.indicator("15.2").value == "15"
+    assert after.objective("15").achievement == before.objective("15").achievement
+    assert (after.entity, after.bands) == (before.entity, before.bands)
+    assert [p.days for p in timeliness(events_of(ledger), Cut(), 2011).periods] == []
+
+
+# -- collected by the day it is recorded -------------------------------------------------------
+def test_data_collected_after_the_day_the_measurement_is_recorded_is_refused() -> None:
+    ledger = ledger_with()
+    with pytest.raises(ReportedBeforeCollected) as caught:
+        append(ledger, measured("m1", "27", collected_on="2099-12-31"))
+    assert caught.value.message == (
+        "collected_on 2099-12-31 is after the day the measurement is recorded (2013-01-15): data are"
+        " collected by the day they are recorded; give the day its data were collected")
+    assert append(ledger, measured("m1", "27", collected_on="2013-01-15")) == [True]  # the same day
+
+
+def test_a_backfilled_measurement_is_collected_by_its_historical_recording_day() -> None:
+    ledger = ledger_with(now=datetime(2012, 5, 10, tzinfo=UTC))
+    late = {**measured("m1", "27", collected_on="2012-05-20"), "recorded_at": "2012-05-15T10:00:00Z"}
+    with pytest.raises(ReportedBeforeCollected, match="the measurement is recorded \\(2012-05-15\\)"):
+        ledger.extend([parse_submission(late, allow_recorded_at=True)], now=NOW)
+    on_time = {**late, "collected_on": "2012-05-15"}
+    assert ledger.extend([parse_submission(on_time, allow_recorded_at=True)], now=NOW) == [True]
+
+
+def test_a_correction_of_collected_on_is_checked_against_the_corrections_recording_day() -> None:
+    ledger = ledger_with(measured("m1", "27", collected_on="2012-05-15"),
+                         now=datetime(2012, 5, 15, tzinfo=UTC))
+    with pytest.raises(ReportedBeforeCollected, match="the correction is recorded \\(2012-06-01\\)"):
+        append(ledger, correct("c1", "m1", "2012-04-30", collected_on="2012-06-02"),
+               now=datetime(2012, 6, 1, 9, tzinfo=UTC))
+    # Later than the measurement's own recording day, but not than the correction's: accepted.
+    assert append(ledger, correct("c2", "m1", "2012-04-30", collected_on="2012-05-20"),
+                  now=datetime(2012, 6, 1, 9, tzinfo=UTC)) == [True]
+    assert timeliness(events_of(ledger), Cut(), 2012).mean_days == 20
+    assert append(ledger, correct("c3", "m1", "2012-04-30", value="28"),
+                  now=datetime(2012, 6, 2, 9, tzinfo=UTC)) == [True]

@@ -266,7 +266,7 @@ def test_a_struck_objective_is_struck_once() -> None:
     again = candidate(ledger, {**strike, "id": "s2"})
     with pytest.raises(DuplicateDefinition, match="objective '08' is already struck"):
         check_objective_struck_once(ledger.book, again, False)
-    check_objective_struck_once(ledger.book, again, True)  # the corrected version of the first
+    check_objective_struck_once(ledger.book, candidate(ledger, strike), True)  # the first, corrected
 
 
 def test_a_policy_line_is_defined_once_a_year() -> None:

@@ -124,17 +124,27 @@ def test_a_percent_target_of_65_is_refused_percentages_are_fractions() -> None:
     assert ledger.book.indicators["08.1"].target == "0.65"
 
 
-def test_a_percent_value_or_revised_target_outside_minus_1_to_1_is_refused_ratio_is_the_unit_beyond() -> None:
+def test_a_percent_value_or_revised_target_beyond_1000_percent_is_refused_ratio_is_the_unit_beyond() -> None:
     ledger = ledger_with(indicator("08.1", "higher", "0.65", unit="%"))
-    with pytest.raises(ValueDoesNotFitIndicator, match="for a quantity that may exceed 100% use unit ratio"):
+    with pytest.raises(ValueDoesNotFitIndicator, match="for a quantity that may exceed 1000% use unit ratio"):
         ledger.extend(submissions([measured("08.1", "72")]), now=NOW)
     change = ev("ObjectiveChanged", "ch", "2012-05-22", objective="08", cause="internal", reason="r",
-                what="target", indicator="08.1", target="-1.5")
-    with pytest.raises(ValueDoesNotFitIndicator, match="percentages are fractions"):
+                what="target", indicator="08.1", target="-15")
+    with pytest.raises(ValueDoesNotFitIndicator, match="percentages are fractions: write -0.15 for -15%"):
         ledger.extend(submissions([change]), now=NOW)
     assert ledger.extend(submissions([measured("08.1", "0.72")]), now=NOW) == [True]
     ratio = ledger_with(indicator("08.1", "higher", "1.10", unit="ratio"), measured("08.1", "1.32"))
     assert ratio.book.indicators["08.1"].unit == "ratio"
+
+
+def test_a_percent_above_100_as_the_seed_prints_it_is_accepted_isr_8_4_105_percent_scores_100() -> None:
+    """Seed 2.3, Azienda Speciale ISR, 8.4 "n. indagini realizzate/n. indagini previste": 105% against
+    100%, scored 100%. Up to 1000% (magnitude 10) a percentage is taken as a fraction."""
+    scores = achievement(events_of(indicator("08.4", "higher", "1", unit="%"), measured("08.4", "1.05")))
+    assert rounded_percent(scores.indicator("08.4").achievement) == 100  # type: ignore[arg-type]
+    assert ledger_with(indicator("08.5", "lower", "-10", unit="%")).book.indicators["08.5"].target == "-10"
+    with pytest.raises(ValueDoesNotFitIndicator, match="outside -10..10"):
+        ledger_with(indicator("08.6", "higher", "10.01", unit="%"))
 
 
 # -- a struck objective ---------------------------------------------------------------------------

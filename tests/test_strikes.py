@@ -262,3 +262,30 @@ def test_a_store_snapshots_strikes_and_passes_over_a_snapshot_of_the_earlier_for
             assert verify(store).ok
     finally:
         application.SNAPSHOT_EVERY = 10_000
+
+
+def test_moving_a_strikes_date_so_that_two_strikes_of_one_objective_hold_at_once_is_refused() -> None:
+    ledger = ledger_with(strike("s1", "2012-06-30"), revoke("r1", "2012-09-30", "s1"),
+                         strike("s2", "2012-11-30"))
+    move = ev("EventCorrected", "c1", "2012-05-15", corrects="s2", reason="date",
+              changes={"effective_date": "2012-05-15"})
+    with pytest.raises(StrikeNotInForce) as caught:
+        append(ledger, move)
+    assert caught.value.message == (
+        "strike 's2' would hold objective '08' from 2012-05-15 on, while strike 's1' holds it from"
+        " 2012-06-30 until its revocation 'r1' effective 2012-09-30: two strikes of one objective"
+        " would be in force at once")
+    assert append(ledger, {**move, "effective_date": "2012-10-15",
+                           "changes": {"effective_date": "2012-10-15"}}) == [True]
+    later = ev("EventCorrected", "c2", "2012-09-30", corrects="r1", reason="date",
+               changes={"effective_date": "2012-12-15"})  # s1 would then hold past s2's 15/10
+    with pytest.raises(StrikeNotInForce, match="strike 's2' holds it from 2012-10-15 on"):
+        append(ledger, {**later, "effective_date": "2012-12-15"})
+    assert scores(ledger, "2012-08-31").objective("08").withdrawn.original.event_id == "s1"  # type: ignore[union-attr]
+
+
+def test_a_new_strike_effective_while_an_earlier_revoked_one_held_is_refused() -> None:
+    ledger = ledger_with(strike("s1", "2012-06-30"), revoke("r1", "2012-09-30", "s1"))
+    with pytest.raises(StrikeNotInForce, match="two strikes of one objective would be in force at once"):
+        append(ledger, strike("s2", "2012-07-31"))
+    assert append(ledger, strike("s2", "2012-09-30")) == [True]  # from the day the first ends

@@ -18,7 +18,14 @@ from click.testing import CliRunner, Result
 from cli.main import main
 from ledger import Store
 from ledger.aggregate import Ledger
-from ledger.errors import ActRequired, EffectiveDateOutsidePlan, UnknownReference, YearIsClosed, YearNotClosed
+from ledger.errors import (
+    ActRequired,
+    EffectiveDateOutsidePlan,
+    PlanParametersInvalid,
+    UnknownReference,
+    YearIsClosed,
+    YearNotClosed,
+)
 from projections.closing import closing
 from projections.facts import Cut
 from tests.conftest import ev, small_plan, submissions, write_jsonl
@@ -303,3 +310,29 @@ def test_a_report_known_before_the_closing_shows_no_closing(planned: str) -> Non
         assert "closed on" not in run(planned, figure, "--known-at", "9").output
         shown = json.loads(run(planned, figure, "--known-at", "10", "--format", "json").output)
         assert shown["closing"]["event"] == "close-2012"
+
+
+def test_a_year_is_not_closed_before_it_ends() -> None:
+    ledger = ledger_with()
+    with pytest.raises(EffectiveDateOutsidePlan) as caught:
+        append(ledger, ev("YearClosed", "close-early", "2012-03-01", year=2012, act=GIUNTA))
+    assert caught.value.message == (
+        "YearClosed of 2012 is effective on 2012-03-01: a year is closed once it has ended, after"
+        " 31 December 2012 (the Relazione is approved in the following year)")
+    with pytest.raises(EffectiveDateOutsidePlan, match="a year is closed once it has ended"):
+        append(ledger, ev("YearClosed", "close-early", "2012-12-31", year=2012, act=GIUNTA))
+    assert append(ledger, ev("YearClosed", "close-2012", "2013-01-01", year=2012, act=GIUNTA)) == [True]
+
+
+# -- years follow each other ----------------------------------------------------------------
+def test_a_plan_whose_window_reaches_past_the_next_years_end_is_refused() -> None:
+    ledger = ledger_with(closed())
+    plan = ev("PlanOpened", "plan-2011", "2011-01-27", year=2011, title="Piano 2011", horizon_days=800)
+    with pytest.raises(PlanParametersInvalid) as caught:
+        append(ledger, plan)
+    assert caught.value.message == (
+        "horizon_days 800 would take the plan of 2011 to 2014-03-10, past the end of the next year:"
+        " a plan's facts are effective by 31 December 2012 (horizon_days at most 366)")
+    with pytest.raises(PlanParametersInvalid, match="horizon_days at most 365"):
+        append(ledger, {**plan_2013()[0], "horizon_days": 366})
+    assert append(ledger, {**plan, "horizon_days": 366}) == [True]  # to 31/12/2012: 2012 is a leap year
