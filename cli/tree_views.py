@@ -97,8 +97,8 @@ def tree_rows(t: Tree, table: Budget | None, locale: str, formats: Formats, leve
             row["roll-up"] = "-" if rollup is None else percent(rollup, 0, locale)
         if table is not None:
             planned, reserved = resources(table, t, n.code, _scope(n, area))
-            shown = planned or reserved
-            row["preventivo"], row["consuntivo"] = (planned, reserved) if shown else (None, None)
+            has_any = planned or reserved
+            row["preventivo"], row["consuntivo"] = (planned, reserved) if has_any else (None, None)
         rows.append(row)
         for i in o.indicators:
             unit, extra = i.definition.unit, _reused(i)
