@@ -313,7 +313,7 @@ class Store:
             limit = PAGE if upto is None or topics else min(PAGE, upto - after)
             if limit <= 0:
                 return
-            page = self.recorder.rows(after, limit, chain=chain, topics=topics)
+            page = self.recorder.rows(after, limit, chain=chain, topics=topics, upto=upto if topics else None)
             if upto is not None and page and page[-1][0] > upto:
                 yield from (row for row in page if row[0] <= upto)
                 return

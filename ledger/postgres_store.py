@@ -228,10 +228,11 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             return list(curs.fetchall())
 
     def rows(
-        self, after: int, limit: int, *, chain: bool = False, topics: Sequence[str] = ()
+        self, after: int, limit: int, *, chain: bool = False, topics: Sequence[str] = (),
+        upto: int | None = None,
     ) -> list[tuple[Any, ...]]:
-        """Up to ``limit`` events after ``after`` (of these ``topics`` only, if given), in order, as
-        (seq, topic, state), plus the chain's hash.
+        """Up to ``limit`` events after ``after`` (and up to ``upto``; of these ``topics`` only, if
+        given), in order, as (seq, topic, state), plus the chain's hash.
 
         Read in windows of ``limit`` sequence numbers, so that each query touches no more rows than
         it returns, whatever plan the statistics of a freshly loaded table lead to (with ``LIMIT``
@@ -255,6 +256,8 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                 (LEDGER_KEY,),
             )
             last = curs.fetchone()[0] or 0  # type: ignore[index]
+            if upto is not None:
+                last = min(last, upto)
             low = after
             while len(found) < limit and low < last:
                 curs.execute(statement, (LEDGER_KEY, low, low + limit, *([list(topics)] if topics else []),

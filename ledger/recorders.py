@@ -61,7 +61,8 @@ class LedgerRecorder(Protocol):
     ) -> Sequence[StoredEvent]: ...
 
     def rows(
-        self, after: int, limit: int, *, chain: bool = False, topics: Sequence[str] = ()
+        self, after: int, limit: int, *, chain: bool = False, topics: Sequence[str] = (),
+        upto: int | None = None,
     ) -> list[Row]: ...
 
     def insert_pages(self, pages: Iterable[Page]) -> None: ...

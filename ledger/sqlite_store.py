@@ -180,10 +180,11 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             return [tuple(row) for row in c.fetchall()]
 
     def rows(
-        self, after: int, limit: int, *, chain: bool = False, topics: Sequence[str] = ()
+        self, after: int, limit: int, *, chain: bool = False, topics: Sequence[str] = (),
+        upto: int | None = None,
     ) -> list[tuple[Any, ...]]:
-        """Up to ``limit`` events after ``after`` (of these ``topics`` only, if given), in order, as
-        (seq, topic, state), plus the chain's hash."""
+        """Up to ``limit`` events after ``after`` (and up to ``upto``; of these ``topics`` only, if
+        given), in order, as (seq, topic, state), plus the chain's hash."""
         table = self.events_table_name
         columns = "e.originator_version, e.topic, e.state" + (", c.hash" if chain else "")
         joined = f"{table} e" + (
@@ -196,9 +197,10 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                 if page is not None:
                     return page
             only = f" AND e.topic IN ({', '.join('?' * len(topics))})" if topics else ""
+            bound = "" if upto is None else f" AND e.originator_version <= {int(upto)}"
             cursor.execute(
                 f"SELECT {columns} FROM {joined} WHERE e.originator_id = ? AND e.originator_version > ?{only}"
-                " ORDER BY e.originator_version LIMIT ?",
+                f"{bound} ORDER BY e.originator_version LIMIT ?",
                 (LEDGER_KEY.hex, after, *topics, limit),
             )
             return cursor.fetchall()
