@@ -105,3 +105,19 @@ def shared(tmp_path: Path) -> Iterator[tuple[str, str, str]]:
                 for name in (controller, auditor):
                     conn.execute(f'DROP OWNED BY "{name}"')
                     conn.execute(f'DROP ROLE "{name}"')
+
+
+def assert_holds(old: object, new: object, where: str = "") -> None:
+    """Every key and value of the previous release's JSON is in this one's, equal, in the same order;
+    this release may add keys (the tree, the year's closing), never drop or change one."""
+    if isinstance(old, dict):
+        assert isinstance(new, dict), where
+        for key, value in old.items():
+            assert key in new, f"{where}.{key} is gone"
+            assert_holds(value, new[key], f"{where}.{key}")
+    elif isinstance(old, list):
+        assert isinstance(new, list) and len(new) == len(old), where
+        for n, (a, b) in enumerate(zip(old, new)):
+            assert_holds(a, b, f"{where}[{n}]")
+    else:
+        assert old == new, f"{where}: {old!r} became {new!r}"

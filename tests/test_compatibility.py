@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cli.main import main
+from tests.conftest import assert_holds
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 LEDGERS = ["v1-example-2012", "v1-signed"]
@@ -56,21 +57,6 @@ def test_its_budget_at_a_date_gives_every_figure_the_previous_release_gave(tmp_p
     old = json.loads((FIXTURES / "v1-example-2012.budget-0831.json").read_bytes())
     assert_holds(old, json.loads(result.stdout_bytes))
 
-
-def assert_holds(old: object, new: object, where: str = "") -> None:
-    """Every key and value of the previous release's JSON is in this one's, equal, in the same order;
-    this release may add keys (the tree, the year's closing), never drop or change one."""
-    if isinstance(old, dict):
-        assert isinstance(new, dict), where
-        for key, value in old.items():
-            assert key in new, f"{where}.{key} is gone"
-            assert_holds(value, new[key], f"{where}.{key}")
-    elif isinstance(old, list):
-        assert isinstance(new, list) and len(new) == len(old), where
-        for n, (a, b) in enumerate(zip(old, new)):
-            assert_holds(a, b, f"{where}[{n}]")
-    else:
-        assert old == new, f"{where}: {old!r} became {new!r}"
 
 
 def test_a_copy_takes_an_append_and_still_verifies(copy: tuple[str, Path]) -> None:
