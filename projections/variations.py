@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from events import LedgerEvent, ObjectiveChanged, ObjectiveDefined, ObjectiveStruck
+from events import LedgerEvent, ObjectiveChanged, ObjectiveDefined, ObjectiveStruck, PlanOpened
 from events.plan import CAUSES
 from projections.explain import Derivation, refs
 from projections.facts import EVERYTHING, Cut, Events, Fact, in_force, known_facts, of_type
@@ -70,6 +70,11 @@ def variations(events: Events, cut: Cut = EVERYTHING, year: int | None = None) -
 
     defined = list(facts(ObjectiveDefined))
     objectives = [f for f in defined if year is None or f.year == year]
+    plans = {f.year: f.current for f in facts(PlanOpened)}
+
+    def on_scored_level(objective: Fact) -> bool:  # the plan's entity level: strategic unless it says
+        plan = plans.get(objective.year)
+        return objective.level == ("strategic" if plan is None else plan.scored_level)
     years = {f.objective: f.year for f in defined}
 
     def in_year(fact: Fact) -> bool:
@@ -79,5 +84,5 @@ def variations(events: Events, cut: Cut = EVERYTHING, year: int | None = None) -
         year=year,
         changes=tuple(f for f in facts(ObjectiveChanged) if in_year(f)),
         struck=tuple(f for f in facts(ObjectiveStruck) if in_year(f)),
-        objectives=tuple(f for f in objectives if f.level == "strategic"),
+        objectives=tuple(f for f in objectives if on_scored_level(f)),
     )
