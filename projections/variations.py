@@ -70,11 +70,11 @@ def variations(events: Events, cut: Cut = EVERYTHING, year: int | None = None) -
 
     defined = list(facts(ObjectiveDefined))
     objectives = [f for f in defined if year is None or f.year == year]
-    plans = {f.year: f.current for f in facts(PlanOpened)}
+    plans = {f.current.year: f.current for f in facts(PlanOpened) if isinstance(f.current, PlanOpened)}
 
     def on_scored_level(objective: Fact) -> bool:  # the plan's entity level: strategic unless it says
         plan = plans.get(objective.year)
-        return objective.level == ("strategic" if plan is None else plan.scored_level)
+        return bool(objective.level == ("strategic" if plan is None else plan.scored_level))
     years = {f.objective: f.year for f in defined}
 
     def in_year(fact: Fact) -> bool:
