@@ -243,7 +243,7 @@ def test_an_item_must_sit_under_its_objectives_line() -> None:
                           amount="1.00"))
 
 
-# -- each rule of ledger.rules, called directly on a book folded in memory ------------------------
+# -- each rule of ledger.rules_*, called directly on a book folded in memory ------------------------
 def candidate(ledger: Ledger, obj: dict[str, Any]) -> Any:
     """The fact ``obj`` as the ledger would append it next, not appended."""
     sub = submissions([obj])[0]
@@ -259,7 +259,7 @@ def test_every_fact_type_has_its_rule() -> None:
 
 
 def test_a_struck_objective_is_struck_once() -> None:
-    from ledger.rules import check_objective_struck_once
+    from ledger.rules_strikes import check_objective_struck_once
 
     strike = ev("ObjectiveStruck", "s1", objective="08", cause="external", reason="x")
     ledger = ledger_with(strike)
@@ -270,7 +270,7 @@ def test_a_struck_objective_is_struck_once() -> None:
 
 
 def test_a_policy_line_is_defined_once_a_year() -> None:
-    from ledger.rules import check_policy_line_is_new
+    from ledger.rules_plan import check_policy_line_is_new
 
     ledger = ledger_with()
     again = candidate(ledger,
@@ -280,7 +280,7 @@ def test_a_policy_line_is_defined_once_a_year() -> None:
 
 
 def test_a_change_of_weight_names_an_indicator_of_its_objective() -> None:
-    from ledger.rules import check_change_fits_the_objectives_indicator
+    from ledger.rules_indicators import check_change_fits_the_objectives_indicator
 
     ledger = ledger_with()
     change = ev("ObjectiveChanged", "c1", objective="08", cause="internal", reason="r", what="w", weight="10")
@@ -292,7 +292,7 @@ def test_a_change_of_weight_names_an_indicator_of_its_objective() -> None:
 
 
 def test_a_computed_indicator_is_not_measured() -> None:
-    from ledger.rules import check_measurement_fits_indicator
+    from ledger.rules_measures import check_measurement_fits_indicator
 
     ledger = ledger_with(ev("IndicatorDefined", "ind-08.1", "2012-01-27", indicator="08.1", objective="08",
                             title="Variazioni", weight="50", direction="lower", target="2", unit="n.",
@@ -304,7 +304,7 @@ def test_a_computed_indicator_is_not_measured() -> None:
 
 
 def test_the_ledger_is_opened_once_and_an_unknown_actor_is_not_revoked() -> None:
-    from ledger.rules import check_ledger_opened_only_as_event_1, check_revoked_actor_is_registered
+    from ledger.rules_ledger import check_ledger_opened_only_as_event_1, check_revoked_actor_is_registered
 
     ledger = ledger_with()
     opened = ledger.book.recorded_event("ledger-opened")  # not submittable: event 1 offered again
@@ -316,7 +316,7 @@ def test_the_ledger_is_opened_once_and_an_unknown_actor_is_not_revoked() -> None
 
 
 def test_a_migration_covers_every_event_before_it_once() -> None:
-    from ledger.rules import check_migration_declared_once_after_its_events
+    from ledger.rules_ledger import check_migration_declared_once_after_its_events
 
     ledger = ledger_with()
     late = candidate(ledger, ev("HistoryMigrated", "mig", upto=3, source="s", sha256="0" * 64))

@@ -1,0 +1,118 @@
+"""The rules of the budget: an item opened once, on its objective's policy line; variations,
+reservations and adjustments within what the item has available (on every day from their effective
+date on under the tree rules, ``ledger.availability``), unless an ``override_reason`` is given;
+approvals within what is left of their reservation.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from events import BudgetItemOpened, BudgetVaried, ReservationAdjusted, ReservationApproved, ReservationMade
+from ledger import availability
+from ledger.amounts import euro
+from ledger.errors import (
+    AdjustmentInvalid,
+    ApprovalExceedsReservation,
+    DuplicateDefinition,
+    OverReservation,
+    UnknownReference,
+    VariationBelowReserved,
+)
+from ledger.references import in_its_plan, line, reservation, under_tree_rules
+from ledger.rules_values import UNIQUE_CODES
+
+if TYPE_CHECKING:
+    from ledger.book import Book
+
+
+def check_item_is_new_on_its_objectives_line(book: Book, fact: BudgetItemOpened, replacing: bool) -> None:
+    eid = fact.event_id
+    year = in_its_plan(book, fact)
+    if fact.item in book.items and not replacing:
+        raise DuplicateDefinition(f"budget item {fact.item!r} already exists{UNIQUE_CODES}", event_id=eid)
+    if fact.line is not None:
+        line(book, year, fact.line, eid)
+    planned = book.objectives[fact.objective].line
+    if planned is not None and planned != fact.line:
+        raise UnknownReference(
+            f"objective {fact.objective!r} belongs to policy line {planned!r}, not {fact.line!r}",
+            event_id=eid,
+        )
+
+
+def check_variation_keeps_reserved(book: Book, fact: BudgetVaried, replacing: bool) -> None:
+    """A variation leaves its item no less available than is reserved on it, unless an override
+    reason is given: on any day from its effective date on, under the tree's rules
+    (``ledger.availability``); as the sums stand, before."""
+    year = in_its_plan(book, fact)
+    if replacing or fact.override_reason is not None:
+        return  # a correction's trial: ``check_correction_keeps_the_balances`` compares
+    found = availability.shortfall(book, fact, under_tree_rules(book, year))
+    if found is not None:
+        item = book.items[fact.item].amounts
+        raise VariationBelowReserved(
+            f"item {fact.item!r}: a variation of {euro(fact.amount)} would leave {euro(found.after)}"
+            f" available{found.where}"
+            + (f" (effective {fact.effective_date})" if found.where else
+               f" (total {euro(item.total)}, net reserved {euro(item.reserved - item.adjusted)})")
+            + "; give override_reason to vary beyond availability",
+            event_id=fact.event_id,
+        )
+
+
+def check_reservation_fits_availability(book: Book, fact: ReservationMade, replacing: bool) -> None:
+    """A new reservation within what its item has available, unless an override reason is given: on
+    any day from its effective date on, under the tree's rules; as the sums stand, before."""
+    eid = fact.event_id
+    year = in_its_plan(book, fact)
+    if book.reservation(fact.reservation) is not None and not replacing:
+        raise DuplicateDefinition(f"reservation {fact.reservation!r} already exists", event_id=eid)
+    if replacing or fact.override_reason is not None:
+        return
+    found = availability.shortfall(book, fact, under_tree_rules(book, year))
+    if found is not None:
+        raise OverReservation(
+            f"item {fact.item!r} has {euro(found.before)} available{found.where}; cannot reserve"
+            f" {euro(fact.amount)}" + (f" effective {fact.effective_date}" if found.where else "")
+            + " (give override_reason to reserve beyond availability)",
+            event_id=eid,
+        )
+
+
+def check_approval_within_reservation(book: Book, fact: ReservationApproved, replacing: bool) -> None:
+    """An approval within what is left of its reservation (it leaves Disponibile as it is)."""
+    in_its_plan(book, fact)
+    res = reservation(book, fact.reservation, fact.event_id)
+    left = res.net - res.approved
+    if fact.amount > left:
+        raise ApprovalExceedsReservation(
+            f"reservation {fact.reservation!r} has {euro(left)} left to approve"
+            f" (reserved {euro(res.amount)}, adjusted {euro(res.adjusted)},"
+            f" approved {euro(res.approved)}); cannot approve {euro(fact.amount)}",
+            event_id=fact.event_id,
+        )
+
+
+def check_adjustment_keeps_approved(book: Book, fact: ReservationAdjusted, replacing: bool) -> None:
+    """A rettifica releases no more than is reserved and not approved, and reserves no more than
+    is available (on any day from its effective date on, under the tree's rules)."""
+    eid = fact.event_id
+    year = in_its_plan(book, fact)
+    res = reservation(book, fact.reservation, eid)
+    net = res.net - fact.amount
+    if net < res.approved:
+        raise AdjustmentInvalid(
+            f"reservation {fact.reservation!r}: releasing {euro(fact.amount)} would leave"
+            f" {euro(net)} reserved, below the {euro(res.approved)} approved",
+            event_id=eid,
+        )
+    if replacing or fact.override_reason is not None:
+        return
+    found = availability.shortfall(book, fact, under_tree_rules(book, year))
+    if found is not None:
+        raise OverReservation(
+            f"item {res.item!r} has {euro(found.before)} available{found.where}; an adjustment cannot"
+            f" reserve {euro(-fact.amount)} more (give override_reason to reserve beyond availability)",
+            event_id=eid,
+        )
