@@ -368,18 +368,24 @@ def _reserve(book: Book, fact: ReservationMade, sign: int) -> None:
         res = ReservationState(fact.reservation, fact.item, day=max(fact.effective_date, item.day),
                                origin=fact.event_id)
         book.reservations[fact.reservation] = res
-    res.amount += sign * fact.amount
+    _count(book, res, "reserved", fact, sign)
     _add(book, fact, sign)
 
 
 def _approve(book: Book, fact: ReservationApproved, sign: int) -> None:
-    _known_reservation(book, fact.reservation).approved += sign * fact.amount
+    _count(book, _known_reservation(book, fact.reservation), "approved", fact, sign)
     _add(book, fact, sign)
 
 
 def _adjust(book: Book, fact: ReservationAdjusted, sign: int) -> None:
-    _known_reservation(book, fact.reservation).adjusted += sign * fact.amount
+    _count(book, _known_reservation(book, fact.reservation), "adjusted", fact, sign)
     _add(book, fact, sign)
+
+
+def _count(book: Book, res: ReservationState, column: str,
+           fact: ReservationMade | ReservationApproved | ReservationAdjusted, sign: int) -> None:
+    """A reservation's fact, added to its sums and to what is left of it along the dates."""
+    res.add(column, sign * fact.amount, res.day_of(column, fact.effective_date, book.items[res.item].day))
 
 
 def _add(book: Book, fact: LedgerEvent, sign: int) -> None:
