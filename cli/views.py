@@ -6,7 +6,7 @@ explain prints the derivation the same projection built alongside the figure.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
@@ -120,7 +120,7 @@ def budget_json(table: Budget) -> dict[str, Any]:
 
     def rows(found: tuple[Row, ...]) -> list[dict[str, Any]]:
         return [{"line": r.line, "objective": r.objective, "item": r.item, "product": r.product,
-                 **_amounts(r.amounts), **_overrides(r)} for r in found]
+                 **_amounts(r.amounts), **overrides_json(r)} for r in found]
 
     return {
         "rows": rows(table.rows),
@@ -136,17 +136,27 @@ def budget_json(table: Budget) -> dict[str, Any]:
     }
 
 
-def _overrides(row: Row) -> dict[str, Any]:
+def overrides_json(row: Row) -> dict[str, Any]:
     """A row's overrides, for JSON: only on a row that has some."""
     if not row.overrides:
         return {}
     return {"overrides": [{"event": o.event, "reason": o.reason} for o in row.overrides]}
 
 
-def override_notes(table: Budget) -> list[str]:
+def override_notes(rows: Iterable[Row]) -> list[str]:
     """One line per override granted on a row: the item, the reason and the event that gave it."""
-    return [f"{row.item} {row.product}: {o.reason} (event {o.event})"
-            for row in table.every_row for o in row.overrides]
+    return [f"{row.item} {row.product}: {o.reason} (event {o.event})" for row in rows for o in row.overrides]
+
+
+def override_column(rows: Iterable[Row]) -> dict[str, str]:
+    """Each row's overrides as a CSV cell: the reasons and the events that gave them."""
+    return {r.item: "; ".join(f"{o.reason} (event {o.event})" for o in r.overrides) for r in rows}
+
+
+def override_footnote(notes: list[str]) -> str:
+    """The overrides under a table: a section of their own, only when some row has one."""
+    return "" if not notes else "\n\nOverrides (availability allowed below zero):" + "".join(
+        f"\n  {note}" for note in notes)
 
 
 def show_budget(table: Budget, fmt: str, locale: str, by: str = "line", t: Tree | None = None) -> str:
@@ -160,11 +170,10 @@ def show_budget(table: Budget, fmt: str, locale: str, by: str = "line", t: Tree 
     if fmt == "json":
         return to_json(budget_json(table))
     rows = budget_rows(table)
-    notes = override_notes(table)
+    notes = override_notes(table.every_row)
     if fmt == "csv":
         if notes:  # a column of its own, only when some row has an override
-            reasons = {r.item: "; ".join(f"{o.reason} (event {o.event})" for o in r.overrides)
-                       for r in table.every_row}
+            reasons = override_column(table.every_row)
             rows = [{**row, "override": reasons.get(row["item"], "") if row["level"] == "product" else ""}
                     for row in rows]
         return render(rows, fmt)
@@ -173,10 +182,8 @@ def show_budget(table: Budget, fmt: str, locale: str, by: str = "line", t: Tree 
     ratios = [{"Obiettivo": r["objective"], "Totale": r["total"], "Prenotato": r["reserved"],
                "Disponibile": r["available"], "Disponibile/Totale": r["ratio"]}
               for r in ratio_rows(table, locale)]
-    footnote = "".join(f"\n  {note}" for note in notes)
-    if notes:
-        footnote = "\n\nOverrides (availability allowed below zero):" + footnote
-    return render(shown, fmt, locale=locale) + footnote + "\n\n" + render(ratios, fmt, locale=locale)
+    return (render(shown, fmt, locale=locale) + override_footnote(notes)
+            + "\n\n" + render(ratios, fmt, locale=locale))
 
 
 # -- achievement -----------------------------------------------------------------------------
