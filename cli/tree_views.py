@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from cli.output import percent, render, to_json
-from cli.views import override_column, override_footnote, override_notes, overrides_json
+from cli.overrides import override_column, override_footnote, override_notes, overrides_json
 from projections.achievement import Achievement, IndicatorScore, rounded_percent
 from projections.budget import COLUMNS, Budget
 from projections.budget_views import View, area_of, links, resources

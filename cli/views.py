@@ -6,7 +6,7 @@ explain prints the derivation the same projection built alongside the figure.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,6 +17,7 @@ import click
 
 from cli.options import open_store
 from cli.output import cell, percent, render, to_json
+from cli.overrides import override_column, override_footnote, override_notes, overrides_json
 from events import LedgerEvent
 from events.fields import Act, format_timestamp
 from ledger import Store, proofs
@@ -134,29 +135,6 @@ def budget_json(table: Budget) -> dict[str, Any]:
             "overall": _amounts(table.overall.amounts),
         }),
     }
-
-
-def overrides_json(row: Row) -> dict[str, Any]:
-    """A row's overrides, for JSON: only on a row that has some."""
-    if not row.overrides:
-        return {}
-    return {"overrides": [{"event": o.event, "reason": o.reason} for o in row.overrides]}
-
-
-def override_notes(rows: Iterable[Row]) -> list[str]:
-    """One line per override granted on a row: the item, the reason and the event that gave it."""
-    return [f"{row.item} {row.product}: {o.reason} (event {o.event})" for row in rows for o in row.overrides]
-
-
-def override_column(rows: Iterable[Row]) -> dict[str, str]:
-    """Each row's overrides as a CSV cell: the reasons and the events that gave them."""
-    return {r.item: "; ".join(f"{o.reason} (event {o.event})" for o in r.overrides) for r in rows}
-
-
-def override_footnote(notes: list[str]) -> str:
-    """The overrides under a table: a section of their own, only when some row has one."""
-    return "" if not notes else "\n\nOverrides (availability allowed below zero):" + "".join(
-        f"\n  {note}" for note in notes)
 
 
 def show_budget(table: Budget, fmt: str, locale: str, by: str = "line", t: Tree | None = None) -> str:
