@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from cli.output import percent, render, to_json
+from cli.overrides import override_column, override_footnote, override_notes, overrides_json
 from projections.achievement import Achievement, IndicatorScore, rounded_percent
 from projections.budget import COLUMNS, Budget
 from projections.budget_views import View, area_of, links, resources
@@ -180,7 +181,7 @@ def view_rows(v: View, t: Tree) -> list[dict[str, Any]]:
         for r in g.rows:
             rows.append({"level": "product", "area": area_of(family, r.objective), "line": r.line,
                          "objective": r.objective, "item": r.item, "product": r.product,
-                         **_amounts(r.amounts)})
+                         **_amounts(r.amounts), **overrides_json(r)})
         rows.append({"level": v.by, "area": g.key if v.by == "area" else area_of(family, g.key), "line": None,
                      "objective": g.key if v.by == "objective" else None, "item": None,
                      "product": f"{g.key}. {g.title} Somma" if v.by == "objective" else f"{g.title} Somma",
@@ -204,16 +205,23 @@ def view_json(v: View, t: Tree) -> dict[str, Any]:
 
 
 def show_view(v: View, t: Tree, fmt: str, locale: str) -> str:
+    """A view as the line view prints the budget: the overrides granted on its rows in JSON (on the rows
+    that have some), as a CSV column and under the table (only when some row has one)."""
     if fmt == "json":
         return to_json(view_json(v, t))
-    rows = view_rows(v, t)
+    rows = [{k: val for k, val in row.items() if k != "overrides"} for row in view_rows(v, t)]
+    notes = override_notes(v.rows)
     if fmt == "csv":
+        if notes:
+            reasons = override_column(v.rows)
+            rows = [{**row, "override": reasons.get(row["item"], "") if row["level"] == "product" else ""}
+                    for row in rows]
         return render(rows, fmt)
     from projections.budget import LABELS
 
     headers = {"area": "Area", "line": "Linea", "objective": "Obiettivo", "product": "Prodotto", **LABELS}
     return render([{headers[k]: val for k, val in row.items() if k in headers} for row in rows], fmt,
-                  locale=locale)
+                  locale=locale) + override_footnote(notes)
 
 
 def declares_its_tree(a: Achievement) -> bool:

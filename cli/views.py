@@ -17,6 +17,7 @@ import click
 
 from cli.options import open_store
 from cli.output import cell, percent, render, to_json
+from cli.overrides import override_column, override_footnote, override_notes, overrides_json
 from events import LedgerEvent
 from events.fields import Act, format_timestamp
 from ledger import Store, proofs
@@ -120,7 +121,7 @@ def budget_json(table: Budget) -> dict[str, Any]:
 
     def rows(found: tuple[Row, ...]) -> list[dict[str, Any]]:
         return [{"line": r.line, "objective": r.objective, "item": r.item, "product": r.product,
-                 **_amounts(r.amounts), **_overrides(r)} for r in found]
+                 **_amounts(r.amounts), **overrides_json(r)} for r in found]
 
     return {
         "rows": rows(table.rows),
@@ -136,19 +137,6 @@ def budget_json(table: Budget) -> dict[str, Any]:
     }
 
 
-def _overrides(row: Row) -> dict[str, Any]:
-    """A row's overrides, for JSON: only on a row that has some."""
-    if not row.overrides:
-        return {}
-    return {"overrides": [{"event": o.event, "reason": o.reason} for o in row.overrides]}
-
-
-def override_notes(table: Budget) -> list[str]:
-    """One line per override granted on a row: the item, the reason and the event that gave it."""
-    return [f"{row.item} {row.product}: {o.reason} (event {o.event})"
-            for row in table.every_row for o in row.overrides]
-
-
 def show_budget(table: Budget, fmt: str, locale: str, by: str = "line", t: Tree | None = None) -> str:
     """The budget by policy line (the seed's table, with its ratios), or by objective or area of the tree."""
     if by != "line":
@@ -160,11 +148,10 @@ def show_budget(table: Budget, fmt: str, locale: str, by: str = "line", t: Tree 
     if fmt == "json":
         return to_json(budget_json(table))
     rows = budget_rows(table)
-    notes = override_notes(table)
+    notes = override_notes(table.every_row)
     if fmt == "csv":
         if notes:  # a column of its own, only when some row has an override
-            reasons = {r.item: "; ".join(f"{o.reason} (event {o.event})" for o in r.overrides)
-                       for r in table.every_row}
+            reasons = override_column(table.every_row)
             rows = [{**row, "override": reasons.get(row["item"], "") if row["level"] == "product" else ""}
                     for row in rows]
         return render(rows, fmt)
@@ -173,10 +160,8 @@ def show_budget(table: Budget, fmt: str, locale: str, by: str = "line", t: Tree 
     ratios = [{"Obiettivo": r["objective"], "Totale": r["total"], "Prenotato": r["reserved"],
                "Disponibile": r["available"], "Disponibile/Totale": r["ratio"]}
               for r in ratio_rows(table, locale)]
-    footnote = "".join(f"\n  {note}" for note in notes)
-    if notes:
-        footnote = "\n\nOverrides (availability allowed below zero):" + footnote
-    return render(shown, fmt, locale=locale) + footnote + "\n\n" + render(ratios, fmt, locale=locale)
+    return (render(shown, fmt, locale=locale) + override_footnote(notes)
+            + "\n\n" + render(ratios, fmt, locale=locale))
 
 
 # -- achievement -----------------------------------------------------------------------------

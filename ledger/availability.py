@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from events import LedgerEvent
 from ledger.amounts import ZERO
 from ledger.book import budget_change
-from ledger.state import AVAILABILITY_SIGN, Breach
+from ledger.state import AVAILABILITY_SIGN, LEFT_SIGN, Breach
 
 if TYPE_CHECKING:
     from ledger.book import Book
@@ -89,3 +89,37 @@ def stretch(found: Breach, day: date) -> str:
     if found.until == found.since:
         return f" on {found.since}"
     return f" from {found.since} to {found.until}"
+
+
+# -- what is left of a reservation to approve, along the dates (the tree's rules) ---------------------
+class ReservationBreach(NamedTuple):
+    reservation: str
+    breach: Breach
+
+
+def left_moves(book: Book, facts: Iterable[tuple[LedgerEvent, int]]) -> dict[str, dict[date, Decimal]]:
+    """How the facts, each added (+1) or taken back (-1), would move what is left to approve of each
+    reservation (Prenotato - Rettificato - Approvato), by day (the day each counts from, as the book
+    folds it in: ``ReservationState.day_of``)."""
+    found: dict[str, dict[date, Decimal]] = {}
+    for fact, sign in facts:
+        change = budget_change(book, fact)
+        res = None if change is None else book.reservation(getattr(fact, "reservation", ""))
+        if change is None or res is None or change.column not in LEFT_SIGN:
+            continue
+        item = book.items.get(res.item)
+        day = res.day_of(change.column, fact.effective_date, date.min if item is None else item.day)
+        days = found.setdefault(res.reservation, {})
+        days[day] = days.get(day, ZERO) + sign * LEFT_SIGN[change.column] * change.amount
+    return found
+
+
+def overdrawn(book: Book, facts: Iterable[tuple[LedgerEvent, int]]) -> ReservationBreach | None:
+    """The first reservation on which the facts would leave a day with more approved than stays reserved,
+    and more so than before (None: on none)."""
+    for code, days in left_moves(book, facts).items():
+        res = book.reservation(code)
+        found = None if res is None else res.left.breach(days)
+        if found is not None:
+            return ReservationBreach(code, found)
+    return None

@@ -45,9 +45,9 @@ from ledger import proofs
 from ledger.amounts import BASE, Amounts
 from ledger.book_lookups import Lookup, LookupsMixin
 from ledger.corrections import apply_changes
-from ledger.errors import IdConflict
+from ledger.errors import IdConflict, UnknownReference
 from ledger.readmodel import Derived, IdRow
-from ledger.references import under_tree_rules
+from ledger.references import under_tree_rules, year_of
 from ledger.state import ActorState, ItemState, ReservationState, Timeline
 
 UNBOUNDED = 2**62
@@ -95,6 +95,8 @@ class Book(LookupsMixin):
         self.items: dict[str, ItemState] = {}
         self.actors: dict[str, ActorState] = {}
         self.closings: dict[int, Closure] = {}  # year -> its latest closing (YearClosed, YearReopened)
+        # year -> the latest effective date a fact of that year has carried (closings and reopenings aside)
+        self.latest: dict[int, date] = {}
         # What is known so far of the reservations, of the current (corrected) version of each fact,
         # and of each event as it was recorded; and the keys the store was asked about and lacks.
         self.reservations: dict[str, ReservationState] = {}
@@ -138,8 +140,10 @@ class Book(LookupsMixin):
         try:
             if isinstance(event, EventCorrected):
                 self._apply_correction(event)
+                self._date(self.facts[event.corrects])
             else:
                 self.effect(event, +1)
+                self._date(event)
                 self._close(event)
                 self._label(event, event.seq)
                 reason = getattr(event, "override_reason", None)
@@ -180,6 +184,17 @@ class Book(LookupsMixin):
             self.closings[event.year] = Closure(event.event_id)
         elif isinstance(event, YearReopened):
             self.closings[event.year] = self.closings[event.year]._replace(reopened_by=event.event_id)
+
+    def _date(self, fact: LedgerEvent) -> None:
+        """The latest effective date of the fact's year, as this fact leaves it (facts of no year pass)."""
+        if isinstance(fact, (YearClosed, YearReopened)):
+            return
+        try:
+            year = year_of(self, fact)
+        except UnknownReference:
+            return
+        if fact.effective_date > self.latest.get(year, date.min):
+            self.latest[year] = fact.effective_date
 
     def _id(self, event: LedgerEvent, corrects: str | None, reservation: str | None) -> None:
         if self.derived is not None and self._seq > self.derived.after:
@@ -236,6 +251,7 @@ class Book(LookupsMixin):
             ],
             "actors": [[a.name, a.role, a.public_key, a.revoked] for a in self.actors.values()],
             "closings": [[year, *closure] for year, closure in self.closings.items()],
+            "latest": sorted([year, day.isoformat()] for year, day in self.latest.items()),
             **({} if self.migrated is None else {"migrated": self.migrated}),
         }
 
@@ -260,6 +276,7 @@ class Book(LookupsMixin):
             book.actors[name] = ActorState(name, role, key, revoked)
         for year, closed_by, reopened_by in state["closings"]:
             book.closings[year] = Closure(closed_by, reopened_by)
+        book.latest = {year: date.fromisoformat(day) for year, day in state["latest"]}
         book.migrated = state.get("migrated")
         return book
 
@@ -368,18 +385,24 @@ def _reserve(book: Book, fact: ReservationMade, sign: int) -> None:
         res = ReservationState(fact.reservation, fact.item, day=max(fact.effective_date, item.day),
                                origin=fact.event_id)
         book.reservations[fact.reservation] = res
-    res.amount += sign * fact.amount
+    _count(book, res, "reserved", fact, sign)
     _add(book, fact, sign)
 
 
 def _approve(book: Book, fact: ReservationApproved, sign: int) -> None:
-    _known_reservation(book, fact.reservation).approved += sign * fact.amount
+    _count(book, _known_reservation(book, fact.reservation), "approved", fact, sign)
     _add(book, fact, sign)
 
 
 def _adjust(book: Book, fact: ReservationAdjusted, sign: int) -> None:
-    _known_reservation(book, fact.reservation).adjusted += sign * fact.amount
+    _count(book, _known_reservation(book, fact.reservation), "adjusted", fact, sign)
     _add(book, fact, sign)
+
+
+def _count(book: Book, res: ReservationState, column: str,
+           fact: ReservationMade | ReservationApproved | ReservationAdjusted, sign: int) -> None:
+    """A reservation's fact, added to its sums and to what is left of it along the dates."""
+    res.add(column, sign * fact.amount, res.day_of(column, fact.effective_date, book.items[res.item].day))
 
 
 def _add(book: Book, fact: LedgerEvent, sign: int) -> None:

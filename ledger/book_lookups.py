@@ -11,6 +11,8 @@ from ledger.corrections import apply_changes
 from ledger.state import ItemState, ReservationState
 
 T = TypeVar("T")
+RESERVATION_FACTS = (ReservationMade, ReservationApproved, ReservationAdjusted)
+COLUMN = {ReservationMade: "reserved", ReservationApproved: "approved", ReservationAdjusted: "adjusted"}
 
 
 class Lookup(Protocol):
@@ -137,9 +139,9 @@ class LookupsMixin:
                 raise KeyError(event_id)
             if isinstance(fact, ReservationMade):
                 day = max(fact.effective_date, self.items[fact.item].day)
-                state = ReservationState(code, fact.item, fact.amount, day=day, origin=event_id)
-            elif isinstance(fact, ReservationApproved) and state is not None:
-                state.approved += fact.amount
-            elif isinstance(fact, ReservationAdjusted) and state is not None:
-                state.adjusted += fact.amount
+                state = ReservationState(code, fact.item, day=day, origin=event_id)
+            if state is not None and isinstance(fact, RESERVATION_FACTS):
+                column = COLUMN[type(fact)]
+                day = state.day_of(column, fact.effective_date, self.items[state.item].day)
+                state.add(column, fact.amount, day)
         return state

@@ -6,9 +6,17 @@ approvals within what is left of their reservation.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
-from events import BudgetItemOpened, BudgetVaried, ReservationAdjusted, ReservationApproved, ReservationMade
+from events import (
+    BudgetItemOpened,
+    BudgetVaried,
+    LedgerEvent,
+    ReservationAdjusted,
+    ReservationApproved,
+    ReservationMade,
+)
 from ledger import availability
 from ledger.amounts import euro
 from ledger.errors import (
@@ -16,6 +24,7 @@ from ledger.errors import (
     ApprovalExceedsReservation,
     DuplicateDefinition,
     OverReservation,
+    RuleViolation,
     UnknownReference,
     VariationBelowReserved,
 )
@@ -81,8 +90,9 @@ def check_reservation_fits_availability(book: Book, fact: ReservationMade, repla
 
 
 def check_approval_within_reservation(book: Book, fact: ReservationApproved, replacing: bool) -> None:
-    """An approval within what is left of its reservation (it leaves Disponibile as it is)."""
-    in_its_plan(book, fact)
+    """An approval within what is left of its reservation (it leaves Disponibile as it is): under the
+    tree's rules, on every day from the day it counts from on."""
+    year = in_its_plan(book, fact)
     res = reservation(book, fact.reservation, fact.event_id)
     left = res.net - res.approved
     if fact.amount > left:
@@ -92,10 +102,13 @@ def check_approval_within_reservation(book: Book, fact: ReservationApproved, rep
             f" approved {euro(res.approved)}); cannot approve {euro(fact.amount)}",
             event_id=fact.event_id,
         )
+    if under_tree_rules(book, year):
+        check_left_on_every_day(book, [(fact, +1)], ApprovalExceedsReservation, fact.event_id)
 
 
 def check_adjustment_keeps_approved(book: Book, fact: ReservationAdjusted, replacing: bool) -> None:
-    """A rettifica releases no more than is reserved and not approved, and reserves no more than
+    """A rettifica releases no more than is reserved and not approved (under the tree's rules, on every
+    day from its effective date on), and reserves no more than
     is available (on any day from its effective date on, under the tree's rules)."""
     eid = fact.event_id
     year = in_its_plan(book, fact)
@@ -107,6 +120,8 @@ def check_adjustment_keeps_approved(book: Book, fact: ReservationAdjusted, repla
             f" {euro(net)} reserved, below the {euro(res.approved)} approved",
             event_id=eid,
         )
+    if under_tree_rules(book, year):
+        check_left_on_every_day(book, [(fact, +1)], AdjustmentInvalid, eid)
     if replacing or fact.override_reason is not None:
         return
     found = availability.shortfall(book, fact, under_tree_rules(book, year))
@@ -114,5 +129,19 @@ def check_adjustment_keeps_approved(book: Book, fact: ReservationAdjusted, repla
         raise OverReservation(
             f"item {res.item!r} has {euro(found.before)} available{found.where}; an adjustment cannot"
             f" reserve {euro(-fact.amount)} more (give override_reason to reserve beyond availability)",
+            event_id=eid,
+        )
+
+
+def check_left_on_every_day(book: Book, facts: list[tuple[LedgerEvent, int]], error: type[RuleViolation],
+                            eid: str, prefix: str = "") -> None:
+    """Under the tree's rules: the facts (added +1, taken back -1) leave no day of a reservation with
+    more approved than stays reserved (Prenotato - Rettificato), or more so than before."""
+    found = availability.overdrawn(book, facts)
+    if found is not None:
+        days = availability.stretch(found.breach, date.min)
+        raise error(
+            f"{prefix}reservation {found.reservation!r} would have {euro(-found.breach.available)} more"
+            f" approved than stays reserved (Prenotato - Rettificato){days}",
             event_id=eid,
         )

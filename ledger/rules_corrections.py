@@ -38,6 +38,7 @@ from ledger.errors import (
     VariationBelowReserved,
 )
 from ledger.references import check_within_the_plan, reservation, under_tree_rules, year_of
+from ledger.rules_budget import check_left_on_every_day
 from ledger.rules_measures import check_collected_by, recorded_day
 
 if TYPE_CHECKING:
@@ -75,6 +76,7 @@ def check_correction_keeps_the_balances(book: Book, fact: EventCorrected, replac
     book.effect(original, -1)
     try:
         check_fact(book, corrected, True)
+        check_override_kept(book, fact, original, corrected)
         book.effect(corrected, +1)
         try:
             check_balances(book, fact, corrected, items, reservations, before)
@@ -86,6 +88,28 @@ def check_correction_keeps_the_balances(book: Book, fact: EventCorrected, replac
         book.effect(original, +1)
         book.derived = derived
     check_correction_keeps_availability(book, fact, original, corrected)
+    if under_tree_rules(book, year_of(book, original)):
+        check_left_on_every_day(book, [(original, -1), (corrected, +1)], ApprovalExceedsReservation,
+                                fact.event_id, "the correction would break a rule: ")
+
+
+def check_override_kept(book: Book, correction: EventCorrected, original: LedgerEvent,
+                        corrected: LedgerEvent) -> None:
+    """Under the tree's rules, a correction that withdraws a budget fact's ``override_reason`` is checked
+    as if the corrected fact were new (the book holds the original taken back): it may not leave a day
+    below zero, or further below, unless the correction gives an ``override_reason`` of its own."""
+    if (getattr(original, "override_reason", None) is None or getattr(corrected, "override_reason", None)
+            is not None or correction.override_reason is not None):
+        return
+    if not under_tree_rules(book, year_of(book, original)):
+        return
+    found = availability.breach(book, [(corrected, +1)])
+    if found is not None:
+        where = availability.stretch(found.breach, corrected.effective_date)
+        raise OverReservation(
+            f"without the override of {original.TYPE} {original.event_id!r}, item {found.item!r} would have"
+            f" {euro(found.breach.available)} available{where} (give override_reason to keep it)"
+        )
 
 
 def check_correction_dated_as_its_fact(book: Book, fact: EventCorrected, original: LedgerEvent,

@@ -43,6 +43,8 @@ def check_year_closed_by_an_act(book: Book, fact: YearClosed, replacing: bool) -
         raise YearIsClosed(
             f"the year {fact.year} is already closed by {closed_by(book, closure)}", event_id=fact.event_id
         )
+    if not replacing and under_tree_rules(book, fact.year):
+        check_closed_after_its_facts(book, fact)
 
 
 def check_year_reopened_by_an_act(book: Book, fact: YearReopened, replacing: bool) -> None:
@@ -63,6 +65,31 @@ def check_year_reopened_by_an_act(book: Book, fact: YearReopened, replacing: boo
         raise YearNotClosed(
             f"the year {fact.year} is not closed: {closed_by(book, closure)} was already reopened by"
             f" YearReopened {closure.reopened_by!r}", event_id=eid,
+        )
+    if under_tree_rules(book, fact.year):
+        check_reopened_after_its_closing(book, fact, closure)
+
+
+def check_closed_after_its_facts(book: Book, fact: YearClosed) -> None:
+    """A closing is effective on or after every fact of its year already recorded (``Book.latest``): no
+    figure of the year moves after the day it was closed on."""
+    latest = book.latest.get(fact.year)
+    if latest is not None and fact.effective_date < latest:
+        raise EffectiveDateOutsidePlan(
+            f"YearClosed of {fact.year} is effective on {fact.effective_date}, before {latest}, the latest"
+            f" effective date of a fact of {fact.year} already recorded: a year is closed on or after"
+            " every fact of it", event_id=fact.event_id,
+        )
+
+
+def check_reopened_after_its_closing(book: Book, fact: YearReopened, closure: Closure) -> None:
+    """A reopening is effective on or after the closing it reopens."""
+    closing = book.fact(closure.closed_by)
+    if closing is not None and fact.effective_date < closing.effective_date:
+        raise EffectiveDateOutsidePlan(
+            f"YearReopened of {fact.year} is effective on {fact.effective_date}, before"
+            f" {closing.effective_date}, the effective date of {closed_by(book, closure)}: a year is"
+            " reopened on or after the closing it reopens", event_id=fact.event_id,
         )
 
 

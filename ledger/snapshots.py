@@ -18,8 +18,8 @@ from ledger.recorders import LedgerRecorder
 from ledger.store_errors import is_driver_error
 
 # 2: the years' closings; 3: strikes by id, revocations, measured periods; 4: items keep the id of their
-# opening and their availability along the dates
-SNAPSHOT_FORMAT = 4
+# opening and their availability along the dates; 5: each year's latest effective date (``Book.latest``)
+SNAPSHOT_FORMAT = 5
 SNAPSHOT_TRIES = 3  # the latest snapshots tried, newest first, before folding every event
 
 

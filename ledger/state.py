@@ -13,6 +13,8 @@ from ledger.amounts import ZERO, Amounts
 
 # How a column's change moves Disponibile = Totale - (Prenotato - Rettificato); Approvato plays no part.
 AVAILABILITY_SIGN = {"budget": 1, "variations": 1, "reserved": -1, "adjusted": 1, "approved": 0}
+# How a reservation's fact moves what is left of it to approve: Prenotato - Rettificato - Approvato.
+LEFT_SIGN = {"reserved": 1, "adjusted": -1, "approved": -1}
 
 
 class Breach(NamedTuple):
@@ -145,6 +147,9 @@ class ActorState:
 
 @dataclass
 class ReservationState:
+    """A reservation's sums, and what is left of it to approve along the effective dates (``left``:
+    Prenotato - Rettificato - Approvato, which the tree's rules keep at or above zero on every day)."""
+
     reservation: str
     item: str
     amount: Decimal = ZERO
@@ -152,8 +157,24 @@ class ReservationState:
     adjusted: Decimal = ZERO
     day: date = date.min  # from when it counts: its own effective date, or its item's if later
     origin: str = ""  # the id of the event that made it
+    left: Timeline = field(default_factory=Timeline)
 
     @property
     def net(self) -> Decimal:
         """What stays reserved: Prenotato - Rettificato."""
         return self.amount - self.adjusted
+
+    def day_of(self, column: str, effective: date, item_day: date) -> date:
+        """The day a fact of this reservation counts from: its own, or its item's opening if later;
+        an approval's or adjustment's, its reservation's day if later still."""
+        return max(effective, item_day) if column == "reserved" else max(effective, self.day, item_day)
+
+    def add(self, column: str, amount: Decimal, day: date) -> None:
+        """``amount`` added to a column ("reserved", "adjusted", "approved") from ``day`` on."""
+        if column == "reserved":
+            self.amount += amount
+        elif column == "adjusted":
+            self.adjusted += amount
+        else:
+            self.approved += amount
+        self.left.add(day, LEFT_SIGN[column] * amount)

@@ -43,6 +43,11 @@ class View:
     groups: tuple[Group, ...]
     total: Group
 
+    @property
+    def rows(self) -> tuple[Row, ...]:
+        """Every item's row, group by group; each carries the overrides granted on it (``Row.overrides``)."""
+        return tuple(r for g in self.groups for r in g.rows)
+
 
 def links(objectives: Objectives) -> dict[str, Link]:
     """Each objective's parent, area and title, in tree order when given a tree."""

@@ -21,7 +21,13 @@ from hypothesis import strategies as st
 from cli.main import main
 from ledger import Store
 from ledger.aggregate import Ledger
-from ledger.errors import OverReservation, RuleViolation, VariationBelowReserved
+from ledger.errors import (
+    AdjustmentInvalid,
+    ApprovalExceedsReservation,
+    OverReservation,
+    RuleViolation,
+    VariationBelowReserved,
+)
 from ledger.verify import verify
 from projections.budget import budget, budget_of, explain_row
 from projections.facts import Cut
@@ -159,6 +165,52 @@ def test_an_approval_is_checked_only_for_its_own_rules_since_it_leaves_disponibi
     ledger = ledger_with(reserve("r1", "12000.00", "2012-03-01", override_reason="alluvione"))
     approval = ev("ReservationApproved", "a1", "2012-03-02", reservation="r1", amount="12000.00")
     assert append(ledger, approval) == [True]
+
+
+def test_an_approval_above_what_its_reservation_holds_on_some_day_is_refused_naming_the_day() -> None:
+    ledger = ledger_with(reserve("r1", "1000.00", "2012-03-01"),
+                         ev("ReservationAdjusted", "adj", "2012-06-01", reservation="r1", amount="-500.00"))
+    approval = ev("ReservationApproved", "a1", "2012-04-01", reservation="r1", amount="1500.00")
+    with pytest.raises(ApprovalExceedsReservation, match="from 2012-04-01 to 2012-05-31"):
+        append(ledger, approval)
+    assert append(ledger, {**approval, "effective_date": "2012-06-01"}) == [True]
+
+
+def test_a_release_that_leaves_a_day_approved_above_reserved_is_refused_naming_the_day() -> None:
+    ledger = ledger_with(reserve("r1", "1000.00", "2012-03-01"),
+                         ev("ReservationApproved", "a1", "2012-04-01", reservation="r1", amount="800.00"),
+                         ev("ReservationAdjusted", "adj", "2012-09-01", reservation="r1", amount="-600.00"))
+    release = ev("ReservationAdjusted", "adj2", "2012-05-01", reservation="r1", amount="500.00")
+    with pytest.raises(AdjustmentInvalid, match="from 2012-05-01 to 2012-08-31"):
+        append(ledger, release)  # the sums hold (1.100,00 reserved, 800,00 approved): not every day does
+    assert append(ledger, {**release, "effective_date": "2012-09-01"}) == [True]
+
+
+def test_a_correction_leaving_a_day_approved_above_reserved_is_refused_naming_the_day() -> None:
+    ledger = ledger_with(reserve("r1", "1000.00", "2012-03-01"),
+                         ev("ReservationAdjusted", "adj", "2012-06-01", reservation="r1", amount="-500.00"),
+                         ev("ReservationApproved", "a1", "2012-04-01", reservation="r1", amount="800.00"))
+    lower = ev("EventCorrected", "c1", "2012-03-01", corrects="r1", reason="importo",
+               changes={"amount": "700.00"})
+    with pytest.raises(ApprovalExceedsReservation, match="100,00 more approved .* 2012-04-01 to 2012-05-31"):
+        append(ledger, lower)  # the sums hold: 1.200,00 reserved, 800,00 approved
+    higher = ev("EventCorrected", "c2", "2012-04-01", corrects="a1", reason="importo",
+                changes={"amount": "1100.00"})
+    with pytest.raises(ApprovalExceedsReservation, match="from 2012-04-01 to 2012-05-31"):
+        append(ledger, higher)
+    assert append(ledger, {**lower, "changes": {"amount": "800.00"}}) == [True]
+
+
+def test_a_correction_withdrawing_an_override_is_refused_while_the_item_stays_below_zero() -> None:
+    ledger = ledger_with(reserve("r1", "12000.00", "2012-03-01", override_reason="Giunta n. 5"))
+    withdraw = ev("EventCorrected", "c1", "2012-03-01", corrects="r1", reason="no override",
+                  changes={"override_reason": None})
+    with pytest.raises(OverReservation, match="would have -2.000,00 available"):
+        append(ledger, withdraw)
+    assert append(ledger, {**withdraw, "override_reason": "Giunta n. 9"}) == [True]
+    assert append(ledger, vary("v1", "2000.00", "2012-01-27"),
+                  ev("EventCorrected", "c2", "2012-03-01", corrects="r1", reason="no override",
+                     changes={"override_reason": None})) == [True, True]
 
 
 def test_a_plan_kept_under_its_earlier_rules_checks_the_sums_in_recording_order_only(tmp_path: Path) -> None:
@@ -309,7 +361,7 @@ def test_a_snapshot_an_earlier_version_wrote_is_passed_over_by_loads_and_by_veri
 START = date(2012, 1, 27)
 DAYS = st.integers(0, 330).map(lambda n: (START + timedelta(days=n)).isoformat())
 EUROS = st.integers(0, 12_000).map(lambda n: f"{n}.00")
-KINDS = ("reserve", "vary", "adjust", "approve", "correct", "correct-opening")
+KINDS = ("reserve", "vary", "adjust", "approve", "correct", "correct-opening", "correct-override")
 OPS = st.lists(st.tuples(st.sampled_from(KINDS), st.integers(0, 30), EUROS, st.booleans(), DAYS,
                          st.integers(0, 9)), min_size=4, max_size=24)
 SIGN = {"budget": 1, "variations": 1, "reserved": -1, "adjusted": 1, "approved": 0}
@@ -323,6 +375,22 @@ def moves(events: list[Any]) -> dict[str, dict[date, Decimal]]:
         for entry in row.entries:
             day = entry.fact.effective_date
             days[day] = days.get(day, Decimal(0)) + SIGN[entry.column] * entry.amount
+    return found
+
+
+LEFT = {"reserved": 1, "adjusted": -1, "approved": -1}
+
+
+def left(events: list[Any]) -> dict[str, dict[date, Decimal]]:
+    """How what is left to approve of each reservation (Prenotato - Rettificato - Approvato) moves on each
+    day, read from the budget projection's entries."""
+    found: dict[str, dict[date, Decimal]] = {}
+    for row in budget(events).rows:
+        for entry in row.entries:
+            if entry.column in LEFT:
+                days = found.setdefault(entry.fact.current.reservation, {})
+                day = entry.fact.effective_date
+                days[day] = days.get(day, Decimal(0)) + LEFT[entry.column] * entry.amount
     return found
 
 
@@ -355,6 +423,14 @@ def offer(ledger: Ledger, op: tuple[str, int, str, bool, str, int], n: int,
         new = signed if target.TYPE in ("BudgetVaried", "ReservationAdjusted") else amount
         return ev("EventCorrected", f"c{n}", target.effective_date.isoformat(), corrects=target.event_id,
                   reason="rettifica", changes={"amount": new}, **override)
+    if kind == "correct-override" and amounts:
+        target = ledger.book.fact(amounts[pick % len(amounts)])
+        assert target is not None
+        if target.TYPE in ("BudgetItemOpened", "ReservationApproved"):
+            return None
+        given = {"override_reason": None if negative else "revisione"}
+        return ev("EventCorrected", f"c{n}", target.effective_date.isoformat(), corrects=target.event_id,
+                  reason="rettifica", changes=given, **override)
     if kind == "correct-opening":
         return ev("EventCorrected", f"c{n}", "2012-01-27", corrects=("item-1", "item-2")[pick % 2],
                   reason="rettifica", changes={"amount": amount}, **override)
@@ -392,8 +468,10 @@ def test_after_every_accepted_fact_no_day_is_below_zero_unless_an_override_was_g
             continue
         if obj["type"] != "EventCorrected":
             items[obj["id"]] = item
-        if "override_reason" in obj:
+        if "override_reason" in obj or obj.get("changes", {}).get("override_reason"):
             overridden.add(item)
+        for code, days in left(events_of(ledger)).items():  # no day approves more than stays reserved
+            assert all(level(days, day) >= 0 for day in days), (obj, code)
         after = moves(events_of(ledger))
         for code, days in after.items():
             for day in {*days, *before.get(code, {})}:
@@ -402,6 +480,9 @@ def test_after_every_accepted_fact_no_day_is_below_zero_unless_an_override_was_g
                     assert not (now < 0 and now < was), (obj, code, day, now, was)
                 if code not in overridden:
                     assert now >= 0, (obj, code, day, now)
+        shown = budget(events_of(ledger))  # a day below zero shows the override that let it be
+        for code, days in after.items():
+            assert shown.row(code).overrides or all(level(days, day) >= 0 for day in days), (obj, code)
         probe = date.fromisoformat(op[4])  # the book's timeline and the projection at a cut agree
         table = budget(events_of(ledger), Cut(probe))
         for code, state in ledger.book.items.items():

@@ -177,3 +177,30 @@ def test_every_views_subtotals_add_up_to_the_same_grand_total(
     assert sum((g.amounts for g in table.lines), Amounts()) == table.total.amounts
     assert table.total.amounts + table.off_line.amounts == grand
     assert by_line(table).total == table.overall
+
+
+# -- the overrides granted on a row show in every view ---------------------------------------------------
+def test_the_views_by_objective_and_by_area_list_the_overrides_as_the_line_view_does() -> None:
+    import json
+
+    from cli.tree_views import show_view
+
+    events = events_of(*seed_budget(), ev(
+        "ReservationMade", "res-extra", "2012-08-01", reservation="res-extra", item="AMM/12.1/01",
+        amount="20000.00", override_reason="Giunta n. 75 del 5.7.12"))
+    t = tree(achievement(events))
+    for by in ("objective", "area"):
+        shown = view(budget(events), by, t)
+        data = json.loads(show_view(shown, t, "json", "it"))
+        rows = {row["item"]: row for row in data["rows"]}
+        granted = [{"event": "res-extra", "reason": "Giunta n. 75 del 5.7.12"}]
+        assert rows["AMM/12.1/01"]["overrides"] == granted
+        assert "overrides" not in rows["A7/14/01"]
+        text = show_view(shown, t, "table", "it")
+        assert ("Overrides (availability allowed below zero):\n"
+                "  AMM/12.1/01 product AMM/12.1/01: Giunta n. 75 del 5.7.12 (event res-extra)") in text
+        csv = show_view(shown, t, "csv", "it").splitlines()
+        assert csv[0].endswith(",override")
+        assert [line for line in csv if line.endswith(",Giunta n. 75 del 5.7.12 (event res-extra)")]
+    plain = view(budget(events_of(*seed_budget())), "area", t)
+    assert "override" not in show_view(plain, t, "csv", "it").splitlines()[0]

@@ -324,6 +324,42 @@ def test_a_year_is_not_closed_before_it_ends() -> None:
     assert append(ledger, ev("YearClosed", "close-2012", "2013-01-01", year=2012, act=GIUNTA)) == [True]
 
 
+def test_a_reopening_effective_before_the_closing_it_reopens_is_refused() -> None:
+    ledger = ledger_with(closed())
+    early = ev("YearReopened", "reopen-2012", "2013-06-27", year=2012, reason="un errore", act=REOPENING)
+    with pytest.raises(EffectiveDateOutsidePlan, match="before 2013-06-28, the effective date of YearClosed"):
+        append(ledger, early)
+    assert append(ledger, {**early, "effective_date": "2013-06-28"}) == [True]
+
+
+def test_a_closing_effective_before_a_fact_of_its_year_already_recorded_is_refused() -> None:
+    late = ev("IndicatorMeasured", "m-late", "2013-02-20", indicator="04.1", value="30",
+              period_end="2012-12-31")
+    ledger = ledger_with(late)
+    early = ev("YearClosed", "close-2012", "2013-02-01", year=2012, act=GIUNTA)
+    with pytest.raises(EffectiveDateOutsidePlan, match="before 2013-02-20, the latest effective date"):
+        append(ledger, early)
+    assert ledger.book.latest[2012] == date(2013, 2, 20)
+    assert append(ledger, {**early, "effective_date": "2013-02-20"}) == [True]
+
+
+def test_a_book_restored_from_a_snapshot_knows_the_latest_date_of_each_year(ledger_url: str) -> None:
+    from ledger import application
+
+    application.SNAPSHOT_EVERY = 5
+    try:
+        with Store.open(ledger_url, create=True) as store:
+            store.init("CCIAA", actor="cdg")
+            store.append(submissions([*small_plan(), ev(
+                "IndicatorMeasured", "m-late", "2013-02-20", indicator="04.1", value="30",
+                period_end="2012-12-31")]), now=NOW)
+        early = ev("YearClosed", "close-2012", "2013-02-01", year=2012, act=GIUNTA)
+        with Store.open(ledger_url) as store, pytest.raises(EffectiveDateOutsidePlan, match="2013-02-20"):
+            store.append(submissions([early]), now=NOW)
+    finally:
+        application.SNAPSHOT_EVERY = 10_000
+
+
 # -- years follow each other ----------------------------------------------------------------
 def test_a_plan_whose_window_reaches_past_the_next_years_end_is_refused() -> None:
     ledger = ledger_with(closed())
