@@ -73,7 +73,7 @@ def upgrade_statements(
     events_table: str,
     holders: Sequence[tuple[str | None, bool, bool, bool]],
 ) -> list[Any]:
-    """From schema version 1, in one transaction: the recorder's ``create`` statements (idempotent; the
+    """From schema version 1 or 2, in one transaction: the recorder's ``create`` statements (idempotent; the
     guards, and the triggers that keep ``perfledger_event_ids`` as immutable as the events), the ids of
     the events already stored, the new version, and INSERT revoked from every role but the owner.
 

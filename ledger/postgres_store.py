@@ -35,7 +35,8 @@ from ledger.recorders import Page
 from ledger.sqlite_store import DERIVED_NAMES, IMMUTABLE, LEDGER_KEY
 
 # 2: the guards of ledger.postgres_guards (writes through perfledger_append only); 1 had none.
-SCHEMA_VERSION = 2
+# 3: the guards know this release's event types and versions (the tree's); `db upgrade` reinstalls them.
+SCHEMA_VERSION = 3
 
 CHAIN = "perfledger_chain"
 # The derived tables' columns, in the order of the rows ledger.readmodel.Derived makes.

@@ -1,4 +1,4 @@
-"""`perfledger db upgrade` brings a PostgreSQL ledger made by the previous release (schema version 1) to 2."""
+"""`perfledger db upgrade` brings a PostgreSQL ledger of an earlier release (schema version 1 or 2) to 3."""
 
 from __future__ import annotations
 
@@ -95,11 +95,11 @@ def test_a_schema_1_ledger_reads_as_before_and_is_written_only_once_upgraded(
     upgraded = run(url, "db", "upgrade")
     assert upgraded.exit_code == 0, upgraded.output
     assert upgraded.output == (
-        f"Upgraded {url} from schema version 1 to 2: installed the write guards, indexed 398 event ids,"
+        f"Upgraded {url} from schema version 1 to 3: installed the write guards, indexed 398 event ids,"
         f" revoked INSERT from 1 role(s) ({controller}).\n")
     again = run(url, "db", "upgrade")
     assert again.exit_code == 0 and again.output == (
-        f"{url} is at schema version 2 already: nothing to upgrade.\n"
+        f"{url} is at schema version 3 already: nothing to upgrade.\n"
     )
 
     assert run(url, "append", "--json", reservation("r-1")).output.startswith(
@@ -162,3 +162,39 @@ def test_upgrade_and_refresh_on_sqlite(tmp_path: Path) -> None:
     assert (
         refreshed.exit_code == 0 and f"read model up to event {size} of {size}" in refreshed.output
     ), refreshed.output
+
+
+def test_a_schema_2_ledger_whose_guards_predate_the_tree_takes_its_events_once_upgraded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A ledger of the release before the tree's: its trigger knows no IndicatorStruck (its shapes are
+    # built, as that release's were, without the type), and its schema version is 2.
+    import psycopg
+
+    from ledger import postgres_guards
+    from ledger.postgres_store import META
+    from ledger.sqlite_store import LEDGER_KEY
+    from tests.conftest import small_plan
+
+    def shapes_before_the_tree() -> dict[str, object]:
+        return {topic: shape for topic, shape in known_shapes().items() if shape["type"] != "IndicatorStruck"}
+
+    known_shapes = postgres_guards.event_shapes
+    with postgres_ledger_url() as url:
+        assert run(url, "init", "--entity", "CCIAA").exit_code == 0
+        for obj in small_plan():
+            assert run(url, "append", "--json", json.dumps(obj)).exit_code == 0
+        schema = schema_of(url)
+        monkeypatch.setattr(postgres_guards, "event_shapes", shapes_before_the_tree)
+        with psycopg.connect(POSTGRES, autocommit=True) as conn:
+            for statement in postgres_guards.guard_statements(schema, "perfledger_events", str(LEDGER_KEY)):
+                conn.execute(statement)
+            conn.execute(f"UPDATE \"{schema}\".{META} SET value = '2' WHERE key = 'schema_version'")
+        monkeypatch.undo()
+        strike = json.dumps(ev("IndicatorStruck", "s1", indicator="04.1", cause="external", reason="r"))
+        refused = run(url, "append", "--json", strike)
+        assert refused.exit_code == 1 and "has schema version 2" in refused.output
+        upgraded = run(url, "db", "upgrade")
+        assert upgraded.exit_code == 0 and "from schema version 2 to 3" in upgraded.output, upgraded.output
+        assert run(url, "append", "--json", strike).exit_code == 0
+        assert run(url, "verify").output.startswith("OK: ")
