@@ -101,7 +101,40 @@ def _option_value(cls: type[LedgerEvent], name: str, raw: str) -> Any:
     return raw
 
 
-@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+class AppendCommand(click.Command):
+    """``append``, whose help, when a TYPE is named (``append IndicatorMeasured --help``), is that
+    type's: its fields, their kinds and an example (``cli.catalogue``)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if any(arg in ctx.help_option_names for arg in args):
+            ctx.meta["append.type"] = self._type_named(ctx, args)
+        return super().parse_args(ctx, args)
+
+    def _type_named(self, ctx: click.Context, args: list[str]) -> str | None:
+        """The TYPE among the arguments: the first that is neither an option nor an option's value."""
+        takes_value = {opt for param in self.get_params(ctx) if isinstance(param, click.Option)
+                       and not param.is_flag for opt in param.opts}
+        words = iter(args)
+        for word in words:
+            if word in takes_value:
+                next(words, None)
+            elif not word.startswith("-"):
+                return word
+        return None
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        name = ctx.meta.get("append.type")
+        if name is None:
+            super().format_help(ctx, formatter)
+            return
+        from cli.catalogue import format_type_help
+        from events.parse import event_type
+
+        format_type_help(event_type(name), formatter, ctx.command_path)
+
+
+@click.command(cls=AppendCommand,
+               context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("type_name", metavar="TYPE", required=False)
 @click.option("--json", "json_text", metavar="JSON", help="The whole event as one JSON object.")
 @actor_option
@@ -114,6 +147,7 @@ def append(ctx: click.Context, type_name: str | None, json_text: str | None, act
     Give the type and its fields as options (--field-name value), or the
     whole event with --json. An event without --id gets a generated one;
     give your own id to make a retry safe (an identical re-append is a no-op).
+    `perfledger append TYPE --help` lists a type's fields; `perfledger types`, the types.
 
     \b
     Example:

@@ -26,6 +26,7 @@ What a stored line must be to count as canonical (integers within ±(2^53 − 1)
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import typing
 from collections.abc import Callable, Mapping
@@ -301,7 +302,9 @@ def parse_fields(
             )
         if name not in known:
             expected = ", ".join(sorted(kinds)) or "no fields of its own"
-            raise UnknownField(name, f"is not a field of {cls.TYPE} (its fields: {expected})")
+            near = difflib.get_close_matches(name, sorted(known - {"type", "v"}), n=1)
+            guess = f"; did you mean {near[0]}?" if near else ""
+            raise UnknownField(name, f"is not a field of {cls.TYPE}{guess} (its fields: {expected})")
     if version != cls.class_version and earlier is None:
         raise InvalidEvent(
             f"{cls.TYPE} version {version!r} is not supported"

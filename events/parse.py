@@ -11,6 +11,7 @@ that a line separator inside a string (U+2028, U+0085) is the field's business.
 
 from __future__ import annotations
 
+import difflib
 import json
 import mmap
 from collections.abc import Iterator
@@ -76,8 +77,13 @@ def event_type(name: Any) -> type[LedgerEvent]:
     ``reservation_made``."""
     if not isinstance(name, str):
         raise UnknownEventType(f'"type" must be a string naming an event type, not {name!r}')
-    cls = _BY_SPELLING.get(name.replace("-", "").replace("_", "").lower())
+    spelling = name.replace("-", "").replace("_", "").lower()
+    cls = _BY_SPELLING.get(spelling)
     if cls is None:
+        near = difflib.get_close_matches(spelling, _BY_SPELLING, n=1)
+        if near:
+            raise UnknownEventType(f"unknown event type {name!r}; did you mean {_BY_SPELLING[near[0]].TYPE}?"
+                                   " (perfledger types lists them)")
         known = ", ".join(c.TYPE for c in SUBMITTABLE)
         raise UnknownEventType(f"unknown event type {name!r}; known types: {known}")
     return cls
