@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import click
@@ -73,21 +74,36 @@ LOG_COLUMNS = ("seq", "id", "type", "effective_date", "recorded_at", "actor", "h
 @format_option
 @click.pass_context
 def show(ctx: click.Context, event_id: str, fmt: str) -> None:
-    """Show one event in full: its canonical body and hash.
+    """Show one event in full: its canonical body and hash, and the corrections applied to it (each
+    correction's sequence number, id, recording time, actor, reason and changes).
 
     \b
     Example:
       perfledger show r-0042
     """
+    from events import EventCorrected
+
     with open_store(ctx) as store:
         event = store.find(event_id)
-    if event is None:
-        raise click.ClickException(f"no event with id {event_id!r}")
+        if event is None:
+            raise click.ClickException(f"no event with id {event_id!r}")
+        corrections = [c for c in store.events(types=(EventCorrected,))
+                       if isinstance(c, EventCorrected) and c.corrects == event_id]
     body = dict(event.body(), hash=event.hash)
+    corrected_by = [correction_row(c) for c in corrections]
     if fmt == "json":
-        click.echo(to_json(body))
-    else:
-        rows = [{"field": k, "value": to_json(v) if isinstance(v, dict) else v}
-                for k, v in sorted(body.items())]
-        click.echo(render(rows, fmt))
+        click.echo(to_json({**body, "corrected_by": corrected_by} if corrected_by else body))
+        return
+    rows = [{"field": k, "value": to_json(v) if isinstance(v, dict) else v} for k, v in sorted(body.items())]
+    click.echo(render(rows, fmt))
+    if corrected_by and fmt == "table":
+        click.echo("\nCorrected by:")
+        compact = [{**c, "changes": json.dumps(c["changes"], ensure_ascii=False)} for c in corrected_by]
+        click.echo(render(compact, fmt))
 
+
+def correction_row(correction: Any) -> dict[str, Any]:
+    """What ``show`` says of a correction applied to the event shown."""
+    return {"seq": correction.seq, "id": correction.event_id,
+            "recorded_at": correction.recorded_at.isoformat().replace("+00:00", "Z"),
+            "actor": correction.actor, "reason": correction.reason, "changes": correction.changes}

@@ -248,3 +248,18 @@ def test_help_answers_without_loading_the_store_the_projections_or_the_table_pri
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
     assert "Commands:" in out and "budget" in out
+
+
+def test_show_lists_the_corrections_applied_to_an_event_and_who_recorded_them(planned: str) -> None:
+    run(planned, "append", "--json", json.dumps(ev("BudgetVaried", "v-c", item="A1/04/02", amount="5.00")))
+    fix = ev("EventCorrected", "fix-v-c", corrects="v-c", reason="the act says 50,00",
+             changes={"amount": "50.00"}, actor="mrossi")
+    assert run(planned, "append", "--json", json.dumps(fix)).exit_code == 0
+    shown = json.loads(run(planned, "show", "v-c", "--format", "json").output)
+    assert shown["amount"] == "5.00"  # the event as it was recorded
+    [correction] = shown["corrected_by"]
+    assert (correction["id"], correction["actor"], correction["reason"], correction["changes"]) == (
+        "fix-v-c", "mrossi", "the act says 50,00", {"amount": "50.00"})
+    table = run(planned, "show", "v-c").output
+    assert "Corrected by:" in table and "fix-v-c" in table and "mrossi" in table
+    assert "corrected_by" not in json.loads(run(planned, "show", "fix-v-c", "--format", "json").output)
