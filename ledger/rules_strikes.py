@@ -18,23 +18,23 @@ if TYPE_CHECKING:
 
 def check_objective_struck_once(book: Book, fact: ObjectiveStruck, replacing: bool) -> None:
     """An objective is struck once while its strike is in force; again once that strike is revoked."""
-    in_its_plan(book, fact)
-    held = book.struck.get(fact.objective)
-    if held is not None and not replacing:
-        raise DuplicateDefinition(
-            f"objective {fact.objective!r} is already struck (by {held!r}); to change that strike record an"
-            " EventCorrected of it, to undo it a StrikeRevoked", event_id=fact.event_id)
-    check_struck_before_its_revocation(book, fact, replacing)
-    check_no_other_strike_holds_meanwhile(book, fact, fact.effective_date, revoked_on(book, fact.event_id))
+    check_struck_once(book, fact, f"objective {fact.objective!r}", book.struck.get(fact.objective), replacing)
 
 
 def check_indicator_struck_once(book: Book, fact: IndicatorStruck, replacing: bool) -> None:
     """An indicator that exists, struck within its plan, once while its strike is in force."""
+    check_struck_once(book, fact, f"indicator {fact.indicator!r}", book.struck_indicators.get(fact.indicator),
+                      replacing)
+
+
+def check_struck_once(book: Book, fact: ObjectiveStruck | IndicatorStruck, what: str, held: str | None,
+                      replacing: bool) -> None:
+    """A strike within its plan of what is not struck (``held``: the strike in force, if any), before
+    any revocation of it, and never while another strike of the same code holds."""
     in_its_plan(book, fact)
-    held = book.struck_indicators.get(fact.indicator)
     if held is not None and not replacing:
         raise DuplicateDefinition(
-            f"indicator {fact.indicator!r} is already struck (by {held!r}); to change that strike record an"
+            f"{what} is already struck (by {held!r}); to change that strike record an"
             " EventCorrected of it, to undo it a StrikeRevoked", event_id=fact.event_id)
     check_struck_before_its_revocation(book, fact, replacing)
     check_no_other_strike_holds_meanwhile(book, fact, fact.effective_date, revoked_on(book, fact.event_id))
