@@ -55,9 +55,7 @@ def check_variation_keeps_reserved(book: Book, fact: BudgetVaried, replacing: bo
     reason is given: on any day from its effective date on, under the tree's rules
     (``ledger.availability``); as the sums stand, before."""
     year = in_its_plan(book, fact)
-    if replacing or fact.override_reason is not None:
-        return  # a correction's trial: ``check_correction_keeps_the_balances`` compares
-    found = availability.shortfall(book, fact, under_tree_rules(book, year))
+    found = unexcused_shortfall(book, fact, year, replacing)
     if found is not None:
         item = book.items[fact.item].amounts
         raise VariationBelowReserved(
@@ -77,9 +75,7 @@ def check_reservation_fits_availability(book: Book, fact: ReservationMade, repla
     year = in_its_plan(book, fact)
     if book.reservation(fact.reservation) is not None and not replacing:
         raise DuplicateDefinition(f"reservation {fact.reservation!r} already exists", event_id=eid)
-    if replacing or fact.override_reason is not None:
-        return
-    found = availability.shortfall(book, fact, under_tree_rules(book, year))
+    found = unexcused_shortfall(book, fact, year, replacing)
     if found is not None:
         raise OverReservation(
             f"item {fact.item!r} has {euro(found.before)} available{found.where}; cannot reserve"
@@ -122,15 +118,23 @@ def check_adjustment_keeps_approved(book: Book, fact: ReservationAdjusted, repla
         )
     if under_tree_rules(book, year):
         check_left_on_every_day(book, [(fact, +1)], AdjustmentInvalid, eid)
-    if replacing or fact.override_reason is not None:
-        return
-    found = availability.shortfall(book, fact, under_tree_rules(book, year))
+    found = unexcused_shortfall(book, fact, year, replacing)
     if found is not None:
         raise OverReservation(
             f"item {res.item!r} has {euro(found.before)} available{found.where}; an adjustment cannot"
             f" reserve {euro(-fact.amount)} more (give override_reason to reserve beyond availability)",
             event_id=eid,
         )
+
+
+def unexcused_shortfall(book: Book, fact: BudgetVaried | ReservationMade | ReservationAdjusted, year: int,
+                        replacing: bool) -> availability.Shortfall | None:
+    """Where a new budget fact without an override reason would leave its item short (None: nowhere,
+    or it gives a reason). In a correction's trial (``replacing``) nothing is asked here:
+    ``check_correction_keeps_the_balances`` compares the balances before and after."""
+    if replacing or fact.override_reason is not None:
+        return None
+    return availability.shortfall(book, fact, under_tree_rules(book, year))
 
 
 def check_left_on_every_day(book: Book, facts: list[tuple[LedgerEvent, int]], error: type[RuleViolation],
