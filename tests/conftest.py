@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 
 from events import parse_submission
 from ledger import Store
+from ledger.aggregate import Ledger
 from tests.backends import POSTGRES, postgres_ledger_url, require_postgres
 
 EXAMPLE_DIR = Path(__file__).resolve().parents[1] / "examples" / "cciaa-massa-carrara-2012"
@@ -44,6 +46,14 @@ def small_plan() -> list[dict[str, Any]]:
 
 def submissions(objs: list[dict[str, Any]]) -> list[Any]:
     return [parse_submission(o) for o in objs]
+
+
+def in_memory_ledger(objs: list[dict[str, Any]], now: datetime, opened: datetime | None = None) -> Ledger:
+    """A ledger in memory (no store) opened at ``opened`` (default ``now``) holding these submitted
+    events, written at ``now``."""
+    ledger = Ledger.open(entity="CCIAA", actor="cdg", note="", now=opened or now)
+    ledger.extend(submissions(objs), now=now)
+    return ledger
 
 
 BACKENDS = ["sqlite", "postgres"]

@@ -32,7 +32,7 @@ from ledger.verify import verify
 from projections.budget import budget, budget_of, explain_row
 from projections.facts import Cut
 from tests.backends import raw
-from tests.conftest import ev, small_plan, submissions, write_jsonl
+from tests.conftest import ev, in_memory_ledger, small_plan, submissions, write_jsonl
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -42,9 +42,7 @@ EMPTY = "A1/04/02"  # 0,00 from 27/01
 
 
 def ledger_with(*extra: dict[str, Any]) -> Ledger:
-    ledger = Ledger.open(entity="CCIAA", actor="cdg", note="", now=NOW)
-    ledger.extend(submissions([*small_plan(), *extra]), now=NOW)
-    return ledger
+    return in_memory_ledger([*small_plan(), *extra], NOW)
 
 
 def append(ledger: Ledger, *objs: dict[str, Any]) -> list[bool]:

@@ -19,7 +19,7 @@ from ledger import Store
 from ledger.aggregate import Ledger
 from ledger.errors import EffectiveBeforeExistence, StrikeNotInForce
 from ledger.verify import verify
-from tests.conftest import ev, small_plan, submissions
+from tests.conftest import ev, in_memory_ledger, small_plan, submissions
 
 NOW = datetime(2012, 12, 1, 12, 0, tzinfo=UTC)
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -38,9 +38,7 @@ LATER = [  # things made after the plan: an objective, its indicator, an item, a
 
 
 def ledger_with(*extra: dict[str, Any]) -> Ledger:
-    ledger = Ledger.open(entity="CCIAA", actor="cdg", note="", now=NOW)
-    ledger.extend(submissions([*small_plan(), *LATER, *extra]), now=NOW)
-    return ledger
+    return in_memory_ledger([*small_plan(), *LATER, *extra], NOW)
 
 
 def append(ledger: Ledger, *objs: dict[str, Any]) -> list[bool]:

@@ -22,15 +22,13 @@ from ledger.errors import (
 from projections.achievement import achievement, rounded_percent
 from projections.facts import Cut
 from projections.timeliness import timeliness
-from tests.conftest import EXAMPLE_DIR, ev, small_plan, submissions
+from tests.conftest import EXAMPLE_DIR, ev, in_memory_ledger, small_plan, submissions
 
 NOW = datetime(2013, 1, 15, 12, 0, tzinfo=UTC)
 
 
 def ledger_with(*extra: dict[str, Any], now: datetime = NOW) -> Ledger:
-    ledger = Ledger.open(entity="CCIAA", actor="cdg", note="", now=datetime(2012, 1, 27, tzinfo=UTC))
-    ledger.extend(submissions([*small_plan(), *extra]), now=now)
-    return ledger
+    return in_memory_ledger([*small_plan(), *extra], now, opened=datetime(2012, 1, 27, tzinfo=UTC))
 
 
 def append(ledger: Ledger, *objs: dict[str, Any], now: datetime = NOW) -> list[bool]:

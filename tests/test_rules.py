@@ -25,15 +25,13 @@ from ledger.errors import (
     VariationBelowReserved,
     WeightOutOfRange,
 )
-from tests.conftest import ev, small_plan, submissions
+from tests.conftest import ev, in_memory_ledger, small_plan, submissions
 
 NOW = datetime(2012, 6, 1, 12, 0, tzinfo=UTC)
 
 
 def ledger_with(*extra: dict[str, Any]) -> Ledger:
-    ledger = Ledger.open(entity="CCIAA", actor="cdg", note="", now=NOW)
-    ledger.extend(submissions([*small_plan(), *extra]), now=NOW)
-    return ledger
+    return in_memory_ledger([*small_plan(), *extra], NOW)
 
 
 def append(ledger: Ledger, *objs: dict[str, Any]) -> list[bool]:

@@ -19,16 +19,14 @@ from events import LedgerEvent
 from ledger.aggregate import Ledger
 from ledger.errors import ValueDoesNotFitIndicator
 from projections.achievement import achievement, rounded_percent, score
-from tests.conftest import ev, small_plan, submissions
+from tests.conftest import ev, in_memory_ledger, small_plan, submissions
 
 NOW = datetime(2013, 1, 15, 12, 0, tzinfo=UTC)
 PENALTY = Decimal("0.02")
 
 
 def ledger_with(*extra: dict[str, Any]) -> Ledger:
-    ledger = Ledger.open(entity="CCIAA", actor="cdg", note="", now=NOW)
-    ledger.extend(submissions([*small_plan(), *extra]), now=NOW)
-    return ledger
+    return in_memory_ledger([*small_plan(), *extra], NOW)
 
 
 def events_of(*extra: dict[str, Any]) -> list[LedgerEvent]:

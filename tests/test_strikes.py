@@ -22,7 +22,7 @@ from ledger.errors import (
 )
 from projections.achievement import Achievement, achievement
 from projections.facts import Cut
-from tests.conftest import ev, small_plan, submissions
+from tests.conftest import ev, in_memory_ledger, small_plan, submissions
 
 NOW = datetime(2013, 1, 15, 12, 0, tzinfo=UTC)
 CONSULTA = ("in 2012 the Consulta dei professionisti could not be set up in time;"
@@ -30,9 +30,7 @@ CONSULTA = ("in 2012 the Consulta dei professionisti could not be set up in time
 
 
 def ledger_with(*extra: dict[str, Any]) -> Ledger:
-    ledger = Ledger.open(entity="CCIAA", actor="cdg", note="", now=NOW)
-    ledger.extend(submissions([*small_plan(), *OBJECTIVE_08, *extra]), now=NOW)
-    return ledger
+    return in_memory_ledger([*small_plan(), *OBJECTIVE_08, *extra], NOW)
 
 
 def append(ledger: Ledger, *objs: dict[str, Any]) -> list[bool]:

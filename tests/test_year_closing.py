@@ -28,7 +28,7 @@ from ledger.errors import (
 )
 from projections.closing import closing
 from projections.facts import Cut
-from tests.conftest import ev, small_plan, submissions, write_jsonl
+from tests.conftest import ev, in_memory_ledger, small_plan, submissions, write_jsonl
 from tests.test_written_around import forge
 
 NOW = datetime(2013, 7, 1, 9, 0, tzinfo=UTC)
@@ -61,9 +61,7 @@ def plan_2013() -> list[dict[str, Any]]:
 
 
 def ledger_with(*extra: dict[str, Any], now: datetime = NOW) -> Ledger:
-    ledger = Ledger.open(entity="CCIAA", actor="cdg", note="", now=now)
-    ledger.extend(submissions([*small_plan(), *extra]), now=now)
-    return ledger
+    return in_memory_ledger([*small_plan(), *extra], now)
 
 
 def append(ledger: Ledger, *objs: dict[str, Any], now: datetime = NOW) -> list[bool]:

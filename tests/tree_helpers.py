@@ -12,7 +12,7 @@ from typing import Any
 
 from events import LedgerEvent, parse_submission
 from ledger.aggregate import Ledger
-from tests.conftest import ev
+from tests.conftest import ev, in_memory_ledger
 
 NOW = datetime(2014, 1, 15, tzinfo=UTC)  # after the periods measured, of 2012 and 2013
 DAY = "2012-01-27"
@@ -121,9 +121,7 @@ def only_individual_children() -> list[dict[str, Any]]:
 
 
 def ledger_of(*objs: dict[str, Any]) -> Ledger:
-    ledger = Ledger.open(entity="CCIAA", actor="cdg", note="", now=NOW)
-    ledger.extend([parse_submission(o) for o in objs], now=NOW)
-    return ledger
+    return in_memory_ledger(list(objs), NOW)
 
 
 def append(ledger: Ledger, *objs: dict[str, Any]) -> list[bool]:
