@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 import orjson
 
-from events import LedgerEvent, LedgerOpened, PerfledgerError, dumps, parse_submission
+from events import LedgerEvent, LedgerOpened, PerfledgerError, parse_submission
 from events.base import forget_encodings
 from ledger import rules
 from ledger.application import Store
@@ -24,7 +24,7 @@ from ledger.book import Book
 from ledger.budget_rollups import checkpoint_rows, quarter_month
 from ledger.codec import decode
 from ledger.errors import LedgerError, RuleViolation
-from ledger.snapshots import SNAPSHOT_FORMAT
+from ledger.snapshots import SNAPSHOT_FORMAT, snapshot_state
 
 WINDOW = 5000  # events whose cache rows are compared at once
 
@@ -233,7 +233,7 @@ class CacheCheck:
 
     def _compare_snapshot(self, event: LedgerEvent, book: Book) -> None:
         digest, state = self.snapshots[event.seq]
-        rebuilt = orjson.loads(dumps({"format": SNAPSHOT_FORMAT, **book.snapshot()}))
+        rebuilt = orjson.loads(snapshot_state(book))
         try:
             stored = orjson.loads(state)
             # A snapshot of an earlier format is a cache the loader passes over, not a wrong one.
