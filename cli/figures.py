@@ -13,19 +13,25 @@ from typing import Any
 import click
 
 from cli.options import cut_options, format_option, locale_option, open_store
-from cli.output import to_json
+
+
+def wide_option(func: Any) -> Any:
+    return click.option("--wide", is_flag=True,
+                        help="Tables show every column and whole titles, however wide (default: 120"
+                        " columns, long titles abbreviated with …).")(func)
 
 
 @click.command(name="budget")
 @cut_options
 @format_option
 @locale_option
+@wide_option
 @click.option("--by", type=click.Choice(["line", "objective", "area"]), default="line", show_default=True,
               help="line: the policy line -> strategic objective -> product pivot; objective: by the"
               " objective each item belongs to; area: by that objective's area (or its nearest ancestor's).")
 @click.pass_context
 def budget_cmd(ctx: click.Context, year: int | None, as_of: date | None, known_at: Any, fmt: str,
-               locale: str, by: str) -> None:
+               locale: str, wide: bool, by: str) -> None:
     """Show budget availability per product, objective and line.
 
     Disponibile = Totale - (Prenotato - Rettificato); a positive rettifica
@@ -38,9 +44,10 @@ def budget_cmd(ctx: click.Context, year: int | None, as_of: date | None, known_a
     Example:
       perfledger budget --as-of 2012-08-31
       perfledger budget --as-of 2012-08-31 --known-at 2012-09-15 --locale it
-      perfledger budget --by area
+      perfledger budget --by area --wide
     """
-    from cli.views import budget_output, plan_replay
+    from cli.header import header_of_store
+    from cli.views import budget_output, plan_replay, plan_year_of
     from projections.budget import budget_of
     from projections.closing import closing_of
     from projections.facts import Cut
@@ -49,8 +56,11 @@ def budget_cmd(ctx: click.Context, year: int | None, as_of: date | None, known_a
     objectives = None
     if by == "line":
         with open_store(ctx) as store:
-            table = budget_of(store, cut, year)  # the read model, or a replay
-            closed = closing_of(store, cut, year)
+            head = store.length()
+            found = plan_year_of(store, head, cut, year)
+            table = budget_of(store, cut, found, upto=head)  # the read model, or a replay
+            closed = closing_of(store, cut, found, upto=head)
+            header = header_of_store(store, head, cut, found)
     else:
         from projections.achievement import achievement
         from projections.tree import tree
@@ -59,18 +69,20 @@ def budget_cmd(ctx: click.Context, year: int | None, as_of: date | None, known_a
             objectives = tree(achievement(known, cut, year))
             table = budget_of(store, cut, objectives.achievement.year, upto=head)
             closed = closing_of(store, cut, objectives.achievement.year, upto=head)
-    click.echo(budget_output(table, closed, fmt, locale, by, objectives))
+            header = header_of_store(store, head, cut, objectives.achievement.year)
+    click.echo(budget_output(table, closed, fmt, locale, by, objectives, header, wide))
 
 @click.command(name="achievement")
 @cut_options
 @format_option
 @locale_option
+@wide_option
 @click.option("--level", metavar="LEVEL", help="Only the objectives of this level of the plan's tree.")
 @click.option("--area", metavar="AREA", help="Only the objectives of this area, under the objectives above"
               " them (whose roll-up then counts this area's children only).")
 @click.pass_context
 def achievement_cmd(ctx: click.Context, year: int | None, as_of: date | None, known_at: Any, fmt: str,
-                    locale: str, level: str | None, area: str | None) -> None:
+                    locale: str, wide: bool, level: str | None, area: str | None) -> None:
     """Show % achievement per indicator and objective, the entity level and the bands.
 
     Objectives are shown as the plan's tree, indented by level. "own" is an
@@ -85,6 +97,7 @@ def achievement_cmd(ctx: click.Context, year: int | None, as_of: date | None, kn
       perfledger achievement --known-at 2013-02-01
       perfledger achievement --area AMM
     """
+    from cli.header import header_of_store
     from cli.views import achievement_output, plan_replay
     from projections.achievement import achievement
     from projections.budget import budget_of
@@ -96,15 +109,17 @@ def achievement_cmd(ctx: click.Context, year: int | None, as_of: date | None, kn
         result = achievement(known, cut, year)
         table = budget_of(store, cut, result.year, upto=head)  # for the objectives' resources
         closed = closing_of(store, cut, result.year, upto=head)
-    click.echo(achievement_output(result, closed, fmt, locale, table, level, area))
+        header = header_of_store(store, head, cut, result.year)
+    click.echo(achievement_output(result, closed, fmt, locale, table, level, area, header, wide))
 
 @click.command(name="variations")
 @cut_options
 @format_option
 @locale_option
+@wide_option
 @click.pass_context
 def variations_cmd(ctx: click.Context, year: int | None, as_of: date | None, known_at: Any, fmt: str,
-                   locale: str) -> None:
+                   locale: str, wide: bool) -> None:
     """Show the changes to objectives and the variations indicator.
 
     ratio = changes with an internal cause / strategic objectives. With
@@ -113,17 +128,20 @@ def variations_cmd(ctx: click.Context, year: int | None, as_of: date | None, kno
     \b
     Example:
       perfledger variations --as-of 2012-06-30
+      perfledger variations --format csv --locale it > variazioni.csv
     """
-    from cli.views import plan_replay, show_variations, variations_target
+    from cli.header import header_of_store
+    from cli.views import plan_replay, variations_output, variations_target
     from projections.achievement import achievement
     from projections.facts import Cut
     from projections.variations import variations
 
     cut = Cut(as_of, known_at)
-    with plan_replay(ctx, cut) as (_, known, _):
+    with plan_replay(ctx, cut) as (store, known, head):
         result = achievement(known, cut, year)
         changes = variations(known, cut, result.year)
-    click.echo(show_variations(changes, variations_target(result), fmt, locale))
+        header = header_of_store(store, head, cut, result.year)
+    click.echo(variations_output(changes, variations_target(result), fmt, locale, header, wide))
 
 @click.command(name="report")
 @cut_options
@@ -131,9 +149,10 @@ def variations_cmd(ctx: click.Context, year: int | None, as_of: date | None, kno
               help="table for people, json for tools; for csv, ask each table: "
               "budget, achievement, variations.")
 @locale_option
+@wide_option
 @click.pass_context
 def report_cmd(ctx: click.Context, year: int | None, as_of: date | None, known_at: Any, fmt: str,
-               locale: str) -> None:
+               locale: str, wide: bool) -> None:
     """Show the report's tables together: budget, achievement, variations.
 
     \b
@@ -144,19 +163,23 @@ def report_cmd(ctx: click.Context, year: int | None, as_of: date | None, known_a
     from cli.views import report_text
     from projections.facts import Cut
 
-    click.echo(report_text(ctx, Cut(as_of, known_at), year, fmt, locale))
+    click.echo(report_text(ctx, Cut(as_of, known_at), year, fmt, locale, wide))
 
 @click.command(name="explain")
 @click.argument("figure", nargs=-1, required=True)
 @cut_options
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text for people (figures rounded as reports round them); json with every figure"
+              " unrounded.")
+@locale_option
 @click.option("--prove", "checkpoint_file", type=click.Path(exists=True, dir_okay=False),
               help="Attach to every event its inclusion proof in this signed checkpoint's tree, verified.")
 @click.option("--vkey", "--pubkey", "pubkeys", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="With --prove: a signer's verifier key (NAME.vkey) or PEM public key (repeatable).")
 @click.pass_context
 def explain_cmd(ctx: click.Context, figure: tuple[str, ...], year: int | None, as_of: date | None,
-                known_at: Any, fmt: str, checkpoint_file: str | None, pubkeys: tuple[str, ...]) -> None:
+                known_at: Any, fmt: str, locale: str, checkpoint_file: str | None,
+                pubkeys: tuple[str, ...]) -> None:
     """Show how a figure was reached: the formula with its numbers and every event behind it.
 
     \b
@@ -170,19 +193,23 @@ def explain_cmd(ctx: click.Context, figure: tuple[str, ...], year: int | None, a
     COLUMN: budget, variations, total, reserved, approved, adjusted, available.
     A roll-up is of an objective's children (of one AREA only, if given);
     resources are the items of an objective and of its descendants.
+    The text starts with the cut and ends its first step with the figure as
+    reports print it (rounded half-up) and its band.
 
     \b
     Example:
       perfledger explain budget item A1/04/09 available
       perfledger explain achievement objective 08 --format json
+      perfledger explain achievement entity --locale it
       perfledger explain achievement rollup 16 AMM
       perfledger explain achievement entity --prove checkpoint-398.txt --vkey cdg.vkey
     """
-    from cli.views import explain, prove, replay
+    from cli.views import explain, explain_output, prove, replay
     from projections.facts import Cut
 
+    cut = Cut(as_of, known_at)
     with replay(ctx) as events:
-        derivation = explain(events, list(figure), Cut(as_of, known_at), year)
+        derivation = explain(events, list(figure), cut, year)
     if checkpoint_file is not None:
         if not pubkeys:
             raise click.UsageError("--prove needs --vkey: an unsigned checkpoint proves nothing")
@@ -190,5 +217,4 @@ def explain_cmd(ctx: click.Context, figure: tuple[str, ...], year: int | None, a
 
         trusted = [read_verifier(Path(p)) for p in pubkeys]
         derivation = prove(derivation, events, Path(checkpoint_file), trusted)
-    click.echo(to_json(derivation.to_dict()) if fmt == "json" else "\n".join(derivation.lines()))
-
+    click.echo(explain_output(derivation, events, list(figure), cut, year, fmt, locale))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from cli.labels import tr
 from projections.budget import Row
 
 
@@ -16,9 +17,11 @@ def overrides_json(row: Row) -> dict[str, Any]:
     return {"overrides": [{"event": o.event, "reason": o.reason} for o in row.overrides]}
 
 
-def override_notes(rows: Iterable[Row]) -> list[str]:
+def override_notes(rows: Iterable[Row], locale: str = "en") -> list[str]:
     """One line per override granted on a row: the item, the reason and the event that gave it."""
-    return [f"{row.item} {row.product}: {o.reason} (event {o.event})" for row in rows for o in row.overrides]
+    event = tr("event", locale)
+    return [f"{row.item} {row.product}: {o.reason} ({event} {o.event})"
+            for row in rows for o in row.overrides]
 
 
 def override_column(rows: Iterable[Row]) -> dict[str, str]:
@@ -26,7 +29,7 @@ def override_column(rows: Iterable[Row]) -> dict[str, str]:
     return {r.item: "; ".join(f"{o.reason} (event {o.event})" for o in r.overrides) for r in rows}
 
 
-def override_footnote(notes: list[str]) -> str:
+def override_footnote(notes: list[str], locale: str = "en") -> str:
     """The overrides under a table: a section of their own, only when some row has one."""
-    return "" if not notes else "\n\nOverrides (availability allowed below zero):" + "".join(
+    return "" if not notes else "\n\n" + tr("Overrides (availability allowed below zero):", locale) + "".join(
         f"\n  {note}" for note in notes)

@@ -11,7 +11,8 @@ from typing import Any
 
 import click
 
-from cli.output import percent, render, to_json
+from cli.labels import tr
+from cli.output import abbreviate, fit, number, percent, render, to_json
 from cli.overrides import override_column, override_footnote, override_notes, overrides_json
 from projections.achievement import Achievement, IndicatorScore, rounded_percent
 from projections.budget import COLUMNS, Budget
@@ -21,23 +22,24 @@ from projections.tree import Node, Tree
 
 INDENT = "· "  # one per level below the top (a table's cells lose leading spaces)
 BULLET = "- "  # an indicator, under its objective
-TITLE = 50  # characters of a title shown
 LEGEND = {
     "pooled": "pooled: sum(w r) / sum(w) over their indicators",
     "mean": "mean: the mean of their own figures",
 }
 
 
-def legend(t: Tree, with_resources: bool, area: str | None = None) -> str:
+def legend(t: Tree, with_resources: bool, area: str | None = None, locale: str = "en") -> str:
     """What the figures are, wrapped for a terminal."""
-    text = (f"own: the objective's figure from its own indicators, sum(w r) / sum(w). roll-up: its"
-            f" children's on the level below ({LEGEND[t.rule]}; the plan's rule). The entity level is the"
-            f" mean of the {t.achievement.scored_level} objectives' own figures.")
+    text = tr("own: the objective's figure from its own indicators, sum(w r) / sum(w). roll-up: its"
+              " children's on the level below ({rule}; the plan's rule). The entity level is the"
+              " mean of the {level} objectives' own figures.", locale).format(
+        rule=tr(LEGEND[t.rule], locale), level=tr(t.achievement.scored_level, locale))
     if with_resources:
-        text += (" preventivo / consuntivo: the Budget / Prenotato of the budget items of the objective and"
-                 " of its descendants.")
+        text += " " + tr("preventivo / consuntivo: the Budget / Prenotato of the budget items of the"
+                         " objective and of its descendants.", locale)
     if area is not None:
-        text += f" Above the objectives of area {area}, roll-up and resources count theirs only."
+        text += " " + tr("Above the objectives of area {area}, roll-up and resources count theirs only.",
+                         locale).format(area=area)
     return "\n".join(textwrap.wrap(text, 100))
 
 
@@ -77,21 +79,22 @@ def _reused(i: IndicatorScore) -> str:
     return ""
 
 
-Formats = tuple[Callable[[str | None, str, str], str], Callable[[Fact], str]]
+Formats = tuple[Callable[[str | None, str, str], str], Callable[[Fact, str], str]]
 """How people read a value (value, unit, locale) and a strike in force: ``cli.views`` gives them."""
 
 
 def tree_rows(t: Tree, table: Budget | None, locale: str, formats: Formats, level: str | None = None,
               area: str | None = None) -> list[dict[str, Any]]:
-    """The objectives in tree order, each followed by its indicators."""
+    """The objectives in tree order, each followed by its indicators (full titles)."""
     shown, withdrawn = formats
     rows: list[dict[str, Any]] = []
     for n in chosen(t, level, area):
         o, pad = n.score, "" if level is not None else INDENT * n.rank
-        own = withdrawn(o.withdrawn) if o.withdrawn is not None else percent(o.achievement, 0, locale)
+        own = withdrawn(o.withdrawn, locale) if o.withdrawn is not None else percent(o.achievement, 0, locale)
         row: dict[str, Any] = {
-            "id": f"{pad}{n.code}", "title": n.title[:TITLE], "level": n.level, "area": n.area or "",
-            "weight": "", "value": "", "target": "", "own": own, "roll-up": "", "band": o.band or "",
+            "id": f"{pad}{n.code}", "title": n.title, "level": tr(n.level, locale), "area": n.area or "",
+            "weight": "", "value": "", "target": "", "own": own, "roll-up": "",
+            "band": tr(o.band, locale) if o.band else "",
         }
         if t.rolls_up(n.code, _scope(n, area)):  # no children on the next level: no roll-up at all
             rollup = t.rollup(n.code, area=_scope(n, area))
@@ -104,19 +107,52 @@ def tree_rows(t: Tree, table: Budget | None, locale: str, formats: Formats, leve
         for i in o.indicators:
             unit, extra = i.definition.unit, _reused(i)
             measured = i.achievement is not None or i.value == "ND"
-            title = f"{i.definition.title[:TITLE - len(extra)]}{extra}"
-            rows.append({"id": f"{pad}{BULLET}{i.code}", "title": title, "level": "", "area": "",
-                         "weight": _weight(i.weight, locale),
+            rows.append({"id": f"{pad}{BULLET}{i.code}", "title": f"{i.definition.title}{extra}", "level": "",
+                         "area": "", "weight": _weight(i.weight, locale),
                          "value": shown(i.value, unit, locale), "target": shown(i.target, unit, locale),
-                         "own": (withdrawn(i.withdrawn) if i.withdrawn is not None
+                         "own": (withdrawn(i.withdrawn, locale) if i.withdrawn is not None
                                  else percent(i.achievement, 0, locale) if measured else "-"), "roll-up": "",
-                         "band": "" if i.counts else (i.excluded or "")})
+                         "band": "" if i.counts else _excluded(i, withdrawn, locale)})
     return rows
 
 
+def _excluded(i: IndicatorScore, withdrawn: Callable[[Fact, str], str], locale: str) -> str:
+    """Why an indicator does not count: its strike in force, or the reason the projection gives."""
+    return withdrawn(i.withdrawn, locale) if i.withdrawn is not None else tr(i.excluded or "", locale)
+
+
+NARROW = ("objective", "weight", "value", "target", "own", "roll-up", "band")
+"""The tree's columns in 120: code and title in one (abbreviated), level and area left to --wide, the
+resources in a table of their own."""
+
+
+BAND = 22  # characters of the band column: "parzialmente raggiunto"; longer reasons are abbreviated
+
+
+def narrow_rows(rows: list[dict[str, Any]], locale: str) -> list[dict[str, Any]]:
+    """The tree's rows in the columns of ``NARROW``, the title abbreviated to what is left of 120; a strike
+    in force is "withdrawn" in the figure's column, its cause in the band's."""
+    withdrawn = tr("withdrawn ({cause})", locale).split(" (")[0]
+    found = [{"objective": f"{r['id']} {r['title']}", **{k: r[k] for k in NARROW[1:]}} for r in rows]
+    for r in found:
+        if r["own"].startswith(withdrawn + " ("):
+            r["band"] = r["band"] or r["own"]
+            r["own"] = withdrawn
+        r["band"] = abbreviate(r["band"], BAND)
+    return fit(found, "objective", locale=locale)
+
+
+def resource_rows(rows: list[dict[str, Any]], locale: str) -> list[dict[str, Any]]:
+    """The objectives with resources: code, title (abbreviated), preventivo and consuntivo."""
+    found = [{"objective": r["id"].replace(INDENT, ""), "title": r["title"], "preventivo": r["preventivo"],
+              "consuntivo": r["consuntivo"]} for r in rows if r.get("preventivo") is not None]
+    return fit(found, "title", locale=locale)
+
+
 def _weight(weight: Decimal, locale: str) -> str:
-    text = f"{weight:f}%"
-    return text.replace(".", ",") if locale == "it" else text
+    """A weight in percentage points with the places it was given: 33.33%, 50%."""
+    places = max(0, -int(weight.as_tuple().exponent))
+    return number(weight, places, locale) + "%"
 
 
 def area_rows(t: Tree, locale: str, area: str | None = None) -> list[dict[str, Any]]:
@@ -126,19 +162,27 @@ def area_rows(t: Tree, locale: str, area: str | None = None) -> list[dict[str, A
         for a in t.areas(n.code):
             if area is None or a == area:
                 rollup = t.rollup(n.code, area=a)
+                band = t.rollup_band(n.code, area=a)
                 rows.append({"objective": n.code, "own": percent(n.score.achievement, 0, locale), "area": a,
                              "children": len(t.rolled(n.code, area=a)),
                              "roll-up": "-" if rollup is None else percent(rollup, 0, locale),
-                             "band": t.rollup_band(n.code, area=a) or ""})
+                             "band": tr(band, locale) if band else ""})
     return rows
 
 
 def show_tree(t: Tree, table: Budget | None, fmt: str, locale: str, formats: Formats,
-              level: str | None = None, area: str | None = None) -> list[str]:
-    """The tree table, its legend and the roll-ups by area, as text parts."""
+              level: str | None = None, area: str | None = None, wide: bool = False) -> list[str]:
+    """The tree table, its legend, the resources (unless wide: columns of the tree) and the roll-ups by
+    area, as text parts."""
     with_resources = table is not None and bool(table.every_row)
     rows = tree_rows(t, table if with_resources else None, locale, formats, level, area)
-    parts = [render(rows, fmt, locale=locale), legend(t, with_resources, area)]
+    if wide:
+        parts = [render(rows, fmt, locale=locale)]
+    else:
+        parts = [render(narrow_rows(rows, locale), fmt, locale=locale)]
+        if with_resources:
+            parts.append(render(resource_rows(rows, locale), fmt, locale=locale))
+    parts.append(legend(t, with_resources, area, locale))
     by_area = area_rows(t, locale, area)
     if by_area:
         parts.append(render(by_area, fmt, locale=locale))
@@ -204,24 +248,22 @@ def view_json(v: View, t: Tree) -> dict[str, Any]:
     }
 
 
-def show_view(v: View, t: Tree, fmt: str, locale: str) -> str:
+def show_view(v: View, t: Tree, fmt: str, locale: str, wide: bool = False) -> str:
     """A view as the line view prints the budget: the overrides granted on its rows in JSON (on the rows
     that have some), as a CSV column and under the table (only when some row has one)."""
     if fmt == "json":
         return to_json(view_json(v, t))
     rows = [{k: val for k, val in row.items() if k != "overrides"} for row in view_rows(v, t)]
-    notes = override_notes(v.rows)
+    notes = override_notes(v.rows, locale)
     if fmt == "csv":
         if notes:
             reasons = override_column(v.rows)
             rows = [{**row, "override": reasons.get(row["item"], "") if row["level"] == "product" else ""}
                     for row in rows]
-        return render(rows, fmt)
-    from projections.budget import LABELS
+        return render(rows, fmt, locale=locale)
+    from cli.views import budget_table
 
-    headers = {"area": "Area", "line": "Linea", "objective": "Obiettivo", "product": "Prodotto", **LABELS}
-    return render([{headers[k]: val for k, val in row.items() if k in headers} for row in rows], fmt,
-                  locale=locale) + override_footnote(notes)
+    return budget_table(rows, locale, wide, first=("area",)) + override_footnote(notes, locale)
 
 
 def declares_its_tree(a: Achievement) -> bool:

@@ -11,12 +11,13 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from cli.labels import tr
 from cli.options import open_store
-from cli.output import cell, percent, render, to_json
+from cli.output import captioned, day, fit, money, number, percent, render, to_json, yes_no
 from cli.overrides import override_column, override_footnote, override_notes, overrides_json
 from events import LedgerEvent
 from events.fields import Act, format_timestamp
@@ -32,6 +33,7 @@ from projections.achievement import (
 from projections.budget import (
     COLUMNS,
     LABELS,
+    OFF_LINE,
     Budget,
     Group,
     Row,
@@ -46,6 +48,9 @@ from projections.explain import Derivation, with_proofs
 from projections.facts import Cut, Fact, Known, known_facts
 from projections.tree import Tree, tree
 from projections.variations import Variations, variations
+
+if TYPE_CHECKING:
+    from cli.header import CutHeader
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "cciaa-massa-carrara-2012" / "events.jsonl"
 
@@ -63,6 +68,16 @@ def plan_replay(ctx: click.Context, cut: Cut) -> Iterator[tuple[Store, Known, in
     with open_store(ctx) as store:
         head = store.length()
         yield store, known_facts(store.events(upto=head, types=PLAN_FACTS), cut, partial=True), head
+
+
+def plan_year_of(store: Store, head: int, cut: Cut, year: int | None) -> int:
+    """The plan year figures read at ``cut`` are of: ``year`` if its plan is in force, else the latest."""
+    from events import EventCorrected, PlanOpened
+    from projections.facts import plan_of
+
+    known = known_facts(store.events(upto=head, types=(PlanOpened, EventCorrected)), cut, partial=True)
+    found: int = plan_of(known, cut, year).year
+    return found
 
 
 # -- budget ----------------------------------------------------------------------------------
@@ -137,31 +152,64 @@ def budget_json(table: Budget) -> dict[str, Any]:
     }
 
 
-def show_budget(table: Budget, fmt: str, locale: str, by: str = "line", t: Tree | None = None) -> str:
+def show_budget(table: Budget, fmt: str, locale: str, by: str = "line", t: Tree | None = None,
+                wide: bool = False) -> str:
     """The budget by policy line (the seed's table, with its ratios), or by objective or area of the tree."""
     if by != "line":
         from cli.tree_views import show_view
         from projections.budget_views import view
 
         assert t is not None
-        return show_view(view(table, by, t), t, fmt, locale)
+        return show_view(view(table, by, t), t, fmt, locale, wide)
     if fmt == "json":
         return to_json(budget_json(table))
     rows = budget_rows(table)
-    notes = override_notes(table.every_row)
+    notes = override_notes(table.every_row, locale)
     if fmt == "csv":
         if notes:  # a column of its own, only when some row has an override
             reasons = override_column(table.every_row)
             rows = [{**row, "override": reasons.get(row["item"], "") if row["level"] == "product" else ""}
                     for row in rows]
-        return render(rows, fmt)
-    headers = {"line": "Linea", "objective": "Obiettivo", "product": "Prodotto", **LABELS}
-    shown = [{headers[k]: v for k, v in row.items() if k in headers} for row in rows]
-    ratios = [{"Obiettivo": r["objective"], "Totale": r["total"], "Prenotato": r["reserved"],
-               "Disponibile": r["available"], "Disponibile/Totale": r["ratio"]}
-              for r in ratio_rows(table, locale)]
-    return (render(shown, fmt, locale=locale) + override_footnote(notes)
+        return render(rows, fmt, locale=locale)
+    total = table.total.key
+    ratios = [{"Obiettivo": tr(r["objective"], locale) if r["objective"] == total else r["objective"],
+               "Totale": r["total"], "Prenotato": r["reserved"], "Disponibile": r["available"],
+               "Disponibile/Totale": r["ratio"]} for r in ratio_rows(table, locale)]
+    return (budget_table(rows, locale, wide) + override_footnote(notes, locale)
             + "\n\n" + render(ratios, fmt, locale=locale))
+
+
+def budget_table(rows: list[dict[str, Any]], locale: str, wide: bool, first: tuple[str, ...] = ()) -> str:
+    """The budget's rows for people. Wide: one line a row (``first`` columns, line, objective, item, product
+    and amounts); else each row's codes and product on a line above its amounts, to fit 120 columns."""
+    if wide:
+        keys = [*first, "line", "objective", "item", "product", *COLUMNS]
+        headers = [tr(HEADERS[k], locale) for k in keys]
+        return table_of(rows, keys, headers, locale)
+    captions = [caption(row, locale, first) for row in rows]
+    figures = [[money(row[c], locale) if row[c] is not None else "" for c in COLUMNS] for row in rows]
+    return captioned(figures, [tr(LABELS[c], locale) for c in COLUMNS], captions)
+
+
+HEADERS = {"area": "Area", "line": "Linea", "objective": "Obiettivo", "item": "Voce", "product": "Prodotto",
+           **LABELS}
+
+
+def caption(row: dict[str, Any], locale: str, first: tuple[str, ...] = ()) -> str:
+    """A product's ``item · objective · product`` (and its ``first`` columns); a subtotal's own title."""
+    product = str(row["product"])
+    if OFF_LINE in product:
+        product = product.replace(OFF_LINE, tr(OFF_LINE, locale))
+    if row["level"] != "product":
+        return product
+    codes = [str(row[k]) for k in (*first, "item", "objective") if row.get(k)]
+    return " · ".join([*codes, product])
+
+
+def table_of(rows: list[dict[str, Any]], keys: list[str], headers: list[str], locale: str) -> str:
+    from cli.output import table
+
+    return table(rows, locale, keys, headers, tr("(nothing)", locale))
 
 
 # -- achievement -----------------------------------------------------------------------------
@@ -172,8 +220,8 @@ def withdrawn_json(strike: Fact | None) -> dict[str, Any] | None:
     return {"cause": strike.cause, "reason": strike.reason, "event": strike.original.event_id}
 
 
-def withdrawn_text(strike: Fact) -> str:
-    return f"withdrawn ({strike.cause})"
+def withdrawn_text(strike: Fact, locale: str = "en") -> str:
+    return tr("withdrawn ({cause})", locale).format(cause=tr(strike.cause, locale))
 
 
 def indicator_json(i: IndicatorScore) -> dict[str, Any]:
@@ -217,12 +265,10 @@ def shown(raw: str | None, unit: str, locale: str) -> str:
     if raw == "ND":
         return "ND"
     if "-" in raw[1:]:
-        return str(cell(date.fromisoformat(raw), locale))
-    number = Decimal(raw)
+        return day(date.fromisoformat(raw), locale)
     if unit == "%":
-        return percent(number, 0, locale)
-    text = f"{number:,.2f}"
-    return text.replace(",", "_").replace(".", ",").replace("_", ".") if locale == "it" else text
+        return percent(Decimal(raw), 0, locale)
+    return number(Decimal(raw), 2, locale)
 
 
 ACHIEVEMENT_CSV = ("objective", "indicator", "title", "weight", "direction", "unit", "source", "value",
@@ -253,7 +299,7 @@ def achievement_csv_rows(a: Achievement, t: Tree | None = None, level: str | Non
 
 
 def show_achievement(a: Achievement, fmt: str, locale: str, table: Budget | None = None,
-                     level: str | None = None, area: str | None = None) -> str:
+                     level: str | None = None, area: str | None = None, wide: bool = False) -> str:
     """The tree of objectives (own figure, roll-up, resources) with their indicators, the roll-ups by
     area, the entity level and the means; ``level`` / ``area``: only the objectives of one."""
     from cli.tree_views import achievement_with_tree, show_tree
@@ -262,16 +308,27 @@ def show_achievement(a: Achievement, fmt: str, locale: str, table: Budget | None
     if fmt == "json":
         return to_json(achievement_with_tree(achievement_json(a), t, table, level, area))
     if fmt == "csv":
-        return render(achievement_csv_rows(a, t, level, area), fmt, columns=ACHIEVEMENT_CSV)
-    summary = [{"entity level": percent(a.entity, 0, locale), **a.bands}]
-    means = [{"mean of": f"perspective {name}", "achievement": percent(value, 0, locale)}
-             for name, value in a.by_perspective().items()]
-    means += [{"mean of": f"{level} objectives", "achievement": percent(value, 0, locale)}
+        return render(achievement_csv_rows(a, t, level, area), fmt, columns=ACHIEVEMENT_CSV, locale=locale,
+                      raw_numbers=("value", "target"))
+    summary = [{"entity level": percent(a.entity, 0, locale),
+                **{tr(band, locale): n for band, n in a.bands.items()}}]
+    means = [{"mean of": tr("perspective {name}", locale).format(name=name),
+              "achievement": percent(value, 0, locale)} for name, value in a.by_perspective().items()]
+    means += [{"mean of": objectives_of(level, locale), "achievement": percent(value, 0, locale)}
               for level, value in a.by_level().items() if value is not None]
-    parts = [*show_tree(t, table, fmt, locale, (shown, withdrawn_text), level, area),
+    parts = [*show_tree(t, table, fmt, locale, (shown, withdrawn_text), level, area, wide),
              render(summary, fmt, locale=locale),
              render(means, fmt, locale=locale)]
     return "\n\n".join(parts)
+
+
+def objectives_of(level: str, locale: str) -> str:
+    """``strategic objectives``: the objectives of a level of the plan's tree."""
+    from cli.labels import ITALIAN
+
+    key = f"{level} objectives"
+    return tr(key, locale) if locale != "it" or key in ITALIAN else tr("{level} objectives", locale).format(
+        level=level)
 
 
 # -- variations ------------------------------------------------------------------------------
@@ -306,39 +363,45 @@ def variations_target(a: Achievement | None) -> str | None:
 CHANGES_CSV = ("id", "objective", "cause", "effective_date", "reason", "what", "counts")
 
 
-def show_variations(v: Variations, target: str | None, fmt: str, locale: str) -> str:
+def show_variations(v: Variations, target: str | None, fmt: str, locale: str, wide: bool = False) -> str:
     data = variations_json(v, target)
     if fmt == "json":
         return to_json(data)
     if fmt == "csv":
-        return render(data["changes"], fmt, columns=CHANGES_CSV)
-    shown_changes = [dict(c, effective_date=date.fromisoformat(c["effective_date"])) for c in data["changes"]]
-    columns = ["effective_date", "objective", "cause", "counts", "what"]
-    changes = render(shown_changes, fmt, locale=locale, columns=columns)
+        return render(data["changes"], fmt, columns=CHANGES_CSV, locale=locale)
+    changes = [{"effective_date": day(c.effective_date, locale), "objective": c.objective,
+                "cause": tr(c.cause, locale), "counts": yes_no(c.cause == "internal", locale), "what": c.what}
+               for c in v.changes]
+    shown_changes = changes if wide else fit(changes, "what", locale=locale)
     summary = {"changes counted (internal)": v.count, "strategic objectives": len(v.objectives),
                "ratio": percent(v.ratio, 1, locale),
-               "target": percent(Decimal(target), 0, locale) if target and target != "ND" else "",
-               **{f"cause {k}": n for k, n in v.by_cause.items()}}
-    return changes + "\n\n" + render([summary], fmt, locale=locale)
+               "target value": percent(Decimal(target), 0, locale) if target and target != "ND" else "",
+               **{tr("cause {cause}", locale).format(cause=tr(k, locale)): n for k, n in v.by_cause.items()}}
+    listed = [{"figure": tr(k, locale), "value": v} for k, v in summary.items()]  # one a line: fits 120
+    return render(shown_changes, fmt, locale=locale) + "\n\n" + render(listed, fmt, locale=locale)
 
 
 def report_data(events: list[LedgerEvent], cut: Cut | None, year: int | None) -> dict[str, Any]:
     """The report's three tables as JSON-ready data (what `report --format json` prints), from events."""
+    from cli.header import header_of_events
+
     cut = cut or Cut()
     known = known_facts(events, cut)  # folded once for the three tables
     scores = achievement(known, cut, year)
     return report_json(cut, scores, budget(known, cut, scores.year), variations(known, cut, scores.year),
-                       closing(known, cut, scores.year))
+                       closing(known, cut, scores.year), header_of_events(events, cut, scores.year))
 
 
 def report_json(cut: Cut, scores: Achievement, table: Budget, changes: Variations,
-                closed: Closing | None = None) -> dict[str, Any]:
+                closed: Closing | None = None, header: CutHeader | None = None) -> dict[str, Any]:
+    """The report's JSON: ``schema`` and ``cut`` (when the header is known), then the figures' keys."""
+    from cli.header import with_json_header
     from cli.tree_views import achievement_with_tree, declares_its_tree
 
     shown = achievement_json(scores)
     if declares_its_tree(scores):  # a plan opened by an earlier version reports byte for byte as it did
         shown = achievement_with_tree(shown, tree(scores), table)
-    return {
+    data = {
         "year": scores.year,
         "as_of": None if cut.as_of is None else cut.as_of.isoformat(),
         "known_at": known_at_json(cut.known_at),
@@ -347,27 +410,32 @@ def report_json(cut: Cut, scores: Achievement, table: Budget, changes: Variation
         "variations": variations_json(changes, variations_target(scores)),
         **closing_key(closed),
     }
+    return data if header is None else with_json_header(data, header)
 
 
-def report_text(ctx: click.Context, cut: Cut, year: int | None, fmt: str, locale: str) -> str:
+def report_text(ctx: click.Context, cut: Cut, year: int | None, fmt: str, locale: str,
+                wide: bool = False) -> str:
+    from cli.header import header_of_store, with_header
+
     with plan_replay(ctx, cut) as (store, known, head):
         scores = achievement(known, cut, year)
         table = budget_of(store, cut, scores.year, upto=head)  # the budget's read model, or a replay
         changes = variations(known, cut, scores.year)
         closed = closing_of(store, cut, scores.year, upto=head)
+        header = header_of_store(store, head, cut, scores.year)
     if fmt == "json":
-        return to_json(report_json(cut, scores, table, changes, closed))
+        return to_json(report_json(cut, scores, table, changes, closed, header))
     target = variations_target(scores)
     parts = [
         *([] if closed is None else [closing_line(closed, locale), ""]),
-        f"Budget {scores.year}" + (f" as of {cell(cut.as_of, locale)}" if cut.as_of else ""),
-        show_budget(table, fmt, locale),
-        f"\nAchievement {scores.year}",
-        show_achievement(scores, fmt, locale, table),
-        f"\nVariations to objectives {scores.year}",
-        show_variations(changes, target, fmt, locale),
+        tr("Budget {year}", locale).format(year=scores.year),
+        show_budget(table, fmt, locale, wide=wide),
+        "\n" + tr("Achievement {year}", locale).format(year=scores.year),
+        show_achievement(scores, fmt, locale, table, wide=wide),
+        "\n" + tr("Variations to objectives {year}", locale).format(year=scores.year),
+        show_variations(changes, target, fmt, locale, wide),
     ]
-    return "\n".join(parts)
+    return with_header("\n".join(parts), header, fmt, locale)
 
 
 # -- the year's closing: a line under each figure command's header, a key of its JSON ------------
@@ -383,7 +451,7 @@ def closing_line(c: Closing, locale: str) -> str:
     year, closed, again, by, validated, reopened = CLOSING_WORDS[locale]
 
     def done(moment: datetime, act: Act | None) -> str:
-        return f"{cell(moment.date(), locale)}" + ("" if act is None else f" {by} {act}")
+        return day(moment.date(), locale) + ("" if act is None else f" {by} {act}")
 
     parts = []
     for n, cycle in enumerate((*c.earlier, c)):
@@ -420,29 +488,50 @@ def with_closing(shown: str, closed: Closing | None, fmt: str, locale: str) -> s
 
 
 def budget_output(table: Budget, closed: Closing | None, fmt: str, locale: str, by: str = "line",
-                  t: Tree | None = None) -> str:
+                  t: Tree | None = None, header: CutHeader | None = None, wide: bool = False) -> str:
     """What ``perfledger budget`` prints: ``show_budget`` (by line, objective or area), with the year's
-    closing."""
+    closing, under the header of its cut."""
+    from cli.header import with_header, with_json_header
+
     if fmt == "json":
         if by != "line":
             from cli.tree_views import view_json
             from projections.budget_views import view
 
             assert t is not None
-            return to_json({**view_json(view(table, by, t), t), **closing_key(closed)})
-        return to_json({**budget_json(table), **closing_key(closed)})
-    return with_closing(show_budget(table, fmt, locale, by, t), closed, fmt, locale)
+            data = {**view_json(view(table, by, t), t), **closing_key(closed)}
+        else:
+            data = {**budget_json(table), **closing_key(closed)}
+        return to_json(data if header is None else with_json_header(data, header))
+    shown = with_closing(show_budget(table, fmt, locale, by, t, wide), closed, fmt, locale)
+    return shown if header is None else with_header(shown, header, fmt, locale)
 
 
 def achievement_output(a: Achievement, closed: Closing | None, fmt: str, locale: str,
-                       table: Budget | None = None, level: str | None = None, area: str | None = None) -> str:
-    """What ``perfledger achievement`` prints: ``show_achievement``, with the year's closing."""
+                       table: Budget | None = None, level: str | None = None, area: str | None = None,
+                       header: CutHeader | None = None, wide: bool = False) -> str:
+    """What ``perfledger achievement`` prints: ``show_achievement``, with the year's closing, under the
+    header of its cut."""
+    from cli.header import with_header, with_json_header
+
     if fmt == "json":
         from cli.tree_views import achievement_with_tree
 
-        shown = achievement_with_tree(achievement_json(a), tree(a), table, level, area)
-        return to_json({**shown, **closing_key(closed)})
-    return with_closing(show_achievement(a, fmt, locale, table, level, area), closed, fmt, locale)
+        shown = {**achievement_with_tree(achievement_json(a), tree(a), table, level, area),
+                 **closing_key(closed)}
+        return to_json(shown if header is None else with_json_header(shown, header))
+    text = with_closing(show_achievement(a, fmt, locale, table, level, area, wide), closed, fmt, locale)
+    return text if header is None else with_header(text, header, fmt, locale)
+
+
+def variations_output(v: Variations, target: str | None, fmt: str, locale: str, header: CutHeader,
+                      wide: bool = False) -> str:
+    """What ``perfledger variations`` prints, under the header of its cut."""
+    from cli.header import with_header, with_json_header
+
+    if fmt == "json":
+        return to_json(with_json_header(variations_json(v, target), header))
+    return with_header(show_variations(v, target, fmt, locale, wide), header, fmt, locale)
 
 
 def prove(derivation: Derivation, events: list[LedgerEvent], checkpoint_file: Path,
@@ -486,6 +575,50 @@ def explain(events: list[LedgerEvent], figure: list[str], cut: Cut, year: int | 
     if derivation is None:
         raise click.UsageError(f"cannot explain {' '.join(figure)!r}: {usage}")
     return derivation
+
+
+def explain_output(derivation: Derivation, events: list[LedgerEvent], figure: list[str], cut: Cut,
+                   year: int | None, fmt: str, locale: str) -> str:
+    """What ``perfledger explain`` prints: the cut's header, then the derivation; as text, with the figure
+    as reports print it (rounded half-up) and its band after its first formula."""
+    from cli.header import header_of_events, with_header, with_json_header
+
+    scores = achievement(events, cut, year)
+    header = header_of_events(events, cut, scores.year)
+    if fmt == "json":
+        return to_json(with_json_header(derivation.to_dict(), header))
+    words = {k: tr(k, locale) for k in ("eff", "rec", "by")}
+    words["proof"] = tr("[included: {n}-hash audit path verified]", locale)
+    words["date"] = lambda iso: day(date.fromisoformat(iso), locale)  # type: ignore[assignment]
+    lines = derivation.lines(words=words)
+    lines.insert(2, "  " + rounding_line(derivation, figure, scores, locale))
+    return with_header("\n".join(lines), header, "table", locale)
+
+
+def rounding_line(derivation: Derivation, figure: list[str], scores: Achievement, locale: str) -> str:
+    """``→ 94% (rounded half-up) · band: achieved``: the figure as reports print it."""
+    from projections.achievement import band
+
+    value = derivation.value
+    try:
+        amount = None if value is None else Decimal(value)
+    except ArithmeticError:
+        amount = None
+    if amount is None:
+        return "→ " + (str(value) if value is not None else "ND")
+    found: str | None = None
+    if figure[0] == "budget" and figure[-1] != "ratio":
+        shown = money(amount, locale)
+    elif figure[0] == "budget":
+        shown = percent(amount, 1 if amount < Decimal("0.01") else 0, locale)
+    elif figure[0] == "variations":
+        shown = percent(amount, 1, locale)
+    else:
+        shown = percent(amount, 0, locale)
+        if figure[1] != "indicator":
+            found = band(amount, scores.rules)
+    text = "→ " + tr("rounded half-up: {shown}", locale).format(shown=shown)
+    return text if found is None else text + " · " + tr("band: {band}", locale).format(band=tr(found, locale))
 
 
 def _derivation(events: list[LedgerEvent], figure: list[str], cut: Cut,

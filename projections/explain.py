@@ -6,7 +6,7 @@ figure explained and the same figure reported cannot differ.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -86,20 +86,30 @@ class Derivation:
             "parts": [part.to_dict() for part in self.parts],
         }
 
-    def lines(self, depth: int = 0) -> list[str]:
-        """The derivation as indented text."""
+    def lines(self, depth: int = 0, words: Mapping[str, str] | None = None) -> list[str]:
+        """The derivation as indented text; ``words`` renames the event lines' labels (eff, rec, by and
+        the proof's note, ``{n}`` its length) and renders their effective dates (``date``: a function of
+        the ISO date), for a locale."""
+        said = {**WORDS, **(words or {})}
         pad = "  " * depth
         out = [f"{pad}{self.figure}", f"{pad}  = {self.formula}"]
+        day = said.get("date")
         for ref in self.events:
             act = f" [{ref.act}]" if ref.act else ""
-            proof = "" if ref.proof is None else f" [included: {len(ref.proof)}-hash audit path verified]"
+            proof = "" if ref.proof is None else " " + str(said["proof"]).format(n=len(ref.proof))
+            effective = day(ref.effective_date) if callable(day) else ref.effective_date
             out.append(
-                f"{pad}  #{ref.seq} {ref.type} {ref.id!r} eff {ref.effective_date} rec {ref.recorded_at}"
-                f" by {ref.actor}{act} {ref.hash[:12]}: {ref.contributes}{proof}"
+                f"{pad}  #{ref.seq} {ref.type} {ref.id!r} {said['eff']} {effective} {said['rec']}"
+                f" {ref.recorded_at} {said['by']} {ref.actor}{act} {ref.hash[:12]}: {ref.contributes}{proof}"
             )
         for part in self.parts:
-            out += part.lines(depth + 1)
+            out += part.lines(depth + 1, words)
         return out
+
+
+WORDS: dict[str, Any] = {"eff": "eff", "rec": "rec", "by": "by",
+                         "proof": "[included: {n}-hash audit path verified]"}
+"""The labels of ``Derivation.lines``' event lines as printed in English."""
 
 
 def with_proofs(derivation: Derivation, prove: Callable[[int], tuple[str, ...] | None]) -> Derivation:
