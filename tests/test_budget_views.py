@@ -197,10 +197,10 @@ def test_the_views_by_objective_and_by_area_list_the_overrides_as_the_line_view_
         assert rows["AMM/12.1/01"]["overrides"] == granted
         assert "overrides" not in rows["A7/14/01"]
         text = show_view(shown, t, "table", "it")
-        assert ("Overrides (availability allowed below zero):\n"
-                "  AMM/12.1/01 product AMM/12.1/01: Giunta n. 75 del 5.7.12 (event res-extra)") in text
-        csv = show_view(shown, t, "csv", "it").splitlines()
+        assert ("Deroghe (disponibilità ammessa sotto zero):\n"
+                "  AMM/12.1/01 product AMM/12.1/01: Giunta n. 75 del 5.7.12 (evento res-extra)") in text
+        csv = show_view(shown, t, "csv", "en").splitlines()
         assert csv[0].endswith(",override")
         assert [line for line in csv if line.endswith(",Giunta n. 75 del 5.7.12 (event res-extra)")]
     plain = view(budget(events_of(*seed_budget())), "area", t)
-    assert "override" not in show_view(plain, t, "csv", "it").splitlines()[0]
+    assert "override" not in show_view(plain, t, "csv", "en").splitlines()[0]

@@ -41,11 +41,16 @@ def test_budget_json_has_the_documented_rows_and_totals(example: str) -> None:
     assert {o["objective"]: o["ratio"][:6] for o in data["objectives"]}["02"] == "0.3184"
 
 
+def rows_of(csv: str) -> list[str]:
+    """A CSV's lines after the ``# `` lines of its cut."""
+    return [line for line in csv.splitlines() if not line.startswith("# ")]
+
+
 def test_budget_in_italian_and_as_csv(example: str) -> None:
     table = run(example, "budget", "--locale", "it").output
     assert "€ 1.306.000,00" in table and "€ 136.406,72" in table and "-€ 9.916,67" in table
     assert "0,2%" in table and "32%" in table
-    lines = run(example, "budget", "--format", "csv").output.splitlines()
+    lines = rows_of(run(example, "budget", "--format", "csv").output)
     assert lines[0] == ("level,line,objective,item,product,"
                         "budget,variations,total,reserved,approved,adjusted,available")
     # the seed's table ends with the policy lines' total; the operational objectives' own resources,
@@ -92,7 +97,7 @@ def test_variations_json(example: str) -> None:
 
 def test_report_json_holds_the_three_tables(example: str) -> None:
     data = json.loads(run(example, "report", "--format", "json").output)
-    assert set(data) == {"year", "as_of", "known_at", "budget", "achievement", "variations"}
+    assert set(data) == {"schema", "cut", "year", "as_of", "known_at", "budget", "achievement", "variations"}
     assert data["achievement"]["entity"]["percent"] == 94
 
 
@@ -112,7 +117,7 @@ def test_explain_achievement_entity_and_variations(example: str) -> None:
         run(example, "explain", "achievement", "objective", "08", "--format", "json").output
     )
     assert objective["value"] == "0.5" and "excluded: ND" in objective["parts"][0]["formula"]
-    entity = run(example, "explain", "achievement", "entity").output
+    entity = run(example, "explain", "achievement", "entity").output.split("\n\n", 1)[1]  # after the cut
     assert entity.startswith("entity level 2012") and "mean of 18 strategic objectives" in entity
     variations = run(example, "explain", "variations").output
     assert "internal changes / strategic objectives = 1 / 18" in variations
@@ -160,11 +165,13 @@ def test_replays_on_sqlite_and_postgres_are_byte_identical(tmp_path: Path) -> No
                                                  str(EXAMPLE_DIR / "events.jsonl"),
                                                  "--backfill", "--entity", "CCIAA Massa Carrara"])
             assert imported.exit_code == 0, imported.output
-            reports.append(run(ledger, "report", "--format", "json").output.encode())
+            report = json.loads(run(ledger, "report", "--format", "json").output)
+            del report["cut"]["head"]  # the chains' heads differ: see below
+            reports.append(json.dumps(report, indent=2).encode())
             # The chains differ in one instant only: when the history was migrated (HistoryMigrated).
             reports.append(run(ledger, "verify").output.encode().split(b", head ")[0])
     assert reports[0] == reports[2] and reports[1] == reports[3]
-    assert b'"percent": 94' in reports[0]
+    assert b'"percent": 94' in reports[0] and b'"events": 516' in reports[0]
 
 
 @pytest.fixture
@@ -212,7 +219,7 @@ def test_an_empty_ledger_says_it_holds_no_plan(tmp_path: Path) -> None:
 
 
 def test_achievement_csv_is_data_not_display(example: str) -> None:
-    lines = run(example, "achievement", "--format", "csv", "--locale", "it").output.splitlines()
+    lines = rows_of(run(example, "achievement", "--format", "csv").output)
     assert lines[0] == ("objective,indicator,title,weight,direction,unit,source,"
                         "value,target,achievement,percent,counts,excluded,band,level,area,parent,rollup")
     row = next(line for line in lines if line.startswith("17,17.1,"))
