@@ -225,5 +225,6 @@ def locale_option(func: Any) -> Any:
         type=click.Choice(["en", "it"]),
         default="en",
         show_default=True,
-        help="it: amounts € 1.306.000,00, dates 31/12/2012, percentages 94% (table only).",
+        help="it: Italian labels, amounts € 1.306.000,00, dates 31/12/2012, percentages 94%; CSV with ;,"
+        " decimal comma and a byte order mark.",
     )(func)
