@@ -39,8 +39,6 @@ class CutHeader:
     head: str
 
     def to_json(self) -> dict[str, Any]:
-        from cli.views import known_at_json
-
         return {"entity": self.entity, "year": self.year,
                 "as_of": None if self.as_of is None else self.as_of.isoformat(),
                 "known_at": known_at_json(self.known_at), "events": self.events, "head": self.head}
@@ -68,6 +66,14 @@ class CutHeader:
         moment = known.astimezone(UTC)
         return tr("known at {date} {time} UTC", locale).format(date=day(moment.date(), locale),
                                                                time=moment.strftime("%H:%M:%S"))
+
+
+def known_at_json(known_at: int | datetime | None) -> int | str | None:
+    """A known-at as JSON: a sequence number, an instant (``...Z``) or null; ``cli.options.known_at_of``
+    reads it back."""
+    if isinstance(known_at, datetime):
+        return known_at.isoformat().replace("+00:00", "Z")
+    return known_at
 
 
 def header_of_store(store: Store, head: int, cut: Cut, year: int) -> CutHeader:

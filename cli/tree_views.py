@@ -261,7 +261,7 @@ def show_view(v: View, t: Tree, fmt: str, locale: str, wide: bool = False) -> st
             rows = [{**row, "override": reasons.get(row["item"], "") if row["level"] == "product" else ""}
                     for row in rows]
         return render(rows, fmt, locale=locale)
-    from cli.views import budget_table
+    from cli.budget_table import budget_table
 
     return budget_table(rows, locale, wide, first=("area",)) + override_footnote(notes, locale)
 

@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from cli.budget_table import budget_table
+from cli.header import known_at_json as cut_known_at
 from cli.labels import tr
 from cli.options import open_store
-from cli.output import captioned, day, fit, money, number, percent, render, to_json, yes_no
+from cli.output import day, fit, money, number, percent, render, to_json, yes_no
 from cli.overrides import override_column, override_footnote, override_notes, overrides_json
 from events import LedgerEvent
 from events.fields import Act, format_timestamp
@@ -32,8 +34,6 @@ from projections.achievement import (
 )
 from projections.budget import (
     COLUMNS,
-    LABELS,
-    OFF_LINE,
     Budget,
     Group,
     Row,
@@ -51,6 +51,8 @@ from projections.variations import Variations, variations
 
 if TYPE_CHECKING:
     from cli.header import CutHeader
+
+known_at_json = cut_known_at  # where cli.audit (and earlier callers) read it
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "cciaa-massa-carrara-2012" / "events.jsonl"
 
@@ -177,39 +179,6 @@ def show_budget(table: Budget, fmt: str, locale: str, by: str = "line", t: Tree 
                "Disponibile/Totale": r["ratio"]} for r in ratio_rows(table, locale)]
     return (budget_table(rows, locale, wide) + override_footnote(notes, locale)
             + "\n\n" + render(ratios, fmt, locale=locale))
-
-
-def budget_table(rows: list[dict[str, Any]], locale: str, wide: bool, first: tuple[str, ...] = ()) -> str:
-    """The budget's rows for people. Wide: one line a row (``first`` columns, line, objective, item, product
-    and amounts); else each row's codes and product on a line above its amounts, to fit 120 columns."""
-    if wide:
-        keys = [*first, "line", "objective", "item", "product", *COLUMNS]
-        headers = [tr(HEADERS[k], locale) for k in keys]
-        return table_of(rows, keys, headers, locale)
-    captions = [caption(row, locale, first) for row in rows]
-    figures = [[money(row[c], locale) if row[c] is not None else "" for c in COLUMNS] for row in rows]
-    return captioned(figures, [tr(LABELS[c], locale) for c in COLUMNS], captions)
-
-
-HEADERS = {"area": "Area", "line": "Linea", "objective": "Obiettivo", "item": "Voce", "product": "Prodotto",
-           **LABELS}
-
-
-def caption(row: dict[str, Any], locale: str, first: tuple[str, ...] = ()) -> str:
-    """A product's ``item · objective · product`` (and its ``first`` columns); a subtotal's own title."""
-    product = str(row["product"])
-    if OFF_LINE in product:
-        product = product.replace(OFF_LINE, tr(OFF_LINE, locale))
-    if row["level"] != "product":
-        return product
-    codes = [str(row[k]) for k in (*first, "item", "objective") if row.get(k)]
-    return " · ".join([*codes, product])
-
-
-def table_of(rows: list[dict[str, Any]], keys: list[str], headers: list[str], locale: str) -> str:
-    from cli.output import table
-
-    return table(rows, locale, keys, headers, tr("(nothing)", locale))
 
 
 # -- achievement -----------------------------------------------------------------------------
@@ -554,12 +523,6 @@ def prove(derivation: Derivation, events: list[LedgerEvent], checkpoint_file: Pa
         return tuple(node.hex() for node in audit)
 
     return with_proofs(derivation, path)
-
-
-def known_at_json(known_at: int | datetime | None) -> int | str | None:
-    if isinstance(known_at, datetime):
-        return known_at.isoformat().replace("+00:00", "Z")
-    return known_at
 
 
 def explain(events: list[LedgerEvent], figure: list[str], cut: Cut, year: int | None) -> Derivation:
