@@ -142,7 +142,7 @@ def test_log_filters_and_formats(planned: str) -> None:
                             "act", "details", "fields"}
     csv_lines = run(planned, "log", "--from", "2012-01-28", "--to", "2012-12-31",
                     "--format", "csv").output.splitlines()
-    assert csv_lines[0] == "seq,id,type,effective_date,recorded_at,actor,hash,act,details" and len(csv_lines) == 1
+    assert csv_lines == ["seq,id,type,effective_date,recorded_at,actor,hash,act,details"]
     table = run(planned, "log", "--actor", "cdg").output
     assert "PlanOpened" in table and re.search(r"\b[0-9a-f]{12}\b", table)
 
