@@ -78,7 +78,7 @@ def log(ctx: click.Context, types: tuple[str, ...], actors: tuple[str, ...], fro
     `area`. Codes are matched exactly; one the ledger does not hold is an error.
 
     --act TEXT matches an act ("KIND n. NUMBER del DD/MM/YYYY") containing TEXT, ignoring case and
-    extra spaces, numbers matched whole ("n. 12" is not "n. 120"); a date may be written
+    spaces, numbers matched whole ("n. 12" is not "n. 120"); a date may be written
     YYYY-MM-DD. A correction matches its corrected event's act too.
 
     Details show money by --locale and other values as recorded; the table shortens them to
