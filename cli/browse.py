@@ -6,6 +6,7 @@ import difflib
 import json
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -14,6 +15,7 @@ from cli.options import format_option, locale_option, open_store
 from cli.output import cell, render, to_json
 
 if TYPE_CHECKING:
+    from events import LedgerEvent
     from projections.touches import Touches
 
 # The kinds of subject log filters by: projections.touches.KINDS (not imported here, so that
@@ -189,22 +191,27 @@ DETAIL_LABELS = {"period_end": "period", "override_reason": "override", "changes
 _ENVELOPE = frozenset({"type", "v", "id", "effective_date", "actor", "act", "note"})
 
 
-def details(event: Any, locale: str | None) -> str:
+def details(event: LedgerEvent, locale: str | None) -> str:
     """An event's own fields as one line: ``amount 1,500.00 reservation r-1 item A1/04/01``.
 
     ``locale`` None: values as recorded (amounts ``1500.00``, dates ISO); else money and dates as
     the table shows them in that locale. Empty fields are left out.
     """
-    kinds = event.payload_kinds()
-    first = DETAIL_FIELDS.get(event.TYPE, ())
     parts = []
-    for name in (*first, *(n for n in kinds if n not in first)):
+    for name in _detail_order(type(event)):
         value = getattr(event, name, None)
         if value is None or value == "":
             continue
         money = name == "amount"  # the one name of every Money field (events.budget)
         parts.append(f"{DETAIL_LABELS.get(name, name)} {_detail_value(value, locale, money)}")
     return " ".join(parts)
+
+
+@cache
+def _detail_order(cls: type[LedgerEvent]) -> tuple[str, ...]:
+    """The fields of an event type in the order its details show them."""
+    first = DETAIL_FIELDS.get(cls.TYPE, ())
+    return (*first, *(name for name in cls.payload_kinds() if name not in first))
 
 
 def _detail_value(value: Any, locale: str | None, money: bool = False) -> str:
