@@ -138,10 +138,11 @@ def test_import_into_a_new_path_creates_the_ledger_and_a_failed_one_leaves_no_fi
 def test_log_filters_and_formats(planned: str) -> None:
     rows = json.loads(run(planned, "log", "--type", "ObjectiveDefined", "--format", "json").output)
     assert [r["id"] for r in rows] == ["obj-04", "obj-08"]
-    assert set(rows[0]) == {"seq", "id", "type", "effective_date", "recorded_at", "actor", "hash"}
+    assert set(rows[0]) == {"seq", "id", "type", "effective_date", "recorded_at", "actor", "hash",
+                            "act", "details", "fields"}
     csv_lines = run(planned, "log", "--from", "2012-01-28", "--to", "2012-12-31",
                     "--format", "csv").output.splitlines()
-    assert csv_lines[0] == "seq,id,type,effective_date,recorded_at,actor,hash" and len(csv_lines) == 1
+    assert csv_lines == ["seq,id,type,effective_date,recorded_at,actor,hash,act,details"]
     table = run(planned, "log", "--actor", "cdg").output
     assert "PlanOpened" in table and re.search(r"\b[0-9a-f]{12}\b", table)
 
