@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli.options import format_option, locale_option, open_store
+from cli.options import format_option, locale_option, migration_note, open_store
 
 if TYPE_CHECKING:
     from projections.diff import Change, Figures, Value
@@ -87,11 +87,11 @@ def diff_cmd(ctx: click.Context, before: Cut, after: Cut, year: int | None, fmt:
     and the roll-ups of its children), the entity level, the bands' counts,
     the variations indicator. Each is listed with its value in the first
     report and in the second, and the events behind it at one cut and not
-    at the other: + counts at --to only (recorded, in force or corrected
-    since), - counted at --from only (replaced by a later measurement, or
-    moved out by a correction). Unchanged figures are not listed. Values
-    compared are unrounded; a percentage is shown with the decimals that
-    tell the two apart.
+    at the other: added, those that count at --to only (recorded, in force
+    or corrected since); dropped, those that counted at --from only (a
+    measurement replaced by a later one, a fact a correction moved out).
+    Unchanged figures are not listed. Values are compared unrounded; a
+    percentage is shown with the decimals that tell the two apart.
 
     \b
     Example:
@@ -99,8 +99,9 @@ def diff_cmd(ctx: click.Context, before: Cut, after: Cut, year: int | None, fmt:
       perfledger diff --from 2012-04-30 --to 2012-08-31
       # what did corrections recorded after 15/09 change in the 31/08 figures
       perfledger diff --from 2012-08-31@2012-09-15 --to 2012-08-31
+      # the year as the Relazione of 01/02/2013 saw it, against the year now
+      perfledger diff --from @2013-02-01 --to now --format csv --locale it
       perfledger diff --from 2012-04-30 --to 2012-08-31 --format json
-      perfledger diff --from 2012-08-31@398 --to now --format csv --locale it
     """
     from projections.diff import diff, figures
 
@@ -110,6 +111,11 @@ def diff_cmd(ctx: click.Context, before: Cut, after: Cut, year: int | None, fmt:
     first = figures(events, before, second.year)
     changes = diff(first, second)
     click.echo(show_diff(first, second, changes, fmt, locale))
+    if fmt == "table":  # as the figure commands say it under their tables
+        for option, cut in (("--from", before), ("--to", after)):
+            note = None if cut.known_at is None else migration_note(str(ctx.obj), cut.known_at)
+            if note:
+                click.echo(note.replace("--known-at", f"the known-at of {option}"))
 
 
 # -- printing ----------------------------------------------------------------------------------------

@@ -122,14 +122,15 @@ def figures(events: Events, cut: Cut, year: int | None = None) -> Figures:
 def _budget_figures(table: Budget, found: dict[str, EventRef], out: dict[str, Figure]) -> None:
     cells: dict[tuple[str, str], frozenset[str]] = {}  # (item, column): the events of its derivation
     for row in table.every_row:
+        amounts = row.amounts
         for column in COLUMNS:
-            cells[row.item, column] = event_ids(explain_row(row, column), found)
-            out[f"budget item {row.item} {column}"] = Figure(row.amounts.get(column), MONEY,
-                                                             cells[row.item, column])
+            events = cells[row.item, column] = event_ids(explain_row(row, column), found)
+            out[f"budget item {row.item} {column}"] = Figure(amounts.get(column), MONEY, events)
 
     def group(name: str, g: Group, ratio: bool) -> None:
+        amounts = g.amounts  # summed over the rows at each call: once per group
         for column in COLUMNS:
-            out[f"{name} {column}"] = Figure(g.amounts.get(column), MONEY, _union(cells, g.rows, column))
+            out[f"{name} {column}"] = Figure(amounts.get(column), MONEY, _union(cells, g.rows, column))
         if ratio:  # its derivation's parts: the group's available and total
             events = _union(cells, g.rows, "available") | _union(cells, g.rows, "total")
             out[f"{name} ratio"] = Figure(g.ratio, FRACTION, events)
