@@ -35,6 +35,7 @@ COMMANDS = {
     "variations": "cli.figures.variations_cmd",
     "report": "cli.figures.report_cmd",
     "explain": "cli.figures.explain_cmd",
+    "diff": "cli.diff.diff_cmd",
     "verify": "cli.audit.verify",
     "export": "cli.audit.export",
     "checkpoint": "cli.checkpoints.checkpoint",
