@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from events.base import Submission
-from events.errors import InvalidField, MissingField, PerfledgerError
+from events.errors import InvalidEvent, InvalidField, MissingField, PerfledgerError
 from events.parse import event_type, parse_submission
 from events.sheet_cells import Cell, CellProblem, SheetError, blank, shown
 from events.sheet_layouts import BY_KEY, MOVEMENTS, SHEETS, SKIPPED, Column, SheetLayout
@@ -96,7 +96,9 @@ def read_sheets(sheets: Sequence[Sheet], *, source: str, sha256: str, actor: str
             raise SheetError(sheet.name, None, None, f'the file holds two sheets "{layout.name}"')
         found[layout.key] = (sheet, layout)
     if not found:
-        raise SheetError(sheets[0].name if sheets else source, None, None, "holds no sheet to import")
+        given = ", ".join(s.name for s in sheets) or "none"
+        raise InvalidEvent(f"{source} holds no sheet to import (its sheets: {given}; perfledger reads"
+                           f" {', '.join(s.name for s in SHEETS)})")
     batch = Batch()
     plan: dict[str, Any] = {}
     for layout in SHEETS:
@@ -113,7 +115,7 @@ def read_sheets(sheets: Sequence[Sheet], *, source: str, sha256: str, actor: str
         for number, obj in _parents_first(layout, rows):
             _add(batch, sheet.name, number, obj, layout)
     if not batch.submissions:
-        raise SheetError(next(iter(found.values()))[0].name, None, None, "holds no rows to import")
+        raise InvalidEvent(f"{source} holds no rows to import: fill the rows below each sheet's header")
     batch.submissions += source_parts(batch, source=source, sha256=sha256, actor=actor)
     return batch
 
@@ -249,7 +251,7 @@ def _object(sheet: str, layout: SheetLayout, number: int, values: dict[str, Any]
 
 
 def _label(kind: str) -> str:
-    return f"a {_LABELS[kind]}" if kind in _LABELS else kind
+    return f"a movement of kind {_LABELS[kind]}" if kind in _LABELS else kind
 
 
 def _submission(sheet: str, number: int, obj: dict[str, Any], layout: SheetLayout) -> Submission:
@@ -266,7 +268,8 @@ def _submission(sheet: str, number: int, obj: dict[str, Any], layout: SheetLayou
         value = obj.get(column.field, "")
         if column.field.startswith("act."):
             value = obj.get("act", {}).get(column.field[4:], "")
-        shown_value = "" if isinstance(e, MissingField) else f"{shown(value)}: "
+        named = isinstance(e, MissingField) or problem[:1] in "\"'" or str(value) in problem
+        shown_value = "" if named else f"{shown(value)}: "
         raise SheetError(sheet, number, column.header, f"{shown_value}{problem}") from None
     except PerfledgerError as e:
         raise SheetError(sheet, number, None, e.message) from None
@@ -274,30 +277,31 @@ def _submission(sheet: str, number: int, obj: dict[str, Any], layout: SheetLayou
 
 def _parents_first(layout: SheetLayout,
                    rows: list[tuple[int, dict[str, Any]]]) -> list[tuple[int, dict[str, Any]]]:
-    """The rows in their order, except that an objective follows its parent (and an indicator the
-    indicators it uses) when both are rows of the sheet: a stable topological order."""
+    """The rows in their order, except that an objective's parent (an indicator's indicators used)
+    in the same sheet comes just before it if it is a later row: each row is preceded by what it
+    refers to, the rest of the order kept. A cycle is left as it is, for the rules to name."""
     refs = {"plan-objectives": ("objective", ("parent", "predecessor")),
             "plan-indicators": ("indicator", ("uses", "compared_with"))}.get(layout.key)
     if refs is None:
         return rows
     key, pointers = refs
-    codes = {obj.get(key) for _, obj in rows}
-    placed: set[Any] = set()
+    by_code = {obj.get(key): (number, obj) for number, obj in rows}
+    placed: set[int] = set()
     ordered: list[tuple[int, dict[str, Any]]] = []
-    waiting = rows
-    while waiting:
-        later = []
-        for number, obj in waiting:
-            needs = [obj.get(p) for p in pointers if obj.get(p) in codes and obj.get(p) != obj.get(key)]
-            if all(n in placed for n in needs):
-                ordered.append((number, obj))
-                placed.add(obj.get(key))
-            else:
-                later.append((number, obj))
-        if len(later) == len(waiting):  # a cycle: leave it to the rules, which name it
-            ordered += later
-            break
-        waiting = later
+
+    def place(number: int, obj: dict[str, Any], path: frozenset[int]) -> None:
+        if number in placed or number in path:
+            return
+        for pointer in pointers:
+            referred = by_code.get(obj.get(pointer))
+            if referred is not None:
+                place(*referred, path | {number})
+        if number not in placed:
+            placed.add(number)
+            ordered.append((number, obj))
+
+    for number, obj in rows:
+        place(number, obj, frozenset())
     return ordered
 
 
