@@ -16,8 +16,6 @@ import io
 import os
 from typing import TYPE_CHECKING, Any
 
-from events.errors import PerfledgerError
-
 if TYPE_CHECKING:
     from events.spreadsheets import Batch, Sheet
 
@@ -33,6 +31,7 @@ def is_spreadsheet(name: str) -> bool:
 def read_batch(data: bytes, name: str, *, actor: str | None, layout: str | None = None,
                delimiter: str | None = None, encoding: str | None = None) -> Batch:
     """The submissions of a spreadsheet's bytes (``name`` is the file's name, without folders)."""
+    from events.errors import PerfledgerError
     from events.spreadsheets import read_sheets
 
     if name.lower().endswith(".csv"):
@@ -51,6 +50,7 @@ def workbook_sheets(data: bytes, name: str) -> list[Sheet]:
     the spreadsheet numbers them."""
     from python_calamine import CalamineError, CalamineWorkbook
 
+    from events.errors import PerfledgerError
     from events.spreadsheets import Sheet, layout_named
 
     try:
@@ -74,6 +74,8 @@ def workbook_sheets(data: bytes, name: str) -> list[Sheet]:
 def csv_text(data: bytes, name: str, encoding: str | None = None) -> str:
     """The text of a CSV file: as ``encoding``, else UTF-8 (a byte-order mark dropped), else
     Windows-1252; an error names the first byte that none of them reads."""
+    from events.errors import PerfledgerError
+
     if encoding is not None:
         try:
             codecs.lookup(encoding)
@@ -107,6 +109,7 @@ def csv_delimiter(text: str) -> str:
 def csv_sheet(data: bytes, name: str, *, layout: str | None = None, delimiter: str | None = None,
               encoding: str | None = None) -> Sheet:
     """A CSV file as one sheet, named as its layout's sheet (``Indicatori``...)."""
+    from events.errors import PerfledgerError
     from events.sheet_layouts import BY_KEY
     from events.spreadsheets import Sheet, detect_layout
 

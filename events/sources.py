@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Annotated, Any, NamedTuple
+from typing import Annotated, Any, ClassVar, NamedTuple
 
 from events.base import LedgerEvent
 from events.errors import InvalidField
@@ -31,7 +31,14 @@ class SourceRows(Kind):
     """A non-empty list of ``{"id": ..., "sheet": ..., "row": n}``, each id once; read back as a
     tuple of ``SourceRow``."""
 
+    described: ClassVar[str] = "rows (a JSON list of objects: id, sheet, row)"
+    example: ClassVar[list[dict[str, Any]]] = [{"id": "line-2012-A1", "sheet": "Linee", "row": 2}]
+
     def parse(self, value: Any, field: str) -> tuple[SourceRow, ...]:
+        if isinstance(value, str):  # `append SourceImported --rows '[...]'`: the list as JSON text
+            from events.parse import loads_strict
+
+            value = loads_strict(value)
         if not isinstance(value, list | tuple) or not value:
             raise InvalidField(field, "must be a non-empty list of {id, sheet, row};"
                                f" got {json_type(value)}")
@@ -61,6 +68,9 @@ class SourceRows(Kind):
 class Sha256(Kind):
     """A SHA-256 digest, 64 lower-case hexadecimal digits."""
 
+    described: ClassVar[str] = "SHA-256 (64 hexadecimal digits)"
+    example: ClassVar[str] = "0" * 64
+
     def parse(self, value: Any, field: str) -> str:
         if not isinstance(value, str) or not _HEX64.fullmatch(value):
             raise InvalidField(field, "must be a SHA-256 digest: 64 lower-case hexadecimal digits")
@@ -68,7 +78,9 @@ class Sha256(Kind):
 
 
 class SourceImported(LedgerEvent):
-    """The events named in ``rows`` were read from the file ``source`` (its name, without folders),
+    """Events were read from a spreadsheet: its name, its SHA-256, each event's sheet and row.
+
+    The events named in ``rows`` were read from the file ``source`` (its name, without folders),
     whose bytes have the SHA-256 ``sha256``: each from a sheet and row of it.
 
     Written by ``perfledger import`` of a spreadsheet or CSV file, after the file's events, in

@@ -366,3 +366,26 @@ def test_a_csv_header_that_fits_no_layout_asks_for_one(tmp_path: Path) -> None:
         'Error: sheet "x.csv", row 1: the header row fits no layout: name one with'
         " --layout (plan-year, plan-lines"
     ), result.output
+
+
+# -- the SourceImported rule -------------------------------------------------------------------
+def test_a_source_names_only_events_recorded_before_it_and_no_other_source() -> None:
+    from datetime import UTC, datetime
+
+    from ledger.errors import UnknownReference
+    from tests.conftest import ev, in_memory_ledger, small_plan, submissions
+
+    def source(id: str, *ids: str, part: int = 1, parts: int = 1) -> dict[str, Any]:
+        rows = [{"id": i, "sheet": "Obiettivi", "row": n} for n, i in enumerate(ids, 2)]
+        return ev("SourceImported", id, "2012-01-27", source="piano.xlsx", sha256="a" * 64, part=part,
+                  parts=parts, rows=rows)
+
+    now = datetime(2012, 2, 1, tzinfo=UTC)
+    ledger = in_memory_ledger([*small_plan(), source("s-1", "obj-04", "obj-08")], now)
+    ledger.extend(submissions([source("s-2", "obj-04", "plan")]), now=now)  # an earlier batch's events
+    refused = ((source("s-3", "obj-99"), "no event 'obj-99' is recorded before this SourceImported"),
+               (source("s-4", "s-1"), "'s-1' is itself a SourceImported"),
+               (source("s-5", "plan", part=2), "part 2 of 1"))
+    for bad, message in refused:
+        with pytest.raises(UnknownReference, match=message):
+            ledger.extend(submissions([bad]), now=now)
