@@ -389,3 +389,18 @@ def test_a_source_names_only_events_recorded_before_it_and_no_other_source() -> 
     for bad, message in refused:
         with pytest.raises(UnknownReference, match=message):
             ledger.extend(submissions([bad]), now=now)
+
+
+def test_a_source_cannot_be_corrected() -> None:
+    from datetime import UTC, datetime
+
+    from ledger.errors import InvalidCorrection
+    from tests.conftest import ev, in_memory_ledger, small_plan, submissions
+
+    now = datetime(2012, 2, 1, tzinfo=UTC)
+    rows = [{"id": "plan", "sheet": "Piano", "row": 2}]
+    ledger = in_memory_ledger([*small_plan(), ev("SourceImported", "s-1", "2012-01-27", source="piano.xlsx",
+                                                 sha256="a" * 64, part=1, parts=1, rows=rows)], now)
+    fix = ev("EventCorrected", "fix", "2012-01-27", corrects="s-1", reason="r", changes={"source": "x.xlsx"})
+    with pytest.raises(InvalidCorrection, match="SourceImported 's-1' cannot be corrected"):
+        ledger.extend(submissions([fix]), now=now)
