@@ -30,11 +30,12 @@ def is_spreadsheet(name: str) -> bool:
 
 def read_batch(data: bytes, name: str, *, actor: str | None, layout: str | None = None,
                delimiter: str | None = None, encoding: str | None = None) -> Batch:
-    """The submissions of a spreadsheet's bytes (``name`` is the file's name, without folders)."""
+    """The submissions of a spreadsheet's bytes (``name`` is the file's name, without folders): a
+    workbook by its suffix, else CSV (standard input with ``--layout``, say)."""
     from events.errors import PerfledgerError
     from events.spreadsheets import read_sheets
 
-    if name.lower().endswith(".csv"):
+    if not name.lower().endswith(WORKBOOKS):
         sheets = [csv_sheet(data, name, layout=layout, delimiter=delimiter, encoding=encoding)]
     else:
         if layout is not None or delimiter is not None or encoding is not None:
