@@ -36,6 +36,8 @@ from tabulate import tabulate
 
 from benchmarks.generate import write
 from benchmarks.processes import run
+from benchmarks.sheets import measure_in_schema
+from benchmarks.sheets import summary as sheets_summary
 from benchmarks.signed import measure_signed
 from benchmarks.signed import summary as signed_summary
 
@@ -226,6 +228,8 @@ def main() -> None:
     parser.add_argument("--signed", action="store_true",
                         help="also measure a signed ledger of each size: its import, its verifiers, and"
                         " Ed25519's own rates")
+    parser.add_argument("--sheets", type=int, default=0, metavar="ROWS",
+                        help="also import an XLSX of this many budget movements (benchmarks.sheets)")
     args = parser.parse_args()
     compile_bytecode()
     startup = min(run(["--help"])[0] for _ in range(5))
@@ -235,6 +239,8 @@ def main() -> None:
             results["sizes"].append(measure(size, Path(tmp), args.postgres, args.queries))
             if args.signed:
                 results.setdefault("signed", []).append(measure_signed(size, Path(tmp)))
+        if args.sheets:
+            results["sheets"] = measure_in_schema(args.sheets, Path(tmp), args.postgres)
     Path(args.json_out).write_text(json.dumps(results, indent=2))
     print(f"CLI start-up (--help): {results['cli_startup_ms']:.0f} ms")
     print(tabulate([summary(r) for r in results["sizes"]], headers="keys", disable_numparse=True))
@@ -243,6 +249,8 @@ def main() -> None:
               " signatures/s over cryptography's Ed25519 verify rate in one process, and per process")
         print(tabulate([row for r in results["signed"] for row in signed_summary(r)], headers="keys",
                        disable_numparse=True))
+    if args.sheets:
+        print("\n" + sheets_summary(results["sheets"]))
     print(f"(JSON in {args.json_out}; ratios are perfledger / the raw limit measured in this run)")
 
 

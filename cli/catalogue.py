@@ -63,6 +63,9 @@ def kind_name(kind: Kind) -> str:
 
     if isinstance(kind, f.Optional):
         return kind_name(kind.inner)
+    described = getattr(kind, "described", None)  # a kind that says what it is
+    if isinstance(described, str):
+        return described
     if isinstance(kind, f.Money):
         return ("signed " if kind.signed else "") + "amount (euros, 2 decimals, as a string)"
     if isinstance(kind, f.Choice):
@@ -101,6 +104,9 @@ def example_value(kind: Kind) -> Any:
 
     if isinstance(kind, f.Optional):
         return example_value(kind.inner)
+    example = getattr(kind, "example", None)  # a kind that gives its own example
+    if example is not None:
+        return example
     if isinstance(kind, f.Choice):
         return kind.choices[0] if kind.choices else ""
     if isinstance(kind, f.Count):

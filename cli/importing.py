@@ -196,3 +196,23 @@ def import_batch(location: str, submissions: list[Submission] | JsonlFile, new: 
         store = Store.open(location, create=True)  # a PostgreSQL schema without the ledger's tables
     with store:
         return write(store)
+
+
+def import_spreadsheet(location: str, data: bytes, source: str, new: tuple[str, str], guard: Any, *,
+                       actor: str, key_file: str | None, layout: str | None, delimiter: str | None,
+                       encoding: str | None) -> Any:
+    """Append a spreadsheet's (or CSV file's) facts and its SourceImported as one batch, as
+    ``import_batch`` does; a rule's error names the sheet and row of the event it is about."""
+    from cli.options import sign_all
+    from cli.spreadsheets import read_batch as read_sheets
+    from events.errors import PerfledgerError
+
+    batch = read_sheets(data, source, actor=actor, layout=layout, delimiter=delimiter, encoding=encoding)
+    try:
+        return import_batch(location, sign_all(batch.submissions, key_file), new, guard)
+    except PerfledgerError as e:
+        where = batch.where(e.event_id)
+        if where is None:
+            raise
+        raise PerfledgerError(f'sheet "{where.sheet}", row {where.row}, event {where.id!r}:'
+                              f" {e.message}") from None

@@ -27,6 +27,7 @@ COMMANDS = {
     "append": "cli.write.append",
     "import": "cli.write.import_",
     "demo": "cli.write.demo_cmd",
+    "template": "cli.templates.template",
     "types": "cli.catalogue.types_cmd",
     "log": "cli.browse.log",
     "show": "cli.browse.show",

@@ -44,7 +44,7 @@ from projections.budget import (
     explain_row,
 )
 from projections.closing import Closing, closing, closing_of
-from projections.explain import Derivation, with_proofs
+from projections.explain import Derivation, with_proofs, with_sources
 from projections.facts import Cut, Fact, Known, known_facts
 from projections.tree import Tree, tree
 from projections.variations import Variations, variations
@@ -537,7 +537,7 @@ def explain(events: list[LedgerEvent], figure: list[str], cut: Cut, year: int | 
         derivation = None
     if derivation is None:
         raise click.UsageError(f"cannot explain {' '.join(figure)!r}: {usage}")
-    return derivation
+    return with_sources(derivation, events)
 
 
 def explain_output(derivation: Derivation, events: list[LedgerEvent], figure: list[str], cut: Cut,

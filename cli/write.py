@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli.importing import JsonlFile, create_ledger, fill_defaults, import_batch, read_batch
+from cli.importing import (
+    JsonlFile,
+    create_ledger,
+    fill_defaults,
+    import_batch,
+    import_spreadsheet,
+    read_batch,
+)
 from cli.options import (
     actor_option,
     default_entity,
@@ -23,7 +30,12 @@ from cli.options import (
     registration,
     sign_all,
 )
+from cli.spreadsheets import is_spreadsheet
 from ledger.location import is_postgres, sqlite_path
+
+# The layouts of CSV files (events.sheet_layouts.SHEETS' keys), spelt here so that --help imports no events.
+LAYOUT_KEYS = ("plan-year", "plan-lines", "plan-objectives", "plan-indicators", "plan-items", "movements",
+               "measurements")
 
 if TYPE_CHECKING:
     from events import LedgerEvent, Submission
@@ -211,26 +223,48 @@ def argument_bytes(text: str) -> bytes:
 @click.option("--entity", default=None,
               help="Entity of the new ledger, when FILE goes to a path with no ledger yet.")
 @key_option
+@click.option("--layout", type=click.Choice(LAYOUT_KEYS), default=None,
+              help="A CSV file's layout, when its header row does not tell. [default: from the header]")
+@click.option("--delimiter", default=None,
+              help="A CSV file's delimiter. [default: ; or what its first line uses]")
+@click.option("--encoding", default=None, help="A CSV file's encoding. [default: UTF-8, else Windows-1252]")
 @click.pass_context
 def import_(ctx: click.Context, file: Any, backfill: bool, actor: str | None, entity: str | None,
-            key_file: str | None) -> None:
-    """Import a JSON Lines file of events (- for stdin), all or nothing.
+            key_file: str | None, layout: str | None, delimiter: str | None, encoding: str | None) -> None:
+    """Import a file of events, all or nothing: JSON Lines (- for stdin), or a spreadsheet.
 
     Every event is checked; if any fails, nothing is written and the error
-    names its line. Events already stored with identical content are
-    skipped, so re-running an import is safe. A path with no ledger yet gets
-    a new one.
+    names its line (or its sheet, row and column). Events already stored with
+    identical content are skipped, so re-running an import is safe. A path
+    with no ledger yet gets a new one.
+
+    A spreadsheet (.xlsx, .ods, .csv) holds the sheets of `perfledger
+    template`, Italian numbers and dates (1.500,00; 31/12/2012); the ledger
+    records its name and SHA-256, and each event's sheet and row
+    (SourceImported), which `explain` shows.
 
     \b
     Example:
       perfledger import year-2012.jsonl
       cat fixes.jsonl | perfledger import -
+      perfledger import piano-2012.xlsx
+      perfledger import misurazioni.csv --encoding cp1252
     """
     from events.errors import PerfledgerError
     from ledger.interrupts import CommitGuard
 
     try:
         source = os.path.basename(str(getattr(file, "name", "-")))
+        if is_spreadsheet(source) or (layout, delimiter, encoding) != (None, None, None):
+            if backfill:
+                raise click.UsageError("--backfill migrates a JSON Lines history, not a spreadsheet")
+            with CommitGuard() as guard:
+                result = import_spreadsheet(
+                    ctx.obj, file.read(), source, (entity or default_entity(ctx.obj), actor or login_name()),
+                    guard, actor=actor or login_name(), key_file=key_file, layout=layout,
+                    delimiter=delimiter, encoding=encoding)
+                _imported(result, guard)
+            return
         pages = JsonlFile(file, backfill=backfill, actor=actor, key_file=key_file, source=source,
                           closer=actor or login_name())
         new = (entity or default_entity(ctx.obj), actor or login_name())
@@ -241,14 +275,19 @@ def import_(ctx: click.Context, file: Any, backfill: bool, actor: str | None, en
                 raise e.located(line=pages.line_of(e.event_id)) from None
             finally:
                 pages.close()
-            written, first, last = result.written_count, result.first, result.last
-            span = f" (events {first.seq}-{last.seq})" if first is not None and last is not None else ""
-            click.echo(f"Imported {written} new event(s){span}; {result.present_count} already present.")
-            if guard.interrupted:
-                click.echo(f"Interrupted after the commit: {written} events were written.", err=True)
+            _imported(result, guard)
     except KeyboardInterrupt:
         click.echo("Interrupted: nothing was written.", err=True)
         ctx.exit(130)
+
+
+def _imported(result: Any, guard: Any) -> None:
+    """Say what an import wrote."""
+    written, first, last = result.written_count, result.first, result.last
+    span = f" (events {first.seq}-{last.seq})" if first is not None and last is not None else ""
+    click.echo(f"Imported {written} new event(s){span}; {result.present_count} already present.")
+    if guard.interrupted:
+        click.echo(f"Interrupted after the commit: {written} events were written.", err=True)
 
 
 @click.command(name="demo")

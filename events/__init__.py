@@ -33,6 +33,7 @@ from events.plan import (
     YearClosed,
     YearReopened,
 )
+from events.sources import SourceImported
 
 __all__ = [
     "GENESIS",
@@ -58,6 +59,7 @@ __all__ = [
     "ReservationAdjusted",
     "ReservationApproved",
     "ReservationMade",
+    "SourceImported",
     "StrikeRevoked",
     "Submission",
     "UnknownEventType",

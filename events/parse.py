@@ -43,6 +43,7 @@ from events.plan import (
     YearClosed,
     YearReopened,
 )
+from events.sources import SourceImported
 
 # Every fact type a controller may submit (LedgerOpened is written by `init` only).
 SUBMITTABLE: tuple[type[LedgerEvent], ...] = (
@@ -66,6 +67,7 @@ SUBMITTABLE: tuple[type[LedgerEvent], ...] = (
     ActorRegistered,
     ActorRevoked,
     HistoryMigrated,
+    SourceImported,
 )
 _EVERY: tuple[type[LedgerEvent], ...] = (LedgerOpened, *SUBMITTABLE)
 ALL_TYPES: dict[str, type[LedgerEvent]] = {cls.TYPE: cls for cls in _EVERY}

@@ -73,8 +73,8 @@ def upgrade_statements(
     events_table: str,
     holders: Sequence[tuple[str | None, bool, bool, bool]],
 ) -> list[Any]:
-    """From schema version 1 or 2, in one transaction: the recorder's ``create`` statements (idempotent; the
-    guards, and the triggers that keep ``perfledger_event_ids`` as immutable as the events), the ids of
+    """From schema version 1, 2 or 3, in one transaction: the recorder's ``create`` statements (idempotent;
+    the guards, and the triggers that keep ``perfledger_event_ids`` as immutable as the events), the ids of
     the events already stored, the new version, and INSERT revoked from every role but the owner.
 
     ``holders`` are ``privilege_holders``' rows: a controller of version 1 is granted again as a

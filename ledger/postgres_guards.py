@@ -1,4 +1,4 @@
-"""What PostgreSQL enforces by itself on a shared ledger (schema version 2).
+"""What PostgreSQL enforces by itself on a shared ledger (schema version 2 and later).
 
 Nobody but the schema's owner holds INSERT, UPDATE, DELETE or TRUNCATE on any
 of the ledger's tables. Every write of an event goes through

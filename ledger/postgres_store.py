@@ -36,7 +36,8 @@ from ledger.sqlite_store import DERIVED_NAMES, IMMUTABLE, LEDGER_KEY
 
 # 2: the guards of ledger.postgres_guards (writes through perfledger_append only); 1 had none.
 # 3: the guards know this release's event types and versions (the tree's); `db upgrade` reinstalls them.
-SCHEMA_VERSION = 3
+# 4: the guards know SourceImported (an import's spreadsheet); `db upgrade` from 3 reinstalls them.
+SCHEMA_VERSION = 4
 
 CHAIN = "perfledger_chain"
 # The derived tables' columns, in the order of the rows ledger.readmodel.Derived makes.

@@ -717,6 +717,7 @@ FIELDS: dict[str, dict[int, tuple[str, ...]]] = {
     "ActorRegistered": {1: ("name", "public_key", "role")},
     "ActorRevoked": {1: ("name", "reason")},
     "HistoryMigrated": {1: ("sha256", "source", "upto")},
+    "SourceImported": {1: ("part", "parts", "rows", "sha256", "source")},
 }
 ENVELOPE = frozenset({"type", "v", "seq", "id", "effective_date", "recorded_at", "actor", "act", "note",
                       "prev"})

@@ -23,6 +23,7 @@ from events import (
     ReservationAdjusted,
     ReservationApproved,
     ReservationMade,
+    SourceImported,
     YearClosed,
     YearReopened,
 )
@@ -59,7 +60,7 @@ def check_correction_keeps_the_balances(book: Book, fact: EventCorrected, replac
     original = book.fact(fact.corrects)
     if original is None:
         raise UnknownReference(f"corrects unknown event {fact.corrects!r}", event_id=fact.event_id)
-    if isinstance(original, (LedgerOpened, EventCorrected, ActorRegistered, ActorRevoked)):
+    if isinstance(original, (LedgerOpened, EventCorrected, ActorRegistered, ActorRevoked, SourceImported)):
         raise InvalidCorrection(
             f"{original.TYPE} {fact.corrects!r} cannot be corrected; correct the original fact",
             event_id=fact.event_id,

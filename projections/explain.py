@@ -11,8 +11,22 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from events import LedgerEvent
+from events import LedgerEvent, SourceImported
 from projections.facts import Fact
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """The spreadsheet an event was read from (its SourceImported): the file's name and SHA-256, the
+    sheet and the row (1-based, as the spreadsheet numbers rows)."""
+
+    file: str
+    sha256: str
+    sheet: str
+    row: int
+
+    def __str__(self) -> str:
+        return f"from {self.file}, sheet {self.sheet}, row {self.row}"
 
 
 @dataclass(frozen=True)
@@ -30,6 +44,8 @@ class EventRef:
     contributes: str
     # RFC 9162 audit path (hex) of the event in a checkpoint's tree, when explain --prove asks for it.
     proof: tuple[str, ...] | None = None
+    # The spreadsheet the event was imported from, if it was (``with_sources``).
+    source: SourceRef | None = None
 
     def to_dict(self) -> dict[str, Any]:
         found = dict(self.__dict__)
@@ -37,6 +53,10 @@ class EventRef:
             found.pop("proof")
         else:
             found["proof"] = list(self.proof)
+        if self.source is None:
+            found.pop("source")
+        else:
+            found["source"] = dict(self.source.__dict__)
         return found
 
     @classmethod
@@ -102,6 +122,8 @@ class Derivation:
                 f"{pad}  #{ref.seq} {ref.type} {ref.id!r} {said['eff']} {effective} {said['rec']}"
                 f" {ref.recorded_at} {said['by']} {ref.actor}{act} {ref.hash[:12]}: {ref.contributes}{proof}"
             )
+            if ref.source is not None:
+                out.append(f"{pad}    {ref.source}")
         for part in self.parts:
             out += part.lines(depth + 1, words)
         return out
@@ -119,3 +141,27 @@ def with_proofs(derivation: Derivation, prove: Callable[[int], tuple[str, ...] |
         events=tuple(replace(ref, proof=prove(ref.seq)) for ref in derivation.events),
         parts=tuple(with_proofs(part, prove) for part in derivation.parts),
     )
+
+
+def sources(events: list[LedgerEvent]) -> dict[str, SourceRef]:
+    """Each imported event's spreadsheet, by event id: the first SourceImported that names it (a
+    file imported again, with rows added, names the earlier rows too)."""
+    found: dict[str, SourceRef] = {}
+    for event in events:
+        if isinstance(event, SourceImported):
+            for row in event.rows:
+                found.setdefault(row.id, SourceRef(event.source, event.sha256, row.sheet, row.row))
+    return found
+
+
+def with_sources(derivation: Derivation, events: list[LedgerEvent]) -> Derivation:
+    """The same derivation with each event that came from a spreadsheet naming its file, sheet and row."""
+    known = sources(events)
+    if not known:
+        return derivation
+
+    def attach(part: Derivation) -> Derivation:
+        return replace(part, events=tuple(replace(ref, source=known.get(ref.id)) for ref in part.events),
+                       parts=tuple(attach(child) for child in part.parts))
+
+    return attach(derivation)

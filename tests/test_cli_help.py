@@ -123,6 +123,7 @@ EventCorrected       2          An earlier event (corrects, its id) is corrected
 ActorRegistered      1          An actor and the Ed25519 public key that signs their events.
 ActorRevoked         1          An actor's key is revoked: their later events are refused, their earlier ones stay.
 HistoryMigrated      1          Events 1 to upto were migrated: their recorded_at is the source's, not this ledger's …
+SourceImported       1          Events were read from a spreadsheet: its name, its SHA-256, each event's sheet and row.
 """
 
 

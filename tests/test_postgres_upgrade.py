@@ -1,4 +1,4 @@
-"""`perfledger db upgrade` brings a PostgreSQL ledger of an earlier release (schema version 1 or 2) to 3."""
+"""`perfledger db upgrade` brings a PostgreSQL ledger of an earlier release (schema 1, 2 or 3) to 4."""
 
 from __future__ import annotations
 
@@ -95,11 +95,11 @@ def test_a_schema_1_ledger_reads_as_before_and_is_written_only_once_upgraded(
     upgraded = run(url, "db", "upgrade")
     assert upgraded.exit_code == 0, upgraded.output
     assert upgraded.output == (
-        f"Upgraded {url} from schema version 1 to 3: installed the write guards, indexed 398 event ids,"
+        f"Upgraded {url} from schema version 1 to 4: installed the write guards, indexed 398 event ids,"
         f" revoked INSERT from 1 role(s) ({controller}).\n")
     again = run(url, "db", "upgrade")
     assert again.exit_code == 0 and again.output == (
-        f"{url} is at schema version 3 already: nothing to upgrade.\n"
+        f"{url} is at schema version 4 already: nothing to upgrade.\n"
     )
 
     assert run(url, "append", "--json", reservation("r-1")).output.startswith(
@@ -195,6 +195,6 @@ def test_a_schema_2_ledger_whose_guards_predate_the_tree_takes_its_events_once_u
         refused = run(url, "append", "--json", strike)
         assert refused.exit_code == 1 and "has schema version 2" in refused.output
         upgraded = run(url, "db", "upgrade")
-        assert upgraded.exit_code == 0 and "from schema version 2 to 3" in upgraded.output, upgraded.output
+        assert upgraded.exit_code == 0 and "from schema version 2 to 4" in upgraded.output, upgraded.output
         assert run(url, "append", "--json", strike).exit_code == 0
         assert run(url, "verify").output.startswith("OK: ")
