@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,9 @@ from projections.facts import Cut, Fact, Known, known_facts
 from projections.tree import Tree, tree
 from projections.variations import Variations, variations
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "cciaa-massa-carrara-2012" / "events.jsonl"
+# The 2012 example, installed with the package (pyproject.toml's package-data): a copy of
+# examples/cciaa-massa-carrara-2012/events.jsonl, which its build.py writes too.
+EXAMPLE = files("cli") / "example" / "events.jsonl"
 
 
 @contextmanager
