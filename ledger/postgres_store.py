@@ -374,6 +374,7 @@ class LedgerPostgresFactory(PostgresFactory):
     def __init__(self, env: Any):
         super().__init__(env)
         settings = self.datastore.pool.kwargs
+        assert isinstance(settings, dict)  # eventsourcing gives the pool a dict (PostgresDatastore)
         # libpq's own limit on each connection's start too, so that a host that never answers is
         # given up on (the pool's timeout is how long it waits for a connection, not why none came).
         settings["connect_timeout"] = max(2, round(float(self.env.get(self.POSTGRES_CONNECT_TIMEOUT) or 5)))
