@@ -55,17 +55,29 @@ EXAMPLE = files("cli") / "example" / "events.jsonl"
 
 @contextmanager
 def replay(ctx: click.Context) -> Iterator[list[LedgerEvent]]:
+    """Every event of the ledger (a bar on a terminal's stderr while a long ledger is read)."""
+    from cli.options import progress_of_events
+
     with open_store(ctx) as store:
-        yield list(store.events())
+        head = store.length()
+        with progress_of_events(store.events(upto=head), head, "Reading the ledger") as events:
+            read = list(events)
+        yield read
 
 
 @contextmanager
 def plan_replay(ctx: click.Context, cut: Cut) -> Iterator[tuple[Store, Known, int]]:
     """The store, the facts achievement and variations read (not the budget's) known at the cut, and
-    the head they were read to (so the budget of the same report is read to it too)."""
+    the head they were read to (so the budget of the same report is read to it too). A bar on a
+    terminal's stderr while a long ledger is read."""
+    from cli.options import progress_of_events
+
     with open_store(ctx) as store:
         head = store.length()
-        yield store, known_facts(store.events(upto=head, types=PLAN_FACTS), cut, partial=True), head
+        facts = store.events(upto=head, types=PLAN_FACTS)
+        with progress_of_events(facts, head, "Reading the ledger") as events:
+            known = known_facts(events, cut, partial=True)
+        yield store, known, head
 
 
 # -- budget ----------------------------------------------------------------------------------
