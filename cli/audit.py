@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli.options import open_store
+from cli.options import open_store, progress_to
 from cli.output import to_json
 
 if TYPE_CHECKING:
@@ -72,7 +72,9 @@ def verify(ctx: click.Context, checkpoints: tuple[str, ...], vkeys: tuple[str, .
     from ledger.verify import verify as verify_store
 
     with open_store(ctx) as store:
-        report = verify_store(store, rules=not quick)
+        passes = 1 if quick else 2  # the chain, then the rules and caches: each reads every event
+        with progress_to(store.length() * passes, "Verifying") as progress:
+            report = verify_store(store, rules=not quick, progress=progress)
         chain = report.section("chain")
         if not chain.ok:
             raise click.ClickException(f"chain broken at event {report.bad_seq}: {report.problem}")
@@ -239,8 +241,8 @@ def export(ctx: click.Context, bundle: str, checkpoints: tuple[str, ...], vkeys:
     """
     from ledger import audit as ledger_audit
 
-    with open_store(ctx) as store:
+    with open_store(ctx) as store, progress_to(store.length(), "Exporting") as progress:
         count = ledger_audit.export(store, Path(bundle), [Path(p) for p in checkpoints],
-                                    [Path(p) for p in (*vkeys, *pubkeys)])
+                                    [Path(p) for p in (*vkeys, *pubkeys)], progress)
     keys = len(vkeys) + len(pubkeys)
     click.echo(f"Exported {count} events, {len(checkpoints)} checkpoint(s) and {keys} key(s) to {bundle}.")

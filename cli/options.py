@@ -10,11 +10,11 @@ import getpass
 import os
 import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import click
 
@@ -24,6 +24,14 @@ from ledger.location import is_postgres, sqlite_path
 if TYPE_CHECKING:
     from events import Submission
     from ledger import Store
+
+
+class Sequenced(Protocol):
+    @property
+    def seq(self) -> int: ...
+
+
+E = TypeVar("E", bound=Sequenced)
 
 
 @contextmanager
@@ -111,14 +119,59 @@ def today() -> date:
     return date.today()
 
 
+LONG_WORK = 2000  # events: from this many, work may take over two seconds and shows its progress
+REDRAW = 500  # events between two redraws of a bar told its progress (drawing costs more than an event)
+
+
+def shows_progress(length: int) -> bool:
+    """Does work over ``length`` events show a progress bar? Only long work, and only on a terminal's
+    stderr: never in a pipe, a file or a test's captured output."""
+    return length > LONG_WORK and sys.stderr.isatty()
+
+
 @contextmanager
 def progress_bar(length: int, label: str, iterable: Any = None) -> Iterator[Any]:
     """A progress bar on a terminal's stderr for long work (over 2,000 events); else no bar at all."""
-    if sys.stderr.isatty() and length > 2000:
+    if shows_progress(length):
         with click.progressbar(iterable, length=length, label=label, file=sys.stderr) as bar:
             yield bar
     else:
         yield iterable
+
+
+@contextmanager
+def progress_to(length: int, label: str) -> Iterator[Callable[[int], None] | None]:
+    """What to tell the work done so far (0 to ``length`` events), moving a bar on a terminal's stderr
+    (see ``shows_progress``); None where no bar is shown, so the work need not count at all."""
+    if not shows_progress(length):
+        yield None
+        return
+    with click.progressbar(length=length, label=label, file=sys.stderr) as bar:
+
+        def done(count: int) -> None:
+            if count - bar.pos >= REDRAW or count >= length > bar.pos:
+                bar.update(min(count, length) - bar.pos)
+
+        yield done
+
+
+@contextmanager
+def progress_of_events(events: Iterable[E], length: int, label: str) -> Iterator[Iterable[E]]:
+    """``events`` (a ledger's, up to sequence number ``length``), moving a bar by each one's sequence
+    number as it is read (see ``progress_to``): the bar ends at the last even when only some types
+    are read."""
+    with progress_to(length, label) as done:
+        if done is None:
+            yield events
+            return
+
+        def read() -> Iterator[E]:
+            for event in events:
+                done(event.seq)
+                yield event
+            done(length)  # read to the end: the events of other types after the last one read count too
+
+        yield read()
 
 
 def parse_as_of(_: Any, __: Any, value: str | None) -> date | None:

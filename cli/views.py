@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
+from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,22 +55,36 @@ if TYPE_CHECKING:
 
 known_at_json = cut_known_at  # where cli.audit (and earlier callers) read it
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "cciaa-massa-carrara-2012" / "events.jsonl"
+# The 2012 example, installed with the package (pyproject.toml's package-data): a copy of
+# examples/cciaa-massa-carrara-2012/events.jsonl, which its build.py writes too.
+EXAMPLE = files("cli") / "example" / "events.jsonl"
 
 
 @contextmanager
 def replay(ctx: click.Context) -> Iterator[list[LedgerEvent]]:
+    """Every event of the ledger (a bar on a terminal's stderr while a long ledger is read)."""
+    from cli.options import progress_of_events
+
     with open_store(ctx) as store:
-        yield list(store.events())
+        head = store.length()
+        with progress_of_events(store.events(upto=head), head, "Reading the ledger") as events:
+            read = list(events)
+        yield read
 
 
 @contextmanager
 def plan_replay(ctx: click.Context, cut: Cut) -> Iterator[tuple[Store, Known, int]]:
     """The store, the facts achievement and variations read (not the budget's) known at the cut, and
-    the head they were read to (so the budget of the same report is read to it too)."""
+    the head they were read to (so the budget of the same report is read to it too). A bar on a
+    terminal's stderr while a long ledger is read."""
+    from cli.options import progress_of_events
+
     with open_store(ctx) as store:
         head = store.length()
-        yield store, known_facts(store.events(upto=head, types=PLAN_FACTS), cut, partial=True), head
+        facts = store.events(upto=head, types=PLAN_FACTS)
+        with progress_of_events(facts, head, "Reading the ledger") as events:
+            known = known_facts(events, cut, partial=True)
+        yield store, known, head
 
 
 def plan_year_of(store: Store, head: int, cut: Cut, year: int | None) -> int:

@@ -292,7 +292,7 @@ def _imported(result: Any, guard: Any) -> None:
 
 @click.command(name="demo")
 @click.option("--file", "path", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="The example's events. [default: examples/cciaa-massa-carrara-2012/events.jsonl]")
+              help="The example's events. [default: the 2012 example installed with perfledger]")
 @click.pass_context
 def demo_cmd(ctx: click.Context, path: str | None) -> None:
     """Load the 2012 report of CCIAA Massa Carrara into a new ledger and print its figures.
@@ -304,13 +304,15 @@ def demo_cmd(ctx: click.Context, path: str | None) -> None:
       perfledger demo
       perfledger --ledger /tmp/cciaa-2012.db demo
     """
+    from importlib.resources.abc import Traversable
+
     from cli.views import EXAMPLE, report_text
     from ledger import Store
     from ledger.verify import verify
     from projections.facts import Cut
 
-    source = Path(path) if path else EXAMPLE
-    if not source.exists():
+    source: Traversable = Path(path) if path else EXAMPLE
+    if not source.is_file():
         raise click.ClickException(f"the example is not at {source}; give --file PATH")
     if ctx.find_root().get_parameter_source("location") is click.core.ParameterSource.DEFAULT:
         ctx.obj = "perfledger-demo.db"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -75,9 +75,10 @@ def check_checkpoint(
     return [extends, *found]
 
 
-def export(store: Store, directory: Path, checkpoints: Sequence[Path], keys: Sequence[Path]) -> int:
+def export(store: Store, directory: Path, checkpoints: Sequence[Path], keys: Sequence[Path],
+           progress: Callable[[int], None] | None = None) -> int:
     """Write a bundle (data only: events, checkpoints, keys, a manifest of their SHA-256), made aside
-    and renamed into place; return the number of events."""
+    and renamed into place; return the number of events. ``progress`` is told the events written so far."""
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
         raise LedgerError(f"{directory} is not empty: a bundle goes to a new directory")
     _refuse_names_given_twice("checkpoint", checkpoints)
@@ -88,7 +89,7 @@ def export(store: Store, directory: Path, checkpoints: Sequence[Path], keys: Seq
     directory.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
     try:
-        count = _write_bundle(store, work, checkpoints, verifiers)
+        count = _write_bundle(store, work, checkpoints, verifiers, progress)
         if directory.exists():
             directory.rmdir()  # empty, checked above
         work.rename(directory)
@@ -102,7 +103,8 @@ def export(store: Store, directory: Path, checkpoints: Sequence[Path], keys: Seq
 
 
 def _write_bundle(store: Store, work: Path, checkpoints: Sequence[Path],
-                  keys: Sequence[tuple[Path, proofs.Verifier]]) -> int:
+                  keys: Sequence[tuple[Path, proofs.Verifier]],
+                  progress: Callable[[int], None] | None) -> int:
     (work / "checkpoints").mkdir()
     (work / "keys").mkdir()
     count = 0
@@ -111,6 +113,8 @@ def _write_bundle(store: Store, work: Path, checkpoints: Sequence[Path],
         nonlocal count
         for _, _, state in store.rows():
             count += 1
+            if progress is not None:
+                progress(count)
             yield bytes(state) + b"\n"
 
     write_new_chunks(work / "events.jsonl", lines())

@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from ledger.errors import LedgerError, LedgerNotFound
-from ledger.location import DEFAULT_LEDGER, is_postgres, sqlite_path
+from ledger.location import DEFAULT_LEDGER, is_postgres, sqlite_database, sqlite_path
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -75,7 +75,7 @@ def is_sqlite_ledger(path: Path) -> bool:
         with path.open("rb") as file:
             if file.read(16) != SQLITE_HEADER:
                 return False
-        db = sqlite3.connect(str(path))
+        db = sqlite3.connect(sqlite_database(path), uri=True)  # read-only where the user may not write
         try:
             return (
                 db.execute("SELECT 1 FROM sqlite_master WHERE name='perfledger_meta'").fetchone()

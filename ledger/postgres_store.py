@@ -18,11 +18,13 @@ database refuse edits by privilege as well as by trigger.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
 from psycopg.rows import tuple_row
@@ -369,3 +371,37 @@ class PostgresWriter:
 
 class LedgerPostgresFactory(PostgresFactory):
     application_recorder_class = LedgerPostgresRecorder
+
+    def __init__(self, env: Any):
+        super().__init__(env)
+        settings = self.datastore.pool.kwargs
+        assert isinstance(settings, dict)  # eventsourcing gives the pool a dict (PostgresDatastore)
+        # libpq's own limit on each connection's start too, so that a host that never answers is
+        # given up on (the pool's timeout is how long it waits for a connection, not why none came).
+        settings["connect_timeout"] = max(2, round(float(self.env.get(self.POSTGRES_CONNECT_TIMEOUT) or 5)))
+        check_connection(settings)
+
+
+def check_connection(settings: dict[str, Any]) -> None:
+    """Connect once, directly, before the pool does: a server that refuses (no such database or
+    role, a failed authentication, nobody on that port) is named with its own reason, at once,
+    instead of the pool's "couldn't get a connection" after its timeout."""
+    given = {k: v for k, v in settings.items() if k != "row_factory"}
+    try:
+        psycopg.connect(**given).close()
+    except psycopg.OperationalError as e:
+        where = f"postgresql://{given['user']}@{given['host']}:{given['port']}/{given['dbname']}"
+        raise LedgerError(f"cannot connect to {where}: {server_reason(e)}") from None
+
+
+def server_reason(error: Exception) -> str:
+    """libpq's message on one line, without the address it already repeats and the severity:
+    'database "x" does not exist', 'Connection refused (is the server running ...?)'."""
+    text = str(error).strip().removeprefix("connection failed: ")
+    text = re.sub(r'^connection to server at "[^"]*"(?: \([^)]*\))?, port \d+ failed: ', "", text)
+    first, *more = [line.strip() for line in text.splitlines() if line.strip()]
+    first = re.sub(r"^(?:FATAL|ERROR):\s+", "", first)
+    if more:
+        hint = " ".join(more)
+        first += f" ({hint[0].lower()}{hint[1:]})"
+    return first

@@ -10,6 +10,7 @@ rules' state) and compares them with the stored ones, a window of events at a ti
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -43,8 +44,9 @@ class Replayed:
     caches: str = "none kept"
 
 
-def replay(store: Store) -> Replayed:
-    """Replay every event of ``store`` through the rules, rebuilding and comparing its caches."""
+def replay(store: Store, progress: Callable[[int], None] | None = None) -> Replayed:
+    """Replay every event of ``store`` through the rules, rebuilding and comparing its caches;
+    ``progress`` is told the sequence number of each event as it is read."""
     found = Replayed()
     book = Book()
     caches = CacheCheck(store) if store.recorder.derived_upto() is not None else None
@@ -53,6 +55,8 @@ def replay(store: Store) -> Replayed:
     last: datetime | None = None
     now = datetime.now(UTC)
     for seq, topic, state in store.rows():
+        if progress is not None:
+            progress(seq)
         try:
             event = decode(seq, topic, state)
         except LedgerError as e:  # written around the writer: named, and passed over

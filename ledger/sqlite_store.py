@@ -17,6 +17,7 @@ import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -30,6 +31,7 @@ from eventsourcing.sqlite import (
 
 from ledger.budget_rollups import budget_checkpoint
 from ledger.errors import LedgerError
+from ledger.location import is_read_only, sqlite_database
 from ledger.recorders import Page
 
 SCHEMA_VERSION = 1
@@ -206,7 +208,11 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             return cursor.fetchall()
 
     def pragmas(self) -> dict[str, Any]:
-        """The settings the ledger relies on, read back from a live connection."""
+        """The settings the ledger relies on, read back from a live connection; none when it is
+        opened read-only (they make writes durable, and it writes nothing; an immutable reading
+        reports no WAL)."""
+        if is_read_only(self.datastore.pool.db_name):
+            return {}
         with self.datastore.transaction(commit=False) as c:
             c.execute("PRAGMA journal_mode")
             journal = c.fetchone()[0]
@@ -344,8 +350,9 @@ class LedgerSQLiteFactory(SQLiteFactory):
     def __init__(self, env: Any):
         super().__init__(env)
         # Same settings, but connections that also set synchronous=FULL.
+        # A ledger this user may not write is opened read-only (ledger.location.sqlite_database).
         default_pool = self.datastore.pool
         self.datastore.pool = DurablePool(
-            db_name=default_pool.db_name, lock_timeout=default_pool.lock_timeout
+            db_name=sqlite_database(Path(default_pool.db_name)), lock_timeout=default_pool.lock_timeout
         )
         default_pool.close()

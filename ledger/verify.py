@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import orjson
 from eventsourcing.utils import get_topic
@@ -31,6 +33,10 @@ from ledger.errors import LedgerError
 from ledger.location import is_postgres
 from ledger.replay_check import Replayed, replay
 from ledger.store_errors import is_driver_error
+
+# Told the work done so far, counted in events read; a full verify reads each event twice (chain, rules).
+Progress = Callable[[int], None]
+R = TypeVar("R")
 
 VERIFY_IN_PARTS = 100_000  # from this many events, verify checks the chain in parts, one process each
 MAX_PARTS = 4
@@ -62,9 +68,13 @@ class VerifyReport:
         return next(s for s in self.sections if s.name == name)
 
 
-def verify(store: Store, *, processes: int | None = None, rules: bool = True) -> VerifyReport:
-    """Check the chain and signatures, then (``rules``) replay the rules and rebuild the caches."""
-    problem, seq, head = check_chain(store, processes)
+def verify(store: Store, *, processes: int | None = None, rules: bool = True,
+           progress: Progress | None = None) -> VerifyReport:
+    """Check the chain and signatures, then (``rules``) replay the rules and rebuild the caches.
+
+    ``progress`` is told the events read so far: up to the chain's length, then (``rules``) up to
+    twice it, as the replay reads them again."""
+    problem, seq, head = check_chain(store, processes, progress)
     if problem is not None and not isinstance(problem, SignatureProblem):
         chain = Section("chain", False, problem, seq)
         return _report(
@@ -82,7 +92,7 @@ def verify(store: Store, *, processes: int | None = None, rules: bool = True) ->
             else Section("signatures", True, "none: an unsigned ledger")
         )
         return _report((chain, signatures, _skipped("rules"), _skipped("caches")), seq, head)
-    replayed = replay(store)
+    replayed = replay(store, None if progress is None else (lambda done: progress(seq + done)))
     signatures = _signatures_section(problem, seq, replayed)
     return _report((chain, signatures, _rules_section(replayed), _caches_section(replayed)), seq, head,
                    replayed.migrated)
@@ -130,16 +140,34 @@ def _caches_section(replayed: Replayed) -> Section:
 
 
 # -- the chain ---------------------------------------------------------------------------------
-def check_chain(store: Store, processes: int | None = None) -> tuple[str | None, int, str]:
-    """The chain's first problem (None if sound), where it is, and the hash before it (else the head's)."""
+def check_chain(store: Store, processes: int | None = None,
+                progress: Progress | None = None) -> tuple[str | None, int, str]:
+    """The chain's first problem (None if sound), where it is, and the hash before it (else the head's);
+    ``progress`` is told the events checked so far."""
     recorded_length = store.recorder.chain_length()
     found = _in_parts(store, recorded_length, processes)
-    problem, seq, prev = found or check_rows(store.rows(chain=True), 0, GENESIS, proofs.Signers())
+    if found is not None and progress is not None:
+        progress(found[1])  # the parts ran in other processes: done all at once
+    problem, seq, prev = found or check_rows(told(store.rows(chain=True), progress), 0, GENESIS,
+                                             proofs.Signers())
     if problem:
         return problem, seq, prev
     if recorded_length > seq:
         return f"event {seq + 1} is missing: the chain records {recorded_length} events", seq + 1, prev
     return None, seq, prev
+
+
+def told(rows: Iterable[R], progress: Progress | None) -> Iterable[R]:
+    """The rows, telling ``progress`` how many have been read as each one is."""
+    if progress is None:
+        return rows
+
+    def counted() -> Iterator[R]:
+        for done, row in enumerate(rows, 1):
+            progress(done)
+            yield row
+
+    return counted()
 
 
 def _in_parts(store: Store, length: int, processes: int | None) -> tuple[None, int, str] | None:

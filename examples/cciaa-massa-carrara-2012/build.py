@@ -11,7 +11,9 @@ Writes, beside this script:
 - ``events.jsonl``: the year as events, in recording order, for
   ``perfledger import --backfill`` (recorded_at is historical);
 - ``printed.json``: every figure the seed prints, as printed, for the
-  acceptance test to compare the replay with.
+  acceptance test to compare the replay with;
+- ``cli/example/events.jsonl``: the same events again, as the package data
+  ``perfledger demo`` loads from any install (a test checks the two are equal).
 
 The seed gives year-end totals only. The story that spreads them over the
 year (variation, reservation and approval dates, interim measurements, which
@@ -30,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+# The copy installed with the package, for `perfledger demo` (pyproject.toml's package-data).
+PACKAGE_COPY = HERE.parents[1] / "cli" / "example" / "events.jsonl"
 DEFAULT_SEED = HERE.parents[2] / "shared" / "seeds" / "relazione-performance-2012-cciaa-massa-carrara.txt"
 CDG = "controllo-di-gestione"
 STORY = "illustrative timing: the seed prints year-end totals only"
@@ -733,10 +737,11 @@ def resources(w: Writer) -> None:
 def main() -> None:
     seed = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SEED
     lines, printed = build(seed)
-    (HERE / "events.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for events in (HERE / "events.jsonl", PACKAGE_COPY):
+        events.write_text("\n".join(lines) + "\n", encoding="utf-8")
     (HERE / "printed.json").write_text(json.dumps(printed, ensure_ascii=False, indent=1) + "\n",
                                        encoding="utf-8")
-    print(f"wrote {len(lines)} events and the printed figures to {HERE}")
+    print(f"wrote {len(lines)} events and the printed figures to {HERE}, and the events to {PACKAGE_COPY}")
 
 
 if __name__ == "__main__":
