@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli.options import format_option, locale_option, open_store
-from cli.output import cell, render, to_json
+from cli.labels import tr
+from cli.options import format_option, locale_option, open_store, wide_option
+from cli.output import WIDTH, abbreviate, cell, fit, render, to_json
 
 if TYPE_CHECKING:
     from events import LedgerEvent
@@ -65,11 +66,12 @@ def _subject_options(func: Any) -> Any:
                    " \"Determina n. 12 del 05/07/2012\", case ignored, numbers whole.")
 @format_option
 @locale_option
+@wide_option
 @click.pass_context
 def log(ctx: click.Context, types: tuple[str, ...], actors: tuple[str, ...], from_: Any, to: Any,
         objectives: tuple[str, ...], indicators: tuple[str, ...], items: tuple[str, ...],
         reservations: tuple[str, ...], areas: tuple[str, ...], acts: tuple[str, ...],
-        fmt: str, locale: str) -> None:
+        fmt: str, locale: str, wide: bool) -> None:
     """List the events in recording order, with their amounts, values and reasons (details).
 
     Filters combine with AND; a filter given more than once matches any of its values (OR).
@@ -83,8 +85,9 @@ def log(ctx: click.Context, types: tuple[str, ...], actors: tuple[str, ...], fro
     spaces, numbers matched whole ("n. 12" is not "n. 120"); a date may be written
     YYYY-MM-DD. A correction matches its corrected event's act too.
 
-    Details show money by --locale and other values as recorded; the table shortens them to
-    50 characters (json and csv give them in full, json the event's own fields too, as `fields`).
+    Details show money by --locale and other values as recorded. The table fits 120 columns:
+    each event's details on the line under it, shortened with an ellipsis (--wide: one line per
+    event, in full); json and csv give them in full, json the event's own fields too, as `fields`.
 
     \b
     Example:
@@ -121,14 +124,34 @@ def log(ctx: click.Context, types: tuple[str, ...], actors: tuple[str, ...], fro
         migrated = migration_of(store) if fmt == "table" else None
     if touches is not None:
         _check_known(touches, subjects)
-    click.echo(render(rows, fmt, locale=locale, columns=_log_columns(fmt)))
+    click.echo(log_table(rows, locale, wide) if fmt == "table"
+               else render(rows, fmt, locale=locale, columns=_log_columns(fmt)))
     if migrated is not None:
         click.echo(f"Events 1-{migrated[0]} were migrated (HistoryMigrated, event {migrated[0] + 1}): their"
                    " recorded_at is the source's, not this ledger's clock.")
 
 
 LOG_COLUMNS = ("seq", "id", "type", "effective_date", "recorded_at", "actor", "hash")
-DETAILS_WIDTH = 50  # characters of the details column in a table
+DETAILS_INDENT = "    "  # a table's details line, under its event's
+
+
+def log_table(rows: list[dict[str, Any]], locale: str, wide: bool) -> str:
+    """The log for people: with ``wide``, one line an event; else each event's details on the line under
+    it, indented and abbreviated, and the actor abbreviated if the events' line would pass 120 columns."""
+    columns = (*LOG_COLUMNS, "details") if wide else LOG_COLUMNS
+    if wide or not rows:
+        return render(rows, "table", locale=locale, columns=columns)
+    headers = {"recorded_at": "recorded_at (UTC)"} if locale == "it" else {}
+    text = render([{headers.get(k, k): v for k, v in r.items()}
+                   for r in fit([{k: r[k] for k in columns} for r in rows], "actor", locale=locale, least=8)],
+                  "table", locale=locale)
+    lines = text.splitlines()
+    out = lines[:2]
+    for row, line in zip(rows, lines[2:], strict=True):
+        out.append(line)
+        if row["details"]:
+            out.append(DETAILS_INDENT + abbreviate(row["details"], WIDTH - len(DETAILS_INDENT)))
+    return "\n".join(out)
 
 
 def _log_columns(fmt: str) -> tuple[str, ...]:
@@ -143,7 +166,9 @@ def _log_row(event: Any, fmt: str, locale: str) -> dict[str, Any]:
     row = _event_row(event)
     if fmt == "table":
         row["hash"] = row["hash"][:12]
-        row["details"] = shorten(details(event, locale), DETAILS_WIDTH)
+        row["details"] = details(event, locale)
+        if locale == "it":  # an Italian day and time, still UTC (the header says so)
+            row["recorded_at"] = event.recorded_at.strftime("%d/%m/%Y %H:%M:%S")
         return row
     row["act"] = None if event.act is None else str(event.act)
     row["details"] = details(event, None)
@@ -187,6 +212,7 @@ DETAIL_FIELDS = {
     "IndicatorStruck": ("indicator", "cause", "reason"),
     "EventCorrected": ("corrects", "changes", "reason"),
 }
+CODED = frozenset({"level", "cause", "direction", "source"})  # fields whose values are the ledger's codes
 DETAIL_LABELS = {"period_end": "period", "override_reason": "override", "changes": "to"}
 _ENVELOPE = frozenset({"type", "v", "id", "effective_date", "actor", "act", "note"})
 
@@ -203,7 +229,11 @@ def details(event: LedgerEvent, locale: str | None) -> str:
         if value is None or value == "":
             continue
         money = name == "amount"  # the one name of every Money field (events.budget)
-        parts.append(f"{DETAIL_LABELS.get(name, name)} {_detail_value(value, locale, money)}")
+        label = DETAIL_LABELS.get(name, name)
+        shown = label if locale is None else tr(label, locale)
+        if locale is not None and name in CODED:
+            value = tr(str(value), locale)  # a code the ledger defines: a level, a cause, a direction
+        parts.append(f"{shown} {_detail_value(value, locale, money)}")
     return " ".join(parts)
 
 
@@ -224,11 +254,6 @@ def _detail_value(value: Any, locale: str | None, money: bool = False) -> str:
     if isinstance(value, date):
         return value.isoformat() if locale is None else str(cell(value, locale))
     return " ".join(str(value).split())
-
-
-def shorten(text: str, width: int) -> str:
-    """``text`` in at most ``width`` characters, an ellipsis ending what was cut."""
-    return text if len(text) <= width else text[:width - 1].rstrip() + "…"
 
 
 def own_fields(event: Any) -> dict[str, Any]:

@@ -12,13 +12,7 @@ from typing import Any
 
 import click
 
-from cli.options import cut_options, format_option, locale_option, open_store
-
-
-def wide_option(func: Any) -> Any:
-    return click.option("--wide", is_flag=True,
-                        help="Tables show every column and whole titles, however wide (default: 120"
-                        " columns, long titles abbreviated with …).")(func)
+from cli.options import cut_options, format_option, locale_option, open_store, wide_option
 
 
 @click.command(name="budget")

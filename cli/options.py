@@ -281,3 +281,9 @@ def locale_option(func: Any) -> Any:
         help="it: Italian labels, amounts € 1.306.000,00, dates 31/12/2012, percentages 94%; CSV with ;,"
         " decimal comma and a byte order mark.",
     )(func)
+
+
+def wide_option(func: Any) -> Any:
+    return click.option("--wide", is_flag=True,
+                        help="Tables show every column and whole titles, however wide (default: 120"
+                        " columns, long titles abbreviated with …).")(func)
