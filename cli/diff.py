@@ -176,37 +176,44 @@ def diff_csv(changes: tuple[Change, ...], locale: str) -> str:
 
 def diff_table(first: Figures, second: Figures, changes: tuple[Change, ...], locale: str) -> str:
     """The cuts, the figures changed (with the sequence numbers of their events) and those events."""
+    from cli.labels import tr
     from cli.output import render
 
-    head = [f"Figures of {second.year} that changed", f"  from: {describe(first.cut, locale)}",
-            f"  to:   {describe(second.cut, locale)}"]
+    head = [tr("Figures of {year} that changed", locale).format(year=second.year),
+            tr("  from: {cut}", locale).format(cut=describe(first.cut, locale)),
+            tr("  to:   {cut}", locale).format(cut=describe(second.cut, locale))]
     if not changes:
-        return "\n".join([*head, "", "No figure changed."])
+        return "\n".join([*head, "", tr("No figure changed.", locale)])
     named = {ref.seq: ref for c in changes for ref in (*c.added, *c.dropped)}
-    head += [f"{_count(len(changes), 'figure')} changed; {_count(len(named), 'event')} made the difference.",
-             "added: the events that count at --to only; dropped: those that counted at --from only."]
+    head += [tr("{figures} changed; {events} made the difference.", locale).format(
+                 figures=_count(len(changes), "figure", locale), events=_count(len(named), "event", locale)),
+             tr("added: the events that count at --to only; dropped: those that counted at --from only.",
+                locale)]
     rows = [{"figure": c.figure, "from": shown(c.kind, c.old, c.new, locale),
-             "to": shown(c.kind, c.new, c.old, locale), "events (seq)": seqs(c)} for c in changes]
+             "to": shown(c.kind, c.new, c.old, locale), "events (seq)": seqs(c, locale)} for c in changes]
     events = [{"seq": ref.seq, "event": short(ref.id), "type": ref.type,
                "effective": date.fromisoformat(ref.effective_date)} for _, ref in sorted(named.items())]
-    return "\n".join([*head, "", render(rows, "table", locale=locale), "", "Events",
+    return "\n".join([*head, "", render(rows, "table", locale=locale), "", tr("Events", locale),
                       render(events, "table", locale=locale)])
 
 
 def describe(cut: Cut, locale: str) -> str:
+    from cli.labels import tr
     from cli.output import cell
 
-    as_of = "every fact in force" if cut.as_of is None else f"as of {cell(cut.as_of, locale)}"
+    as_of = (tr("every fact in force", locale) if cut.as_of is None
+             else tr("as of {date}", locale).format(date=cell(cut.as_of, locale)))
     known = cut.known_at
     if known is None:
-        return f"{as_of}, known now"
+        return tr("{as_of}, known now", locale).format(as_of=as_of)
     if isinstance(known, int):
-        return f"{as_of}, as known at event {known}"
+        return tr("{as_of}, as known at event {seq}", locale).format(as_of=as_of, seq=known)
     if known.time() == time.max and known.tzinfo == UTC:
-        return f"{as_of}, as known at the end of {cell(known.date(), locale)} (UTC)"
+        return tr("{as_of}, as known at the end of {date} (UTC)", locale).format(
+            as_of=as_of, date=cell(known.date(), locale))
     from events.fields import format_timestamp
 
-    return f"{as_of}, as known at {format_timestamp(known)}"
+    return tr("{as_of}, as known at {time}", locale).format(as_of=as_of, time=format_timestamp(known))
 
 
 def shown(kind: str, value: Value, other: Value, locale: str) -> str:
@@ -229,18 +236,23 @@ def shown(kind: str, value: Value, other: Value, locale: str) -> str:
     return percent(value, places, locale)
 
 
-def seqs(change: Change) -> str:
+def seqs(change: Change, locale: str = "en") -> str:
     """``added 61 64; dropped 47``: the sequence numbers of the events added and dropped, wrapped."""
     import textwrap
 
-    parts = [f"{word} {' '.join(str(ref.seq) for ref in refs)}"
+    from cli.labels import tr
+
+    parts = [f"{tr(word, locale)} {' '.join(str(ref.seq) for ref in refs)}"
              for word, refs in (("added", change.added), ("dropped", change.dropped)) if refs]
-    return "\n".join(textwrap.wrap("; ".join(parts), EVENTS_WIDTH)) or "no event differs"
+    return "\n".join(textwrap.wrap("; ".join(parts), EVENTS_WIDTH)) or tr("no event differs", locale)
 
 
 def short(event_id: str) -> str:
     return event_id if len(event_id) <= ID_WIDTH else event_id[:ID_WIDTH - 1] + "…"
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
+def _count(n: int, noun: str, locale: str) -> str:
+    """``1 figure``, ``5 figures`` (``5 dati``)."""
+    from cli.labels import tr
+
+    return tr(f"{{n}} {noun}" + ("" if n == 1 else "s"), locale).format(n=n)

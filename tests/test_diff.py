@@ -195,11 +195,29 @@ def test_the_same_report_twice_has_no_figure_changed(example: str) -> None:
         "No figure changed."]
 
 
-def test_the_cuts_are_shown_in_italian_with_locale_it(example: str) -> None:
+def test_the_whole_table_is_italian_with_locale_it(example: str) -> None:
     out = diff_of(example, "--from", "2012-08-31@2012-09-15", "--to", "2012-08-31", "--locale", "it")
-    assert out.splitlines()[1:3] == ["  from: as of 31/08/2012, as known at the end of 15/09/2012 (UTC)",
-                                     "  to:   as of 31/08/2012, known now"]
-    assert "384    fix-m-07.1-2012-08-31  EventCorrected  31/08/2012" in out
+    table = out.split("\nNote:")[0]  # the migrated history's note follows, as under every figure command
+    assert table == (
+        "Dati del 2012 cambiati\n"
+        "  da: situazione al 31/08/2012, come noto alla fine del 15/09/2012 (UTC)\n"
+        "  a:  situazione al 31/08/2012, come noto ora\n"
+        "5 dati cambiati; 1 evento all'origine della differenza.\n"
+        "aggiunti: gli eventi che contano solo a --to; tolti: quelli che contavano solo a --from.\n"
+        "\n"
+        "dato                                da    a    eventi (n.)\n"
+        "----------------------------------  ----  ---  -------------\n"
+        "achievement objective 07            70%   76%  aggiunti 384\n"
+        "achievement indicator 07.1          70%   76%  aggiunti 384\n"
+        "achievement objective DIR-AAGG/3    70%   76%  aggiunti 384\n"
+        "achievement indicator DIR-AAGG/3-1  70%   76%  aggiunti 384\n"
+        "achievement entity                  94%   95%  aggiunti 384\n"
+        "\n"
+        "Eventi\n"
+        "n.    evento                 tipo            decorrenza\n"
+        "----  ---------------------  --------------  ------------\n"
+        "384   fix-m-07.1-2012-08-31  EventCorrected  31/08/2012"
+    )
 
 
 def test_a_known_at_by_sequence_number_is_named_as_an_event(example: str) -> None:
