@@ -264,14 +264,21 @@ def own_fields(event: Any) -> dict[str, Any]:
 @click.command()
 @click.argument("event_id")
 @format_option
+@locale_option
+@wide_option
 @click.pass_context
-def show(ctx: click.Context, event_id: str, fmt: str) -> None:
+def show(ctx: click.Context, event_id: str, fmt: str, locale: str, wide: bool) -> None:
     """Show one event in full: its canonical body and hash, and the corrections applied to it (each
     correction's sequence number, id, recording time, actor, reason and changes).
+
+    The body is shown as stored (ISO dates, amounts as decimal strings: what the hash covers);
+    --locale it gives the table's labels in Italian. A correction's reason is abbreviated to fit 120
+    columns (--wide, or --format json: whole).
 
     \b
     Example:
       perfledger show r-0042
+      perfledger show m-07.1-2012-08-31 --locale it
     """
     from events import EventCorrected
 
@@ -287,11 +294,12 @@ def show(ctx: click.Context, event_id: str, fmt: str) -> None:
         click.echo(to_json({**body, "corrected_by": corrected_by} if corrected_by else body))
         return
     rows = [{"field": k, "value": to_json(v) if isinstance(v, dict) else v} for k, v in sorted(body.items())]
-    click.echo(render(rows, fmt))
+    click.echo(render(rows, fmt, locale=locale))
     if corrected_by and fmt == "table":
-        click.echo("\nCorrected by:")
+        click.echo("\n" + tr("Corrected by:", locale))
         compact = [{**c, "changes": json.dumps(c["changes"], ensure_ascii=False)} for c in corrected_by]
-        click.echo(render(compact, fmt))
+        shown = compact if wide else fit(compact, "reason", locale=locale, least=20)
+        click.echo(render(shown, fmt, locale=locale))
 
 
 def correction_row(correction: Any) -> dict[str, Any]:

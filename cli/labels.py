@@ -137,6 +137,9 @@ ITALIAN: dict[str, str] = {
     "role": "ruolo",
     "file": "file",
     "validation": "validazione",
+    "field": "campo",
+    "Corrected by:": "Corretto da:",
+    "changes": "modifiche",
     "recorded_at (UTC)": "registrato il (UTC)",
     "higher": "crescente",
     "lower": "decrescente",
@@ -175,6 +178,7 @@ ITALIAN: dict[str, str] = {
     "eff": "decorrenza",
     "rec": "registrato",
     "by": "da",
+    "from {file}, sheet {sheet}, row {row}": "da {file}, foglio {sheet}, riga {row}",
     "[included: {n}-hash audit path verified]": "[incluso: percorso di verifica di {n} hash verificato]",
 }
 

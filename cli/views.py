@@ -567,6 +567,7 @@ def explain_output(derivation: Derivation, events: list[LedgerEvent], figure: li
         return to_json(with_json_header(derivation.to_dict(), header))
     words = {k: tr(k, locale) for k in ("eff", "rec", "by")}
     words["proof"] = tr("[included: {n}-hash audit path verified]", locale)
+    words["source"] = tr("from {file}, sheet {sheet}, row {row}", locale)
     words["date"] = lambda iso: day(date.fromisoformat(iso), locale)  # type: ignore[assignment]
     lines = derivation.lines(words=words)
     lines.insert(2, "  " + rounding_line(derivation, figure, scores, locale))

@@ -26,7 +26,11 @@ class SourceRef:
     row: int
 
     def __str__(self) -> str:
-        return f"from {self.file}, sheet {self.sheet}, row {self.row}"
+        return self.said(WORDS["source"])
+
+    def said(self, words: str) -> str:
+        """The source in ``words``: a template naming ``{file}``, ``{sheet}`` and ``{row}``."""
+        return words.format(file=self.file, sheet=self.sheet, row=self.row)
 
 
 @dataclass(frozen=True)
@@ -123,14 +127,15 @@ class Derivation:
                 f" {ref.recorded_at} {said['by']} {ref.actor}{act} {ref.hash[:12]}: {ref.contributes}{proof}"
             )
             if ref.source is not None:
-                out.append(f"{pad}    {ref.source}")
+                out.append(f"{pad}    {ref.source.said(str(said['source']))}")
         for part in self.parts:
             out += part.lines(depth + 1, words)
         return out
 
 
 WORDS: dict[str, Any] = {"eff": "eff", "rec": "rec", "by": "by",
-                         "proof": "[included: {n}-hash audit path verified]"}
+                         "proof": "[included: {n}-hash audit path verified]",
+                         "source": "from {file}, sheet {sheet}, row {row}"}
 """The labels of ``Derivation.lines``' event lines as printed in English."""
 
 
