@@ -245,12 +245,19 @@ def _detail_order(cls: type[LedgerEvent]) -> tuple[str, ...]:
 
 
 def _detail_value(value: Any, locale: str | None, money: bool = False) -> str:
+    """One field's value in details: ``locale`` None as recorded, else as the table shows it (money and
+    dates by the locale; a decimal comma under it; a correction's changes with their fields' names)."""
     if isinstance(value, dict):  # a correction's changes, as written
-        return " ".join(f"{k} {_detail_value(v, None)}" for k, v in value.items())
+        return " ".join(f"{k if locale is None else tr(k, locale)} {_detail_value(v, None)}"
+                        for k, v in value.items())
     if isinstance(value, (tuple, list)):
+        if value and not all(isinstance(v, (str, int, Decimal)) for v in value):
+            return str(len(value))  # records (a SourceImported's rows): how many
         return ",".join(str(v) for v in value)
     if isinstance(value, Decimal):
-        return str(cell(value, locale)) if money and locale is not None else f"{value:f}"
+        if money and locale is not None:
+            return str(cell(value, locale))
+        return f"{value:f}".replace(".", ",") if locale == "it" else f"{value:f}"
     if isinstance(value, date):
         return value.isoformat() if locale is None else str(cell(value, locale))
     return " ".join(str(value).split())

@@ -82,9 +82,21 @@ class Perfledger(LazyGroup):
 
             if isinstance(e, (PerfledgerError, ProofError)):
                 raise click.ClickException(str(e)) from None
+            if isinstance(e, BrokenPipeError):  # `perfledger log | head`: the reader has all it wanted
+                _quiet_stdout()
+                ctx.exit(141)  # as a shell reports a command ended by SIGPIPE
             if isinstance(e, OSError):
                 raise click.ClickException(f"{e.strerror or e}: {e.filename or ''}".rstrip(": ")) from None
             raise
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at the null device, so that flushing it at exit raises no second BrokenPipeError."""
+    import os
+    import sys
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 @click.group(cls=Perfledger, lazy_subcommands=COMMANDS,

@@ -50,8 +50,9 @@ def test_a_year_set_up_from_the_template_and_kept_in_spreadsheets_answers_the_au
 
     # 3. What a correction recorded later changed in the year-end figures.
     before = run(ledger_url, "verify").output.split()[1]  # "OK: N events ..."
-    corrected = run(ledger_url, "append", "EventCorrected", "--id", "fix-m-1", "--effective-date", "2012-12-31",
-                    "--corrects", "m-AMM/04.1-a-2012-12-31", "--changes", '{"value": "20"}',
+    corrected = run(ledger_url, "append", "EventCorrected", "--id", "fix-m-1",
+                    "--effective-date", "2012-12-31", "--corrects", "m-AMM/04.1-a-2012-12-31",
+                    "--changes", '{"value": "20"}',
                     "--reason", "un partecipante contato due volte", "--actor", "cdg")
     assert corrected.exit_code == 0, corrected.output
     later = run(ledger_url, "diff", "--from", f"2012-12-31@{before}", "--to", "2012-12-31", "--locale", "it")

@@ -190,3 +190,12 @@ def test_figures_are_read_from_a_folder_that_truly_is_read_only(tmp_path: Path) 
     finally:
         ledger.parent.chmod(mode)
     assert sorted(p.name for p in ledger.parent.iterdir()) == ["cciaa.db"]
+
+
+def test_a_reader_that_stops_early_ends_the_listing_without_an_error(tmp_path: Path) -> None:
+    ledger = tmp_path / "demo.db"
+    assert perfledger("--ledger", str(ledger), "demo")[0].returncode == 0
+    piped = subprocess.run(f"'{PERFLEDGER}' --ledger '{ledger}' log | head -n 1", shell=True, check=False,
+                           capture_output=True, text=True, timeout=60)
+    assert piped.stdout.split() == ["seq", "id", "type", "effective_date", "recorded_at", "actor", "hash"]
+    assert piped.stderr == ""
