@@ -41,7 +41,7 @@ def budget_cmd(ctx: click.Context, year: int | None, as_of: date | None, known_a
       perfledger budget --by area --wide
     """
     from cli.header import header_of_store
-    from cli.views import budget_output, plan_replay, plan_year_of
+    from cli.views import budget_output, plan_replay, plan_year_and_closing
     from projections.budget import budget_of
     from projections.closing import closing_of
     from projections.facts import Cut
@@ -51,9 +51,8 @@ def budget_cmd(ctx: click.Context, year: int | None, as_of: date | None, known_a
     if by == "line":
         with open_store(ctx) as store:
             head = store.length()
-            found = plan_year_of(store, head, cut, year)
+            found, closed = plan_year_and_closing(store, head, cut, year)
             table = budget_of(store, cut, found, upto=head)  # the read model, or a replay
-            closed = closing_of(store, cut, found, upto=head)
             header = header_of_store(store, head, cut, found)
     else:
         from projections.achievement import achievement

@@ -87,14 +87,15 @@ def plan_replay(ctx: click.Context, cut: Cut) -> Iterator[tuple[Store, Known, in
         yield store, known, head
 
 
-def plan_year_of(store: Store, head: int, cut: Cut, year: int | None) -> int:
-    """The plan year figures read at ``cut`` are of: ``year`` if its plan is in force, else the latest."""
-    from events import EventCorrected, PlanOpened
+def plan_year_and_closing(store: Store, head: int, cut: Cut, year: int | None) -> tuple[int, Closing | None]:
+    """The plan year figures read at ``cut`` are of (``year`` if its plan is in force, else the latest),
+    and its closing: from one read of the plans, closings and corrections up to ``head``."""
+    from projections.closing import CLOSING_FACTS
     from projections.facts import plan_of
 
-    known = known_facts(store.events(upto=head, types=(PlanOpened, EventCorrected)), cut, partial=True)
-    found: int = plan_of(known, cut, year).year
-    return found
+    events = list(store.events(upto=head, types=CLOSING_FACTS))
+    found: int = plan_of(known_facts(events, cut, partial=True), cut, year).year
+    return found, closing(events, cut, found)
 
 
 # -- budget ----------------------------------------------------------------------------------
