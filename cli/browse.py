@@ -13,7 +13,7 @@ import click
 
 from cli.labels import tr
 from cli.options import format_option, locale_option, open_store, wide_option
-from cli.output import WIDTH, abbreviate, cell, fit, render, to_json
+from cli.output import WIDTH, abbreviate, cell, fit, render, to_json, width
 
 if TYPE_CHECKING:
     from events import LedgerEvent
@@ -142,9 +142,10 @@ def log_table(rows: list[dict[str, Any]], locale: str, wide: bool) -> str:
     if wide or not rows:
         return render(rows, "table", locale=locale, columns=columns)
     headers = {"recorded_at": "recorded_at (UTC)"} if locale == "it" else {}
-    text = render([{headers.get(k, k): v for k, v in r.items()}
-                   for r in fit([{k: r[k] for k in columns} for r in rows], "actor", locale=locale, least=8)],
-                  "table", locale=locale)
+    fitted = fit([{headers.get(k, k): r[k] for k in columns} for r in rows], "actor", locale=locale, least=8)
+    text = render(fitted, "table", locale=locale)
+    if max(map(width, text.splitlines())) > WIDTH:  # a long id (a migrated history's): abbreviated too
+        text = render(fit(fitted, "id", locale=locale, least=16), "table", locale=locale)
     lines = text.splitlines()
     out = lines[:2]
     for row, line in zip(rows, lines[2:], strict=True):

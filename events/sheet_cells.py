@@ -35,11 +35,12 @@ from events.errors import InvalidEvent
 Cell = str | int | float | bool | date | datetime | time | timedelta | None
 Convert = Callable[[Cell], Any]
 
-_ITALIAN = re.compile(r"[-+]?(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,[0-9]+)?")
+_ITALIAN = re.compile(r"[-+]?(?:[1-9][0-9]{0,2}(?:\.[0-9]{3})+|[0-9]+)(?:,[0-9]+)?")
 _POINT = re.compile(r"[-+]?[0-9]+\.[0-9]+")
 _IGNORED = str.maketrans("", "", " \u00a0\u202f€")
 _DAY_FIRST = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+QUOTED = 80  # characters of a cell an error quotes (a longer one is shortened with an ellipsis)
 NOT_AVAILABLE = frozenset({"nd", "n.d.", "n.d"})
 
 
@@ -82,7 +83,8 @@ def shown(cell: Cell) -> str:
         return f'"{cell:%d/%m/%Y %H:%M}"'
     if isinstance(cell, date):
         return f'"{cell:%d/%m/%Y}"'
-    return f'"{"" if cell is None else cell}"'
+    text = "" if cell is None else str(cell)
+    return f'"{text if len(text) <= QUOTED else text[:QUOTED - 1] + "…"}"'
 
 
 # -- text --------------------------------------------------------------------------------

@@ -240,6 +240,16 @@ def test_every_line_of_the_log_fits_120_columns_in_either_locale(audited: str) -
         assert "…" in output  # the long details were abbreviated, not left out
 
 
+def test_the_whole_log_of_the_2012_example_fits_120_columns(tmp_path: Path) -> None:
+    ledger = str(tmp_path / "demo.db")
+    assert run(ledger, "demo").exit_code == 0
+    for locale in ("en", "it"):
+        output = run(ledger, "log", "--locale", locale).output
+        assert max(len(line) for line in output.splitlines()[:-1]) <= 120, locale  # the last: a note
+    wide = run(ledger, "log", "--wide").output
+    assert "history-migrated-" in wide and max(len(line) for line in wide.splitlines()) > 120
+
+
 def test_an_act_is_matched_by_part_of_its_text_with_numbers_whole(audited: str) -> None:
     assert ids(audited, "--act", "Determina n. 12") == ["r-1"]
     assert ids(audited, "--act", "determina n.120") == ["a-1"]

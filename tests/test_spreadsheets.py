@@ -83,6 +83,20 @@ def test_an_italian_amount_has_a_decimal_comma_and_optionally_a_thousands_dot() 
     assert cells.money("") is None and cells.money(None) is None
 
 
+def test_a_dot_after_a_leading_zero_is_a_decimal_point_never_a_thousands_dot() -> None:
+    # "0.650" cannot be Italian thousands (no group starts with 0): read as 0,650, not as 650.
+    assert cells.number("0.650") == "0.65"
+    assert cells.number("00.650") == "0.65"
+    assert cells.money("0.500") == "0.50"
+    assert cells.money("-0.500") == "-0.50"
+    assert cells.money("10.500") == "10500.00"  # a group after a non-zero digit stays thousands
+
+
+def test_an_error_quotes_a_huge_cell_shortened() -> None:
+    quoted = cells.shown("x" * 40_000)
+    assert quoted == '"' + "x" * 79 + '…"'
+
+
 def test_an_amount_with_more_than_two_decimals_or_not_a_number_is_refused() -> None:
     for bad, problem in (
         ("1.500,005", '"1.500,005" is not an amount in euros: it has more than two decimals'),
