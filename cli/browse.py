@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from datetime import date
 from decimal import Decimal
 from functools import cache
@@ -213,6 +214,8 @@ DETAIL_FIELDS = {
     "IndicatorStruck": ("indicator", "cause", "reason"),
     "EventCorrected": ("corrects", "changes", "reason"),
 }
+NUMERIC = frozenset({"target", "value", "numerator", "denominator"})  # numbers recorded as text
+_DECIMAL = re.compile(r"-?[0-9]+\.[0-9]+")
 CODED = frozenset({"level", "cause", "direction", "source"})  # fields whose values are the ledger's codes
 DETAIL_LABELS = {"period_end": "period", "override_reason": "override", "changes": "to"}
 _ENVELOPE = frozenset({"type", "v", "id", "effective_date", "actor", "act", "note"})
@@ -234,6 +237,8 @@ def details(event: LedgerEvent, locale: str | None) -> str:
         shown = label if locale is None else tr(label, locale)
         if locale is not None and name in CODED:
             value = tr(str(value), locale)  # a code the ledger defines: a level, a cause, a direction
+        elif locale == "it" and name in NUMERIC and isinstance(value, str) and _DECIMAL.fullmatch(value):
+            value = value.replace(".", ",")  # a value or target as recorded (text), with a decimal comma
         parts.append(f"{shown} {_detail_value(value, locale, money)}")
     return " ".join(parts)
 

@@ -7,6 +7,7 @@ the top, so that ``--help`` stays quick.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 
@@ -110,7 +111,7 @@ def diff_cmd(ctx: click.Context, before: Cut, after: Cut, year: int | None, fmt:
     second = figures(events, after, year)
     first = figures(events, before, second.year)
     changes = diff(first, second)
-    click.echo(show_diff(first, second, changes, fmt, locale))
+    click.echo(show_diff(first, second, changes, fmt, locale, ledger_of(events)))
     if fmt == "table":  # as the figure commands say it under their tables
         for option, cut in (("--from", before), ("--to", after)):
             note = None if cut.known_at is None else migration_note(str(ctx.obj), cut.known_at)
@@ -119,19 +120,47 @@ def diff_cmd(ctx: click.Context, before: Cut, after: Cut, year: int | None, fmt:
 
 
 # -- printing ----------------------------------------------------------------------------------------
-def show_diff(first: Figures, second: Figures, changes: tuple[Change, ...], fmt: str, locale: str) -> str:
+def ledger_of(events: list[Any]) -> dict[str, Any]:
+    """The ledger both cuts were read from: its entity, size in events and head's hash."""
+    return {"entity": str(getattr(events[0], "entity", "")) if events else "", "events": len(events),
+            "head": events[-1].hash if events else ""}
+
+
+def ledger_line(ledger: dict[str, Any], locale: str) -> str:
+    """``CCIAA Massa Carrara · ledger of 516 events · head 3f2a9c1b7d4e``."""
+    from cli.header import HEAD
+    from cli.labels import tr
+
+    size = tr("ledger of {events} events · head {head}", locale).format(
+        events=ledger["events"], head=ledger["head"][:HEAD] or "-")
+    return f"{ledger['entity'] or tr('(no entity)', locale)} · {size}"
+
+
+def show_diff(first: Figures, second: Figures, changes: tuple[Change, ...], fmt: str, locale: str,
+              ledger: dict[str, Any]) -> str:
     if fmt == "json":
         from cli.output import to_json
 
-        return to_json(diff_json(first, second, changes))
+        return to_json(diff_json(first, second, changes, ledger))
     if fmt == "csv":
-        return diff_csv(changes, locale)
-    return diff_table(first, second, changes, locale)
+        from cli.labels import tr
+
+        comments = [ledger_line(ledger, locale),
+                    tr("  from: {cut}", locale).format(cut=describe(first.cut, locale)).strip(),
+                    tr("  to:   {cut}", locale).format(cut=describe(second.cut, locale)).strip()]
+        return diff_csv(changes, locale, comments)
+    return ledger_line(ledger, locale) + "\n" + diff_table(first, second, changes, locale)
 
 
-def diff_json(first: Figures, second: Figures, changes: tuple[Change, ...]) -> dict[str, Any]:
-    """The cuts and the changes; values unrounded (decimal strings), each event whole."""
+def diff_json(first: Figures, second: Figures, changes: tuple[Change, ...],
+              ledger: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The cuts and the changes; values unrounded (decimal strings), each event whole; with ``schema``
+    and the ledger read (entity, events, head: the whole hash) first."""
+    from cli.header import SCHEMA
+
     return {
+        "schema": SCHEMA,
+        **({} if ledger is None else {"ledger": ledger}),
         "year": second.year,
         "from": cut_json(first.cut),
         "to": cut_json(second.cut),
@@ -160,7 +189,7 @@ def event_json(ref: EventRef) -> dict[str, Any]:
 CSV_COLUMNS = ("figure", "kind", "from", "to", "change", "seq", "event", "type", "effective_date")
 
 
-def diff_csv(changes: tuple[Change, ...], locale: str) -> str:
+def diff_csv(changes: tuple[Change, ...], locale: str, comments: Sequence[str] = ()) -> str:
     """One row per figure and event (``change``: added or dropped); a figure no event tells apart, one
     row without an event. Values unrounded."""
     from cli.output import render
@@ -171,7 +200,7 @@ def diff_csv(changes: tuple[Change, ...], locale: str) -> str:
         marked = [("added", ref) for ref in c.added] + [("dropped", ref) for ref in c.dropped]
         rows += [{**figure, "change": change, "seq": ref.seq, "event": ref.id, "type": ref.type,
                   "effective_date": ref.effective_date} for change, ref in marked] or [figure]
-    return render(rows, "csv", locale=locale, columns=CSV_COLUMNS)
+    return render(rows, "csv", locale=locale, columns=CSV_COLUMNS, comments=comments)
 
 
 def diff_table(first: Figures, second: Figures, changes: tuple[Change, ...], locale: str) -> str:

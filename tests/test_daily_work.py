@@ -45,7 +45,8 @@ def test_a_year_set_up_from_the_template_and_kept_in_spreadsheets_answers_the_au
 
     # 2. What changed between the 30/04 and the 31/12 reports.
     between = run(ledger_url, "diff", "--from", "2012-04-30", "--to", "2012-12-31", "--locale", "it").output
-    assert between.startswith("Dati del 2012 cambiati\n  da: situazione al 30/04/2012, come noto ora\n")
+    assert between.startswith("CCIAA Massa Carrara · registro di ")
+    assert "\nDati del 2012 cambiati\n  da: situazione al 30/04/2012, come noto ora\n" in between
     assert "budget item A1/04/01 adjusted" in between and "aggiunti" in between
 
     # 3. What a correction recorded later changed in the year-end figures.

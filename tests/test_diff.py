@@ -50,9 +50,35 @@ def events(example: str) -> Iterator[list[LedgerEvent]]:
 
 
 def diff_of(ledger: str, *args: str) -> str:
+    """What diff prints after the ledger it read (its first line; in CSV, its ``# `` lines), which
+    ``test_diff_names_the_ledger_it_read_in_every_format`` checks."""
     result = run(ledger, "diff", *args)
     assert result.exit_code == 0, result.output
-    return result.stdout
+    if "json" in args:
+        return result.stdout
+    lines = result.stdout.splitlines(keepends=True)
+    if "csv" in args:
+        return "".join(line for line in lines if not line.startswith("# "))
+    return "".join(lines[1:])
+
+
+def test_diff_names_the_ledger_it_read_in_every_format(example: str) -> None:
+    import re
+
+    with Store.open(example) as store:
+        size, head = store.length(), store.event_at(store.length()).hash
+    cuts = ("--from", "2012-08-31@2012-09-15", "--to", "2012-08-31")
+    table = run(example, "diff", *cuts).stdout.splitlines()[0]
+    assert table == f"CCIAA · ledger of {size} events · head {head[:12]}"
+    italian = run(example, "diff", *cuts, "--locale", "it").stdout.splitlines()[0]
+    assert re.fullmatch(rf".* · registro di {size} eventi · ultimo evento {head[:12]}", italian)
+    csv_lines = run(example, "diff", *cuts, "--format", "csv").stdout.splitlines()
+    assert csv_lines[:3] == [f"# {table}",
+                             "# from: as of 2012-08-31, as known at the end of 2012-09-15 (UTC)",
+                             "# to:   as of 2012-08-31, known now"]
+    data = json.loads(run(example, "diff", *cuts, "--format", "json").stdout)
+    assert list(data)[:2] == ["schema", "ledger"] and data["schema"] == "perfledger/figures/1"
+    assert data["ledger"] == {"entity": "CCIAA", "events": size, "head": head}
 
 
 # -- the two questions, on the 2012 example ------------------------------------------------------------

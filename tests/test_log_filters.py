@@ -250,6 +250,14 @@ def test_the_whole_log_of_the_2012_example_fits_120_columns(tmp_path: Path) -> N
     assert "history-migrated-" in wide and max(len(line) for line in wide.splitlines()) > 120
 
 
+def test_italian_details_write_values_and_targets_with_a_decimal_comma(tmp_path: Path) -> None:
+    ledger = str(tmp_path / "demo.db")
+    assert run(ledger, "demo").exit_code == 0
+    italian = run(ledger, "log", "--objective", "07", "--locale", "it").output
+    assert "atteso 25,00" in italian and "atteso 25.00" not in italian
+    assert "indicatore 07.1" in italian  # codes stay as they are
+
+
 def test_an_act_is_matched_by_part_of_its_text_with_numbers_whole(audited: str) -> None:
     assert ids(audited, "--act", "Determina n. 12") == ["r-1"]
     assert ids(audited, "--act", "determina n.120") == ["a-1"]
