@@ -18,6 +18,18 @@ from tests.backends import POSTGRES, postgres_ledger_url, require_postgres
 EXAMPLE_DIR = Path(__file__).resolve().parents[1] / "examples" / "cciaa-massa-carrara-2012"
 
 
+def import_example(ledger: str) -> str:
+    """``ledger`` (a new path or URL) holding the 2012 example, imported as the README's tour does."""
+    from click.testing import CliRunner
+
+    from cli.main import main
+
+    result = CliRunner().invoke(main, ["--ledger", ledger, "import", str(EXAMPLE_DIR / "events.jsonl"),
+                                       "--backfill", "--entity", "CCIAA Massa Carrara"])
+    assert result.exit_code == 0, result.output
+    return ledger
+
+
 def ev(kind: str, id: str, day: str = "2012-02-01", **fields: Any) -> dict[str, Any]:
     """One submitted event as a controller would write it."""
     return {"type": kind, "id": id, "effective_date": day, "actor": "cdg", **fields}

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from cli.header import SCHEMA
 from cli.main import main
-from tests.conftest import EXAMPLE_DIR
+from tests.conftest import import_example
 
 CUT = ("--as-of", "2012-08-31", "--known-at", "2012-09-15")
 
@@ -19,10 +19,7 @@ CUT = ("--as-of", "2012-08-31", "--known-at", "2012-09-15")
 @pytest.fixture(scope="module")
 def example(tmp_path_factory: pytest.TempPathFactory) -> str:
     ledger = str(Path(tmp_path_factory.mktemp("cut")) / "cciaa.db")
-    result = CliRunner().invoke(main, ["--ledger", ledger, "import", str(EXAMPLE_DIR / "events.jsonl"),
-                                       "--backfill", "--entity", "CCIAA Massa Carrara"])
-    assert result.exit_code == 0, result.output
-    return ledger
+    return import_example(ledger)
 
 
 def out(ledger: str, *args: str) -> str:

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from cli.main import main
 from cli.output import money, number, percent
 from tests.backends import postgres_ledger_url
-from tests.conftest import BACKENDS, EXAMPLE_DIR
+from tests.conftest import BACKENDS, import_example
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -32,10 +32,7 @@ def example(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
             ledger = str(tmp_path_factory.mktemp("italian") / "cciaa.db")
         else:
             ledger = stack.enter_context(postgres_ledger_url())
-        result = CliRunner().invoke(main, ["--ledger", ledger, "import", str(EXAMPLE_DIR / "events.jsonl"),
-                                           "--backfill", "--entity", "CCIAA Massa Carrara"])
-        assert result.exit_code == 0, result.output
-        yield ledger
+        yield import_example(ledger)
 
 
 def run(ledger: str, *args: str) -> Result:

@@ -8,16 +8,13 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import main
-from tests.conftest import EXAMPLE_DIR
+from tests.conftest import import_example
 
 
 @pytest.fixture(scope="module")
 def example(tmp_path_factory: pytest.TempPathFactory) -> str:
     ledger = str(Path(tmp_path_factory.mktemp("width")) / "cciaa.db")
-    result = CliRunner().invoke(main, ["--ledger", ledger, "import", str(EXAMPLE_DIR / "events.jsonl"),
-                                       "--backfill", "--entity", "CCIAA Massa Carrara"])
-    assert result.exit_code == 0, result.output
-    return ledger
+    return import_example(ledger)
 
 
 def widest(ledger: str, *args: str) -> int:
