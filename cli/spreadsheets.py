@@ -52,6 +52,7 @@ def workbook_sheets(data: bytes, name: str) -> list[Sheet]:
     from python_calamine import CalamineError, CalamineWorkbook
 
     from events.errors import PerfledgerError
+    from events.sheet_cells import SheetError, blank
     from events.spreadsheets import Sheet, layout_named
 
     try:
@@ -61,10 +62,15 @@ def workbook_sheets(data: bytes, name: str) -> list[Sheet]:
     sheets = []
     with book:
         for sheet_name in book.sheet_names:
-            if layout_named(sheet_name) is None:
-                continue
             sheet = book.get_sheet_by_name(sheet_name)
             rows = list(sheet.iter_rows())
+            try:
+                if layout_named(sheet_name) is None:
+                    continue
+            except SheetError:
+                if all(blank(cell) for cells in rows for cell in cells):
+                    continue  # an empty sheet of another name (the "Foglio2" a new workbook has)
+                raise
             end = sheet.end
             first = 0 if end is None else end[0] + 1 - len(rows)  # the row of rows[0], 0-based
             sheets.append(Sheet(sheet_name, [(first + n + 1, cells) for n, cells in enumerate(rows)]))

@@ -59,7 +59,7 @@ def normalised(header: Any) -> str:
 
 def layout_named(name: str) -> SheetLayout | None:
     """The layout of a workbook's sheet of this name (None: an instructions sheet, or one whose
-    name starts with #); a SheetError for any other name."""
+    name starts with #); a SheetError for any other name (which its reader forgives an empty sheet)."""
     if name.strip().startswith("#") or normalised(name) in {normalised(s) for s in SKIPPED}:
         return None
     found = {normalised(s.name): s for s in SHEETS}.get(normalised(name))
@@ -69,7 +69,7 @@ def layout_named(name: str) -> SheetLayout | None:
     near = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
     guess = f'did you mean "{near[0]}"? ' if near else ""
     raise SheetError(name, None, None, f"is not a sheet perfledger reads; {guess}(its sheets:"
-                     f" {', '.join(names)}; a sheet whose name starts with # is left out)")
+                     f" {', '.join(names)}; a sheet whose name starts with #, or an empty one, is left out)")
 
 
 def detect_layout(header: Sequence[Cell], sheet: str) -> SheetLayout:

@@ -279,6 +279,13 @@ def test_a_rule_broken_by_a_row_names_its_sheet_and_row_and_nothing_is_written(t
     assert run(tmp_path / "l.db", "log", "--format", "csv").output.count("\n") == 2  # header and event 1
 
 
+def test_an_empty_sheet_of_another_name_is_left_out(tmp_path: Path) -> None:
+    sheets = {**plan_sheets(), "Foglio2": []}  # the empty sheet an Italian Excel adds
+    result = run(tmp_path / "l.db", "import", str(write_workbook(tmp_path / "a.xlsx", sheets)))
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Imported ")
+
+
 def test_unknown_sheets_columns_and_repeated_ids_are_named(tmp_path: Path) -> None:
     sheets = plan_sheets()
     sheets["Indicatore"] = sheets.pop("Indicatori")
