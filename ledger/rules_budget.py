@@ -29,7 +29,7 @@ from ledger.errors import (
     VariationBelowReserved,
 )
 from ledger.references import in_its_plan, line, reservation, under_tree_rules
-from ledger.rules_values import UNIQUE_CODES
+from ledger.rules_values import check_code_is_new
 
 if TYPE_CHECKING:
     from ledger.book import Book
@@ -38,8 +38,7 @@ if TYPE_CHECKING:
 def check_item_is_new_on_its_objectives_line(book: Book, fact: BudgetItemOpened, replacing: bool) -> None:
     eid = fact.event_id
     year = in_its_plan(book, fact)
-    if fact.item in book.items and not replacing:
-        raise DuplicateDefinition(f"budget item {fact.item!r} already exists{UNIQUE_CODES}", event_id=eid)
+    check_code_is_new("budget item", fact.item, book.items, replacing, eid)
     if fact.line is not None:
         line(book, year, fact.line, eid)
     planned = book.objectives[fact.objective].line

@@ -9,14 +9,13 @@ from typing import TYPE_CHECKING
 
 from events import IndicatorDefined, ObjectiveChanged
 from ledger.errors import (
-    DuplicateDefinition,
     InvalidCorrection,
     NotInTheTree,
     UnknownReference,
     ValueDoesNotFitIndicator,
 )
 from ledger.references import in_its_plan, indicator, under_tree_rules
-from ledger.rules_values import UNIQUE_CODES, check_percent, check_scorable, check_value_kind
+from ledger.rules_values import check_code_is_new, check_percent, check_scorable, check_value_kind
 
 if TYPE_CHECKING:
     from ledger.book import Book
@@ -27,8 +26,7 @@ def check_indicator_is_new_and_fits(book: Book, fact: IndicatorDefined, replacin
     rule is defined for, a percentage as a fraction)."""
     eid = fact.event_id
     year = in_its_plan(book, fact)
-    if fact.indicator in book.indicators and not replacing:
-        raise DuplicateDefinition(f"indicator {fact.indicator!r} already exists{UNIQUE_CODES}", event_id=eid)
+    check_code_is_new("indicator", fact.indicator, book.indicators, replacing, eid)
     check_percent(fact.weight, "weight", eid)
     check_value_kind(fact.direction, fact.target, "target", fact.indicator, eid)
     if under_tree_rules(book, year):

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from events import ObjectiveDefined, PlanOpened, PolicyLineDefined
 from ledger.errors import DuplicateDefinition, NotInTheTree, PlanParametersInvalid
 from ledger.references import check_within_the_plan, in_its_plan, line, objective, tree_plan, under_tree_rules
-from ledger.rules_values import UNIQUE_CODES, check_percent
+from ledger.rules_values import check_code_is_new, check_percent
 
 if TYPE_CHECKING:
     from ledger.book import Book
@@ -80,8 +80,7 @@ def check_objective_is_new_and_placed(book: Book, fact: ObjectiveDefined, replac
     """A new objective, under a parent objective and on a policy line of its own year, if it names them."""
     eid = fact.event_id
     year = in_its_plan(book, fact)
-    if fact.objective in book.objectives and not replacing:
-        raise DuplicateDefinition(f"objective {fact.objective!r} already exists{UNIQUE_CODES}", event_id=eid)
+    check_code_is_new("objective", fact.objective, book.objectives, replacing, eid)
     if fact.parent is not None:
         objective(book, fact.parent, eid, year)
     if fact.line is not None:

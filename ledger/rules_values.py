@@ -5,13 +5,23 @@ as fractions).
 
 from __future__ import annotations
 
+from collections.abc import Container
 from decimal import Decimal
 
 from events import IndicatorDefined
-from ledger.errors import ValueDoesNotFitIndicator, WeightOutOfRange
+from ledger.errors import DuplicateDefinition, ValueDoesNotFitIndicator, WeightOutOfRange
 
 # Objectives, indicators, items and reservations are keyed by their code across the ledger's years.
 UNIQUE_CODES = " (codes are unique across the ledger's years: give another year's its own, e.g. 2013/01)"
+
+
+def check_code_is_new(kind: str, code: str, known: Container[str], replacing: bool, event_id: str) -> None:
+    """A definition's code (an objective's, an indicator's, an item's) not used yet, in any year, unless
+    the definition replaces its own earlier version (a correction's trial)."""
+    if code in known and not replacing:
+        raise DuplicateDefinition(f"{kind} {code!r} already exists{UNIQUE_CODES}", event_id=event_id)
+
+
 HUNDRED = Decimal(100)
 PERCENT_BOUND = Decimal(10)  # a % value or target is a fraction of magnitude up to 10 (1000%)
 
