@@ -16,6 +16,7 @@ import click
 from cli.options import format_option, locale_option, migration_note, open_store
 
 if TYPE_CHECKING:
+    from cli.header import CutHeader
     from projections.diff import Change, Figures, Value
     from projections.explain import EventRef
     from projections.facts import Cut
@@ -111,7 +112,9 @@ def diff_cmd(ctx: click.Context, before: Cut, after: Cut, year: int | None, fmt:
     second = figures(events, after, year)
     first = figures(events, before, second.year)
     changes = diff(first, second)
-    click.echo(show_diff(first, second, changes, fmt, locale, ledger_of(events)))
+    from cli.header import header_of_events
+
+    click.echo(show_diff(first, second, changes, fmt, locale, header_of_events(events, after, second.year)))
     if fmt == "table":  # as the figure commands say it under their tables
         for option, cut in (("--from", before), ("--to", after)):
             note = None if cut.known_at is None else migration_note(str(ctx.obj), cut.known_at)
@@ -120,24 +123,16 @@ def diff_cmd(ctx: click.Context, before: Cut, after: Cut, year: int | None, fmt:
 
 
 # -- printing ----------------------------------------------------------------------------------------
-def ledger_of(events: list[Any]) -> dict[str, Any]:
-    """The ledger both cuts were read from: its entity, size in events and head's hash."""
-    return {"entity": str(getattr(events[0], "entity", "")) if events else "", "events": len(events),
-            "head": events[-1].hash if events else ""}
-
-
-def ledger_line(ledger: dict[str, Any], locale: str) -> str:
-    """``CCIAA Massa Carrara · ledger of 516 events · head 3f2a9c1b7d4e``."""
-    from cli.header import HEAD
+def ledger_line(ledger: CutHeader, locale: str) -> str:
+    """``CCIAA Massa Carrara · ledger of 516 events · head 3f2a9c1b7d4e``: the ledger both cuts were read
+    from (its header's second line, after the entity)."""
     from cli.labels import tr
 
-    size = tr("ledger of {events} events · head {head}", locale).format(
-        events=ledger["events"], head=ledger["head"][:HEAD] or "-")
-    return f"{ledger['entity'] or tr('(no entity)', locale)} · {size}"
+    return f"{ledger.entity or tr('(no entity)', locale)} · {ledger.size_line(locale)}"
 
 
 def show_diff(first: Figures, second: Figures, changes: tuple[Change, ...], fmt: str, locale: str,
-              ledger: dict[str, Any]) -> str:
+              ledger: CutHeader) -> str:
     if fmt == "json":
         from cli.output import to_json
 
@@ -153,14 +148,14 @@ def show_diff(first: Figures, second: Figures, changes: tuple[Change, ...], fmt:
 
 
 def diff_json(first: Figures, second: Figures, changes: tuple[Change, ...],
-              ledger: dict[str, Any] | None = None) -> dict[str, Any]:
+              ledger: CutHeader) -> dict[str, Any]:
     """The cuts and the changes; values unrounded (decimal strings), each event whole; with ``schema``
     and the ledger read (entity, events, head: the whole hash) first."""
     from cli.header import SCHEMA
 
     return {
         "schema": SCHEMA,
-        **({} if ledger is None else {"ledger": ledger}),
+        "ledger": ledger.ledger_json(),
         "year": second.year,
         "from": cut_json(first.cut),
         "to": cut_json(second.cut),

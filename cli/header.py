@@ -51,9 +51,17 @@ class CutHeader:
         return [
             " · ".join([self.entity or tr("(no entity)", locale),
                         tr("year {year}", locale).format(year=self.year), as_of, self._known(locale)]),
-            tr("ledger of {events} events · head {head}", locale).format(events=self.events,
-                                                                          head=self.head[:HEAD] or "-"),
+            self.size_line(locale),
         ]
+
+    def size_line(self, locale: str) -> str:
+        """``ledger of 516 events · head 3f2a9c1b7d4e``."""
+        return tr("ledger of {events} events · head {head}", locale).format(events=self.events,
+                                                                             head=self.head[:HEAD] or "-")
+
+    def ledger_json(self) -> dict[str, Any]:
+        """The ledger the figures were read from: its entity, size in events and head's whole hash."""
+        return {"entity": self.entity, "events": self.events, "head": self.head}
 
     def _known(self, locale: str) -> str:
         known = self.known_at
