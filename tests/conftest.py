@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,24 @@ def import_example(ledger: str) -> str:
                                        "--backfill", "--entity", "CCIAA Massa Carrara"])
     assert result.exit_code == 0, result.output
     return ledger
+
+
+@contextmanager
+def example_on(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The 2012 example's ledger on one of ``BACKENDS``: a new SQLite file, or a PostgreSQL schema of its
+    own (dropped after)."""
+    if backend == "sqlite":
+        yield import_example(str(tmp_path_factory.mktemp("example") / "cciaa.db"))
+    else:
+        with postgres_ledger_url() as url:
+            yield import_example(url)
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The 2012 example's ledger (SQLite), read by a module's tests (a module that runs them on every
+    store defines its own ``example`` with ``example_on``)."""
+    return import_example(str(tmp_path_factory.mktemp("example") / "cciaa.db"))
 
 
 def ev(kind: str, id: str, day: str = "2012-02-01", **fields: Any) -> dict[str, Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -12,19 +11,12 @@ from click.testing import CliRunner, Result
 
 from cli.main import main
 from tests.backends import postgres_ledger_url
-from tests.conftest import BACKENDS, EXAMPLE_DIR
+from tests.conftest import BACKENDS, EXAMPLE_DIR, example_on, import_example
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def example(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with ExitStack() as stack:
-        if request.param == "sqlite":
-            ledger = str(tmp_path_factory.mktemp("figures") / "cciaa.db")
-        else:
-            ledger = stack.enter_context(postgres_ledger_url())
-        result = CliRunner().invoke(main, ["--ledger", ledger, "import", str(EXAMPLE_DIR / "events.jsonl"),
-                                           "--backfill", "--entity", "CCIAA Massa Carrara"])
-        assert result.exit_code == 0, result.output
+    with example_on(request.param, tmp_path_factory) as ledger:
         yield ledger
 
 
@@ -161,10 +153,7 @@ def test_replays_on_sqlite_and_postgres_are_byte_identical(tmp_path: Path) -> No
     reports = []
     with postgres_ledger_url() as url:
         for ledger in (str(tmp_path / "cciaa.db"), url):
-            imported = CliRunner().invoke(main, ["--ledger", ledger, "import",
-                                                 str(EXAMPLE_DIR / "events.jsonl"),
-                                                 "--backfill", "--entity", "CCIAA Massa Carrara"])
-            assert imported.exit_code == 0, imported.output
+            import_example(ledger)
             report = json.loads(run(ledger, "report", "--format", "json").output)
             del report["cut"]["head"]  # the chains' heads differ: see below
             reports.append(json.dumps(report, indent=2).encode())

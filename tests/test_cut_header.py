@@ -4,22 +4,14 @@ table's first lines, as `# ` comments before a CSV's header row, and as a JSON `
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from cli.header import SCHEMA
 from cli.main import main
-from tests.conftest import import_example
 
 CUT = ("--as-of", "2012-08-31", "--known-at", "2012-09-15")
-
-
-@pytest.fixture(scope="module")
-def example(tmp_path_factory: pytest.TempPathFactory) -> str:
-    ledger = str(Path(tmp_path_factory.mktemp("cut")) / "cciaa.db")
-    return import_example(ledger)
 
 
 def out(ledger: str, *args: str) -> str:

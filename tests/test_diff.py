@@ -27,20 +27,11 @@ from projections.budget import COLUMNS, budget, explain_group
 from projections.diff import Figures, diff, event_ids, figures
 from projections.facts import Cut, NoPlan
 from tests.backends import postgres_ledger_url
-from tests.conftest import EXAMPLE_DIR, ev, in_memory_ledger, small_plan, write_jsonl
+from tests.conftest import ev, in_memory_ledger, small_plan, write_jsonl
 
 
 def run(ledger: str, *args: str) -> Result:
     return CliRunner().invoke(main, ["--ledger", ledger, *args])
-
-
-@pytest.fixture(scope="module")
-def example(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The 2012 example's ledger (SQLite), imported with its own recorded-at times."""
-    ledger = str(tmp_path_factory.mktemp("diff") / "cciaa.db")
-    imported = run(ledger, "import", str(EXAMPLE_DIR / "events.jsonl"), "--backfill", "--entity", "CCIAA")
-    assert imported.exit_code == 0, imported.output
-    return ledger
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +60,7 @@ def test_diff_names_the_ledger_it_read_in_every_format(example: str) -> None:
         size, head = store.length(), store.event_at(store.length()).hash
     cuts = ("--from", "2012-08-31@2012-09-15", "--to", "2012-08-31")
     table = run(example, "diff", *cuts).stdout.splitlines()[0]
-    assert table == f"CCIAA · ledger of {size} events · head {head[:12]}"
+    assert table == f"CCIAA Massa Carrara · ledger of {size} events · head {head[:12]}"
     italian = run(example, "diff", *cuts, "--locale", "it").stdout.splitlines()[0]
     assert re.fullmatch(rf".* · registro di {size} eventi · ultimo evento {head[:12]}", italian)
     csv_lines = run(example, "diff", *cuts, "--format", "csv").stdout.splitlines()
@@ -78,7 +69,7 @@ def test_diff_names_the_ledger_it_read_in_every_format(example: str) -> None:
                              "# to:   as of 2012-08-31, known now"]
     data = json.loads(run(example, "diff", *cuts, "--format", "json").stdout)
     assert list(data)[:2] == ["schema", "ledger"] and data["schema"] == "perfledger/figures/1"
-    assert data["ledger"] == {"entity": "CCIAA", "events": size, "head": head}
+    assert data["ledger"] == {"entity": "CCIAA Massa Carrara", "events": size, "head": head}
 
 
 # -- the two questions, on the 2012 example ------------------------------------------------------------

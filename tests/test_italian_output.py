@@ -11,7 +11,6 @@ import io
 import json
 import re
 from collections.abc import Iterator
-from contextlib import ExitStack
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
@@ -21,18 +20,13 @@ from hypothesis import strategies as st
 
 from cli.main import main
 from cli.output import money, number, percent
-from tests.backends import postgres_ledger_url
-from tests.conftest import BACKENDS, import_example
+from tests.conftest import BACKENDS, example_on
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def example(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with ExitStack() as stack:
-        if request.param == "sqlite":
-            ledger = str(tmp_path_factory.mktemp("italian") / "cciaa.db")
-        else:
-            ledger = stack.enter_context(postgres_ledger_url())
-        yield import_example(ledger)
+    with example_on(request.param, tmp_path_factory) as ledger:
+        yield ledger
 
 
 def run(ledger: str, *args: str) -> Result:

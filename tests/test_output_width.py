@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from click.testing import CliRunner
 
 from cli.main import main
-from tests.conftest import import_example
-
-
-@pytest.fixture(scope="module")
-def example(tmp_path_factory: pytest.TempPathFactory) -> str:
-    ledger = str(Path(tmp_path_factory.mktemp("width")) / "cciaa.db")
-    return import_example(ledger)
 
 
 def widest(ledger: str, *args: str) -> int:
