@@ -37,6 +37,7 @@ COMMANDS = {
     "report": "cli.figures.report_cmd",
     "explain": "cli.figures.explain_cmd",
     "diff": "cli.diff.diff_cmd",
+    "publish": "cli.publish.command.publish",
     "verify": "cli.audit.verify",
     "export": "cli.audit.export",
     "checkpoint": "cli.checkpoints.checkpoint",

@@ -1,0 +1,125 @@
+"""`perfledger publish`: the Relazione (or a four-monthly report, or the OIV's kit) as a document."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from cli.options import cut_options
+from cli.publish.model import KINDS
+
+if TYPE_CHECKING:
+    from cli.publish.model import Document
+
+FORMATS = ("html", "pdf", "xlsx")
+
+
+@click.command(name="publish")
+@cut_options
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="html", show_default=True,
+              help="html: one self-contained page, every figure linked to its verified derivation; pdf:"
+              " PDF/A-3b with the figures, evidence and checkpoint attached; xlsx: the tables, a copy.")
+@click.option("--kind", type=click.Choice(KINDS), default="relazione", show_default=True,
+              help="relazione: the Relazione sulla Performance (or, before 31/12, the four-monthly report);"
+              " validation: the OIV's evidence by validation criterion, with a draft documento di"
+              " validazione.")
+@click.option("--out", type=click.Path(dir_okay=False),
+              help="The file to write [default: relazione-YEAR.FORMAT, monitoraggio-DATE.FORMAT or"
+              " validazione-YEAR.FORMAT].")
+@click.option("--checkpoint", "checkpoint_file", type=click.Path(exists=True, dir_okay=False),
+              help="The signed checkpoint the document rests on (its proofs end at its root); without"
+              " one, the ledger's own tree head, signed by nobody.")
+@click.option("--vkey", "vkeys", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="With --checkpoint: a signer's verifier key (NAME.vkey); each must have signed it"
+              " (repeatable: the ledger's key, the OIV's).")
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+@click.pass_context
+def publish(ctx: click.Context, year: int | None, as_of: date | None, known_at: Any, fmt: str, kind: str,
+            out: str | None, checkpoint_file: str | None, vkeys: tuple[str, ...], force: bool) -> None:
+    """Write the Relazione sulla Performance, a four-monthly report or the OIV's kit, for any cut.
+
+    The document is in Italian. Its front page and every page's footer state
+    the body, the year, the cut, the ledger's size and head, and the
+    checkpoint it rests on with its cosigners. Every figure links to its
+    derivation: the formula with its numbers, the events behind it and each
+    event's inclusion proof, which the HTML page checks itself.
+
+    \b
+    Example:
+      perfledger publish --format html
+      perfledger publish --as-of 2012-08-31 --format pdf --out monitoraggio-2012-08-31.pdf
+      perfledger publish --format pdf --checkpoint checkpoint-516.txt --vkey cdg.vkey --vkey oiv.vkey
+      perfledger publish --kind validation --format html
+    """
+    from cli.publish.anchor import anchor_of
+    from cli.publish.model import document
+    from cli.views import replay
+    from ledger import proofs
+    from ledger.files import write_new
+    from projections.facts import Cut
+
+    if vkeys and checkpoint_file is None:
+        raise click.UsageError("--vkey goes with --checkpoint: the keys that signed it")
+    if checkpoint_file is not None and not vkeys:
+        raise click.UsageError("--checkpoint needs --vkey: a checkpoint's own signature lines prove nothing")
+    if kind == "validation" and fmt == "xlsx":
+        raise click.UsageError("the validation kit is written as html or pdf")
+    trusted = [proofs.read_verifier(Path(p)) for p in vkeys]
+    cut = Cut(as_of, known_at)
+    with replay(ctx) as events:
+        if not events:
+            raise click.ClickException("the ledger is empty: nothing to publish")
+        anchor = anchor_of(events, None if checkpoint_file is None else Path(checkpoint_file), trusted)
+        doc = document(events, cut, year, anchor, kind)
+    path = Path(out) if out is not None else Path(default_name(doc, fmt))
+    write_new(path, rendered(doc, fmt), force=force)
+    click.echo(f"Wrote {path}: {doc.title} ({summary(doc)}).")
+
+
+def rendered(doc: Document, fmt: str) -> bytes:
+    """The document in ``fmt``, as the bytes of its file: the PDF is printed from the HTML page."""
+    if fmt == "xlsx":
+        from cli.publish.xlsx import workbook
+
+        return workbook(doc)
+    page = html_of(doc)
+    if fmt == "html":
+        return page.encode("utf-8")
+    from cli.publish.pdf import pdf
+
+    return pdf(doc, page)
+
+
+def html_of(doc: Document) -> str:
+    """The document's HTML page: the Relazione's, or the OIV's kit."""
+    if doc.kind == "validation":
+        from cli.publish.validation import page as validation_page
+
+        return validation_page(doc)
+    from cli.publish.html import page as relazione_page
+
+    return relazione_page(doc)
+
+
+def default_name(doc: Document, fmt: str) -> str:
+    year = doc.scores.year
+    if doc.kind == "validation":
+        return f"validazione-{year}.{fmt}"
+    as_of = doc.cut.as_of
+    if as_of is None or as_of >= date(year, 12, 31):
+        return f"relazione-{year}.{fmt}"
+    return f"monitoraggio-{as_of.isoformat()}.{fmt}"
+
+
+def summary(doc: Document) -> str:
+    """``618 figures, 506 events, proofs against checkpoint 516 cosigned by oiv``."""
+    anchor = doc.anchor
+    if anchor.kind == "head":
+        against = f"proofs against the ledger's head at event {anchor.size}, signed by nobody"
+    else:
+        names = ", ".join(s.name for s in anchor.cosigners) or "nobody"
+        against = f"proofs against checkpoint {anchor.size} cosigned by {names}"
+    return f"{len(doc.figures)} figures, {len(doc.evidence)} events, {against}"

@@ -1,0 +1,9 @@
+"""(being written) The validation page of a Document."""
+
+from __future__ import annotations
+
+from cli.publish.model import Document
+
+
+def page(doc: Document) -> str:
+    raise NotImplementedError
