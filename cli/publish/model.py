@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import shlex
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -112,6 +112,7 @@ class Document:
     evidence: dict[int, Evidence]
     trend: tuple[TrendPoint, ...]
     deviations: tuple[Deviation, ...]
+    events: list[LedgerEvent] = field(repr=False, compare=False, default_factory=list)  # read from
 
     @property
     def title(self) -> str:
@@ -174,7 +175,7 @@ def document(events: list[LedgerEvent], cut: Cut, year: int | None, anchor: Anch
     figures = {key: _proved(f, anchor) for key, f in figures.items()}
     trend = tuple(TrendPoint(p.as_of, figures[p.figure.key]) for p in trend)
     return Document(kind, header, cut, anchor, figures_json, scores, table, changes, shape, closed,
-                    figures, evidence, trend, _deviations(scores, figures, cut))
+                    figures, evidence, trend, _deviations(scores, figures, cut), events)
 
 
 # -- the figures --------------------------------------------------------------------------------

@@ -3,7 +3,6 @@ documento di validazione with the judgement left blank (the data: ``cli.publish.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 
 from cli.labels import tr
@@ -11,14 +10,11 @@ from cli.output import day
 from cli.publish.criteria import instant, kit, weight
 from cli.publish.html import render
 from cli.publish.model import Document
-from events import LedgerEvent
 
 
-def page(doc: Document, events: Sequence[LedgerEvent] = ()) -> str:
-    """The kit's page for ``doc``, read with ``events``: the events the document was made from."""
-    if not events:
-        raise ValueError("the validation kit is read from the document's events: pass them")
-    found = kit(doc, events)
+def page(doc: Document) -> str:
+    """The kit's page for ``doc``, read with the events the document was made from."""
+    found = kit(doc, doc.events)
     return render("validation.html.j2", doc, kit=found, linked=found.linked(), day=_day, instant=instant,
                   weight=weight, word=_word)
 
