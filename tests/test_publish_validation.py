@@ -147,7 +147,7 @@ def test_deviations_carry_their_reasons_and_the_budget_lines_their_unused_availa
     deviations = {d.indicator: d for d in found.deviations.indicators}
     assert len(deviations) == len(doc.deviations)
     assert deviations["07.2"].reasons == (
-        "revisione (internal): seminars reorganised into fewer, larger sessions",)
+        "revisione (causa interna): seminars reorganised into fewer, larger sessions",)
     assert (deviations["07.2"].target, deviations["07.2"].value, deviations["07.2"].figure.shown) == (
         "30,00", "23,17", "77%")
     assert deviations["01.1"].unexplained
