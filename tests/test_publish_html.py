@@ -257,7 +257,7 @@ def test_each_derivation_lists_the_events_of_its_derivation(doc: Document, tree:
         listed = [int(seq) for seq in section.attrs["data-events"].split()]
         assert listed == sorted(figure.seqs()), figure.key
         rows = {int(tr.attrs["data-seq"]) for tr in section.all("tr", "event")}
-        assert rows <= set(listed)
+        assert rows <= set(listed) <= set(doc.evidence)  # each one's line and path are in the evidence
         assert section.one("p", "proof-status").attrs["data-state"] == "pending"
 
 

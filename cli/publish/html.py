@@ -34,6 +34,7 @@ from cli.publish.model import Document, Figure
 from cli.views import budget_rows, closing_line, objectives_of, shown, variations_target
 from projections.budget import COLUMNS, LABELS, Budget, Group
 from projections.explain import Derivation, EventRef
+from projections.tree import Node
 
 CHARTS = ("achievement_chart", "budget_chart", "trend_chart")
 """The charts ``cli.publish.charts`` draws, each ``(doc) -> str`` of inline SVG."""
@@ -269,7 +270,7 @@ def ratio_table(doc: Document) -> tuple[tuple[str, tuple[Figure | None, ...]], .
 
 
 # -- the tree ------------------------------------------------------------------------------------
-def cascade(doc: Document, code: str) -> list[Any]:
+def cascade(doc: Document, code: str) -> list[Node]:
     """The objectives below ``code`` in tree order (operational, by area, then individual)."""
     tree = doc.tree
     return [tree.node(c) for c in tree.descendants(code)]
@@ -280,7 +281,9 @@ def charts(doc: Document) -> dict[str, Markup]:
     """Each chart ``cli.publish.charts`` draws (inline SVG), or a placeholder while it draws none."""
     try:
         module: Any = importlib.import_module("cli.publish.charts")
-    except ModuleNotFoundError:
+    except ModuleNotFoundError as e:
+        if e.name != "cli.publish.charts":
+            raise  # the module is there, and broken
         module = None
     return {name: (Markup(getattr(module, name)(doc)) if hasattr(module, name) else _placeholder(name))
             for name in CHARTS}
