@@ -7,7 +7,8 @@ the page's Content-Security-Policy names), the evidence JSON (with ``<``, ``>``,
 escapes, so no note can close its ``<script>``) and the charts, which ``charts`` draws as inline SVG.
 
 ``render`` is what every page of a document shares (the shell of ``_base.html.j2``: head, banner,
-evidence, footer); ``page`` is the Relazione's. The same document renders to the same bytes.
+derivations, evidence, footer); ``page`` is the Relazione's, linking every figure of the document.
+The same document renders to the same bytes.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import importlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -44,13 +45,14 @@ JSON_IN_HTML = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
 
 def page(doc: Document) -> str:
     """The Relazione (or the four-monthly report) of ``doc`` as one HTML page."""
-    return render("relazione.html.j2", doc, budget=budget_table(doc), ratios=ratio_table(doc),
-                  charts=charts(doc), target=variations_target(doc.scores))
+    return render("relazione.html.j2", doc, linked=list(doc.figures.values()), budget=budget_table(doc),
+                  ratios=ratio_table(doc), charts=charts(doc), target=variations_target(doc.scores))
 
 
 def render(template: str, doc: Document, **context: Any) -> str:
     """Render one of the package's templates (which extends ``_base.html.j2``) for ``doc``: the shell's
-    style, proof script and its CSP hash, the evidence JSON and the cut's words come with it."""
+    style, proof script and its CSP hash, the evidence JSON and the cut's words come with it. Given
+    ``linked`` (the figures the page links to), the shell puts their derivations after the content."""
     script = static_text("proof.js")
     shell = {"script": _own(script, "script"), "csp": csp(script),
              "style": _own(static_text("style.css"), "style"), "evidence": evidence_script(doc),
@@ -95,7 +97,8 @@ GLOBALS: dict[str, Any] = {
     "objectives_of": lambda level: objectives_of(level, "it"),
     "part_figure": lambda doc, part: part_figure(doc, part), "seqs": lambda f: seqs(f),
     "source_of": lambda doc, ref: source_of(doc, ref), "share": lambda n, of: share(n, of),
-    "cascade": lambda doc, code: cascade(doc, code), "labels": LABELS, "columns": COLUMNS,
+    "cascade": lambda doc, code: cascade(doc, code), "with_parts": lambda doc, fs: with_parts(doc, fs),
+    "labels": LABELS, "columns": COLUMNS,
 }
 """The names the templates call: the Italian words and the page's lookups (defined below)."""
 
@@ -139,6 +142,28 @@ def part_figure(doc: Document, part: Derivation) -> Figure | None:
     key = doc.key_of(part)
     found = None if key is None else doc.figures[key]
     return found if found is not None and found.derivation == part else None
+
+
+def with_parts(doc: Document, figures: Iterable[Figure]) -> list[Figure]:
+    """The figures a page links to and, after them, every published figure their derivations link to
+    (a part that is a figure), recursively: the derivations the page must hold, each once."""
+    found = {f.key: f for f in figures}
+    queue = list(found.values())
+    while queue:
+        for part in _linked_parts(doc, queue.pop(0).derivation):
+            if part.key not in found:
+                found[part.key] = part
+                queue.append(part)
+    return list(found.values())
+
+
+def _linked_parts(doc: Document, derivation: Derivation) -> Iterator[Figure]:
+    for part in derivation.parts:
+        figure = part_figure(doc, part)
+        if figure is None:
+            yield from _linked_parts(doc, part)  # shown in place: its own parts may be figures
+        else:
+            yield figure
 
 
 def seqs(figure: Figure) -> str:
