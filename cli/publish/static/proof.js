@@ -144,15 +144,16 @@
              recorded_at: String(body.recorded_at).replace(/\.000000Z$/, "Z"), actor: body.actor, act, hash };
   }
 
-  // The ways a cell may show its value: as is, "—" for none, a hash cut short with "…", "#" before a
-  // sequence number, dates in Italian (a recorded-at instant with its UTC time to the minute or second).
+  // The ways a cell may show its value: as is, "-" or "—" for none, a hash cut short (to 8 digits or
+  // more, "…" or not), "#" before a sequence number, dates in Italian (an instant with its UTC time).
   function shows(field, raw, text) {
-    const t = text.replace(/\s+/g, " ").trim();
-    if (t === raw || (raw === "" && t === "—")) return true;
-    if (field === "hash") return t.endsWith("…") && t.length > 8 && raw.startsWith(t.slice(0, -1));
+    const t = text.replace(/\s+/g, " ").trim(), cut = t.replace(/…$/, "");
+    if (t === raw || (raw === "" && (t === "-" || t === "—"))) return true;
+    if (field === "hash") return cut.length >= 8 && raw.startsWith(cut);
     if (field === "seq") return t === `#${raw}`;
     if (field === "effective_date") return t === day(raw);
-    return field === "recorded_at" && [0, 5, 8].some((n) => t === `${day(raw)} ${raw.slice(11, 11 + n)}`.trim());
+    const at = t.replace(/ UTC$/, "");
+    return field === "recorded_at" && [0, 5, 8].some((n) => at === `${day(raw)} ${raw.slice(11, 11 + n)}`.trim());
   }
 
   // One event: "verified" (its line is what every row of it shows, and leaf `index` of the anchor's
@@ -191,20 +192,19 @@
     document.getElementById(decodeURIComponent(a.getAttribute("href").slice(1)))))]
     .filter((el) => el && el !== section && el.matches("section.derivation"));
 
-  // A derivation's verdict {state, why, seqs}: its own events (each in its table), then its parts',
+  // A derivation's verdict {state, why, seqs}: its events (each shown on the page), then its parts',
   // since a figure made of published figures is only as sound as they are.
   function verdictOf(section, ctx, seen = new Set()) {
     if (ctx.done.has(section)) return ctx.done.get(section);
     seen.add(section);
     const own = seqsOf(section), results = own.map((s) => ctx.results.get(s));
     const rows = new Set(Array.from(section.querySelectorAll("tr.event"), (r) => r.dataset.seq));
-    const stray = [...rows].find((s) => !own.includes(s)), unshown = own.find((s) => !rows.has(s));
+    const stray = [...rows].find((s) => !own.includes(s));  // (a part's events may be shown in its own)
     const parts = partsOf(section).filter((p) => !seen.has(p)).map((p) => [p, verdictOf(p, ctx, seen)]);
     const broken = parts.find(([, v]) => v.state === "failed");
     let why = null;
     if (ctx.anchor.state === "failed") why = ctx.anchor.why;
     else if (stray) why = `la tabella mostra l'evento #${stray}, che la derivazione non elenca`;
-    else if (unshown) why = `l'evento #${unshown} non è nella tabella della derivazione`;
     else why = results.find((r) => r.state === "failed")?.why
       ?? (broken && `la cifra collegata «${titleOf(broken[0])}» non è verificata: ${broken[1].why}`);
     const found = { state: why ? "failed" : worst([ctx.anchor, ...results, ...parts.map(([, v]) => v)]), why,
