@@ -137,11 +137,9 @@ def isolated(text: object) -> Markup:
 
 # -- derivations ---------------------------------------------------------------------------------
 def part_figure(doc: Document, part: Derivation) -> Figure | None:
-    """The published figure a part of a derivation is (linked to, not repeated), if it is that very
-    derivation: a part of another cut (the trend's) with the same name is not that figure."""
+    """The published figure a part of a derivation is (linked to, not repeated), if any."""
     key = doc.key_of(part)
-    found = None if key is None else doc.figures[key]
-    return found if found is not None and found.derivation == part else None
+    return None if key is None else doc.figures[key]
 
 
 def with_parts(doc: Document, figures: Iterable[Figure]) -> list[Figure]:

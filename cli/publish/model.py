@@ -131,8 +131,11 @@ class Document:
         return self.figures.get(figure_key(explain, self.cut.as_of))
 
     def key_of(self, derivation: Derivation) -> str | None:
-        """The key of the published figure whose derivation this is (a part linked, not repeated)."""
-        return self._by_name().get(derivation.figure)
+        """The key of the published figure whose derivation this very one is (a part linked, not
+        repeated); None for any other, such as a part of another cut's figure (the trend's) that
+        bears a published figure's name."""
+        key = self._by_name().get(derivation.figure)
+        return key if key is not None and self.figures[key].derivation == derivation else None
 
     def _by_name(self) -> dict[str, str]:
         found = self.__dict__.get("_names")
