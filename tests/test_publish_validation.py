@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cli.main import main
-from cli.publish import criteria
+from cli.publish import criteria, prose, recomputation, reliability
 from cli.publish.anchor import anchor_of
 from cli.publish.criteria import BLANKS, Kit, kit
 from cli.publish.model import Document, document
@@ -98,7 +98,7 @@ def edge_kit(edges: str) -> tuple[Document, Kit]:
     return kit_of(edges)
 
 
-def measurement(found: Kit, event: str) -> criteria.MeasurementEntry:
+def measurement(found: Kit, event: str) -> reliability.MeasurementEntry:
     return next(m for m in found.reliability.measurements if m.event == event)
 
 
@@ -252,8 +252,8 @@ def test_every_published_figure_recomputed_from_the_events_is_equal_on_a_genuine
         example_kit: tuple[Document, Kit]) -> None:
     doc, found = example_kit
     recomputed = found.recomputation
-    assert recomputed.equal and recomputed.compared == criteria.leaves(doc.figures_json) > 3000
-    assert recomputed.sentence() == f"{criteria.whole(recomputed.compared)} cifre ricalcolate dagli eventi:" \
+    assert recomputed.equal and recomputed.compared == recomputation.leaves(doc.figures_json) > 3000
+    assert recomputed.sentence() == f"{prose.whole(recomputed.compared)} cifre ricalcolate dagli eventi:" \
         " tutte uguali" == "3.812 cifre ricalcolate dagli eventi: tutte uguali"
 
 
@@ -264,7 +264,7 @@ def test_a_published_figure_that_the_replay_does_not_give_is_listed(
     figures["achievement"] = {**figures["achievement"], "bands": {"achieved": 18, "partly": 0,
                                                                    "not_achieved": 0}}
     tampered = dataclasses.replace(doc, figures_json=figures)
-    found = criteria.recomputation(tampered, events_of(example))
+    found = recomputation.recomputation(tampered, events_of(example))
     assert not found.equal
     assert found.differences == (("achievement.bands.achieved", 18, 15),
                                  ("achievement.bands.not_achieved", 0, 1),

@@ -1,0 +1,151 @@
+"""The OIV's validation kit, criterion 5 (*ricalcolo delle cifre*): the published figures recomputed, what
+their proofs rest on, and the commands that make the same checks on the OIV's own machine."""
+
+from __future__ import annotations
+
+import dataclasses
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cli.audit import diff
+from cli.header import known_at_json
+from cli.output import to_json
+from cli.publish.anchor import Anchor, Signer
+from cli.publish.model import Document
+from cli.publish.prose import counted
+from cli.views import report_data
+from events import LedgerEvent
+from events.parse import loads_strict
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command the OIV (or the body, ``who``) runs, and what it checks."""
+
+    who: str
+    purpose: str
+    line: str
+
+
+@dataclass(frozen=True)
+class Recomputation:
+    """The published figures (``doc.figures_json``: ``report --format json`` at the cut) against a fresh
+    replay of the events at the same cut: ``compared`` values, the ``differences`` (path, published,
+    recomputed); the anchor the proofs end at, and the commands that check the same elsewhere."""
+
+    compared: int
+    differences: tuple[tuple[str, Any, Any], ...]
+    figures: int
+    anchor: Anchor
+    keys: tuple[tuple[str, Signer], ...]
+    commands: tuple[Command, ...]
+
+    @property
+    def equal(self) -> bool:
+        return not self.differences
+
+    def sentence(self) -> str:
+        figures = counted(self.compared, "cifra ricalcolata", "cifre ricalcolate")
+        if self.equal:
+            return f"{figures} dagli eventi: {'tutte uguali' if self.compared > 1 else 'uguale'}"
+        return f"{figures} dagli eventi: {counted(len(self.differences), 'differenza', 'differenze')}"
+
+    def anchor_sentence(self) -> str:
+        return anchor_sentence(self.anchor)
+
+
+def anchor_sentence(anchor: Anchor) -> str:
+    """``checkpoint 516 di ORIGIN firmato da cdg, cosottoscritto da oiv (il 2013-06-20T10:00:00Z)``."""
+    if anchor.kind == "head":
+        return (f"testa del registro (evento {anchor.size}, origine {anchor.origin}), non cosottoscritta:"
+                " nessun checkpoint firmato")
+    logs = ", ".join(s.name for s in anchor.signers if s.role == "log") or "nessuno"
+    text = f"checkpoint {anchor.size} di {anchor.origin} firmato da {logs}"
+    cosigners = [f"{s.name} (il {s.cosigned_at})" for s in anchor.cosigners]
+    return text + (", cosottoscritto da " + ", ".join(cosigners) if cosigners else ", non cosottoscritto")
+
+
+def leaves(data: Any) -> int:
+    """The scalar values of a JSON document."""
+    if isinstance(data, dict):
+        return sum(leaves(v) for v in data.values())
+    if isinstance(data, list):
+        return sum(leaves(v) for v in data)
+    return 1
+
+
+def recomputation(doc: Document, events: Sequence[LedgerEvent]) -> Recomputation:
+    """Replay the events afresh at the document's cut (``views.report_data``) and compare every value with
+    the published figures, key by key (``audit.diff``), as JSON reads them."""
+    fresh = report_data(list(events), doc.cut, doc.scores.year)
+    published, recomputed = (loads_strict(to_json(d)) for d in (doc.figures_json, fresh))
+    differences = tuple(diff(published, recomputed))
+    return Recomputation(leaves(published), differences, len(doc.figures), doc.anchor, _keys(doc.anchor),
+                         _commands(doc))
+
+
+KEY_FILES = {"log": "REGISTRO", "cosigner": "OIV"}
+
+
+def _keys(anchor: Anchor) -> tuple[tuple[str, Signer], ...]:
+    """The signers of the anchor, each with the file name the commands give its verifier key."""
+    found = []
+    counts: dict[str, int] = {}
+    for signer in anchor.signers:
+        stem = KEY_FILES.get(signer.role, "CHIAVE")
+        counts[stem] = counts.get(stem, 0) + 1
+        found.append((f"{stem}{'' if counts[stem] == 1 else counts[stem]}.vkey", signer))
+    return tuple(found)
+
+
+def _commands(doc: Document) -> tuple[Command, ...]:
+    from cli.publish.command import default_name
+
+    year = doc.scores.year
+    bundle = f"bundle-{year}"
+    checkpoint = f"checkpoint-{doc.anchor.size}.txt"
+    relazione = default_name(dataclasses.replace(doc, kind="relazione"), "pdf")
+    names = [name for name, _ in _keys(doc.anchor)] or ["REGISTRO.vkey", "OIV.vkey"]
+    if "OIV.vkey" not in names:
+        names.append("OIV.vkey")
+    vkeys = " ".join(f"--vkey {shlex.quote(n)}" for n in names)
+    log_vkey = next((n for n in names if n.startswith("REGISTRO")), "REGISTRO.vkey")
+    found = []
+    if doc.anchor.kind == "head":
+        found += [
+            Command("Ente", "firma un checkpoint del registro: questo documento poggia sulla sola testa del"
+                    " registro, che nessuno ha firmato", f"perfledger checkpoint --key REGISTRO.key --out"
+                    f" {checkpoint}"),
+            Command("OIV", "cosottoscrive il checkpoint, dopo averne verificato la coerenza con quelli già"
+                    " cosottoscritti", f"perfledger checkpoint cosign {checkpoint} --key OIV.key --log-vkey"
+                    f" {log_vkey} --state oiv-state.json --bundle {bundle}"),
+        ]
+    cut = _cut_flags(doc)
+    found += [
+        Command("Ente", "consegna all'OIV il pacchetto dei dati (eventi, checkpoint, manifesto; nessun"
+                " codice)",
+                f"perfledger export --bundle {bundle} --checkpoint {checkpoint} --vkey {log_vkey}"),
+        Command("OIV", "verifica il pacchetto con il proprio verificatore, sulla propria macchina: catena,"
+                " firme, checkpoint, e che estenda quanto già cosottoscritto",
+                f"perfledger-verify {bundle} {vkeys} --checkpoint {checkpoint} --last oiv-state.json"),
+        Command("OIV", "ricalcola dagli eventi del pacchetto le cifre della Relazione pubblicata, al suo"
+                " stesso taglio, e le confronta una per una",
+                f"perfledger verify --bundle {bundle} {vkeys} --checkpoint {checkpoint}"
+                f" --expect {relazione}"),
+        Command("OIV", "deriva una cifra (qui il livello dell'ente) con gli eventi e le loro prove di"
+                " inclusione",
+                f"perfledger explain achievement entity{cut} --prove {checkpoint} {vkeys}"),
+    ]
+    return tuple(found)
+
+
+def _cut_flags(doc: Document) -> str:
+    flags = ""
+    if doc.cut.as_of is not None:
+        flags += f" --as-of {doc.cut.as_of.isoformat()}"
+    known = known_at_json(doc.cut.known_at)
+    if known is not None:
+        flags += f" --known-at {shlex.quote(str(known))}"
+    return flags
