@@ -6,6 +6,7 @@ objective without a measurement)."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
 import re
@@ -253,8 +254,7 @@ def test_every_published_figure_recomputed_from_the_events_is_equal_on_a_genuine
     doc, found = example_kit
     recomputed = found.recomputation
     assert recomputed.equal and recomputed.compared == recomputation.leaves(doc.figures_json) > 3000
-    assert recomputed.sentence() == f"{prose.whole(recomputed.compared)} cifre ricalcolate dagli eventi:" \
-        " tutte uguali" == "3.812 cifre ricalcolate dagli eventi: tutte uguali"
+    assert (recomputed.outcome(), prose.whole(recomputed.compared)) == ("tutti uguali", "3.812")
 
 
 def test_a_published_figure_that_the_replay_does_not_give_is_listed(
@@ -270,6 +270,45 @@ def test_a_published_figure_that_the_replay_does_not_give_is_listed(
                                  ("achievement.bands.not_achieved", 0, 1),
                                  ("achievement.bands.partly", 0, 2))
     assert found.sentence().endswith(": 3 differenze")
+
+
+def test_the_figures_are_recomputed_from_the_events_stored_bytes_not_from_the_events_folded(
+        example: str) -> None:
+    """A document folded from an event whose value in memory is not its stored bytes' (0,10 instead of
+    0,91): each event decoded afresh from its bytes gives the ledger's figures, and they differ."""
+    events = events_of(example)
+    n = next(n for n, e in enumerate(events) if e.event_id == "m-01.1-2012-12-31")
+    altered = copy.copy(events[n])
+    altered.__dict__["value"] = "0.10"  # in memory only: its canonical bytes still say 0.91
+    events[n] = altered
+    doc = document(events, Cut(), None, anchor_of(events, None, []), "validation")
+    assert doc.figure("achievement", "indicator", "01.1").shown == "10%"
+    found = recomputation.recomputation(doc, events)
+    assert not found.equal
+    published = {path: (was, now) for path, was, now in found.differences}
+    assert published["achievement.objectives[0].indicators[0].value"] == ("0.10", "0.91")
+
+
+def test_the_recomputation_says_it_is_the_bodys_own_and_names_the_oivs_independent_check(
+        example_kit: tuple[Document, Kit]) -> None:
+    _, found = example_kit
+    recomputed = found.recomputation
+    assert recomputed.sentence() == (
+        "3.812 valori pubblicati ricalcolati dai byte memorizzati degli eventi, decodificati da capo: tutti"
+        " uguali")
+    assert recomputed.replay.line == (
+        "perfledger verify --bundle bundle-2012 --vkey REGISTRO.vkey --vkey OIV.vkey --checkpoint"
+        " checkpoint-516.txt --expect relazione-2012.pdf")
+    assert recomputed.replay in recomputed.commands
+    finding = "".join(s.text for s in found.draft.findings[4].text)
+    assert finding.startswith(
+        "le cifre pubblicate sono quelle che gli eventi del registro danno al taglio, ricalcolate dall'ente"
+        " dai byte memorizzati degli eventi (3.812 valori pubblicati: tutti uguali); la verifica"
+        " indipendente è quella dell'OIV sulla propria macchina, con `perfledger verify --bundle"
+        " bundle-2012 --vkey REGISTRO.vkey --vkey OIV.vkey --checkpoint checkpoint-516.txt --expect"
+        f" relazione-2012.pdf`: {criteria.CHECKED}; ")
+    assert [s.text for s in found.draft.findings[4].text if s.blank] == [criteria.CHECKED]
+    assert "ricalcolate dagli eventi" not in found.draft.text()
 
 
 @pytest.fixture(scope="module")
@@ -342,7 +381,7 @@ def test_the_draft_fills_in_the_facts_and_leaves_the_judgement_to_the_oiv(
     assert "registro di 516 eventi" in text
     assert [f.criterion for f in draft.findings] == list(criteria.CRITERIA[:5])
     assert "18 obiettivi strategici, 66 indicatori" in text and "1 senza atto" in text
-    assert "cifre ricalcolate dagli eventi: tutte uguali" in text
+    assert "dai byte memorizzati degli eventi (3.812 valori pubblicati: tutti uguali)" in text
     blanks = [s.text for p in (*draft.opening, *draft.closing) for s in p if s.blank]
     assert blanks == [criteria.APPROVAL, criteria.RECEIVED, criteria.JUDGEMENT, criteria.VERDICT,
                       criteria.PLACE, criteria.DATE, criteria.SIGNATURES]
@@ -393,7 +432,7 @@ def test_the_page_shows_each_criterion_under_its_italian_heading_with_its_facts(
     assert counts in example_page
     assert '<span class="flag">senza atto</span>' in example_page
     assert "fix-m-12.4" in example_page and "valore 67" in example_page
-    assert 'id="recomputation" data-equal="true"' in example_page and "tutte uguali" in example_page
+    assert 'id="recomputation" data-equal="true"' in example_page and "tutti uguali" in example_page
     assert "perfledger-verify bundle-2012" in example_page
 
 
@@ -407,8 +446,8 @@ def test_the_pages_draft_marks_every_blank_for_the_oiv(example_page: str) -> Non
     draft = example_page.split('id="criterio-6"')[1]
     blanks = re.findall(r'<span class="blank">(.*?)</span>', draft)
     assert [b.replace("&#39;", "'") for b in blanks[1:]] == [
-        criteria.APPROVAL, criteria.RECEIVED, criteria.JUDGEMENT, criteria.VERDICT, criteria.PLACE,
-        criteria.DATE, criteria.SIGNATURES]
+        criteria.APPROVAL, criteria.RECEIVED, criteria.CHECKED, criteria.JUDGEMENT, criteria.VERDICT,
+        criteria.PLACE, criteria.DATE, criteria.SIGNATURES]
 
 
 def test_reasons_on_the_page_are_text_never_markup(edges: str, tmp_path: Path) -> None:

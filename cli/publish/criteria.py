@@ -22,8 +22,8 @@ from typing import Any
 from cli.labels import tr
 from cli.output import day
 from cli.publish.model import Document, Figure
-from cli.publish.prose import counted
-from cli.publish.recomputation import Recomputation, recomputation
+from cli.publish.prose import Text, blank, counted, plain, quoted, said
+from cli.publish.recomputation import CHECKED, Recomputation, recomputation
 from cli.publish.reliability import Reliability, reliability
 from cli.views import shown
 from events import LedgerEvent
@@ -39,7 +39,7 @@ DATE = "[data]"
 SIGNATURES = "[firme dei componenti dell'OIV]"
 APPROVAL = "[atto di approvazione della Relazione: tipo, numero e data]"
 RECEIVED = "[data di trasmissione all'OIV]"
-BLANKS = (JUDGEMENT, VERDICT, PLACE, DATE, SIGNATURES, APPROVAL, RECEIVED)
+BLANKS = (JUDGEMENT, VERDICT, PLACE, DATE, SIGNATURES, APPROVAL, RECEIVED, CHECKED)
 
 # An indicator's status in the Relazione: a value, or the reason it has none.
 VALUED, ND, UNMEASURED, WITHDRAWN = "valued", "nd", "unmeasured", "withdrawn"
@@ -381,22 +381,11 @@ def _strike(strike: Fact, kind: str, objective: str, indicator: str | None) -> C
 
 # -- 6. Bozza di documento di validazione -------------------------------------------------------
 @dataclass(frozen=True)
-class Segment:
-    """A piece of the draft's text: ``blank`` marks what the OIV fills in."""
-
-    text: str
-    blank: bool = False
-
-
-Paragraph = tuple[Segment, ...]
-
-
-@dataclass(frozen=True)
 class Finding:
     """What the kit found for one criterion, as the draft states it."""
 
     criterion: str
-    text: str
+    text: Text
 
 
 @dataclass(frozen=True)
@@ -405,24 +394,16 @@ class Draft:
     paragraphs, the ``findings`` by criterion, then the ``closing`` paragraphs with the OIV's blanks."""
 
     title: str
-    opening: tuple[Paragraph, ...]
+    opening: tuple[Text, ...]
     findings: tuple[Finding, ...]
-    closing: tuple[Paragraph, ...]
+    closing: tuple[Text, ...]
 
     def text(self) -> str:
         """The draft as plain text (one paragraph a line)."""
-        lines = [self.title, *("".join(s.text for s in p) for p in self.opening)]
-        lines += [f"- {f.criterion}: {f.text}." for f in self.findings]
-        lines += ["".join(s.text for s in p) for p in self.closing]
+        lines = [self.title, *(plain(p) for p in self.opening)]
+        lines += [f"- {f.criterion}: {plain(f.text)}." for f in self.findings]
+        lines += [plain(p) for p in self.closing]
         return "\n".join(lines)
-
-
-def _t(text: str) -> Segment:
-    return Segment(text)
-
-
-def _blank(text: str) -> Segment:
-    return Segment(text, blank=True)
 
 
 CRITERIA = ("Coerenza con il Piano", "Scostamenti", "Variazioni", "Attendibilità dei dati",
@@ -432,32 +413,31 @@ CRITERIA = ("Coerenza con il Piano", "Scostamenti", "Variazioni", "Attendibilit�
 
 def draft(doc: Document, found: tuple[Coherence, Deviations, Changes, Reliability, Recomputation]) -> Draft:
     coherent, deviated, changed, reliable, recomputed = found
-    entity = doc.header.entity or "[ente]"
-    approval = (_blank(APPROVAL) if doc.closing is None or doc.closing.act is None
-                else _t(str(doc.closing.act)))
+    entity = quoted(doc.header.entity) if doc.header.entity else blank("[ente]")
+    approval = (blank(APPROVAL) if doc.closing is None or doc.closing.act is None
+                else quoted(doc.closing.act))
     cut, size = doc.header.lines("it")
-    opening: tuple[Paragraph, ...] = (
-        (_t(f"L'Organismo Indipendente di Valutazione (OIV) di {entity}, ai sensi dell'art. 14, comma 4,"
-            f" lettera c), del d.lgs. 150/2009, ha preso in esame la {doc.title}, approvata con "), approval,
-         _t(" e trasmessa all'OIV il "), _blank(RECEIVED),
-         _t(f"; le cifre sono lette dal registro alla situazione: {cut} ({size}).")),
-        (_t("L'OIV ha svolto il lavoro di validazione sulla base degli accertamenti ritenuti opportuni,"
-            " secondo le Linee guida n. 3/2018 del Dipartimento della Funzione Pubblica, e ha esaminato, per"
-            " ciascun criterio, gli elementi del kit di validazione allegato:"),),
+    opening = (
+        said("L'Organismo Indipendente di Valutazione (OIV) di ", entity, ", ai sensi dell'art. 14, comma 4,"
+             f" lettera c), del d.lgs. 150/2009, ha preso in esame la {doc.title}, approvata con ", approval,
+             " e trasmessa all'OIV il ", blank(RECEIVED),
+             f"; le cifre sono lette dal registro alla situazione: {cut} ({size})."),
+        said("L'OIV ha svolto il lavoro di validazione sulla base degli accertamenti ritenuti opportuni,"
+             " secondo le Linee guida n. 3/2018 del Dipartimento della Funzione Pubblica, e ha esaminato, per"
+             " ciascun criterio, gli elementi del kit di validazione allegato:"),
     )
     findings = (
-        Finding(CRITERIA[0], coherent.sentence()),
-        Finding(CRITERIA[1], deviated.sentence()),
-        Finding(CRITERIA[2], changed.sentence()),
-        Finding(CRITERIA[3], reliable.sentence()),
-        Finding(CRITERIA[4], f"{recomputed.sentence()}; le prove di inclusione degli eventi poggiano su"
-                             f" {recomputed.anchor_sentence()}"),
+        Finding(CRITERIA[0], said(coherent.sentence())),
+        Finding(CRITERIA[1], said(deviated.sentence())),
+        Finding(CRITERIA[2], said(changed.sentence())),
+        Finding(CRITERIA[3], said(reliable.sentence())),
+        Finding(CRITERIA[4], recomputed.finding()),
     )
-    closing: tuple[Paragraph, ...] = (
-        (_t("Valutazioni dell'OIV sui criteri esaminati: "), _blank(JUDGEMENT)),
-        (_t(f"Alla luce dell'analisi svolta, la {doc.title} è "), _blank(VERDICT), _t(".")),
-        (_blank(PLACE), _t(", "), _blank(DATE)),
-        (_t("L'OIV: "), _blank(SIGNATURES)),
+    closing = (
+        said("Valutazioni dell'OIV sui criteri esaminati: ", blank(JUDGEMENT)),
+        said(f"Alla luce dell'analisi svolta, la {doc.title} è ", blank(VERDICT), "."),
+        said(blank(PLACE), ", ", blank(DATE)),
+        said("L'OIV: ", blank(SIGNATURES)),
     )
     return Draft(f"Documento di validazione della {doc.title} (bozza)", opening, findings, closing)
 

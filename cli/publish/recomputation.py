@@ -1,5 +1,6 @@
-"""The OIV's validation kit, criterion 5 (*ricalcolo delle cifre*): the published figures recomputed, what
-their proofs rest on, and the commands that make the same checks on the OIV's own machine."""
+"""The OIV's validation kit, criterion 5 (*ricalcolo delle cifre*): the published figures recomputed from
+the events' stored bytes, what their proofs rest on, and the commands that make the same checks on the
+OIV's own machine (the independent ones: the kit names them, the OIV runs them)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,14 @@ from cli.header import known_at_json
 from cli.output import to_json
 from cli.publish.anchor import Anchor, Signer
 from cli.publish.model import Document
-from cli.publish.prose import counted
+from cli.publish.prose import Text, blank, counted, said
 from cli.views import report_data
 from events import LedgerEvent
 from events.parse import loads_strict
+from ledger.codec import decode_body
+
+CHECKED = "[esito della verifica dell'OIV]"
+"""The draft's blank for the outcome of the OIV's own replay (``Recomputation.replay``)."""
 
 
 @dataclass(frozen=True)
@@ -31,26 +36,49 @@ class Command:
 
 @dataclass(frozen=True)
 class Recomputation:
-    """The published figures (``doc.figures_json``: ``report --format json`` at the cut) against a fresh
-    replay of the events at the same cut: ``compared`` values, the ``differences`` (path, published,
-    recomputed); the anchor the proofs end at, and the commands that check the same elsewhere."""
+    """The published figures (``doc.figures_json``: ``report --format json`` at the cut) against the figures
+    the ledger's events give at the same cut, each event decoded afresh from its stored bytes:
+    ``compared`` values, the ``differences`` (path, published, recomputed); the anchor the proofs end at,
+    and the commands that make the checks on the OIV's own machine, ``replay`` the one that recomputes
+    the figures there.
+
+    It is the body's own check, made by the program that made the document: it says the figures are the
+    ledger's, not that anyone independent checked them. The independent check is ``replay``, which the
+    kit names and does not run."""
 
     compared: int
     differences: tuple[tuple[str, Any, Any], ...]
-    figures: int
     anchor: Anchor
     keys: tuple[tuple[str, Signer], ...]
     commands: tuple[Command, ...]
+    replay: Command
 
     @property
     def equal(self) -> bool:
         return not self.differences
 
     def sentence(self) -> str:
-        figures = counted(self.compared, "cifra ricalcolata", "cifre ricalcolate")
+        """``3.812 valori pubblicati ricalcolati dai byte memorizzati degli eventi, decodificati da capo:
+        tutti uguali``."""
+        values = counted(self.compared, "valore pubblicato", "valori pubblicati")
+        done = "ricalcolato" if self.compared == 1 else "ricalcolati"
+        return f"{values} {done} dai byte memorizzati degli eventi, decodificati da capo: {self.outcome()}"
+
+    def outcome(self) -> str:
+        """``tutti uguali``, or ``3 differenze``."""
         if self.equal:
-            return f"{figures} dagli eventi: {'tutte uguali' if self.compared > 1 else 'uguale'}"
-        return f"{figures} dagli eventi: {counted(len(self.differences), 'differenza', 'differenze')}"
+            return "tutti uguali" if self.compared > 1 else "uguale"
+        return counted(len(self.differences), "differenza", "differenze")
+
+    def finding(self) -> Text:
+        """What the draft says of this criterion: whose check this is, and the OIV's own (its outcome a
+        blank)."""
+        values = counted(self.compared, "valore pubblicato", "valori pubblicati")
+        return said("le cifre pubblicate sono quelle che gli eventi del registro danno al taglio, ricalcolate"
+                    f" dall'ente dai byte memorizzati degli eventi ({values}: {self.outcome()}); la verifica"
+                    " indipendente è quella dell'OIV sulla propria macchina, con"
+                    f" `{self.replay.line}`: ", blank(CHECKED),
+                    f"; le prove di inclusione degli eventi poggiano su {self.anchor_sentence()}")
 
     def anchor_sentence(self) -> str:
         return anchor_sentence(self.anchor)
@@ -77,13 +105,16 @@ def leaves(data: Any) -> int:
 
 
 def recomputation(doc: Document, events: Sequence[LedgerEvent]) -> Recomputation:
-    """Replay the events afresh at the document's cut (``views.report_data``) and compare every value with
-    the published figures, key by key (``audit.diff``), as JSON reads them."""
-    fresh = report_data(list(events), doc.cut, doc.scores.year)
+    """Decode every event afresh from its stored canonical bytes (``ledger.codec.decode_body``, as ``verify
+    --expect`` decodes a bundle's ``events.jsonl``), replay them at the document's cut
+    (``views.report_data``) and compare every value with the published figures, key by key
+    (``audit.diff``), as JSON reads them."""
+    stored = [decode_body(event.canonical_bytes) for event in events]
+    fresh = report_data(stored, doc.cut, doc.scores.year)
     published, recomputed = (loads_strict(to_json(d)) for d in (doc.figures_json, fresh))
     differences = tuple(diff(published, recomputed))
-    return Recomputation(leaves(published), differences, len(doc.figures), doc.anchor, _keys(doc.anchor),
-                         _commands(doc))
+    commands, replay = _commands(doc)
+    return Recomputation(leaves(published), differences, doc.anchor, _keys(doc.anchor), commands, replay)
 
 
 KEY_FILES = {"log": "REGISTRO", "cosigner": "OIV"}
@@ -100,7 +131,8 @@ def _keys(anchor: Anchor) -> tuple[tuple[str, Signer], ...]:
     return tuple(found)
 
 
-def _commands(doc: Document) -> tuple[Command, ...]:
+def _commands(doc: Document) -> tuple[tuple[Command, ...], Command]:
+    """The commands in the order they are run, and among them the OIV's replay of the Relazione."""
     from cli.publish.command import default_name
 
     year = doc.scores.year
@@ -123,6 +155,11 @@ def _commands(doc: Document) -> tuple[Command, ...]:
                     f" {log_vkey} --state oiv-state.json --bundle {bundle}"),
         ]
     cut = _cut_flags(doc)
+    replay = Command("OIV", "ricalcola dagli eventi del pacchetto, con il proprio perfledger, le cifre della"
+                     " Relazione pubblicata, al suo stesso taglio, e le confronta una per una: è la verifica"
+                     " indipendente del ricalcolo",
+                     f"perfledger verify --bundle {bundle} {vkeys} --checkpoint {checkpoint}"
+                     f" --expect {relazione}")
     found += [
         Command("Ente", "consegna all'OIV il pacchetto dei dati (eventi, checkpoint, manifesto; nessun"
                 " codice)",
@@ -130,15 +167,12 @@ def _commands(doc: Document) -> tuple[Command, ...]:
         Command("OIV", "verifica il pacchetto con il proprio verificatore, sulla propria macchina: catena,"
                 " firme, checkpoint, e che estenda quanto già cosottoscritto",
                 f"perfledger-verify {bundle} {vkeys} --checkpoint {checkpoint} --last oiv-state.json"),
-        Command("OIV", "ricalcola dagli eventi del pacchetto le cifre della Relazione pubblicata, al suo"
-                " stesso taglio, e le confronta una per una",
-                f"perfledger verify --bundle {bundle} {vkeys} --checkpoint {checkpoint}"
-                f" --expect {relazione}"),
+        replay,
         Command("OIV", "deriva una cifra (qui il livello dell'ente) con gli eventi e le loro prove di"
                 " inclusione",
                 f"perfledger explain achievement entity{cut} --prove {checkpoint} {vkeys}"),
     ]
-    return tuple(found)
+    return tuple(found), replay
 
 
 def _cut_flags(doc: Document) -> str:
