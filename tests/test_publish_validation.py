@@ -19,11 +19,12 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cli.main import main
-from cli.publish import criteria, prose, recomputation, reliability
+from cli.publish import criteria, prose, recomputation, reliability, validation, words
 from cli.publish.anchor import anchor_of
 from cli.publish.criteria import BLANKS, Kit, kit
 from cli.publish.model import Document, document
 from events import LedgerEvent
+from events.fields import format_timestamp
 from ledger import Store, proofs
 from projections.facts import Cut
 from tests.conftest import write_jsonl
@@ -330,14 +331,20 @@ def cosigned(example: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         os.chdir(before)
 
 
-def test_the_anchor_and_the_oivs_own_commands_name_the_checkpoint_and_its_cosigners(example: str,
-                                                                                    cosigned: Path) -> None:
+@pytest.fixture(scope="module")
+def cosigned_doc(example: str, cosigned: Path) -> Document:
+    """The 2012 example's kit resting on its cosigned checkpoint."""
     events = events_of(example)
     trusted = [proofs.read_verifier(cosigned / name) for name in ("cdg.vkey", "oiv.vkey")]
-    doc = document(events, Cut(), None, anchor_of(events, cosigned / "checkpoint.txt", trusted), "validation")
-    found = kit(doc, events).recomputation
-    assert re.fullmatch(r"checkpoint 516 di perfledger\.invalid/\S+ firmato da cdg, cosottoscritto da"
-                        r" oiv\.cciaa-ms\.example \(il \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)",
+    anchor = anchor_of(events, cosigned / "checkpoint.txt", trusted)
+    return document(events, Cut(), None, anchor, "validation")
+
+
+def test_the_anchor_and_the_oivs_own_commands_name_the_checkpoint_and_its_cosigners(
+        cosigned_doc: Document) -> None:
+    found = kit(cosigned_doc, cosigned_doc.events).recomputation
+    assert re.fullmatch(r"sul checkpoint 516 di perfledger\.invalid/\S+ firmato da cdg, cosottoscritto da"
+                        r" oiv\.cciaa-ms\.example \(il \d\d/\d\d/\d{4} \d\d:\d\d:\d\d UTC\)",
                         found.anchor_sentence())
     assert [(file, s.name) for file, s in found.keys] == [("REGISTRO.vkey", "cdg"),
                                                          ("OIV.vkey", "oiv.cciaa-ms.example")]
@@ -356,8 +363,10 @@ def test_a_kit_on_the_ledgers_head_says_nobody_cosigned_it_and_how_to_get_a_chec
         example_kit: tuple[Document, Kit]) -> None:
     _, found = example_kit
     recomputed = found.recomputation
-    assert recomputed.anchor_sentence().startswith("testa del registro (evento 516, origine ")
+    assert recomputed.anchor_sentence().startswith("sulla testa del registro (evento 516, origine ")
     assert recomputed.anchor_sentence().endswith("non cosottoscritta: nessun checkpoint firmato")
+    assert "le prove di inclusione degli eventi poggiano sulla testa del registro (evento 516" in \
+        found.draft.text()
     assert [c.line.split(" --")[0] for c in recomputed.commands[:2]] == [
         "perfledger checkpoint", "perfledger checkpoint cosign checkpoint-516.txt"]
 
@@ -448,6 +457,25 @@ def test_the_pages_draft_marks_every_blank_for_the_oiv(example_page: str) -> Non
     assert [b.replace("&#39;", "'") for b in blanks[1:]] == [
         criteria.APPROVAL, criteria.RECEIVED, criteria.CHECKED, criteria.JUDGEMENT, criteria.VERDICT,
         criteria.PLACE, criteria.DATE, criteria.SIGNATURES]
+
+
+def test_the_kit_writes_weights_and_instants_as_the_relazione_does(
+        example_page: str, cosigned_doc: Document, example_kit: tuple[Document, Kit]) -> None:
+    """One formatter each (cli.publish.words): a weight ``33,33%``, an instant ``27/01/2012 09:02:00 UTC``,
+    and no ISO instant anywhere in the page's prose (only in its data and its commands)."""
+    assert not hasattr(criteria, "weight") and not hasattr(criteria, "instant")
+    rows = dict(re.findall(r'<tr class="indicator" data-indicator="([^"]+)".*?<td class="num">([^<]*)</td>',
+                           example_page, re.DOTALL))
+    _, found = example_kit
+    weights = {i.code: i.weight for o in found.coherence.objectives for i in o.indicators}
+    assert {rows[code] for code in rows} >= {"33,33%", "100%", "0%"}
+    assert all(rows[code] == words.weight(weights[code]) for code in rows)
+    m = found.reliability.measurements[0]
+    assert f"il {words.moment(format_timestamp(m.recorded_at))}</td>" in example_page
+    page = validation.page(cosigned_doc)
+    assert re.search(r"<td>\d\d/\d\d/\d{4} \d\d:\d\d:\d\d UTC</td></tr>", page)  # the OIV's cosignature
+    prose = re.sub(r"<script.*?</script>|<code.*?</code>|<pre.*?</pre>|<[^>]*>", " ", page, flags=re.DOTALL)
+    assert not re.findall(r"\d{4}-\d\d-\d\dT\d\d:\d\d", prose)
 
 
 def test_reasons_on_the_page_are_text_never_markup(edges: str, tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -66,16 +66,6 @@ def _level_words(level: str) -> tuple[str, str]:
 
 def act_text(act: Act | None) -> str:
     return "senza atto" if act is None else str(act)
-
-
-def instant(moment: datetime) -> str:
-    """``15/01/2013 11:00 UTC``."""
-    return f"{day(moment.date(), 'it')} {moment.strftime('%H:%M')} UTC"
-
-
-def weight(value: Decimal) -> str:
-    """A weight in percentage points as the plan gives it: ``33,33``, ``50``."""
-    return f"{value.normalize():f}".replace(".", ",")
 
 
 def _unique(figures: Iterator[Figure | None]) -> list[Figure]:

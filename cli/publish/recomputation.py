@@ -16,6 +16,7 @@ from cli.output import to_json
 from cli.publish.anchor import Anchor, Signer
 from cli.publish.model import Document
 from cli.publish.prose import Text, blank, counted, said
+from cli.publish.words import moment
 from cli.views import report_data
 from events import LedgerEvent
 from events.parse import loads_strict
@@ -78,20 +79,22 @@ class Recomputation:
                     f" dall'ente dai byte memorizzati degli eventi ({values}: {self.outcome()}); la verifica"
                     " indipendente è quella dell'OIV sulla propria macchina, con"
                     f" `{self.replay.line}`: ", blank(CHECKED),
-                    f"; le prove di inclusione degli eventi poggiano su {self.anchor_sentence()}")
+                    f"; le prove di inclusione degli eventi poggiano {self.anchor_sentence()}")
 
     def anchor_sentence(self) -> str:
         return anchor_sentence(self.anchor)
 
 
 def anchor_sentence(anchor: Anchor) -> str:
-    """``checkpoint 516 di ORIGIN firmato da cdg, cosottoscritto da oiv (il 2013-06-20T10:00:00Z)``."""
+    """What the proofs rest on, after *poggiano*: ``sul checkpoint 516 di ORIGIN firmato da cdg,
+    cosottoscritto da oiv (il 20/06/2013 10:00:00 UTC)``, or ``sulla testa del registro (…)``."""
     if anchor.kind == "head":
-        return (f"testa del registro (evento {anchor.size}, origine {anchor.origin}), non cosottoscritta:"
-                " nessun checkpoint firmato")
+        return (f"sulla testa del registro (evento {anchor.size}, origine {anchor.origin}), non"
+                " cosottoscritta: nessun checkpoint firmato")
     logs = ", ".join(s.name for s in anchor.signers if s.role == "log") or "nessuno"
-    text = f"checkpoint {anchor.size} di {anchor.origin} firmato da {logs}"
-    cosigners = [f"{s.name} (il {s.cosigned_at})" for s in anchor.cosigners]
+    text = f"sul checkpoint {anchor.size} di {anchor.origin} firmato da {logs}"
+    cosigners = [s.name + ("" if s.cosigned_at is None else f" (il {moment(s.cosigned_at)})")
+                 for s in anchor.cosigners]
     return text + (", cosottoscritto da " + ", ".join(cosigners) if cosigners else ", non cosottoscritto")
 
 
