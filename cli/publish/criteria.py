@@ -21,10 +21,12 @@ from typing import Any
 
 from cli.labels import tr
 from cli.output import day
+from cli.publish.html import cut_words
 from cli.publish.model import Document, Figure
-from cli.publish.prose import Text, blank, counted, plain, quoted, said
+from cli.publish.prose import Text, blank, counted, joined, plain, quoted, said
 from cli.publish.recomputation import CHECKED, Recomputation, recomputation
 from cli.publish.reliability import Reliability, reliability
+from cli.publish.words import excluded
 from cli.views import shown
 from events import LedgerEvent
 from events.fields import Act
@@ -47,7 +49,6 @@ WITHOUT = {ND: ("ND", "ND"), UNMEASURED: ("non misurato", "non misurati"),
            WITHDRAWN: ("ritirato", "ritirati")}
 """The statuses without a value, in Italian (singular, plural)."""
 
-EXCLUDED = {"weight 0": "peso 0"}  # the exclusions cli.labels does not already translate
 LEVELS = {"strategic": ("obiettivo strategico", "obiettivi strategici"),
           "operational": ("obiettivo operativo", "obiettivi operativi"),
           "individual": ("obiettivo individuale", "obiettivi individuali")}
@@ -57,11 +58,12 @@ DERIVED = {"derived:variations": "calcolato dal registro: variazioni agli obiett
            "derived:entity_level": "calcolato dal registro: livello medio dell'ente"}
 
 
-def _level_words(level: str) -> tuple[str, str]:
+def _objectives(n: int, level: str) -> Text:
+    """``18 obiettivi strategici``; a level of the plan's own, by its code: ``2 obiettivi di livello X``."""
     found = LEVELS.get(level)
     if found is not None:
-        return found
-    return f"obiettivo di livello {level}", f"obiettivi di livello {level}"
+        return said(counted(n, *found))
+    return said(counted(n, "obiettivo", "obiettivi"), " di livello ", quoted(level))
 
 
 def act_text(act: Act | None) -> str:
@@ -91,8 +93,8 @@ class IndicatorStatus:
     target: str
     value: str
     status: str
-    reason: str
-    how: str
+    reason: Text
+    how: Text
     figure: Figure | None
 
 
@@ -104,7 +106,7 @@ class ObjectiveStatus:
     title: str
     level: str
     figure: Figure | None
-    withdrawn: str | None
+    withdrawn: Text | None
     indicators: tuple[IndicatorStatus, ...]
 
 
@@ -122,20 +124,20 @@ class LevelCount:
     def valued(self) -> int:
         return self.indicators - sum(self.without.values())
 
-    def sentence(self) -> str:
+    def sentence(self) -> Text:
         """``18 obiettivi strategici, 68 indicatori: 64 con valore, 4 senza (2 ND, 2 non misurati)``."""
-        singular, plural = _level_words(self.level)
-        head = counted(self.objectives, singular, plural)
+        head = _objectives(self.objectives, self.level)
         if self.withdrawn:
-            head += f" ({counted(self.withdrawn, 'ritirato', 'ritirati')})"
+            head = said(head, f" ({counted(self.withdrawn, 'ritirato', 'ritirati')})")
         indicators = counted(self.indicators, "indicatore", "indicatori")
         missing = sum(self.without.values())
         if not self.indicators:
-            return f"{head}, nessun indicatore"
+            return said(head, ", nessun indicatore")
         if not missing:
-            return f"{head}, {indicators}: {'tutti con valore' if self.indicators > 1 else 'con valore'}"
+            every = "tutti con valore" if self.indicators > 1 else "con valore"
+            return said(head, f", {indicators}: {every}")
         reasons = ", ".join(counted(n, *WITHOUT[status]) for status, n in self.without.items() if n)
-        return f"{head}, {indicators}: {self.valued} con valore, {missing} senza ({reasons})"
+        return said(head, f", {indicators}: {self.valued} con valore, {missing} senza ({reasons})")
 
 
 @dataclass(frozen=True)
@@ -143,46 +145,48 @@ class Coherence:
     objectives: tuple[ObjectiveStatus, ...]
     levels: tuple[LevelCount, ...]
 
-    def sentence(self) -> str:
-        return "; ".join(level.sentence() for level in self.levels)
+    def sentence(self) -> Text:
+        return joined((level.sentence() for level in self.levels), "; ")
 
 
-def _strike_text(strike: Fact) -> str:
-    return f"ritirato (causa {tr(strike.cause, 'it')}): {strike.reason}"
+def _strike_text(strike: Fact) -> Text:
+    return said(f"ritirato (causa {tr(strike.cause, 'it')}): ", quoted(strike.reason))
 
 
-def _how(i: IndicatorScore) -> str:
+def _how(i: IndicatorScore) -> Text:
     d = i.definition
     if d.source == "measured":
-        return "misurato"
+        return said("misurato")
     if d.source == "reference":
-        return f"per riferimento all'indicatore {d.uses}"
+        return said("per riferimento all'indicatore ", quoted(d.uses))
     if d.source == "derived:year_ratio":
-        return f"rapporto tra anni: {d.uses} / {d.compared_with}"
-    return str(DERIVED.get(d.source, f"calcolato dal registro ({d.source})"))
+        return said("rapporto tra anni: ", quoted(d.uses), " / ", quoted(d.compared_with))
+    if d.source in DERIVED:
+        return said(DERIVED[d.source])
+    return said("calcolato dal registro (", quoted(d.source), ")")
 
 
 def indicator_status(doc: Document, objective: ObjectiveScore, i: IndicatorScore) -> IndicatorStatus:
     d = i.definition
     unit = str(d.unit)
+    reason: Text
     if i.withdrawn is not None:
         status, reason = WITHDRAWN, _strike_text(i.withdrawn)
     elif i.value is None:
         status = UNMEASURED
-        reason = (f"nessuna misurazione per un periodo concluso entro il {day(doc.cut.as_of, 'it')}"
-                  if doc.cut.as_of is not None else "nessuna misurazione registrata")
+        reason = said(f"nessuna misurazione per un periodo concluso entro il {day(doc.cut.as_of, 'it')}"
+                      if doc.cut.as_of is not None else "nessuna misurazione registrata")
         if d.source == "reference":
-            reason = f"l'indicatore {d.uses}, di cui usa il valore, non ha misurazione"
+            reason = said("l'indicatore ", quoted(d.uses), ", di cui usa il valore, non ha misurazione")
         elif d.source != "measured":
-            reason = "non calcolabile alla data: manca un dato da cui si ricava"
+            reason = said("non calcolabile alla data: manca un dato da cui si ricava")
     elif i.value == "ND":
-        status, reason = ND, "ND (non disponibile)"
+        status, reason = ND, said("ND (non disponibile)")
         if i.measurement is not None and i.measurement.note:
-            reason += f": {i.measurement.note}"
+            reason = said(reason, ": ", quoted(i.measurement.note))
     else:
         status = VALUED
-        reason = "" if i.excluded is None else (
-            "escluso dalla media: " + EXCLUDED.get(i.excluded, tr(i.excluded, "it")))
+        reason = () if i.excluded is None else said("escluso dalla media: " + excluded(i))
     return IndicatorStatus(
         objective=objective.code, code=i.code, title=str(d.title), weight=i.weight,
         target=shown(i.target, unit, "it"), value="" if i.value is None else shown(i.value, unit, "it"),
@@ -253,12 +257,12 @@ class Deviations:
     def unexplained(self) -> int:
         return sum(1 for d in self.indicators if d.unexplained)
 
-    def sentence(self) -> str:
+    def sentence(self) -> Text:
         text = (f"{counted(len(self.indicators), 'indicatore', 'indicatori')} sotto il valore atteso o senza"
                 f" valore, {self.unexplained} senza motivazione registrata")
         lines = [u for u in self.lines if u.available is not None]
-        return (text + f"; disponibilità di budget non utilizzata {self.available.shown}"
-                f" ({self.ratio.shown} del Totale), su {counted(len(lines), 'linea', 'linee')}")
+        return said(text + f"; disponibilità di budget non utilizzata {self.available.shown}"
+                    f" ({self.ratio.shown} del Totale), su {counted(len(lines), 'linea', 'linee')}")
 
 
 def deviations(doc: Document) -> Deviations:
@@ -322,7 +326,7 @@ class Changes:
     def without_act(self) -> tuple[ChangeEntry, ...]:
         return tuple(c for c in self.entries if c.act is None)
 
-    def sentence(self) -> str:
+    def sentence(self) -> Text:
         changes = [c for c in self.entries if c.kind == "variazione"]
         strikes = len(self.entries) - len(changes)
         causes = ", ".join(f"{n} {tr(cause, 'it')}" for cause, n in _by_cause(changes).items() if n)
@@ -334,7 +338,7 @@ class Changes:
                  f" ({counts} su {self.objectives} obiettivi = {self.figure.shown})")
         text += f"; {counted(strikes, 'stralcio', 'stralci')} di obiettivi o indicatori"
         missing = len(self.without_act)
-        return text + ("; tutte con atto" if not missing else f"; {missing} senza atto")
+        return said(text + ("; tutte con atto" if not missing else f"; {missing} senza atto"))
 
 
 def _by_cause(changes: Sequence[ChangeEntry]) -> dict[str, int]:
@@ -406,21 +410,21 @@ def draft(doc: Document, found: tuple[Coherence, Deviations, Changes, Reliabilit
     entity = quoted(doc.header.entity) if doc.header.entity else blank("[ente]")
     approval = (blank(APPROVAL) if doc.closing is None or doc.closing.act is None
                 else quoted(doc.closing.act))
-    cut, size = doc.header.lines("it")
     opening = (
         said("L'Organismo Indipendente di Valutazione (OIV) di ", entity, ", ai sensi dell'art. 14, comma 4,"
              f" lettera c), del d.lgs. 150/2009, ha preso in esame la {doc.title}, approvata con ", approval,
              " e trasmessa all'OIV il ", blank(RECEIVED),
-             f"; le cifre sono lette dal registro alla situazione: {cut} ({size})."),
+             f"; le cifre sono lette dal registro alla situazione: {cut_words(doc)}"
+             f" ({doc.header.size_line('it')})."),
         said("L'OIV ha svolto il lavoro di validazione sulla base degli accertamenti ritenuti opportuni,"
              " secondo le Linee guida n. 3/2018 del Dipartimento della Funzione Pubblica, e ha esaminato, per"
              " ciascun criterio, gli elementi del kit di validazione allegato:"),
     )
     findings = (
-        Finding(CRITERIA[0], said(coherent.sentence())),
-        Finding(CRITERIA[1], said(deviated.sentence())),
-        Finding(CRITERIA[2], said(changed.sentence())),
-        Finding(CRITERIA[3], said(reliable.sentence())),
+        Finding(CRITERIA[0], coherent.sentence()),
+        Finding(CRITERIA[1], deviated.sentence()),
+        Finding(CRITERIA[2], changed.sentence()),
+        Finding(CRITERIA[3], reliable.sentence()),
         Finding(CRITERIA[4], recomputed.finding()),
     )
     closing = (

@@ -46,12 +46,17 @@ def blank(text: str) -> Segment:
     return Segment(text, blank=True)
 
 
-def listed(texts: Iterable[object], separator: str = ", ") -> Text:
-    """Texts from the ledger, each quoted, one after the other: ``cdg, oiv``."""
+def joined(texts: Iterable[Text], separator: str) -> Text:
+    """Texts one after the other, ``separator`` between them."""
     found: list[Segment] = []
     for n, text in enumerate(texts):
-        found += [Segment(separator), quoted(text)] if n else [quoted(text)]
+        found += [Segment(separator), *text] if n else text
     return tuple(found)
+
+
+def listed(texts: Iterable[object]) -> Text:
+    """Texts from the ledger, each quoted: ``cdg, oiv``."""
+    return joined(((quoted(text),) for text in texts), ", ")
 
 
 def plain(text: Text) -> str:

@@ -15,7 +15,7 @@ from cli.header import known_at_json
 from cli.output import to_json
 from cli.publish.anchor import Anchor, Signer
 from cli.publish.model import Document
-from cli.publish.prose import Text, blank, counted, said
+from cli.publish.prose import Text, blank, counted, joined, listed, quoted, said
 from cli.publish.words import moment
 from cli.views import report_data
 from events import LedgerEvent
@@ -58,12 +58,13 @@ class Recomputation:
     def equal(self) -> bool:
         return not self.differences
 
-    def sentence(self) -> str:
+    def sentence(self) -> Text:
         """``3.812 valori pubblicati ricalcolati dai byte memorizzati degli eventi, decodificati da capo:
         tutti uguali``."""
         values = counted(self.compared, "valore pubblicato", "valori pubblicati")
         done = "ricalcolato" if self.compared == 1 else "ricalcolati"
-        return f"{values} {done} dai byte memorizzati degli eventi, decodificati da capo: {self.outcome()}"
+        return said(f"{values} {done} dai byte memorizzati degli eventi, decodificati da capo:"
+                    f" {self.outcome()}")
 
     def outcome(self) -> str:
         """``tutti uguali``, or ``3 differenze``."""
@@ -79,23 +80,26 @@ class Recomputation:
                     f" dall'ente dai byte memorizzati degli eventi ({values}: {self.outcome()}); la verifica"
                     " indipendente è quella dell'OIV sulla propria macchina, con"
                     f" `{self.replay.line}`: ", blank(CHECKED),
-                    f"; le prove di inclusione degli eventi poggiano {self.anchor_sentence()}")
+                    "; le prove di inclusione degli eventi poggiano ", self.anchor_sentence())
 
-    def anchor_sentence(self) -> str:
+    def anchor_sentence(self) -> Text:
         return anchor_sentence(self.anchor)
 
 
-def anchor_sentence(anchor: Anchor) -> str:
+def anchor_sentence(anchor: Anchor) -> Text:
     """What the proofs rest on, after *poggiano*: ``sul checkpoint 516 di ORIGIN firmato da cdg,
     cosottoscritto da oiv (il 20/06/2013 10:00:00 UTC)``, or ``sulla testa del registro (…)``."""
     if anchor.kind == "head":
-        return (f"sulla testa del registro (evento {anchor.size}, origine {anchor.origin}), non"
-                " cosottoscritta: nessun checkpoint firmato")
-    logs = ", ".join(s.name for s in anchor.signers if s.role == "log") or "nessuno"
-    text = f"sul checkpoint {anchor.size} di {anchor.origin} firmato da {logs}"
-    cosigners = [s.name + ("" if s.cosigned_at is None else f" (il {moment(s.cosigned_at)})")
-                 for s in anchor.cosigners]
-    return text + (", cosottoscritto da " + ", ".join(cosigners) if cosigners else ", non cosottoscritto")
+        return said(f"sulla testa del registro (evento {anchor.size}, origine ", quoted(anchor.origin),
+                    "), non cosottoscritta: nessun checkpoint firmato")
+    logs = listed(s.name for s in anchor.signers if s.role == "log") or said("nessuno")
+    text = said(f"sul checkpoint {anchor.size} di ", quoted(anchor.origin), " firmato da ", logs)
+    cosigners = joined((said(quoted(s.name), _when(s)) for s in anchor.cosigners), ", ")
+    return said(text, said(", cosottoscritto da ", cosigners) if cosigners else ", non cosottoscritto")
+
+
+def _when(signer: Signer) -> str:
+    return "" if signer.cosigned_at is None else f" (il {moment(signer.cosigned_at)})"
 
 
 def leaves(data: Any) -> int:

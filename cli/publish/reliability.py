@@ -17,7 +17,7 @@ from typing import Any
 
 from cli.labels import tr
 from cli.publish.model import Document, Figure
-from cli.publish.prose import counted
+from cli.publish.prose import Text, counted, joined, listed, quoted, said
 from cli.views import shown
 from events import EventCorrected, IndicatorMeasured, LedgerEvent
 from projections.explain import SourceRef, sources
@@ -35,7 +35,7 @@ class CorrectionEntry:
     actor: str
     recorded_at: datetime
     reason: str
-    changes: str
+    changes: Text
     known: bool
     source: SourceRef | None
 
@@ -106,21 +106,21 @@ class Reliability:
     def corrected_after(self) -> int:
         return sum(1 for m in self.measurements for c in m.corrections if not c.known)
 
-    def sentence(self) -> str:
+    def sentence(self) -> Text:
         n = len(self.measurements)
         sheets = self.from_spreadsheets
-        text = (f"{counted(n, 'misurazione', 'misurazioni')}, registrate da {', '.join(self.actors) or '-'};"
-                f" {sheets} da fogli di calcolo"
-                + (f" ({', '.join(self.files)})" if self.files else "")
-                + f", {n - sheets} registrate a mano o da JSON Lines;"
-                f" {counted(self.corrected, 'corretta', 'corrette')}")
+        files = said(" (", listed(self.files), ")") if self.files else ""
+        text = said(f"{counted(n, 'misurazione', 'misurazioni')}, registrate da ", listed(self.actors) or "-",
+                    f"; {sheets} da fogli di calcolo", files,
+                    f", {n - sheets} registrate a mano o da JSON Lines;"
+                    f" {counted(self.corrected, 'corretta', 'corrette')}")
         if self.corrected_after:
             later = counted(self.corrected_after, "correzione", "correzioni")
-            text += f" ({later} registrate dopo il taglio)"
+            text = said(text, f" ({later} registrate dopo il taglio)")
         if self.limit is None:
-            return text + "; il Piano non fissa un termine per la rilevazione dei dati"
-        return text + (f"; {counted(self.late, 'rilevata', 'rilevate')} oltre il termine di {self.limit}"
-                       f" giorni dalla fine del periodo (indicatore {self.limit_indicator})")
+            return said(text, "; il Piano non fissa un termine per la rilevazione dei dati")
+        return said(text, f"; {counted(self.late, 'rilevata', 'rilevate')} oltre il termine di {self.limit}"
+                    " giorni dalla fine del periodo (indicatore ", quoted(self.limit_indicator), ")")
 
 
 def _limit(doc: Document) -> tuple[int | None, str | None]:
@@ -134,8 +134,9 @@ def _limit(doc: Document) -> tuple[int | None, str | None]:
     return int(Decimal(indicator.target)), indicator.code
 
 
-def _changes_text(changes: dict[str, Any]) -> str:
-    return ", ".join(f"{tr(k, 'it')} {v}" for k, v in changes.items())
+def _changes_text(changes: dict[str, Any]) -> Text:
+    """``valore 67, nota …``: each field a correction changes, in Italian, and its new value."""
+    return joined((said(f"{tr(k, 'it')} ", quoted(v)) for k, v in changes.items()), ", ")
 
 
 def reliability(doc: Document, events: Sequence[LedgerEvent]) -> Reliability:
