@@ -451,6 +451,21 @@ def test_the_page_shows_each_criterion_under_its_italian_heading_with_its_facts(
     assert "perfledger-verify bundle-2012" in example_page
 
 
+def test_the_page_is_headed_as_the_oivs_kit_for_the_relazione(example_page: str) -> None:
+    tree = parsed(example_page)
+    assert [h.text() for h in tree.all("h1")] == ["Kit di validazione dell'OIV"]
+    front = tree.by_id("top")
+    assert front.one("p", "subtitle").text() == "Relazione sulla Performance 2012"
+    assert [a.text() for a in front.one("nav").all("a")] == list(criteria.CRITERIA)
+
+
+@pytest.mark.xfail(strict=True, reason="_base.html.j2 (the html helper's) has no {% block title %} yet, so"
+                   " the kit's <title> is the document's: once it has, this passes and the mark goes")
+def test_the_pages_title_names_the_kit(example_page: str) -> None:
+    title = "Kit di validazione dell'OIV: Relazione sulla Performance 2012 · CCIAA Massa Carrara"
+    assert f"<title>{title}</title>" in example_page
+
+
 def test_every_figure_on_the_page_links_to_a_derivation_on_the_page(example_page: str) -> None:
     links = set(re.findall(r'<a class="fig" href="#(f-[0-9a-f]{10})" data-key="\1">', example_page))
     sections = set(re.findall(r'<section class="derivation" id="(f-[0-9a-f]{10})"', example_page))
@@ -541,7 +556,7 @@ def rtl_page(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 def test_every_text_from_the_ledger_in_the_kit_sits_in_its_own_bdi(rtl_page: str) -> None:
     """A right-to-left text beside the kit's own words or numbers would reorder them: each is isolated."""
-    kit_article = parsed(rtl_page).by_id("kit")
+    page = parsed(rtl_page)
 
     def bare(element: Element, inside: bool) -> Iterator[str]:
         for child in element.children:
@@ -550,8 +565,9 @@ def test_every_text_from_the_ledger_in_the_kit_sits_in_its_own_bdi(rtl_page: str
             else:
                 yield from bare(child, inside or child.tag == "bdi")
 
-    assert list(bare(kit_article, False)) == []
-    isolated = {b.text() for b in kit_article.all("bdi")}
+    for part in (page.by_id("top"), page.by_id("kit")):  # the front page's heading and the kit
+        assert list(bare(part, False)) == []
+    isolated = {b.text() for b in page.by_id("kit").all("bdi")}
     for text in ("ente", "actor", "reason", "what", "title", "line", "product", "objective", "indicator",
                  "strike", "note", "registro", "oiv", "cdg"):
         assert rtl(text) in isolated, text

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from cli.publish.criteria import kit
+from cli.publish.criteria import CRITERIA, kit
 from cli.publish.html import render
 from cli.publish.model import Document
 from cli.publish.words import moment
@@ -15,7 +15,8 @@ from events.fields import format_timestamp
 def page(doc: Document) -> str:
     """The kit's page for ``doc``, read with the events the document was made from."""
     found = kit(doc, doc.events)
-    return render("validation.html.j2", doc, kit=found, linked=found.linked(), instant=instant)
+    return render("validation.html.j2", doc, kit=found, linked=found.linked(), criteria=CRITERIA,
+                  instant=instant)
 
 
 def instant(at: datetime) -> str:
