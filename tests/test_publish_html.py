@@ -200,10 +200,10 @@ def test_the_disponibile_totale_summary_shows_each_line_and_the_total_linked(
 
 
 def test_the_derivations_name_their_figures_parts_and_events_in_italian(doc: Document, tree: Element) -> None:
-    english = re.compile(r"\b(of (item|objective|line|the total)|achievement|entity level|roll-up|measured|"
-                         r"defines|revises|struck|corrects|period ending|used by|by reference|variations "
-                         r"indicator|strategic objectives|last measurement|override|change of|counts|value of|"
-                         r"year ratio|days from|as corrected)\b")
+    english = re.compile(r"\b(of (item|objective|line|the total)|achievement|entity level|roll-up|"
+                         r"measured|defines|revises|struck|corrects|period ending|used by|by reference|"
+                         r"variations indicator|strategic objectives|last measurement|override|change of|"
+                         r"counts|value of|year ratio|days from|as corrected)\b")
     derivations = tree.by_id("derivazioni")
     names = [p.text() for p in derivations.all("p", "figure-name")]
     names += [li.one("bdi").text() for li in derivations.all("li", "linked")]
@@ -213,12 +213,13 @@ def test_the_derivations_name_their_figures_parts_and_events_in_italian(doc: Doc
     entity = tree.by_id(doc.figure("achievement", "entity").key)
     assert entity.one("p", "figure-name").text() == "livello di performance dell'ente 2012"
     assert entity.one("li", "linked").one("bdi").text() == (
-        "grado di raggiungimento dell'obiettivo 01 (Potenziare gli interventi a favore della tutela dei diritti"
-        " soggettivi e della regolazione del mercato)")
+        "grado di raggiungimento dell'obiettivo 01 (Potenziare gli interventi a favore della tutela dei"
+        " diritti soggettivi e della regolazione del mercato)")
     assert "misurato 1,00 per il periodo chiuso al 31/12/2012" in contributions
     assert "definisce l'obiettivo 03" in contributions
     item = tree.by_id(doc.figure("budget", "item", "A1/04/01", "budget").key)
-    assert item.one("p", "figure-name").text() == "Budget della voce A1/04/01 (Accordo di programma con il Comune di Carrara)"
+    assert item.one("p", "figure-name").text() == (
+        "Budget della voce A1/04/01 (Accordo di programma con il Comune di Carrara)")
     assert item.one("td", "contributes").one("bdi").text() == "+€ 10.000,00"
 
 
@@ -227,9 +228,11 @@ def test_the_derivations_name_their_figures_parts_and_events_in_italian(doc: Doc
     ("entity level 2012 without the objectives that measure it",
      "livello di performance dell'ente 2012 senza gli obiettivi che lo misurano"),
     ("achievement of objective 03 (E-Gov (bis))", "grado di raggiungimento dell'obiettivo 03 (E-Gov (bis))"),
-    ("achievement of indicator 03.1 (n. pratiche)", "grado di raggiungimento dell'indicatore 03.1 (n. pratiche)"),
+    ("achievement of indicator 03.1 (n. pratiche)",
+     "grado di raggiungimento dell'indicatore 03.1 (n. pratiche)"),
     ("roll-up of objective 02 (Giustizia)", "aggregato dei figli dell'obiettivo 02 (Giustizia)"),
-    ("roll-up of objective 02 (Giustizia) in area AMM", "aggregato dei figli dell'obiettivo 02 (Giustizia) nell'area AMM"),
+    ("roll-up of objective 02 (Giustizia) in area AMM",
+     "aggregato dei figli dell'obiettivo 02 (Giustizia) nell'area AMM"),
     ("Prenotato of item A1/04/01 (Accordo)", "Prenotato della voce A1/04/01 (Accordo)"),
     ("Totale of objective 04 (Valorizzazione)", "Totale dell'obiettivo 04 (Valorizzazione)"),
     ("Disponibile of line A1 (Territorio)", "Disponibile della linea A1 (Territorio)"),
@@ -253,7 +256,8 @@ def test_explains_figure_names_are_said_in_italian(english: str, italian: str) -
 
 @pytest.mark.parametrize("english, italian", [
     ("defines objective 03", "definisce l'obiettivo 03"),
-    ("defines 03.1: weight 33.33%, target 0.55, lower", "definisce 03.1: peso 33,33%, atteso 0,55, decrescente"),
+    ("defines 03.1: weight 33.33%, target 0.55, lower",
+     "definisce 03.1: peso 33,33%, atteso 0,55, decrescente"),
     ("defines AMM/12.1-1: weight 16.67%, target 2012-01-31, deadline",
      "definisce AMM/12.1-1: peso 16,67%, atteso 31/01/2012, scadenza"),
     ("defines 17.4: weight 0%, target ND, at_most", "definisce 17.4: peso 0%, atteso ND, al massimo"),
@@ -268,11 +272,14 @@ def test_explains_figure_names_are_said_in_italian(english: str, italian: str) -
      "misurato 67 per il periodo chiuso al 31/12/2012 (come corretto)"),
     ("01.1-x (year x-1): measured 20 for the period ending 2011-12-31",
      "01.1-x (anno x-1): misurato 20 per il periodo chiuso al 31/12/2011"),
-    ("revises 07.2 (internal): target raised from 25 to 30", "rivede 07.2 (causa interna): target raised from 25 to 30"),
+    ("revises 07.2 (internal): target raised from 25 to 30",
+     "rivede 07.2 (causa interna): target raised from 25 to 30"),
     ("struck (external): not set up in time; left out of its objective's mean",
      "stralciato (causa esterna): not set up in time; escluso dalla media del suo obiettivo"),
-    ("struck (internal): merged; left out of every mean", "stralciato (causa interna): merged; escluso da ogni media"),
-    ("corrects m-07.1: three late registrations: 38, not 35", "corregge m-07.1: three late registrations: 38, not 35"),
+    ("struck (internal): merged; left out of every mean",
+     "stralciato (causa interna): merged; escluso da ogni media"),
+    ("corrects m-07.1: three late registrations: 38, not 35",
+     "corregge m-07.1: three late registrations: 38, not 35"),
     ("change of objective 07, counts: target raised", "variazione dell'obiettivo 07, conta: target raised"),
     ("change of objective 02, does not count (normative cause): target raised",
      "variazione dell'obiettivo 02, non conta (causa normativa): target raised"),

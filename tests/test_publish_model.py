@@ -53,7 +53,8 @@ def cosigned(example: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 def test_the_documents_figures_are_the_reports_json_at_the_same_cut(example: str) -> None:
     for as_of in ("2012-12-31", "2012-08-31"):
-        printed = orjson.loads(run("--ledger", example, "report", "--format", "json", "--as-of", as_of).output)
+        printed = orjson.loads(run("--ledger", example, "report", "--format", "json", "--as-of",
+                                   as_of).output)
         events = events_of(example)
         doc = document(events, Cut(date.fromisoformat(as_of)), None, anchor_of(events, None, []))
         assert orjson.loads(orjson.dumps(doc.figures_json, default=str)) == printed
@@ -65,7 +66,8 @@ def test_without_an_as_of_date_the_document_is_the_year_end_relazione_at_31_dece
     doc = document(events, Cut(), None, anchor)
     assert doc.cut == Cut(date(2012, 12, 31)) and doc.header.as_of == date(2012, 12, 31)
     assert doc.figures_json["as_of"] == "2012-12-31"  # verify --expect replays at that cut
-    printed = orjson.loads(run("--ledger", example, "report", "--format", "json", "--as-of", "2012-12-31").output)
+    printed = orjson.loads(run("--ledger", example, "report", "--format", "json", "--as-of",
+                               "2012-12-31").output)
     assert orjson.loads(orjson.dumps(doc.figures_json, default=str)) == printed
     assert doc.figure("achievement", "entity").shown == "94%"  # the seed's
     assert doc.figure("variations").shown == "5,6%"

@@ -73,7 +73,8 @@ def published(request: pytest.FixtureRequest, example: str, tmp_path_factory: py
     result = run(example, "publish", "--format", "xlsx", "--out", str(out), *args)
     assert result.exit_code == 0, result.output
     # without --as-of the document is the year-end Relazione: the report at 31/12 of its year
-    report = json.loads(run(example, "report", "--format", "json", *(args or ("--as-of", "2012-12-31"))).output)
+    report_args = args or ("--as-of", "2012-12-31")
+    report = json.loads(run(example, "report", "--format", "json", *report_args).output)
     return Published(out.read_bytes(), report, args, result.output, example)
 
 
