@@ -17,6 +17,7 @@ from cli.publish.anchor import anchor_of
 from cli.publish.model import Document, document
 from ledger import Store, proofs
 from projections.facts import Cut
+from tests.conftest import ev, small_plan, submissions
 
 
 def run(*args: str) -> Result:
@@ -174,6 +175,26 @@ def test_events_recorded_after_the_checkpoint_have_no_path_and_rest_on_the_ledge
     trusted = [proofs.read_verifier(cosigned / "cdg.vkey")]
     anchor = anchor_of(events, cosigned / "checkpoint.txt", trusted)
     assert anchor.path(len(events)) is not None and anchor.path(len(events) + 1) is None
+
+
+def test_the_year_end_relazione_states_the_act_that_approved_it_the_next_year(tmp_path: Path) -> None:
+    closed = ev("YearClosed", "close-2012", "2013-06-28", year=2012,
+                act={"kind": "Delibera di Giunta", "number": "75", "date": "2013-06-28"})
+    path = str(tmp_path / "closed.db")
+    store = Store.open(path, create=True)
+    store.init("CCIAA", actor="cdg")
+    store.append(submissions([*small_plan(), closed]))
+    store.close()
+    events = events_of(path)
+    anchor = anchor_of(events, None, [])
+    doc = document(events, Cut(), None, anchor)
+    assert doc.closing is not None and str(doc.closing.act) == "Delibera di Giunta n. 75 del 28/06/2013"
+    # its figures are the report's at 31/12, which knows no closing effective in 2013: verify --expect agrees
+    printed = orjson.loads(run("--ledger", path, "report", "--format", "json", "--as-of",
+                               "2012-12-31").output)
+    assert "closing" not in doc.figures_json
+    assert orjson.loads(orjson.dumps(doc.figures_json, default=str)) == printed
+    assert document(events, Cut(date(2012, 8, 31)), None, anchor).closing is None  # a four-monthly report
 
 
 def test_publish_refuses_a_checkpoint_without_keys_and_keys_without_a_checkpoint(example: str,

@@ -26,7 +26,7 @@ from projections.achievement import Achievement, achievement, band
 from projections.budget import COLUMNS, Budget, Group, budget, explain_group, explain_ratio, explain_row
 from projections.closing import Closing, closing
 from projections.explain import Derivation, EventRef, SourceRef, sources, with_proofs
-from projections.facts import Cut, known_facts, plan_of
+from projections.facts import Cut, Known, known_facts, plan_of
 from projections.timeliness import period_ends
 from projections.tree import Tree, tree
 from projections.variations import Variations, variations
@@ -116,9 +116,8 @@ class Document:
 
     @property
     def year_end(self) -> bool:
-        """Is it the year-end Relazione (its cut on or after 31/12 of its year), not a four-monthly report?"""
-        as_of = self.cut.as_of
-        return as_of is None or as_of >= date(self.scores.year, 12, 31)
+        """Is it the year-end Relazione, not a four-monthly report? (``year_end``)"""
+        return year_end(self.cut, self.scores.year)
 
     @property
     def title(self) -> str:
@@ -161,6 +160,12 @@ class Document:
                 "events": {str(seq): e.to_json() for seq, e in sorted(self.evidence.items())}}
 
 
+def year_end(cut: Cut, year: int) -> bool:
+    """Is a document of ``year`` at ``cut`` the year-end Relazione (its cut on or after 31/12), not a
+    four-monthly report?"""
+    return cut.as_of is None or cut.as_of >= date(year, 12, 31)
+
+
 def figure_key(explain: tuple[str, ...], as_of: date | None) -> str:
     spelt = "\x1f".join((*explain, "" if as_of is None else as_of.isoformat()))
     return "f-" + hashlib.sha256(spelt.encode()).hexdigest()[:10]
@@ -183,6 +188,8 @@ def document(events: list[LedgerEvent], cut: Cut, year: int | None, anchor: Anch
     shape = tree(scores)
     header = header_of_events(events, cut, scores.year)
     figures_json = report_json(cut, scores, table, changes, closed, header)
+    if year_end(cut, scores.year):
+        closed = approved(known, cut, scores.year)
     published = [*_achievement_figures(scores, shape, cut), _variations_figure(changes, cut),
                  *_budget_figures(table, cut)]
     trend = tuple(_trend(events, cut, scores))
@@ -193,6 +200,13 @@ def document(events: list[LedgerEvent], cut: Cut, year: int | None, anchor: Anch
     trend = tuple(TrendPoint(p.as_of, figures[p.figure.key]) for p in trend)
     return Document(kind, header, cut, anchor, figures_json, scores, table, changes, shape, closed,
                     figures, evidence, trend, _deviations(scores, figures, cut), events)
+
+
+def approved(known: Known, cut: Cut, year: int) -> Closing | None:
+    """The closing of ``year`` as known at the cut, whatever its effective date: the act approving the
+    Relazione comes after the year (by 30 June), so a closing effective then, outside the figures' cut
+    (the report at 31/12 knows none), is still what the year-end Relazione states of its approval."""
+    return closing(known, Cut(None, cut.known_at), year)
 
 
 # -- the figures --------------------------------------------------------------------------------
