@@ -176,7 +176,8 @@ def document(events: list[LedgerEvent], cut: Cut, year: int | None, anchor: Anch
     """Fold ``events`` once at ``cut`` into the document: figures, derivations, evidence. A cut without
     an as-of date is the year-end Relazione's: 31/12 of the plan's year (``year``, or the latest plan
     known at ``known_at``), so that nothing effective the next year counts and the figures' JSON names
-    the day ``verify --expect`` replays at."""
+    the day ``verify --expect`` replays at. The year-end Relazione's ``closing`` is its approval, as known
+    (``approved``): it is no figure, and it comes after the year."""
     known = known_facts(events, cut)
     if cut.as_of is None:
         year = int(plan_of(known, cut, year).year)
