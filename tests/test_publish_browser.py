@@ -2,8 +2,10 @@
 derivation, whose events the page's own script proves against the checkpoint the OIV cosigned.
 
 Every page is written by ``perfledger publish --format html`` and opened from file:// in Debian's
-Chromium (tests/browser.py); a tampered copy (an event's line, a cell shown, the checkpoint's
-signature) must say it is not verified.
+Chromium (tests/browser.py); a tampered copy (an event's line, a cell or note shown, a figure shown
+otherwise than its derivation, an event dropped from a derivation, the checkpoint's signature, a front
+page claiming another anchor) must say it is not verified. The page proves the events its figures cite,
+not the figures: it must say so, and a page resting on the ledger's head must not look verified.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import re
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,12 +28,20 @@ from click.testing import CliRunner
 from cli.main import main
 from cli.publish.model import figure_key
 from tests.browser import Opened, chromium, opened
-from tests.conftest import ev, write_jsonl
+from tests.conftest import ev, small_plan, write_jsonl
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
-ENTITY = figure_key(("achievement", "entity"), None)
+YEAR_END = date(2012, 12, 31)  # a Relazione published without --as-of is of 31/12 of its plan's year
+ENTITY = figure_key(("achievement", "entity"), YEAR_END)
+SPACED = [
+    ev("IndicatorMeasured", "m  doppio\u00a0spazio", "2012-04-30", indicator="04.1", period_end="2012-04-30",
+       value="10", actor="cdg\u00a0ufficio  controllo", note="due  spazi,\u00a0un unificatore\n\te una riga"),
+    ev("ObjectiveChanged", "chg  1", "2012-04-27", objective="04", cause="internal", reason="r", what="w",
+       act={"kind": "Delibera  di\u00a0Giunta", "number": "12  bis", "date": "2012-04-27"}),
+]
+CONTRIBUTES = "contributo (spiegazione, non fa parte della prova)"  # the column's heading
 LATE = ev("ReservationMade", "r-late", "2012-12-20", reservation="r-late", item="A1/04/02", amount="10.00")
 EVIDENCE = re.compile(r'(<script[^>]*id="evidence"[^>]*>)(.*?)(</script>)', re.DOTALL)
 # The key results' count of objectives in each band, as the table of bands shows it: a row per band,
@@ -96,6 +107,17 @@ def relazione(example: str, tmp_path_factory: pytest.TempPathFactory) -> Relazio
         "--vkey", str(where / "cdg.vkey"), "--vkey", str(where / "oiv.vkey"))
     key_ids = {name: (where / f"{name}.vkey").read_text().split("+")[1] for name in ("cdg", "oiv")}
     return Relazione(page, head_page, late_page, size, key_ids, achieved)
+
+
+@pytest.fixture(scope="module")
+def spaced(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A page of a small plan whose measurement's id, actor and note and whose change's act hold two
+    spaces in a row and no-break spaces, as the ledger accepts them (resting on the ledger's head)."""
+    where = tmp_path_factory.mktemp("spaced")
+    ledger = str(where / "spaced.db")
+    run(ledger, "import", str(write_jsonl(where / "spaced.jsonl", [*small_plan(), *SPACED])), "--entity", "E")
+    run(ledger, "publish", "--format", "html", "--out", str(where / "spaced.html"))
+    return where / "spaced.html"
 
 
 @pytest.fixture(scope="module")
@@ -198,12 +220,68 @@ def cell_changed(key: str, field: str) -> Callable[[str], str]:
     return change
 
 
+def front_anchor(html: str, **attrs: str) -> str:
+    """The page with the front page's claims about its anchor (``data-anchor-*`` of ``dl.cut``) edited."""
+    for name, value in attrs.items():
+        html = re.sub(f'(<dl class="cut"[^>]*data-anchor-{name}=")[^"]*', rf"\g<1>{value}", html, count=1)
+    return html
+
+
+def section_of(html: str, key: str) -> tuple[int, int]:
+    """Where the derivation of figure ``key`` starts and ends in the page."""
+    start = html.index(f'<section class="derivation" id="{key}"')
+    return start, html.index("</section>", start)
+
+
+def figure_shown_as(key: str, shown: str, forged: str, where: str) -> Callable[[str], str]:
+    """The figure ``key`` shown as ``forged`` instead of ``shown``: in its first ``link``, in every link
+    and its derivation's value (``link-and-value``), or in the derivation's ``value`` only."""
+    link = f'<a class="fig" href="#{key}" data-key="{key}">{shown}</a>'
+
+    def change(html: str) -> str:
+        if where != "value":
+            html = html.replace(link, link.replace(f">{shown}<", f">{forged}<"), 1 if where == "link" else -1)
+        if where != "link":
+            start, end = section_of(html, key)
+            value = html[start:end].replace(f'<span class="value">{shown}</span>',
+                                            f'<span class="value">{forged}</span>', 1)
+            html = html[:start] + value + html[end:]
+        return html
+
+    return change
+
+
+def event_dropped(key: str) -> Callable[[str], str]:
+    """The derivation ``key`` without its first event: out of its ``data-events`` and its table."""
+    def drop(html: str) -> str:
+        start, end = section_of(html, key)
+        section = html[start:end]
+        seq = re.search(r'<tr class="event" data-seq="(\d+)"', section)
+        assert seq is not None, f"{key} shows no event"
+        section = re.sub(rf'<tr class="event" data-seq="{seq[1]}">.*?</tr>\n', "", section, flags=re.DOTALL)
+        section = re.sub(r'data-events="([^"]*)"', lambda m: 'data-events="{}"'.format(
+            " ".join(s for s in m[1].split() if s != seq[1])), section, count=1)
+        return html[:start] + section + html[end:]
+
+    return drop
+
+
+def first_note(html: str) -> str:
+    """The sequence number of the first event whose row shows a note."""
+    at = html.index('<span class="note">nota: ')
+    return str(re.findall(r'<tr class="event" data-seq="(\d+)"', html[:at])[-1])
+
+
+def note_rewritten(html: str) -> str:
+    return re.sub(r'(<span class="note">nota: <bdi>)[^<]*', r"\g<1>nota riscritta", html, count=1)
+
+
 # -- the genuine page ------------------------------------------------------------------------------
 def test_the_page_shows_the_entity_level_bands_and_each_strategic_objective_as_achievement_says(
     genuine: Opened, relazione: Relazione
 ) -> None:
     figures = {ENTITY: f"{relazione.achievement['entity']['percent']}%"}
-    figures |= {figure_key(("achievement", "objective", o["id"]), None): f"{o['percent']}%"
+    figures |= {figure_key(("achievement", "objective", o["id"]), YEAR_END): f"{o['percent']}%"
                 for o in relazione.strategic()}
     for key, shown in figures.items():
         links = genuine.page.locator(f"a.fig[data-key='{key}']")
@@ -219,17 +297,37 @@ def test_each_strategic_objective_links_to_its_derivation_verified_against_the_c
 ) -> None:
     page = genuine.page
     for objective in relazione.strategic():
-        key = figure_key(("achievement", "objective", objective["id"]), None)
+        key = figure_key(("achievement", "objective", objective["id"]), YEAR_END)
         page.locator(f"a.fig[data-key='{key}']").filter(visible=True).first.click()
         assert page.evaluate("location.hash") == f"#{key}"
         assert page.locator(f"section.derivation[id='{key}']").is_visible()
         state, text = genuine.status(key)
         assert state == "verified", text
-        assert text.startswith("verificato: ") and f"checkpoint {relazione.size} " in text
+        assert text.startswith("eventi verificati: ") and f"checkpoint {relazione.size} " in text
+        assert " sono quelli registrati e sono inclusi nel checkpoint " in text
         assert "firmato da cdg" in text and "cosottoscritto da oiv il " in text
     state, text = genuine.state("#proof-banner")
     assert state == "verified" and f"checkpoint {relazione.size} " in text, text
     assert f"Chiavi: cdg {relazione.key_ids['cdg']}, oiv {relazione.key_ids['oiv']} " in text  # to compare
+
+
+def test_the_banner_says_the_cited_events_are_verified_and_who_recomputes_the_figures(
+    genuine: Opened, relazione: Relazione
+) -> None:
+    sections = genuine.derivations()
+    cited = {seq for seqs, _, _ in sections for seq in seqs}
+    state, text = genuine.state("#proof-banner")
+    assert state == "verified", text
+    assert text.startswith(f"Eventi verificati da questa pagina: i {len(cited)} eventi citati dalle"
+                           f" {len(sections)} cifre sono quelli registrati e sono inclusi nel checkpoint"
+                           f" {relazione.size} di "), text
+    assert "La pagina non ricalcola le cifre: " in text and "perfledger verify --bundle " in text, text
+    assert " --expect " in text, text
+
+
+def test_the_contribution_column_says_it_is_no_part_of_the_proof(genuine: Opened) -> None:
+    heads = genuine.page.eval_on_selector_all("table.events th", "ths => ths.map((th) => th.textContent)")
+    assert {h for h in heads if h.startswith("contributo")} == {CONTRIBUTES}
 
 
 def test_nothing_leaves_the_page_and_nothing_goes_wrong_in_it(genuine: Opened, relazione: Relazione) -> None:
@@ -255,13 +353,44 @@ def test_on_a_phone_390_pixels_wide_the_page_does_not_scroll_sideways(
             page.set_viewport_size(size)
 
 
-def test_a_page_resting_on_the_ledgers_head_says_nobody_signed_it(
+def test_a_page_resting_on_the_ledgers_head_is_not_verified_but_consistent_with_a_head_nobody_signed(
     open_copy: Callable[..., Opened], relazione: Relazione
 ) -> None:
     page = open_copy(relazione.head_page)
+    size = evidence_of(relazione.head_page.read_text(encoding="utf-8"))["anchor"]["size"]
+    said = (f"oerente con la testa del registro (evento {size}), che nessuno fuori dall'ente ha firmato: non"
+            " prova nulla contro chi tiene il registro")
     state, text = page.status(ENTITY)
-    assert state == "verified" and "testa del registro" in text and "nessuno" in text, text
-    assert "checkpoint" not in text
+    assert state == "unsigned" and text.startswith(f"c{said}. "), text
+    assert "sono quelli registrati e sono inclusi nella testa del registro" in text, text
+    assert "checkpoint" not in text and "verificat" not in text.lower(), text
+    state, text = page.state("#proof-banner")
+    assert state == "unsigned" and text.startswith(f"C{said}. "), text
+    assert "checkpoint" not in text and "Verificat" not in text, text
+
+
+def test_an_untouched_page_whose_ids_actors_acts_and_notes_hold_inner_and_no_break_spaces_holds(
+    open_copy: Callable[..., Opened], spaced: Path
+) -> None:
+    page = open_copy(spaced)
+    assert [text for _, state, text in page.derivations() if state == "failed"] == []
+    assert page.state("#proof-banner")[0] == "unsigned"
+    cells = page.page.eval_on_selector_all("td[data-field]", "tds => tds.map((td) => td.textContent)")
+    assert {"m  doppio\u00a0spazio", "cdg\u00a0ufficio  controllo",
+            "Delibera  di\u00a0Giunta n. 12  bis del 27/04/2012"} <= set(cells)
+
+
+def test_a_spaced_actor_shown_with_its_spaces_tidied_is_not_verified(
+    open_copy: Callable[..., Opened], spaced: Path
+) -> None:
+    events = evidence_of(spaced.read_text(encoding="utf-8"))["events"]
+    seq = next(s for s, e in events.items() if '"actor":"cdg\u00a0ufficio  controllo"' in e["line"])
+    forged = spaced.with_name("tidied.html")
+    forged.write_text(spaced.read_text(encoding="utf-8").replace(
+        "<bdi>cdg\u00a0ufficio  controllo</bdi>", "<bdi>cdg ufficio controllo</bdi>", 1), encoding="utf-8")
+    page = open_copy(forged)
+    resting = {(state, text) for seqs, state, text in page.derivations() if seq in seqs}
+    assert resting == {("failed", f"NON verificato: l'evento #{seq} non è quello mostrato (autore)")}
 
 
 def test_a_browser_without_ed25519_says_the_signatures_were_not_checked(
@@ -279,8 +408,8 @@ def test_an_event_recorded_after_the_checkpoint_is_said_to_rest_on_the_ledgers_w
 ) -> None:
     page = open_copy(relazione.late_page)
     late = relazione.size + 1
-    state, text = page.status(figure_key(("budget", "item", "A1/04/02", "reserved"), None))
-    assert state == "uncovered" and text.startswith("verificato in parte: "), text
+    state, text = page.status(figure_key(("budget", "item", "A1/04/02", "reserved"), YEAR_END))
+    assert state == "uncovered" and text.startswith("eventi verificati in parte: "), text
     assert f"l'evento #{late}, registrato dopo il checkpoint {relazione.size}, poggia sulla parola" in text
     assert page.status(ENTITY)[0] == "verified"
     assert page.state("#proof-banner")[0] == "uncovered"
@@ -305,7 +434,7 @@ def test_an_event_whose_amount_was_changed_in_the_evidence_is_not_verified(
 def test_a_cell_changed_in_a_derivations_table_is_not_verified(
     open_copy: Callable[..., Opened], relazione: Relazione
 ) -> None:
-    key = figure_key(("achievement", "objective", relazione.strategic()[0]["id"]), None)
+    key = figure_key(("achievement", "objective", relazione.strategic()[0]["id"]), YEAR_END)
     page = open_copy(relazione.copy("cell.html", cell_changed(key, "effective_date")))
     state, text = page.status(key)
     assert state == "failed" and "non è quello mostrato (data di efficacia)" in text, text
@@ -320,4 +449,92 @@ def test_a_checkpoint_whose_cosignature_was_altered_verifies_nothing(
     state, text = page.state("#proof-banner")
     assert state == "failed" and "la firma di oiv non corrisponde al checkpoint" in text, text
     for objective in relazione.strategic():
-        assert page.status(figure_key(("achievement", "objective", objective["id"]), None))[0] == "failed"
+        assert page.status(figure_key(("achievement", "objective", objective["id"]), YEAR_END))[0] == "failed"
+
+
+@pytest.mark.parametrize("where", ["link", "link-and-value", "value"])
+def test_a_figure_shown_otherwise_than_its_derivation_is_not_verified(
+    open_copy: Callable[..., Opened], relazione: Relazione, where: str
+) -> None:
+    shown = f"{relazione.achievement['entity']['percent']}%"
+    forged = "1%" if shown != "1%" else "2%"
+    page = open_copy(relazione.copy(f"shown-{where}.html", figure_shown_as(ENTITY, shown, forged, where)))
+    state, text = page.status(ENTITY)
+    assert state == "failed" and f"«{forged}»" in text and f"«{shown}»" in text, text
+    assert page.state("#proof-banner")[0] == "failed"
+
+
+def test_a_note_rewritten_in_an_events_row_is_not_verified(
+    open_copy: Callable[..., Opened], relazione: Relazione
+) -> None:
+    seq = first_note(relazione.page.read_text(encoding="utf-8"))
+    page = open_copy(relazione.copy("note.html", note_rewritten))
+    resting = {(state, text) for seqs, state, text in page.derivations() if seq in seqs}
+    assert resting == {("failed", f"NON verificato: l'evento #{seq} non è quello mostrato (nota)")}
+
+
+def test_an_event_dropped_from_a_derivations_list_and_its_table_is_not_verified(
+    open_copy: Callable[..., Opened], relazione: Relazione
+) -> None:
+    key = figure_key(("achievement", "objective", relazione.strategic()[0]["id"]), YEAR_END)
+    page = open_copy(relazione.copy("dropped.html", event_dropped(key)))
+    state, text = page.status(key)
+    assert state == "failed" and "non elenca l'evento #" in text, text
+    assert page.state("#proof-banner")[0] == "failed"
+
+
+def without_cosigner(evidence: dict[str, Any]) -> None:
+    evidence["anchor"]["keys"] = [k for k in evidence["anchor"]["keys"] if k["role"] != "cosigner"]
+
+
+def as_head(evidence: dict[str, Any]) -> None:
+    evidence["anchor"]["kind"] = "head"
+
+
+def log_signer_renamed(html: str) -> str:
+    return re.sub(r'(<dd data-signer="cdg"[^>]*><bdi>)cdg', r"\g<1>oiv", html, count=1)
+
+
+@pytest.mark.parametrize("forge", [
+    lambda html: with_evidence(html, as_head),
+    lambda html: with_evidence(html, without_cosigner),
+    log_signer_renamed,
+], ids=["evidence-on-the-head", "evidence-without-the-cosigner", "signer-renamed-on-the-front-page"])
+def test_a_front_page_that_claims_another_anchor_than_the_evidence_verifies_nothing(
+    open_copy: Callable[..., Opened], relazione: Relazione, forge: Callable[[str], str]
+) -> None:
+    page = open_copy(relazione.copy("front.html", forge))
+    state, text = page.state("#proof-banner")
+    assert state == "failed" and "il frontespizio" in text, text
+    assert page.status(ENTITY)[0] == "failed"
+
+
+def test_a_page_with_no_event_in_its_anchor_says_nothing_was_verified(
+    open_copy: Callable[..., Opened], relazione: Relazione
+) -> None:
+    def emptied(evidence: dict[str, Any]) -> None:
+        evidence["anchor"]["size"] = 0
+        for event in evidence["events"].values():
+            event["path"] = None
+
+    forged = relazione.head_page.with_name("empty.html")
+    html = relazione.head_page.read_text(encoding="utf-8")
+    forged.write_text(front_anchor(with_evidence(html, emptied), size="0"), encoding="utf-8")
+    page = open_copy(forged)
+    for state, text in (page.state("#proof-banner"), page.status(ENTITY)):
+        assert state == "none", text
+        assert text.lower().startswith("nessun evento verificato"), text
+        assert "registrati dopo la testa del registro (evento 0), poggiano sulla parola" in text, text
+        assert "checkpoint" not in text, text
+
+
+def test_a_figure_whose_link_opens_no_derivation_is_not_verified(
+    open_copy: Callable[..., Opened], relazione: Relazione
+) -> None:
+    shown = f"{relazione.achievement['entity']['percent']}%"
+    link = f'<a class="fig" href="#{ENTITY}" data-key="{ENTITY}">'
+    page = open_copy(relazione.copy("nowhere.html", lambda html: html.replace(
+        link, link.replace(f'href="#{ENTITY}"', 'href="#f-0"'), 1)))
+    state, text = page.state("#proof-banner")
+    assert state == "failed", text
+    assert f"il collegamento alla cifra «{shown}» non porta alla sua derivazione" in text, text

@@ -155,9 +155,11 @@ class Document:
         return found
 
     def evidence_json(self) -> dict[str, Any]:
-        """What the page's script checks: the anchor, and every event's line and audit path."""
+        """What the page's script checks: the anchor, every event's line and audit path, and the events
+        each figure rests on (its derivation's and its parts', in order)."""
         return {"anchor": self.anchor.to_json(),
-                "events": {str(seq): e.to_json() for seq, e in sorted(self.evidence.items())}}
+                "events": {str(seq): e.to_json() for seq, e in sorted(self.evidence.items())},
+                "figures": {key: sorted(f.seqs()) for key, f in self.figures.items()}}
 
 
 def year_end(cut: Cut, year: int) -> bool:

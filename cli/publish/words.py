@@ -20,7 +20,7 @@ from typing import Any
 
 from cli.labels import tr
 from cli.output import day, money, number
-from cli.publish.anchor import Anchor
+from cli.publish.anchor import Anchor, Signer
 from projections.achievement import IndicatorScore
 from projections.budget import LABELS
 
@@ -110,6 +110,7 @@ class Row:
     label: str
     parts: tuple[Part, ...]
     warning: bool = False
+    signer: Signer | None = None  # the key a row names (the page's script checks it against the evidence)
 
     @property
     def text(self) -> str:
@@ -151,7 +152,7 @@ def anchor_words(anchor: Anchor) -> AnchorWords:
     for s in anchor.signers:
         when = "" if s.cosigned_at is None else f", il {moment(s.cosigned_at)}"
         rows.append(Row("Firmato da" if s.role == "log" else "Cosottoscritto da",
-                        ((s.name, "name"), (f" (chiave {s.key_id}{when})", ""))))
+                        ((s.name, "name"), (f" (chiave {s.key_id}{when})", "")), signer=s))
     names = ", ".join(s.name for s in anchor.cosigners)
     if not names:
         rows.append(Row("Cosottoscrizioni", UNCOSIGNED))

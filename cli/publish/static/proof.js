@@ -1,20 +1,32 @@
 // The page checks its own proofs, with WebCrypto only (no network, works on file://).
 //
-// It reads the evidence (#evidence: the anchor, and each event's stored line and audit path) and the
-// event rows of each derivation; it checks the checkpoint's signatures with the keys the page names
-// (C2SP signed-note: Ed25519 and cosignature/v1), each line against the rows shown (its SHA-256 is the
-// hash, its fields are the cells) and each line's RFC 9162 inclusion in the anchor's tree; then it writes
-// each derivation's .proof-status and the #proof-banner, as text. The page carries its keys and this
-// script: a rewritten page can lie, and perfledger-verify on the ledger's bundle is the authority.
+// It reads the evidence (#evidence: the anchor; each event's stored line and audit path; the events each
+// figure rests on) and checks: the checkpoint's signatures, with the keys the page names (C2SP
+// signed-note: Ed25519 and cosignature/v1), and that the front page claims that very anchor; each line
+// against the rows shown (its SHA-256 is the hash, its fields and note are the cells) and its RFC 9162
+// inclusion in the anchor's tree; that each derivation lists the events its figure rests on and shows
+// them; that every link to a figure shows the value its derivation shows. Then it writes each
+// derivation's .proof-status and the #proof-banner, as text. It does not recompute a figure from its
+// events (perfledger verify --bundle --expect does), and the "contributo" column is perfledger's
+// explanation, not compared. The page carries its keys and this script: a rewritten page can lie, and
+// perfledger-verify on the ledger's bundle is the authority.
 "use strict";
 (() => {
   const enc = new TextEncoder();
   const subtle = globalThis.crypto && globalThis.crypto.subtle;
   const FIELDS = { seq: "sequenza", id: "id", type: "tipo", effective_date: "data di efficacia",
                    recorded_at: "registrato il", actor: "autore", act: "atto", hash: "hash" };
-  const RANK = { verified: 0, uncovered: 1, unchecked: 2, failed: 3 };
-  const LEAD = { verified: "Verificato da questa pagina", uncovered: "Verificato in parte da questa pagina",
-                 unchecked: "Firme non verificate da questo browser (non sa verificare Ed25519)" };
+  // A verdict, from best to worst: its events are in a signed checkpoint (verified), some of them were
+  // recorded after it (uncovered), they are in the ledger's own head, signed by nobody (unsigned), the
+  // signatures could not be checked here (unchecked), a check does not hold (failed). A verdict that
+  // would not fail, with no event shown to be in the anchor, is "none": nothing was verified.
+  const RANK = { verified: 0, uncovered: 1, unsigned: 2, unchecked: 3, failed: 4 };
+  const LEAD = { verified: "eventi verificati", uncovered: "eventi verificati in parte",
+                 none: "nessun evento verificato", unchecked: "firme non verificate da questo browser (non sa"
+                 + " verificare Ed25519)" };
+  const RECOMPUTED = "La pagina non ricalcola le cifre: le ricalcola dagli eventi, e le confronta con quelle"
+    + " pubblicate, perfledger verify --bundle PACCHETTO --expect CIFRE.json (CIFRE.json: le cifre di perfledger"
+    + " report --format json); la prova indipendente del registro è perfledger-verify sul suo pacchetto.";
 
   class Refused extends Error {}  // a check that does not hold; its message is the reason, in Italian
   const refuse = (why) => { throw new Refused(why); };
@@ -37,7 +49,10 @@
     } catch { return null; }
   };
   const day = (iso) => `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}`;
-  const events = (n, one, many) => (n === 1 ? `1 evento ${one}` : `${n} eventi ${many}`);
+  const moment = (iso) => `${day(iso)} ${iso.slice(11, 19)} UTC`;  // to the second, as words.moment
+  const trim = (s) => s.replace(/^[ \t\n\f\r]+|[ \t\n\f\r]+$/g, "");  // what markup adds; never inner or U+00A0
+  const the = (n) => (/^(8|11(...)*$)/.test(String(n)) ? "gli" : "i");  // gli otto, gli undici(mila): a vowel
+  const capital = (s) => s.charAt(0).toUpperCase() + s.slice(1);
   const list = (xs) => (xs.length < 2 ? xs.join("") : `${xs.slice(0, -1).join(", ")} e ${xs.at(-1)}`);
   const numbered = (seqs) => seqs.slice(0, 5).map((s) => `#${s}`).join(", ") + (seqs.length > 5 ? ", …" : "");
   const worst = (found) => found.reduce((w, r) => (RANK[r.state] > RANK[w] ? r.state : w), "verified");
@@ -112,11 +127,30 @@
     return { ...found, checked: true };
   }
 
-  // The anchor: {state, where ("nel checkpoint 516 di ORIGIN, firmato da …"), root (its name)}.
+  // The front page states what the figures rest on (dl.cut's data-anchor-*, and a dd per key that signed,
+  // as words.signer writes it): it must be the evidence's anchor, with the keys found to sign it.
+  function checkFront(a, keys) {
+    const dl = document.querySelector("dl.cut"), d = dl ? dl.dataset : {};
+    const claimed = Array.from(dl ? dl.querySelectorAll("dd[data-signer]") : [], (dd) => [dd.dataset.role,
+      dd.dataset.signer, dd.dataset.keyId, dd.previousElementSibling?.textContent, trim(dd.textContent)].join("|"));
+    const given = keys.map((k) => [k.role, k.name, k.id, k.role === "log" ? "Firmato da" : "Cosottoscritto da",
+      `${k.name} (chiave ${k.id}${k.when ? `, il ${moment(k.when)}` : ""})`].join("|"));
+    if (d.anchorKind !== a.kind || d.anchorSize !== String(a.size) || d.anchorOrigin !== a.origin
+        || d.anchorRoot !== a.root || !same([...new Set(claimed)].sort(), [...new Set(given)].sort())) {
+      refuse("il frontespizio dice un ancoraggio diverso da quello delle prove (tipo, dimensione, origine, radice"
+        + " o firme)");
+    }
+  }
+
+  // The anchor: {state, where ("nel checkpoint 516 di ORIGIN, firmato da …"), after ("dopo il checkpoint
+  // 516"), root (its name), keys (the banner's list to compare), caveat (a head's: signed by nobody)}.
   async function checkAnchor(a) {
     if (a.kind === "head") {
-      return { state: "verified", root: "della testa del registro",
-               where: `nella testa del registro (evento ${a.size}), che nessuno ha firmato né cosottoscritto` };
+      checkFront(a, []);
+      const head = `la testa del registro (evento ${a.size})`;
+      return { state: "unsigned", where: `nella testa del registro (evento ${a.size})`, after: `dopo ${head}`,
+               root: "della testa del registro", caveat: `coerente con ${head}, che nessuno fuori dall'ente ha`
+               + " firmato: non prova nulla contro chi tiene il registro" };
     }
     const note = splitNote(a.note);
     if (a.kind !== "checkpoint" || !note) refuse("il checkpoint della pagina non è una nota firmata");
@@ -127,33 +161,28 @@
     if (!a.keys.length) refuse("la pagina non dice chi ha firmato il checkpoint");
     const found = [];
     for (const key of a.keys) found.push(await checkKey(key, note));
-    const logs = found.filter((k) => k.role === "log").map((k) => k.name);
-    const cosigners = found.filter((k) => k.role === "cosigner").map((k) => `${k.name} il ${day(k.when)}`);
+    checkFront(a, found);
+    const named = [...new Map(found.map((k) => [`${k.role} ${k.name} ${k.id} ${k.when}`, k])).values()];
+    const logs = named.filter((k) => k.role === "log").map((k) => k.name);
+    const cosigners = named.filter((k) => k.role === "cosigner").map((k) => `${k.name} il ${day(k.when)}`);
     const where = `nel checkpoint ${a.size} di ${a.origin}, `
       + (logs.length ? `firmato da ${list(logs)}` : "non firmato dal registro")
       + (cosigners.length ? `, cosottoscritto da ${list(cosigners)}` : ", non cosottoscritto da nessuno");
-    const keys = ` Chiavi: ${found.map((k) => `${k.name} ${k.id}`).join(", ")} (confrontatele con quelle pubblicate).`;
-    return { state: found.every((k) => k.checked) ? "verified" : "unchecked", where, keys, root: "del checkpoint" };
+    const keys = ` Chiavi: ${named.map((k) => `${k.name} ${k.id}`).join(", ")} (confrontatele con quelle pubblicate).`;
+    return { state: found.every((k) => k.checked) ? "verified" : "unchecked", where, keys,
+             after: `dopo il checkpoint ${a.size}`, root: "del checkpoint" };
   }
 
-  // What each cell of an event's row must hold, from its stored line, spelt as EventRef spells it:
-  // an act as "KIND n. NUMBER del DD/MM/YYYY" ("" for none), recorded_at without a zero fraction.
+  // What each cell of an event's row holds (its data-value, as EventRef spells it) and shows (its text,
+  // as the page's template writes it), from the stored line: an act as "KIND n. NUMBER del DD/MM/YYYY"
+  // ("" held, "-" shown for none), dates in Italian, an instant to the second, a hash's first 12 digits.
+  // Both are compared exactly: ledger text may hold two spaces in a row or a no-break space.
   function cellsOf(body, hash) {
     const act = body.act ? `${body.act.kind} n. ${body.act.number} del ${day(body.act.date)}` : "";
-    return { seq: String(body.seq), id: body.id, type: body.type, effective_date: body.effective_date,
-             recorded_at: String(body.recorded_at).replace(/\.000000Z$/, "Z"), actor: body.actor, act, hash };
-  }
-
-  // The ways a cell may show its value: as is, "-" or "—" for none, a hash cut short (to 8 digits or
-  // more, "…" or not), "#" before a sequence number, dates in Italian (an instant with its UTC time).
-  function shows(field, raw, text) {
-    const t = text.replace(/\s+/g, " ").trim(), cut = t.replace(/…$/, "");
-    if (t === raw || (raw === "" && (t === "-" || t === "—"))) return true;
-    if (field === "hash") return cut.length >= 8 && raw.startsWith(cut);
-    if (field === "seq") return t === `#${raw}`;
-    if (field === "effective_date") return t === day(raw);
-    const at = t.replace(/ UTC$/, "");
-    return field === "recorded_at" && [0, 5, 8].some((n) => at === `${day(raw)} ${raw.slice(11, 11 + n)}`.trim());
+    const at = String(body.recorded_at).replace(/\.000000Z$/, "Z"), seq = String(body.seq);
+    return { seq: [seq, seq], id: [body.id, body.id], type: [body.type, body.type],
+             effective_date: [body.effective_date, day(body.effective_date)], recorded_at: [at, moment(at)],
+             actor: [body.actor, body.actor], act: [act, act || "-"], hash: [hash, hash.slice(0, 12)] };
   }
 
   // One event: "verified" (its line is what every row of it shows, and leaf `index` of the anchor's
@@ -170,12 +199,16 @@
     const want = cellsOf(body, hex(await sha256(line)));
     const rows = document.querySelectorAll(`tr.event[data-seq="${seq}"]`);
     if (!rows.length) refuse(`l'evento #${seq} non è mostrato nella pagina`);
+    const note = body.note ? [`nota: ${body.note}`] : [];
     for (const row of rows) {
       for (const [field, name] of Object.entries(FIELDS)) {
-        const td = row.querySelector(`td[data-field="${field}"]`);
-        if (!td || td.dataset.value !== want[field] || !shows(field, want[field], td.textContent)) {
+        const td = row.querySelector(`td[data-field="${field}"]`), [value, shown] = want[field];
+        if (!td || td.dataset.value !== value || trim(td.textContent) !== shown) {
           refuse(`l'evento #${seq} non è quello mostrato (${name})`);
         }
+      }
+      if (!same(Array.from(row.querySelectorAll(".note"), (n) => n.textContent), note)) {
+        refuse(`l'evento #${seq} non è quello mostrato (nota)`);
       }
     }
     if (ev.path === null && body.seq > anchor.size) return "uncovered";
@@ -187,50 +220,78 @@
 
   const seqsOf = (section) => (section.dataset.events || "").split(/\s+/).filter(Boolean);
   const titleOf = (section) => section.querySelector("h1, h2, h3, h4")?.textContent.trim() || section.id;
+  // The derivation a link opens (null: none).
+  const target = (a) => {
+    const href = a.getAttribute("href") || "", el = href.startsWith("#")
+      && document.getElementById(decodeURIComponent(href.slice(1)));
+    return el && el.matches("section.derivation") ? el : null;
+  };
   // The published figures a derivation links to as its parts (the derivations its links open).
-  const partsOf = (section) => [...new Set(Array.from(section.querySelectorAll('a[href^="#"]'), (a) =>
-    document.getElementById(decodeURIComponent(a.getAttribute("href").slice(1)))))]
-    .filter((el) => el && el !== section && el.matches("section.derivation"));
+  const partsOf = (section) => [...new Set(Array.from(section.querySelectorAll('a[href^="#"]'), target))]
+    .filter((el) => el && el !== section);
 
-  // A derivation's verdict {state, why, seqs}: its events (each shown on the page), then its parts',
-  // since a figure made of published figures is only as sound as they are.
+  // What a derivation must show, as the evidence gives its figure: the events it rests on (listed, each
+  // in the derivation's tables or in a part it links to, and no other) and its value (data-shown: in its
+  // heading and in every link to it). Null if it does, else the reason.
+  function misshown(section, ctx) {
+    const own = seqsOf(section), value = section.dataset.shown, listed = ctx.figures[section.id];
+    if (!Array.isArray(listed) || value === undefined) return "le prove della pagina non hanno questa cifra";
+    const rows = Array.from(section.querySelectorAll("tr.event"), (r) => r.dataset.seq);
+    const shown = new Set([...rows, ...partsOf(section).flatMap(seqsOf)]), wanted = listed.map(String);
+    const lost = wanted.find((s) => !own.includes(s)), extra = own.find((s) => !wanted.includes(s));
+    const stray = rows.find((s) => !own.includes(s)), hidden = own.find((s) => !shown.has(s));
+    const heading = trim(section.querySelector(".value")?.textContent ?? "");
+    const link = (ctx.links.get(section) ?? []).find((text) => text !== value);
+    if (lost) return `la derivazione non elenca l'evento #${lost}, su cui la cifra poggia`;
+    if (extra) return `la derivazione elenca l'evento #${extra}, su cui la cifra non poggia`;
+    if (stray) return `la tabella mostra l'evento #${stray}, che la derivazione non elenca`;
+    if (hidden) return `la derivazione non mostra l'evento #${hidden}`;
+    if (heading !== (value || "-")) return `la derivazione mostra «${heading}», ma la cifra è «${value}»`;
+    if (link !== undefined) return `un collegamento mostra la cifra come «${link}», la derivazione come «${value}»`;
+    return null;
+  }
+
+  // A derivation's verdict {state, why, seqs}: what it shows, its events (each shown on the page), then
+  // its parts', since a figure made of published figures is only as sound as they are.
   function verdictOf(section, ctx, seen = new Set()) {
     if (ctx.done.has(section)) return ctx.done.get(section);
     seen.add(section);
     const own = seqsOf(section), results = own.map((s) => ctx.results.get(s));
-    const rows = new Set(Array.from(section.querySelectorAll("tr.event"), (r) => r.dataset.seq));
-    const stray = [...rows].find((s) => !own.includes(s));  // (a part's events may be shown in its own)
     const parts = partsOf(section).filter((p) => !seen.has(p)).map((p) => [p, verdictOf(p, ctx, seen)]);
     const broken = parts.find(([, v]) => v.state === "failed");
-    let why = null;
-    if (ctx.anchor.state === "failed") why = ctx.anchor.why;
-    else if (stray) why = `la tabella mostra l'evento #${stray}, che la derivazione non elenca`;
-    else why = results.find((r) => r.state === "failed")?.why
-      ?? (broken && `la cifra collegata «${titleOf(broken[0])}» non è verificata: ${broken[1].why}`);
-    const found = { state: why ? "failed" : worst([ctx.anchor, ...results, ...parts.map(([, v]) => v)]), why,
-                    seqs: new Set([...own, ...parts.flatMap(([, v]) => [...v.seqs])]) };
+    const why = (ctx.anchor.state === "failed" ? ctx.anchor.why : null) ?? misshown(section, ctx)
+      ?? results.find((r) => r.state === "failed")?.why
+      ?? (broken ? `la cifra collegata «${titleOf(broken[0])}» non è verificata: ${broken[1].why}` : null);
+    const seqs = new Set([...own, ...parts.flatMap(([, v]) => [...v.seqs])]);
+    const found = { state: why ? "failed" : worst([ctx.anchor, ...results, ...parts.map(([, v]) => v)]), why, seqs };
     seen.delete(section);
     ctx.done.set(section, found);
     return found;
   }
 
-  // The events a verdict rests on, and on what: "12 eventi inclusi nel checkpoint 516 di …".
-  function reach(v, ctx) {
-    const late = [...v.seqs].filter((s) => ctx.results.get(s).state === "uncovered"), one = late.length === 1;
-    const after = late.length ? `; ${one ? "l'evento" : "gli eventi"} ${numbered(late)}, registrat${one ? "o" : "i"}`
-      + ` dopo il checkpoint ${ctx.size}, poggia${one ? "" : "no"} sulla parola del registro` : "";
-    return `${events(v.seqs.size - late.length, "incluso", "inclusi")} ${ctx.anchor.where}${after}`;
+  // What a verdict's events were shown to be: "i 12 eventi citati sono quelli registrati e sono inclusi
+  // nel checkpoint 516 di …", then those that rest on the ledger's word (recorded after the anchor).
+  function reach(v, ctx, by = "") {
+    const late = [...v.seqs].filter((s) => ctx.results.get(s).state === "uncovered");
+    const n = v.seqs.size - late.length, { where, after } = ctx.anchor, found = [];
+    if (n === 1) found.push(`l'evento citato${by} è quello registrato ed è incluso ${where}`);
+    if (n > 1) found.push(`${the(n)} ${n} eventi citati${by} sono quelli registrati e sono inclusi ${where}`);
+    if (late.length === 1) found.push(`l'evento ${numbered(late)}, registrato ${after}, poggia`);
+    if (late.length > 1) found.push(`gli eventi ${numbered(late)}, registrati ${after}, poggiano`);
+    return found.join("; ") + (late.length ? " sulla parola del registro" : "");
   }
 
-  function words(v, ctx) {  // what a derivation's .proof-status says
-    if (v.state === "failed") return `NON verificato: ${v.why}`;
-    if (v.state === "unchecked") {
-      return `non verificato da questo browser: ${reach(v, ctx)}, ma le firme non sono state controllate`
-        + " (il browser non sa verificare Ed25519): usate perfledger-verify";
-    }
-    if (!v.seqs.size) return "nessun evento da verificare in questa derivazione";
-    return `${v.state === "uncovered" ? "verificato in parte" : "verificato"}: ${reach(v, ctx)}`;
-  }
+  // The state a verdict shows: "none" for one that holds with no event of it in the anchor (all of them
+  // recorded after it, or none at all): nothing was verified.
+  const shown = (v, ctx) => (RANK[v.state] < RANK.unchecked
+    && ![...v.seqs].some((s) => ctx.results.get(s).state === "verified") ? "none" : v.state);
+
+  // What a verdict that holds says: its state, then `what` its events were shown to be (`by` whom: ""
+  // on a derivation, " da questa pagina" on the banner).
+  const holds = (state, what, ctx, by) => (state === "unsigned" ? `${ctx.anchor.caveat}. ${capital(what)}`
+    : `${LEAD[state]}${state === "unchecked" ? "" : by}: ${what}`);
+  const words = (v, ctx) => (v.state === "failed" ? `NON verificato: ${v.why}`  // a derivation's .proof-status
+    : holds(shown(v, ctx), reach(v, ctx) || "la derivazione non cita eventi", ctx, ""));
 
   async function check(banner) {
     const evidence = JSON.parse(document.getElementById("evidence").textContent), a = evidence.anchor;
@@ -238,31 +299,42 @@
     const root = unb64(a.root) || new Uint8Array(0);
     const sections = Array.from(document.querySelectorAll("section.derivation"));
     const all = [...new Set(sections.flatMap(seqsOf))];  // the events the page's figures rest on
-    const ctx = { anchor, size: a.size, results: new Map(), done: new Map() };
+    // Every figure shown in the text, by the derivation its link opens (a chart's bar is an SVG link:
+    // its drawing is not compared).
+    const links = new Map(), lost = [];
+    for (const link of document.querySelectorAll("a.fig")) {
+      if (!(link instanceof HTMLAnchorElement)) continue;
+      const to = target(link), text = trim(link.textContent);
+      if (to) links.set(to, [...(links.get(to) ?? []), text]); else lost.push(text);
+    }
+    const ctx = { anchor, figures: evidence.figures || {}, links, results: new Map(), done: new Map() };
     await Promise.all(all.map((seq) => checkEvent(seq, evidence.events[seq], a, root, anchor.root).then(
       (state) => ctx.results.set(seq, { state }), (e) => ctx.results.set(seq, { state: "failed", why: reason(e) }))));
     const failed = [];
     for (const section of sections) {
       const v = verdictOf(section, ctx), el = section.querySelector(".proof-status");
-      if (el) say(el, v.state, words(v, ctx));
+      if (el) say(el, shown(v, ctx), words(v, ctx));
       if (v.state === "failed") failed.push(titleOf(section));
     }
     // The page's verdict: every figure's, over every event the figures rest on.
-    const page = { state: worst([anchor, ...sections.map((s) => ctx.done.get(s))]), seqs: new Set(all) };
+    const page = { state: lost.length ? "failed" : worst([anchor, ...sections.map((s) => ctx.done.get(s))]),
+                   seqs: new Set(all) };
     const figures = `${sections.length} ${sections.length === 1 ? "cifra" : "cifre"}`;
-    const authority = "perfledger-verify sul pacchetto del registro";
     if (page.state !== "failed") {
-      say(banner, page.state, `${LEAD[page.state]}: ${figures}, ${reach(page, ctx)}. `
-        + `${page.state === "verified" ? "La prova indipendente è" : "Per una prova indipendente:"} ${authority}.`
-        + (anchor.keys || ""));
+      const what = reach(page, ctx, sections.length === 1 ? " dalla cifra" : ` dalle ${figures}`)
+        || `${sections.length === 1 ? "la cifra non cita" : `le ${figures} non citano`} eventi`;
+      const state = shown(page, ctx);
+      say(banner, state, `${capital(holds(state, what, ctx, " da questa pagina"))}. ${RECOMPUTED}${anchor.keys || ""}`);
       return;
     }
     const bad = all.filter((s) => ctx.results.get(s).state === "failed").sort((x, y) => x - y);
-    const named = failed.length === sections.length ? `Nessuna delle ${figures} è verificata`
-      : `Cifre non verificate: ${failed.slice(0, 5).join("; ")}${failed.length > 5 ? "; …" : ""}`;
-    const why = anchor.state === "failed" ? anchor.why : `${failed.length} su ${figures} non tornano`;
+    const named = !failed.length ? "" : failed.length === sections.length ? ` Nessuna delle ${figures} è verificata.`
+      : ` Cifre non verificate: ${failed.slice(0, 5).join("; ")}${failed.length > 5 ? "; …" : ""}.`;
+    const why = anchor.state === "failed" ? anchor.why
+      : failed.length ? `${failed.length} su ${figures} non tornano`
+      : `il collegamento alla cifra «${lost[0]}» non porta alla sua derivazione`;
     say(banner, "failed", `NON verificato: ${why}${bad.length ? `; eventi che non tornano: ${numbered(bad)}` : ""}.`
-      + ` ${named}. Verificate il registro con ${authority}.`);
+      + `${named} Verificate il registro con perfledger-verify sul pacchetto del registro.`);
   }
 
   const banner = document.getElementById("proof-banner") || document.createElement("div");
