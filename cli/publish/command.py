@@ -58,7 +58,7 @@ def publish(ctx: click.Context, year: int | None, as_of: date | None, known_at: 
     from cli.publish.model import document
     from cli.views import replay
     from ledger import proofs
-    from ledger.files import write_new
+    from ledger.files import refuse_existing, write_new
     from projections.facts import Cut
 
     if vkeys and checkpoint_file is None:
@@ -67,6 +67,8 @@ def publish(ctx: click.Context, year: int | None, as_of: date | None, known_at: 
         raise click.UsageError("--checkpoint needs --vkey: a checkpoint's own signature lines prove nothing")
     if kind == "validation" and fmt == "xlsx":
         raise click.UsageError("the validation kit is written as html or pdf")
+    if out is not None and not force:
+        refuse_existing(Path(out))  # before the work
     trusted = [proofs.read_verifier(Path(p)) for p in vkeys]
     cut = Cut(as_of, known_at)
     with replay(ctx) as events:
