@@ -112,7 +112,7 @@ def write_xlsx(workbook: WorkbookLayout, path: Path) -> None:
 
     book = xlsxwriter.Workbook(str(path))
     try:
-        formats = _formats(book)
+        formats = cell_formats(book)
         _instructions(book, workbook, formats)
         for layout in workbook.sheets:
             _sheet(book, layout, formats)
@@ -120,20 +120,27 @@ def write_xlsx(workbook: WorkbookLayout, path: Path) -> None:
         book.close()
 
 
-def _formats(book: Any) -> dict[str, Any]:
-    header = {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}
-    return {
-        "header": book.add_format(header),
-        "required": book.add_format({**header, "bg_color": "#9BC2E6"}),
-        "title": book.add_format({"bold": True, "font_size": 14}),
-        "bold": book.add_format({"bold": True}),
-        "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
-        "text": book.add_format({"num_format": "@"}),
-        "money": book.add_format({"num_format": "#,##0.00"}),
-        "date": book.add_format({"num_format": "dd/mm/yyyy"}),
-        "count": book.add_format({"num_format": "0"}),
-        "number": book.add_format({"num_format": "General"}),
-    }
+HEADER = {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}
+STYLES: dict[str, dict[str, Any]] = {
+    "header": HEADER,
+    "required": {**HEADER, "bg_color": "#9BC2E6"},
+    "title": {"bold": True, "font_size": 14},
+    "bold": {"bold": True},
+    "wrap": {"text_wrap": True, "valign": "top"},
+    "text": {"num_format": "@"},
+    "money": {"num_format": "#,##0.00"},
+    "date": {"num_format": "dd/mm/yyyy"},
+    "count": {"num_format": "0"},
+    "number": {"num_format": "General"},
+}
+"""The cell styles of perfledger's workbooks (these templates, and the published copy of a report in
+``cli.publish.xlsx``), as XlsxWriter format properties: number formats in Excel's own notation, which
+Excel shows in its user's locale (``#,##0.00`` is 1.500,00 in Italy)."""
+
+
+def cell_formats(book: Any) -> dict[str, Any]:
+    """The workbook's formats, one for each of ``STYLES``."""
+    return {name: book.add_format(properties) for name, properties in STYLES.items()}
 
 
 def _instructions(book: Any, workbook: WorkbookLayout, formats: dict[str, Any]) -> None:

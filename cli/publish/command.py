@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cli.options import cut_options
-from cli.publish.model import KINDS
 
 if TYPE_CHECKING:
     from cli.publish.model import Document
 
 FORMATS = ("html", "pdf", "xlsx")
+KINDS = ("relazione", "validation")
 
 
 @click.command(name="publish")

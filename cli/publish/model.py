@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from cli.header import CutHeader, header_of_events
+from cli.labels import tr
 from cli.output import money, percent
 from cli.publish.anchor import Anchor
 from cli.views import report_json
@@ -29,8 +30,6 @@ from projections.facts import Cut, known_facts
 from projections.timeliness import period_ends
 from projections.tree import Tree, tree
 from projections.variations import Variations, variations
-
-KINDS = ("relazione", "validation")
 
 
 @dataclass(frozen=True)
@@ -262,9 +261,10 @@ def _deviations(scores: Achievement, figures: dict[str, Figure], cut: Cut) -> tu
                 continue
             measured = i.measurement
             reasons = [f"misurazione: {measured.note}"] if measured is not None and measured.note else []
-            reasons += [f"revisione ({r.cause}): {r.reason}" for r in i.revisions if getattr(r, "reason", "")]
+            reasons += [f"revisione (causa {tr(r.cause, 'it')}): {r.reason}" for r in i.revisions
+                        if getattr(r, "reason", "")]
             if i.excluded:
-                reasons.append(f"esclusione: {i.excluded}")
+                reasons.append(f"escluso: {tr(i.excluded, 'it')}")
             if i.value is None:
                 reasons.append("nessun valore registrato alla data")
             key = figure_key(("achievement", "indicator", i.code), cut.as_of)
