@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from cli.publish.model import Document
 
 VARIANT = "pdf/a-3b"
 FIGURES = "figures.json"
+HIDDEN = "No anchor #"  # a link to a derivation the print rules leave out: printed, as text, not a link
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +70,7 @@ def pdf(doc: Document, page: str) -> bytes:
                         for f in files],
     }
     with collected("weasyprint", logging.ERROR) as errors:  # its warnings: CSS it does not support
-        rendered = HTML(string=page, url_fetcher=refuse).render(**options)
+        rendered = HTML(string=unscripted(page), url_fetcher=refuse).render(**options)
         meta = rendered.metadata
         meta.title, meta.authors, meta.description = doc.title, [doc.header.entity], subject(doc)
         meta.generator = "perfledger"
@@ -76,9 +78,21 @@ def pdf(doc: Document, page: str) -> bytes:
         meta.created = meta.modified = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
         meta.attachments = []  # only ours: a <link rel=attachment> would point outside the page
         printed: bytes = rendered.write_pdf(**options)
-    if errors:
-        raise click.ClickException("WeasyPrint could not print the page: " + "; ".join(errors))
+    missing = [e for e in errors if not e.startswith(HIDDEN)]
+    if missing:
+        raise click.ClickException("WeasyPrint could not print the page: " + "; ".join(missing))
     return printed
+
+
+SCRIPT = re.compile(r"<script\b.*?</script\s*>", re.DOTALL | re.IGNORECASE)
+
+
+def unscripted(page: str) -> str:
+    """The page without its ``<script>`` elements, which print shows nothing of (WeasyPrint runs no
+    script): the evidence's JSON is attached instead, and parsing it is most of the page's bytes. A
+    script ends at the first ``</script`` (HTML's rule), which the page's JSON never holds: it writes
+    ``<`` as ``\\u003c``."""
+    return SCRIPT.sub("", page)
 
 
 def attachments(doc: Document) -> list[Attached]:
