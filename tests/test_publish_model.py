@@ -161,3 +161,15 @@ def test_the_default_file_name_says_which_document_it_is(example: str) -> None:
     assert default_name(year_end, "pdf") == "relazione-2012.pdf"
     assert default_name(august, "html") == "monitoraggio-2012-08-31.html"
     assert default_name(document(events, Cut(), None, anchor, "validation"), "pdf") == "validazione-2012.pdf"
+
+
+def test_a_part_is_linked_only_to_the_figure_whose_derivation_it_is_not_to_its_namesake_of_another_cut(
+        example: str) -> None:
+    events = events_of(example)
+    doc = document(events, Cut(), None, anchor_of(events, None, []))
+    april = doc.trend[0].figure.derivation.parts[0]  # an objective as of 30/04, named as its year-end figure
+    entity = doc.figure("achievement", "entity").derivation
+    year_end = next(p for p in entity.parts if p.figure == april.figure)
+    assert april != year_end
+    assert doc.key_of(april) is None
+    assert doc.key_of(year_end) == doc.figure("achievement", "objective", "03").key

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import shlex
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -112,6 +112,7 @@ class Document:
     evidence: dict[int, Evidence]
     trend: tuple[TrendPoint, ...]
     deviations: tuple[Deviation, ...]
+    events: list[LedgerEvent] = field(repr=False, compare=False, default_factory=list)  # read from
 
     @property
     def title(self) -> str:
@@ -130,8 +131,11 @@ class Document:
         return self.figures.get(figure_key(explain, self.cut.as_of))
 
     def key_of(self, derivation: Derivation) -> str | None:
-        """The key of the published figure whose derivation this is (a part linked, not repeated)."""
-        return self._by_name().get(derivation.figure)
+        """The key of the published figure whose derivation this very one is (a part linked, not
+        repeated); None for any other, such as a part of another cut's figure (the trend's) that
+        bears a published figure's name."""
+        key = self._by_name().get(derivation.figure)
+        return key if key is not None and self.figures[key].derivation == derivation else None
 
     def _by_name(self) -> dict[str, str]:
         found = self.__dict__.get("_names")
@@ -174,7 +178,7 @@ def document(events: list[LedgerEvent], cut: Cut, year: int | None, anchor: Anch
     figures = {key: _proved(f, anchor) for key, f in figures.items()}
     trend = tuple(TrendPoint(p.as_of, figures[p.figure.key]) for p in trend)
     return Document(kind, header, cut, anchor, figures_json, scores, table, changes, shape, closed,
-                    figures, evidence, trend, _deviations(scores, figures, cut))
+                    figures, evidence, trend, _deviations(scores, figures, cut), events)
 
 
 # -- the figures --------------------------------------------------------------------------------
