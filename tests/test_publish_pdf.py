@@ -5,6 +5,7 @@ checking the figures it carries against the ledger replayed at its cut."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -15,6 +16,7 @@ from typing import Any
 
 import pypdf
 import pytest
+from click import ClickException
 from click.testing import CliRunner, Result
 
 from cli.main import main
@@ -280,12 +282,11 @@ def test_verify_replays_the_bundle_at_the_pdfs_own_cut_and_matches_its_figures(
                                                f"replay matches {made / name}", "OK"]
 
 
-def test_a_pdf_whose_attached_figures_were_altered_is_refused_naming_the_difference(
-        made: Path, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def doc(made: Path) -> Any:
+    """The Relazione's document, on the ledger's head."""
     from cli.publish.anchor import anchor_of
-    from cli.publish.command import html_of
     from cli.publish.model import document
-    from cli.publish.pdf import pdf
     from ledger import Store
     from projections.facts import Cut
 
@@ -294,7 +295,14 @@ def test_a_pdf_whose_attached_figures_were_altered_is_refused_naming_the_differe
         events = list(store.events(upto=store.length()))
     finally:
         store.close()
-    doc = document(events, Cut(), None, anchor_of(events, None, []))
+    return document(events, Cut(), None, anchor_of(events, None, []))
+
+
+def test_a_pdf_whose_attached_figures_were_altered_is_refused_naming_the_difference(
+        made: Path, doc: Any, tmp_path: Path) -> None:
+    from cli.publish.command import html_of
+    from cli.publish.pdf import pdf
+
     figures = json.loads(to_json(doc.figures_json))
     figures["achievement"]["entity"]["percent"] = 99
     forged = tmp_path / "forged.pdf"
@@ -303,6 +311,32 @@ def test_a_pdf_whose_attached_figures_were_altered_is_refused_naming_the_differe
     assert result.exit_code == 1
     assert "differs from" in result.output and "in 1 place(s)" in result.output
     assert "achievement.entity.percent: report says 99, replay gives 94" in result.output
+
+
+TINY = ('<!doctype html><html lang="it"><head><meta charset="utf-8"><title>t</title>{}</head>'
+        "<body>{}</body></html>")
+
+
+def test_a_page_that_refers_outside_itself_is_refused_and_nothing_is_fetched(doc: Any) -> None:
+    from cli.publish.pdf import pdf
+
+    with pytest.raises(ClickException) as refused:
+        pdf(doc, TINY.format("", '<p>x</p><img src="http://127.0.0.1:9/logo.png" alt="logo">'))
+    message = refused.value.message
+    assert message.startswith("WeasyPrint could not print the page: Failed to load image at"
+                              " 'http://127.0.0.1:9/logo.png'")
+    assert "disallowed protocol" in message
+
+
+def test_weasyprints_warnings_go_to_the_log_not_the_terminal(
+        doc: Any, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> None:
+    from cli.publish.pdf import pdf
+
+    with caplog.at_level(logging.INFO, logger="cli.publish.pdf"):
+        printed = pdf(doc, TINY.format("<style>p { frobnicate: 3 }</style>", "<p>x</p>"))
+    assert printed.startswith(b"%PDF-1.7")
+    assert capfd.readouterr().err == ""
+    assert any("frobnicate" in r.getMessage() for r in caplog.records)
 
 
 def test_a_pdf_without_figures_attached_is_one_clear_error(made: Path, tmp_path: Path) -> None:

@@ -1,9 +1,10 @@
 """The PDF/A-3b of a Document, printed from its HTML page by WeasyPrint, with its data attached.
 
-The PDF is the HTML page as printed (its ``@media print`` rules and ``static/print.css``), the page's
-script ignored: WeasyPrint runs no JavaScript, so each proof status reads as the page's static text
-and the proofs are checked in the HTML page or with ``perfledger-verify``. Attached, as PDF/A-3
-allows (ISO 19005-3, associated files):
+The PDF is the HTML page as printed (its ``@media print`` rules, then ``static/print.css``), its
+scripts left out: WeasyPrint runs no JavaScript, so the page's print rules leave the proof statuses
+out and the proofs are checked in the HTML page or with ``perfledger-verify``. A figure stays a link
+to its derivation where the print rules keep the derivation. Attached, as PDF/A-3 allows (ISO
+19005-3, associated files):
 
 - ``figures.json`` (AFRelationship ``Data``): the figures the tables and charts show, byte for byte
   what ``perfledger report --format json`` prints at the same cut;
@@ -15,7 +16,8 @@ The same document gives the same bytes: the file identifier is the SHA-256 of ``
 every date in the file (its creation and modification, the attachments') is the latest moment the
 document rests on, never the clock: the last ``recorded_at`` of its events, or the checkpoint's last
 cosignature if later. Fonts are the system's DejaVu (Debian's ``fonts-dejavu-core``), embedded as
-subsets, as PDF/A requires.
+subsets, as PDF/A requires. WeasyPrint's warnings (CSS it does not support) go to this module's log;
+its errors (a resource it could not load) refuse the PDF, naming them.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from cli.publish.model import Document
 
 VARIANT = "pdf/a-3b"
 FIGURES = "figures.json"
-HIDDEN = "No anchor #"  # a link to a derivation the print rules leave out: printed, as text, not a link
+UNLINKED = "No anchor #"  # a link to a derivation the print rules leave out: printed as text, not a link
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +71,7 @@ def pdf(doc: Document, page: str) -> bytes:
                                    relationship=f.relationship, created=moment, modified=moment)
                         for f in files],
     }
-    with collected("weasyprint", logging.ERROR) as errors:  # its warnings: CSS it does not support
+    with collected("weasyprint", logging.ERROR) as errors:
         rendered = HTML(string=unscripted(page), url_fetcher=refuse).render(**options)
         meta = rendered.metadata
         meta.title, meta.authors, meta.description = doc.title, [doc.header.entity], subject(doc)
@@ -78,7 +80,9 @@ def pdf(doc: Document, page: str) -> bytes:
         meta.created = meta.modified = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
         meta.attachments = []  # only ours: a <link rel=attachment> would point outside the page
         printed: bytes = rendered.write_pdf(**options)
-    missing = [e for e in errors if not e.startswith(HIDDEN)]
+    missing = [e for e in errors if not e.startswith(UNLINKED)]
+    if len(missing) < len(errors):
+        log.info("%d link(s) printed as text: their derivations are not printed", len(errors) - len(missing))
     if missing:
         raise click.ClickException("WeasyPrint could not print the page: " + "; ".join(missing))
     return printed
@@ -158,7 +162,7 @@ def print_css() -> str:
 @contextmanager
 def collected(logger: str, level: int) -> Iterator[list[str]]:
     """The messages ``logger`` (a library's) logs at ``level`` or above while the block runs, collected
-    for the caller to name; the lesser ones go to this module's log, none to the terminal."""
+    for the caller to name; the lesser ones go to this module's log (at INFO: none to a terminal)."""
     found: list[str] = []
 
     class Collect(logging.Handler):
@@ -166,7 +170,7 @@ def collected(logger: str, level: int) -> Iterator[list[str]]:
             if record.levelno >= level:
                 found.append(record.getMessage())
             else:
-                log.debug("%s: %s", logger, record.getMessage())
+                log.info("%s: %s", logger, record.getMessage())
 
     library = logging.getLogger(logger)
     handler, propagate = Collect(logging.DEBUG), library.propagate
