@@ -86,6 +86,11 @@ def percent(value: Decimal | None, places: int = 0, locale: str = "en") -> str:
                           decimal_quantization=False)
 
 
+def ratio_places(value: Decimal | None) -> int:
+    """The decimals a ratio (Disponibile/Totale) is shown with: a tenth below 1% (0,4%), else none (94%)."""
+    return 1 if value is not None and value < Decimal("0.01") else 0
+
+
 def day(value: date, locale: str) -> str:
     """A date: ISO 2012-12-31 (en), 31/12/2012 (it)."""
     if locale != "it":

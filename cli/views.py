@@ -20,7 +20,7 @@ from cli.budget_table import budget_table
 from cli.header import known_at_json as cut_known_at
 from cli.labels import tr
 from cli.options import open_store
-from cli.output import day, fit, money, number, percent, render, to_json, yes_no
+from cli.output import day, fit, money, number, percent, ratio_places, render, to_json, yes_no
 from cli.overrides import override_column, override_footnote, override_notes, overrides_json
 from events import LedgerEvent
 from events.fields import Act, format_timestamp
@@ -137,13 +137,9 @@ def _objective_rows(objective: Group, line: str | None) -> list[dict[str, Any]]:
 
 def ratio_rows(table: Budget, locale: str) -> list[dict[str, Any]]:
     groups = [*table.objectives, table.total]
-
-    def places(ratio: Decimal | None) -> int:
-        return 1 if ratio is not None and ratio < Decimal("0.01") else 0
-
     return [
         {"objective": g.key, "title": g.title, "total": g.amounts.total, "reserved": g.amounts.reserved,
-         "available": g.amounts.available, "ratio": percent(g.ratio, places(g.ratio), locale)}
+         "available": g.amounts.available, "ratio": percent(g.ratio, ratio_places(g.ratio), locale)}
         for g in groups
     ]
 

@@ -92,6 +92,14 @@ def test_the_year_end_trend_ends_at_the_entity_level_the_report_gives(doc: Docum
     year_end = doc.trend[-1].figure
     assert year_end.explain == ("achievement", "entity") and year_end.as_of == date(2012, 12, 31)
     assert year_end.value == doc.figure("achievement", "entity").value and year_end.shown == "94%"
+    assert year_end.key == doc.figure("achievement", "entity").key  # the document's own figure
+
+
+def test_a_cut_past_the_year_adds_no_point_to_the_four_monthly_trend(example: str) -> None:
+    later = _document(example, Cut(date(2013, 6, 30)))
+    assert [p.as_of for p in later.trend] == [date(2012, 4, 30), date(2012, 8, 31), date(2012, 12, 31)]
+    svg = charts.trend_chart(later)
+    assert "30/06/2013" not in svg and svg.count("<circle") == 3
 
 
 def test_the_same_figures_draw_the_same_bytes_and_nothing_outside_the_page(

@@ -11,8 +11,6 @@ import base64
 import hashlib
 import json
 import re
-import sys
-import types
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,7 +23,7 @@ from click.testing import CliRunner
 from markupsafe import Markup
 
 from cli.main import main
-from cli.publish import html
+from cli.publish import charts, html, words
 from cli.publish.anchor import anchor_of
 from cli.publish.model import Document, document
 from ledger import Store, proofs
@@ -168,6 +166,134 @@ def test_the_bands_count_the_strategic_objectives_as_the_report_does(doc: Docume
     rows = tree.one("table", "bands").one("tbody").all("tr")
     counts = [int(r.all("td")[1].text()) for r in rows]
     assert counts == [*doc.figures_json["achievement"]["bands"].values(), 18] == [15, 2, 1, 18]
+
+
+def test_the_bands_counts_link_to_the_entity_levels_derivation_which_lists_each_objectives_band(
+        doc: Document, tree: Element) -> None:
+    entity = doc.figure("achievement", "entity")
+    rows = tree.one("table", "bands").one("tbody").all("tr")
+    for row in rows[:-1]:
+        assert [a.attrs["href"] for a in row.all("a")] == [f"#{entity.key}"] * 2  # the count and its share
+        assert not row.all("a", "fig")  # a count is no figure of its own: explain derives none
+    assert [a.attrs["href"] for a in rows[-1].all("a")] == [f"#{entity.key}"]
+    section = tree.by_id(entity.key)
+    lights = [next(iter(li.one("span", "light").classes - {"light"})) for li in section.all("li", "linked")]
+    assert lights == [doc.figures[str(doc.key_of(p))].band for p in entity.derivation.parts]
+    variations = doc.figure("variations").key
+    counts = tree.by_id("variazioni").one("dl", "figures").all("dd")
+    assert [a.attrs["href"] for a in counts[0].all("a")] == [f"#{variations}"]
+
+
+def test_the_disponibile_totale_summary_shows_each_line_and_the_total_linked(
+        doc: Document, tree: Element) -> None:
+    table = tree.by_id("risorse").one("table", "line-ratios")
+    rows = table.one("tbody").all("tr")
+    columns = ("total", "reserved", "available", "ratio")
+    assert [[a.attrs["data-key"] for a in r.all("a", "fig")] for r in rows] == [
+        *([doc.figure("budget", "line", g.key, c).key for c in columns] for g in doc.table.lines),
+        [doc.figure("budget", "total", c).key for c in columns]]
+    assert [r.one("th").text() for r in rows][:2] == ["A1 - Valorizzazione del territorio",
+                                                     "A2 - Produzione di conoscenza"]
+    assert rows[-1].one("th").text() == "Totale"
+    assert len(tree.by_id("risorse").one("table", "ratios").one("tbody").all("tr")) == len(
+        doc.table.objectives) + 1  # the seed's table by objective stays
+
+
+def test_the_derivations_name_their_figures_parts_and_events_in_italian(doc: Document, tree: Element) -> None:
+    english = re.compile(r"\b(of (item|objective|line|the total)|achievement|entity level|roll-up|"
+                         r"measured|defines|revises|struck|corrects|period ending|used by|by reference|"
+                         r"variations indicator|strategic objectives|last measurement|override|change of|"
+                         r"counts|value of|year ratio|days from|as corrected)\b")
+    derivations = tree.by_id("derivazioni")
+    names = [p.text() for p in derivations.all("p", "figure-name")]
+    names += [li.one("bdi").text() for li in derivations.all("li", "linked")]
+    contributions = [td.one("bdi").text() for td in derivations.all("td", "contributes")]
+    assert len(names) > 1000 and len(contributions) > 400
+    assert [t for t in names + contributions if english.search(t)] == []
+    entity = tree.by_id(doc.figure("achievement", "entity").key)
+    assert entity.one("p", "figure-name").text() == "livello di performance dell'ente 2012"
+    assert entity.one("li", "linked").one("bdi").text() == (
+        "grado di raggiungimento dell'obiettivo 01 (Potenziare gli interventi a favore della tutela dei"
+        " diritti soggettivi e della regolazione del mercato)")
+    assert "misurato 1,00 per il periodo chiuso al 31/12/2012" in contributions
+    assert "definisce l'obiettivo 03" in contributions
+    item = tree.by_id(doc.figure("budget", "item", "A1/04/01", "budget").key)
+    assert item.one("p", "figure-name").text() == (
+        "Budget della voce A1/04/01 (Accordo di programma con il Comune di Carrara)")
+    assert item.one("td", "contributes").one("bdi").text() == "+€ 10.000,00"
+
+
+@pytest.mark.parametrize("english, italian", [
+    ("entity level 2012", "livello di performance dell'ente 2012"),
+    ("entity level 2012 without the objectives that measure it",
+     "livello di performance dell'ente 2012 senza gli obiettivi che lo misurano"),
+    ("achievement of objective 03 (E-Gov (bis))", "grado di raggiungimento dell'obiettivo 03 (E-Gov (bis))"),
+    ("achievement of indicator 03.1 (n. pratiche)",
+     "grado di raggiungimento dell'indicatore 03.1 (n. pratiche)"),
+    ("roll-up of objective 02 (Giustizia)", "aggregato dei figli dell'obiettivo 02 (Giustizia)"),
+    ("roll-up of objective 02 (Giustizia) in area AMM",
+     "aggregato dei figli dell'obiettivo 02 (Giustizia) nell'area AMM"),
+    ("Prenotato of item A1/04/01 (Accordo)", "Prenotato della voce A1/04/01 (Accordo)"),
+    ("Totale of objective 04 (Valorizzazione)", "Totale dell'obiettivo 04 (Valorizzazione)"),
+    ("Disponibile of line A1 (Territorio)", "Disponibile della linea A1 (Territorio)"),
+    ("Disponibile / Totale of line A1 (Territorio)", "Disponibile / Totale della linea A1 (Territorio)"),
+    ("Budget of the total (Totale complessivo)", "Budget del totale (Totale complessivo)"),
+    ("Override of item A1/04/01 (Accordo)", "Deroga della voce A1/04/01 (Accordo)"),
+    ("variations indicator 2012", "indicatore delle variazioni 2012"),
+    ("strategic objectives of the plan", "obiettivi strategici del piano"),
+    ("value of indicator 16.2 (Finanziamenti), used by reference",
+     "valore dell'indicatore 16.2 (Finanziamenti), usato per riferimento"),
+    ("value of indicator 16.9", "valore dell'indicatore 16.9"),
+    ("year ratio 01.1-x / 01.1-x1", "rapporto tra anni 01.1-x / 01.1-x1"),
+    ("period ending 2012-04-30", "periodo chiuso al 30/04/2012"),
+    ("days from period end to collection of its data, 2012",
+     "giorni dalla fine del periodo alla rilevazione dei dati, 2012"),
+    ("a name explain gives one day", "a name explain gives one day"),  # unknown: as it is, nothing lost
+])
+def test_explains_figure_names_are_said_in_italian(english: str, italian: str) -> None:
+    assert words.figure_name(english) == italian
+
+
+@pytest.mark.parametrize("english, italian", [
+    ("defines objective 03", "definisce l'obiettivo 03"),
+    ("defines 03.1: weight 33.33%, target 0.55, lower",
+     "definisce 03.1: peso 33,33%, atteso 0,55, decrescente"),
+    ("defines AMM/12.1-1: weight 16.67%, target 2012-01-31, deadline",
+     "definisce AMM/12.1-1: peso 16,67%, atteso 31/01/2012, scadenza"),
+    ("defines 17.4: weight 0%, target ND, at_most", "definisce 17.4: peso 0%, atteso ND, al massimo"),
+    ("defines AMM/15.1-3, used by DIR-AMM/1-1 by reference",
+     "definisce AMM/15.1-3, usato da DIR-AMM/1-1 per riferimento"),
+    ("measured 0.91 for the period ending 2012-12-31", "misurato 0,91 per il periodo chiuso al 31/12/2012"),
+    ("measured -170845.57 for the period ending 2012-12-31",
+     "misurato -170.845,57 per il periodo chiuso al 31/12/2012"),
+    ("measured 2012-12-31 for the period ending 2012-12-31",
+     "misurato 31/12/2012 per il periodo chiuso al 31/12/2012"),
+    ("measured 67 for the period ending 2012-12-31 (as corrected)",
+     "misurato 67 per il periodo chiuso al 31/12/2012 (come corretto)"),
+    ("01.1-x (year x-1): measured 20 for the period ending 2011-12-31",
+     "01.1-x (anno x-1): misurato 20 per il periodo chiuso al 31/12/2011"),
+    ("revises 07.2 (internal): target raised from 25 to 30",
+     "rivede 07.2 (causa interna): target raised from 25 to 30"),
+    ("struck (external): not set up in time; left out of its objective's mean",
+     "stralciato (causa esterna): not set up in time; escluso dalla media del suo obiettivo"),
+    ("struck (internal): merged; left out of every mean",
+     "stralciato (causa interna): merged; escluso da ogni media"),
+    ("corrects m-07.1: three late registrations: 38, not 35",
+     "corregge m-07.1: three late registrations: 38, not 35"),
+    ("change of objective 07, counts: target raised", "variazione dell'obiettivo 07, conta: target raised"),
+    ("change of objective 02, does not count (normative cause): target raised",
+     "variazione dell'obiettivo 02, non conta (causa normativa): target raised"),
+    ("objective 01", "obiettivo 01"),
+    ("last measurement of the period", "ultima misurazione del periodo"),
+    ("+10000.00", "+€ 10.000,00"),
+    ("-9916.67", "-€ 9.916,67"),
+    ("+500.00 (override: urgent works)", "+€ 500,00 (deroga: urgent works)"),
+    ("grants the override", "concede la deroga"),
+    ("measured soon for the period ending never", "measured soon for the period ending never"),  # as it is
+    ("something new (as corrected)", "something new (as corrected)"),
+])
+def test_explains_contributions_are_said_in_italian(english: str, italian: str) -> None:
+    assert words.contribution(english) == italian
 
 
 def test_the_budget_tables_grand_total_is_the_totals_figures(doc: Document, tree: Element) -> None:
@@ -379,7 +505,7 @@ def test_the_page_is_in_italian_and_utf_8(page: str, tree: Element) -> None:
 def test_every_printed_page_repeats_the_body_cut_ledger_and_anchor(doc: Document, tree: Element) -> None:
     footer = tree.one("div", "running-footer").text()
     head = doc.header.head[:12]
-    assert footer == (f"CCIAA Massa Carrara · anno 2012 · a qualsiasi data · noto all'ultimo"
+    assert footer == (f"CCIAA Massa Carrara · anno 2012 · situazione al 31/12/2012 · noto all'ultimo"
                       f" evento · registro di 516 eventi · ultimo evento {head} · testa del registro (evento"
                       " 516), non cosottoscritta")
     assert tree.one("footer").one("p").text() == footer
@@ -387,6 +513,15 @@ def test_every_printed_page_repeats_the_body_cut_ledger_and_anchor(doc: Document
     assert "position: running(footer)" in style and "content: element(footer)" in style
     # printed: the achievement's derivations; the budget's and other cuts' are in the evidence and the HTML
     assert 'section.derivation[data-kind="budget"], section.derivation[data-cut] { display: none; }' in style
+
+
+def test_the_front_page_and_footer_state_the_anchor_in_the_words_of_words_anchor_words(
+        doc: Document, tree: Element) -> None:
+    stated = words.anchor_words(doc.anchor)
+    dl = tree.one("dl", "cut")
+    shown = [(dt.text(), dd.text()) for dt, dd in zip(dl.all("dt"), dl.all("dd"), strict=True)]
+    assert shown[3:] == [(row.label, row.text) for row in stated.rows]
+    assert tree.one("div", "running-footer").text().endswith(" · " + stated.line)
 
 
 def test_a_page_resting_on_the_ledgers_head_says_nobody_cosigned_it(tree: Element) -> None:
@@ -430,23 +565,16 @@ def test_a_page_resting_on_a_checkpoint_names_its_signer_and_cosigner(
                                                              " oiv.example")
 
 
-# -- the charts: drawn by cli.publish.charts when it draws them -------------------------------------------
-def test_without_charts_the_page_says_so_in_their_place(monkeypatch: pytest.MonkeyPatch,
-                                                        doc: Document) -> None:
-    monkeypatch.setitem(sys.modules, "cli.publish.charts", types.ModuleType("cli.publish.charts"))
-    shown = parsed(html.page(doc))
-    assert [p.attrs["data-chart"] for p in shown.all("p", "chart-placeholder")] == list(html.CHARTS)
+# -- the charts ------------------------------------------------------------------------------------------
+def test_the_charts_are_the_svg_charts_draws(doc: Document, page: str, tree: Element) -> None:
+    assert [s.attrs["class"] for s in tree.by_id("grafici").all("svg")] == ["chart", "chart", "chart"]
+    for draw in (charts.achievement_chart, charts.budget_chart, charts.trend_chart):
+        assert str(draw(doc)) in page
 
 
-def test_the_charts_are_the_svg_charts_draws(monkeypatch: pytest.MonkeyPatch, doc: Document) -> None:
-    charts = types.ModuleType("cli.publish.charts")
-    key = doc.figure("achievement", "entity").key
-    for name in html.CHARTS:
-        setattr(charts, name, lambda d, name=name: f'<svg class="{name}"><a href="#{key}"><rect/></a></svg>')
-    monkeypatch.setitem(sys.modules, "cli.publish.charts", charts)
-    shown = parsed(html.page(doc))
-    assert [s.attrs["class"] for s in shown.by_id("grafici").all("svg")] == list(html.CHARTS)
-    assert not shown.all("p", "chart-placeholder")
+def test_a_missing_static_file_is_an_error_not_an_empty_script() -> None:
+    with pytest.raises(FileNotFoundError):
+        html.static_text("missing.js")
 
 
 # -- hostile text ---------------------------------------------------------------------------------------

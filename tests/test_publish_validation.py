@@ -6,6 +6,7 @@ objective without a measurement)."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
 import re
@@ -18,17 +19,22 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cli.main import main
-from cli.publish import criteria
-from cli.publish.anchor import anchor_of
+from cli.publish import criteria, prose, recomputation, reliability, validation, words
+from cli.publish.anchor import Signer, anchor_of
 from cli.publish.criteria import BLANKS, Kit, kit
 from cli.publish.model import Document, document
+from cli.publish.prose import plain
 from events import LedgerEvent
+from events.fields import format_timestamp
 from ledger import Store, proofs
 from projections.facts import Cut
 from tests.conftest import write_jsonl
+from tests.test_publish_html import Element, parsed
 from tests.test_spreadsheets_import import files
 
 HOSTILE = "<script>alert(1)</script> \"><img src=x onerror=alert(2)>"
+HEBREW = "עברית"
+"""Right-to-left text, which the ledger accepts in every name, title, reason and file name."""
 
 
 def run(*args: str) -> Result:
@@ -98,7 +104,7 @@ def edge_kit(edges: str) -> tuple[Document, Kit]:
     return kit_of(edges)
 
 
-def measurement(found: Kit, event: str) -> criteria.MeasurementEntry:
+def measurement(found: Kit, event: str) -> reliability.MeasurementEntry:
     return next(m for m in found.reliability.measurements if m.event == event)
 
 
@@ -106,14 +112,16 @@ def measurement(found: Kit, event: str) -> criteria.MeasurementEntry:
 def test_the_kit_counts_every_objective_and_indicator_of_the_plan_with_its_value_or_its_reason(
         example_kit: tuple[Document, Kit]) -> None:
     doc, found = example_kit
-    assert found.coherence.levels[0].sentence() == (
+    assert plain(found.coherence.levels[0].sentence()) == (
         "18 obiettivi strategici, 66 indicatori: 62 con valore, 4 senza (2 ND, 2 non misurati)")
-    assert found.coherence.sentence().endswith("13 obiettivi individuali, 18 indicatori: tutti con valore")
+    assert plain(found.coherence.sentence()).endswith(
+        "13 obiettivi individuali, 18 indicatori: tutti con valore")
     listed = {i.code for o in found.coherence.objectives for i in o.indicators}
     assert listed == {i.code for o in doc.scores.objectives for i in o.indicators}
-    statuses = {i.code: (i.status, i.reason) for o in found.coherence.objectives for i in o.indicators}
+    statuses = {i.code: (i.status, plain(i.reason)) for o in found.coherence.objectives for i in o.indicators}
     assert statuses["08.1"] == ("nd", "ND (non disponibile)")
-    assert statuses["17.4"] == ("unmeasured", "nessuna misurazione registrata")
+    unmeasured = "nessuna misurazione per un periodo concluso entro il 31/12/2012"
+    assert statuses["17.4"] == ("unmeasured", unmeasured)
     assert statuses["01.1"] == ("valued", "")
 
 
@@ -122,21 +130,22 @@ def test_a_struck_indicator_is_listed_as_withdrawn_with_its_cause_and_reason(
     _, found = example_kit
     struck = next(i for o in found.coherence.objectives for i in o.indicators if i.code == "AAGG/10.6-1")
     assert struck.status == "withdrawn" and struck.value == ""
-    assert struck.reason.startswith("ritirato (causa esterna): in 2012 the Consulta dei professionisti")
-    assert "1 senza (1 ritirato)" in found.coherence.levels[1].sentence()
+    assert plain(struck.reason).startswith(
+        "ritirato (causa esterna): in 2012 the Consulta dei professionisti")
+    assert "1 senza (1 ritirato)" in plain(found.coherence.levels[1].sentence())
 
 
 def test_an_objective_without_measurement_shows_its_indicator_and_why_it_has_no_value(
         edge_kit: tuple[Document, Kit]) -> None:
     _, found = edge_kit
     objective = next(o for o in found.coherence.objectives if o.code == "04")
-    assert [(i.code, i.status, i.reason) for i in objective.indicators] == [
-        ("04-a", "unmeasured", "nessuna misurazione registrata")]
+    assert [(i.code, i.status, plain(i.reason)) for i in objective.indicators] == [
+        ("04-a", "unmeasured", "nessuna misurazione per un periodo concluso entro il 31/12/2012")]
     assert objective.figure is not None and objective.figure.shown == "ND"
     limit = next(i for o in found.coherence.objectives for i in o.indicators if i.code == "08-t")
-    assert (limit.status, limit.reason) == ("valued", "escluso dalla media: peso 0")
-    assert limit.how == "calcolato dal registro: giorni dalla fine del periodo alla rilevazione"
-    assert found.coherence.levels[0].sentence() == (
+    assert (limit.status, plain(limit.reason)) == ("valued", "escluso dalla media: peso 0")
+    assert plain(limit.how) == "calcolato dal registro: giorni dalla fine del periodo alla rilevazione"
+    assert plain(found.coherence.levels[0].sentence()) == (
         "2 obiettivi strategici, 3 indicatori: 2 con valore, 1 senza (1 non misurato)")
 
 
@@ -157,7 +166,7 @@ def test_deviations_carry_their_reasons_and_the_budget_lines_their_unused_availa
     assert sum(u.available.value or 0 for u in on_lines if u.available) == found.deviations.available.value
     a5 = next(u for u in on_lines if u.key == "A5")
     assert a5.ratio is not None and a5.ratio.shown == "32%"
-    assert found.deviations.sentence() == (
+    assert plain(found.deviations.sentence()) == (
         "25 indicatori sotto il valore atteso o senza valore, 20 senza motivazione registrata; disponibilità"
         " di budget non utilizzata € 136.406,72 (7% del Totale), su 6 linee")
 
@@ -174,7 +183,7 @@ def test_every_change_names_its_cause_its_act_and_whether_it_counts(
     struck = changes["struck-AAGG/10.6-1"]
     assert (struck.kind, struck.act_text, struck.counts) == ("indicatore ritirato", "senza atto", False)
     assert found.changes.figure.shown == "5,6%"
-    assert found.changes.sentence() == (
+    assert plain(found.changes.sentence()) == (
         "3 variazioni agli obiettivi (1 normativa, 1 interna, 1 esterna), 1 conteggiata nell'indicatore delle"
         " variazioni (1 su 18 obiettivi = 5,6%); 1 stralcio di obiettivi o indicatori; 1 senza atto")
 
@@ -184,7 +193,7 @@ def test_a_change_without_an_act_is_flagged_senza_atto(edge_kit: tuple[Document,
     assert [c.event for c in found.changes.without_act] == ["change-08"]
     with_act = next(c for c in found.changes.entries if c.event == "change-04")
     assert with_act.act_text == "Delibera di Giunta n. 40 del 22/05/2012"
-    assert found.changes.sentence().endswith("; 1 senza atto")
+    assert plain(found.changes.sentence()).endswith("; 1 senza atto")
 
 
 # -- 4. Attendibilità dei dati ------------------------------------------------------------------
@@ -200,7 +209,7 @@ def test_each_value_names_who_recorded_it_when_and_the_spreadsheet_row_it_came_f
     by_hand = measurement(found, "m-AMM/04.1-a-2012-08-31")
     assert by_hand.source is None
     assert found.reliability.files == ("misurazioni-2012.xlsx",)
-    assert found.reliability.sentence().startswith(
+    assert plain(found.reliability.sentence()).startswith(
         "5 misurazioni, registrate da cdg; 4 da fogli di calcolo (misurazioni-2012.xlsx), 1 registrate a mano"
         " o da JSON Lines; 1 corretta")
 
@@ -210,7 +219,7 @@ def test_a_corrected_value_names_who_corrected_it_when_and_why(example_kit: tupl
     absences = measurement(found, "m-12.4-2012-12-31")
     assert absences.corrected and absences.value == "67,00" and absences.figure is not None
     (correction,) = absences.corrections
-    assert (correction.event, correction.actor, correction.changes, correction.known) == (
+    assert (correction.event, correction.actor, plain(correction.changes), correction.known) == (
         "fix-m-12.4", "controllo-di-gestione", "valore 67", True)
     assert correction.recorded_at.date() == date(2013, 2, 20)
     assert correction.reason.startswith("absence days re-counted from the payroll system")
@@ -225,7 +234,7 @@ def test_a_correction_recorded_after_the_cut_is_shown_as_not_in_the_relazione(ed
     entry = measurement(found, "m-AMM/04.1-a-2012-12-31")
     assert not entry.corrected and entry.value == "35,00"
     assert [(c.event, c.known) for c in entry.corrections] == [("fix-AMM/04.1-a", False)]
-    assert "(1 correzione registrate dopo il taglio)" in found.reliability.sentence()
+    assert "(1 correzione registrate dopo il taglio)" in plain(found.reliability.sentence())
     _, now = kit_of(edges)
     assert measurement(now, "m-AMM/04.1-a-2012-12-31").corrected
 
@@ -243,7 +252,7 @@ def test_lateness_is_the_days_from_the_periods_end_to_the_collection_against_the
     assert not undated.collected_given and undated.collected == undated.recorded_at.date() and undated.late
     _, seed = example_kit
     assert seed.reliability.late == 0 and {m.days for m in seed.reliability.measurements} == {15}
-    assert seed.reliability.sentence().endswith(
+    assert plain(seed.reliability.sentence()).endswith(
         "0 rilevate oltre il termine di 20 giorni dalla fine del periodo (indicatore 15.2)")
 
 
@@ -252,9 +261,8 @@ def test_every_published_figure_recomputed_from_the_events_is_equal_on_a_genuine
         example_kit: tuple[Document, Kit]) -> None:
     doc, found = example_kit
     recomputed = found.recomputation
-    assert recomputed.equal and recomputed.compared == criteria.leaves(doc.figures_json) > 3000
-    assert recomputed.sentence() == f"{criteria.whole(recomputed.compared)} cifre ricalcolate dagli eventi:" \
-        " tutte uguali" == "3.812 cifre ricalcolate dagli eventi: tutte uguali"
+    assert recomputed.equal and recomputed.compared == recomputation.leaves(doc.figures_json) > 3000
+    assert (recomputed.outcome(), prose.whole(recomputed.compared)) == ("tutti uguali", "3.812")
 
 
 def test_a_published_figure_that_the_replay_does_not_give_is_listed(
@@ -264,12 +272,51 @@ def test_a_published_figure_that_the_replay_does_not_give_is_listed(
     figures["achievement"] = {**figures["achievement"], "bands": {"achieved": 18, "partly": 0,
                                                                    "not_achieved": 0}}
     tampered = dataclasses.replace(doc, figures_json=figures)
-    found = criteria.recomputation(tampered, events_of(example))
+    found = recomputation.recomputation(tampered, events_of(example))
     assert not found.equal
     assert found.differences == (("achievement.bands.achieved", 18, 15),
                                  ("achievement.bands.not_achieved", 0, 1),
                                  ("achievement.bands.partly", 0, 2))
-    assert found.sentence().endswith(": 3 differenze")
+    assert plain(found.sentence()).endswith(": 3 differenze")
+
+
+def test_the_figures_are_recomputed_from_the_events_stored_bytes_not_from_the_events_folded(
+        example: str) -> None:
+    """A document folded from an event whose value in memory is not its stored bytes' (0,10 instead of
+    0,91): each event decoded afresh from its bytes gives the ledger's figures, and they differ."""
+    events = events_of(example)
+    n = next(n for n, e in enumerate(events) if e.event_id == "m-01.1-2012-12-31")
+    altered = copy.copy(events[n])
+    altered.__dict__["value"] = "0.10"  # in memory only: its canonical bytes still say 0.91
+    events[n] = altered
+    doc = document(events, Cut(), None, anchor_of(events, None, []), "validation")
+    assert doc.figure("achievement", "indicator", "01.1").shown == "10%"
+    found = recomputation.recomputation(doc, events)
+    assert not found.equal
+    published = {path: (was, now) for path, was, now in found.differences}
+    assert published["achievement.objectives[0].indicators[0].value"] == ("0.10", "0.91")
+
+
+def test_the_recomputation_says_it_is_the_bodys_own_and_names_the_oivs_independent_check(
+        example_kit: tuple[Document, Kit]) -> None:
+    _, found = example_kit
+    recomputed = found.recomputation
+    assert plain(recomputed.sentence()) == (
+        "3.812 valori pubblicati ricalcolati dai byte memorizzati degli eventi, decodificati da capo: tutti"
+        " uguali")
+    assert recomputed.replay.line == (
+        "perfledger verify --bundle bundle-2012 --vkey REGISTRO.vkey --vkey OIV.vkey --checkpoint"
+        " checkpoint-516.txt --expect relazione-2012.pdf")
+    assert recomputed.replay in recomputed.commands
+    finding = "".join(s.text for s in found.draft.findings[4].text)
+    assert finding.startswith(
+        "le cifre pubblicate sono quelle che gli eventi del registro danno al taglio, ricalcolate dall'ente"
+        " dai byte memorizzati degli eventi (3.812 valori pubblicati: tutti uguali); la verifica"
+        " indipendente è quella dell'OIV sulla propria macchina, con `perfledger verify --bundle"
+        " bundle-2012 --vkey REGISTRO.vkey --vkey OIV.vkey --checkpoint checkpoint-516.txt --expect"
+        f" relazione-2012.pdf`: {criteria.CHECKED}; ")
+    assert [s.text for s in found.draft.findings[4].text if s.blank] == [criteria.CHECKED]
+    assert "ricalcolate dagli eventi" not in found.draft.text()
 
 
 @pytest.fixture(scope="module")
@@ -291,15 +338,21 @@ def cosigned(example: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         os.chdir(before)
 
 
-def test_the_anchor_and_the_oivs_own_commands_name_the_checkpoint_and_its_cosigners(example: str,
-                                                                                    cosigned: Path) -> None:
+@pytest.fixture(scope="module")
+def cosigned_doc(example: str, cosigned: Path) -> Document:
+    """The 2012 example's kit resting on its cosigned checkpoint."""
     events = events_of(example)
     trusted = [proofs.read_verifier(cosigned / name) for name in ("cdg.vkey", "oiv.vkey")]
-    doc = document(events, Cut(), None, anchor_of(events, cosigned / "checkpoint.txt", trusted), "validation")
-    found = kit(doc, events).recomputation
-    assert re.fullmatch(r"checkpoint 516 di perfledger\.invalid/\S+ firmato da cdg, cosottoscritto da"
-                        r" oiv\.cciaa-ms\.example \(il \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)",
-                        found.anchor_sentence())
+    anchor = anchor_of(events, cosigned / "checkpoint.txt", trusted)
+    return document(events, Cut(), None, anchor, "validation")
+
+
+def test_the_anchor_and_the_oivs_own_commands_name_the_checkpoint_and_its_cosigners(
+        cosigned_doc: Document) -> None:
+    found = kit(cosigned_doc, cosigned_doc.events).recomputation
+    assert re.fullmatch(r"sul checkpoint 516 di perfledger\.invalid/\S+ firmato da cdg, cosottoscritto da"
+                        r" oiv\.cciaa-ms\.example \(il \d\d/\d\d/\d{4} \d\d:\d\d:\d\d UTC\)",
+                        plain(found.anchor_sentence()))
     assert [(file, s.name) for file, s in found.keys] == [("REGISTRO.vkey", "cdg"),
                                                          ("OIV.vkey", "oiv.cciaa-ms.example")]
     lines = [c.line for c in found.commands]
@@ -309,7 +362,7 @@ def test_the_anchor_and_the_oivs_own_commands_name_the_checkpoint_and_its_cosign
         f"perfledger-verify bundle-2012 {keys} --checkpoint checkpoint-516.txt --last oiv-state.json",
         f"perfledger verify --bundle bundle-2012 {keys} --checkpoint checkpoint-516.txt --expect"
         + " relazione-2012.pdf",
-        f"perfledger explain achievement entity --prove checkpoint-516.txt {keys}",
+        f"perfledger explain achievement entity --as-of 2012-12-31 --prove checkpoint-516.txt {keys}",
     ]
 
 
@@ -317,8 +370,10 @@ def test_a_kit_on_the_ledgers_head_says_nobody_cosigned_it_and_how_to_get_a_chec
         example_kit: tuple[Document, Kit]) -> None:
     _, found = example_kit
     recomputed = found.recomputation
-    assert recomputed.anchor_sentence().startswith("testa del registro (evento 516, origine ")
-    assert recomputed.anchor_sentence().endswith("non cosottoscritta: nessun checkpoint firmato")
+    assert plain(recomputed.anchor_sentence()).startswith("sulla testa del registro (evento 516, origine ")
+    assert plain(recomputed.anchor_sentence()).endswith("non cosottoscritta: nessun checkpoint firmato")
+    assert "le prove di inclusione degli eventi poggiano sulla testa del registro (evento 516" in \
+        found.draft.text()
     assert [c.line.split(" --")[0] for c in recomputed.commands[:2]] == [
         "perfledger checkpoint", "perfledger checkpoint cosign checkpoint-516.txt"]
 
@@ -342,7 +397,7 @@ def test_the_draft_fills_in_the_facts_and_leaves_the_judgement_to_the_oiv(
     assert "registro di 516 eventi" in text
     assert [f.criterion for f in draft.findings] == list(criteria.CRITERIA[:5])
     assert "18 obiettivi strategici, 66 indicatori" in text and "1 senza atto" in text
-    assert "cifre ricalcolate dagli eventi: tutte uguali" in text
+    assert "dai byte memorizzati degli eventi (3.812 valori pubblicati: tutti uguali)" in text
     blanks = [s.text for p in (*draft.opening, *draft.closing) for s in p if s.blank]
     assert blanks == [criteria.APPROVAL, criteria.RECEIVED, criteria.JUDGEMENT, criteria.VERDICT,
                       criteria.PLACE, criteria.DATE, criteria.SIGNATURES]
@@ -392,9 +447,22 @@ def test_the_page_shows_each_criterion_under_its_italian_heading_with_its_facts(
     counts = "18 obiettivi strategici, 66 indicatori: 62 con valore, 4 senza (2 ND, 2 non misurati)"
     assert counts in example_page
     assert '<span class="flag">senza atto</span>' in example_page
-    assert "fix-m-12.4" in example_page and "valore 67" in example_page
-    assert 'id="recomputation" data-equal="true"' in example_page and "tutte uguali" in example_page
+    assert "<bdi>fix-m-12.4</bdi>: valore <bdi>67</bdi>" in example_page
+    assert 'id="recomputation" data-equal="true"' in example_page and "tutti uguali" in example_page
     assert "perfledger-verify bundle-2012" in example_page
+
+
+def test_the_page_is_headed_as_the_oivs_kit_for_the_relazione(example_page: str) -> None:
+    tree = parsed(example_page)
+    assert [h.text() for h in tree.all("h1")] == ["Kit di validazione dell'OIV"]
+    front = tree.by_id("top")
+    assert front.one("p", "subtitle").text() == "Relazione sulla Performance 2012"
+    assert [a.text() for a in front.one("nav").all("a")] == list(criteria.CRITERIA)
+
+
+def test_the_pages_title_names_the_kit(example_page: str) -> None:
+    title = "Kit di validazione dell'OIV: Relazione sulla Performance 2012 · CCIAA Massa Carrara"
+    assert f"<title>{title}</title>" in example_page
 
 
 def test_every_figure_on_the_page_links_to_a_derivation_on_the_page(example_page: str) -> None:
@@ -407,8 +475,27 @@ def test_the_pages_draft_marks_every_blank_for_the_oiv(example_page: str) -> Non
     draft = example_page.split('id="criterio-6"')[1]
     blanks = re.findall(r'<span class="blank">(.*?)</span>', draft)
     assert [b.replace("&#39;", "'") for b in blanks[1:]] == [
-        criteria.APPROVAL, criteria.RECEIVED, criteria.JUDGEMENT, criteria.VERDICT, criteria.PLACE,
-        criteria.DATE, criteria.SIGNATURES]
+        criteria.APPROVAL, criteria.RECEIVED, criteria.CHECKED, criteria.JUDGEMENT, criteria.VERDICT,
+        criteria.PLACE, criteria.DATE, criteria.SIGNATURES]
+
+
+def test_the_kit_writes_weights_and_instants_as_the_relazione_does(
+        example_page: str, cosigned_doc: Document, example_kit: tuple[Document, Kit]) -> None:
+    """One formatter each (cli.publish.words): a weight ``33,33%``, an instant ``27/01/2012 09:02:00 UTC``,
+    and no ISO instant anywhere in the page's prose (only in its data and its commands)."""
+    assert not hasattr(criteria, "weight") and not hasattr(criteria, "instant")
+    rows = dict(re.findall(r'<tr class="indicator" data-indicator="([^"]+)".*?<td class="num">([^<]*)</td>',
+                           example_page, re.DOTALL))
+    _, found = example_kit
+    weights = {i.code: i.weight for o in found.coherence.objectives for i in o.indicators}
+    assert {rows[code] for code in rows} >= {"33,33%", "100%", "0%"}
+    assert all(rows[code] == words.weight(weights[code]) for code in rows)
+    m = found.reliability.measurements[0]
+    assert f"il {words.moment(format_timestamp(m.recorded_at))}</td>" in example_page
+    page = validation.page(cosigned_doc)
+    assert re.search(r"<td>\d\d/\d\d/\d{4} \d\d:\d\d:\d\d UTC</td></tr>", page)  # the OIV's cosignature
+    prose = re.sub(r"<script.*?</script>|<code.*?</code>|<pre.*?</pre>|<[^>]*>", " ", page, flags=re.DOTALL)
+    assert not re.findall(r"\d{4}-\d\d-\d\dT\d\d:\d\d", prose)
 
 
 def test_reasons_on_the_page_are_text_never_markup(edges: str, tmp_path: Path) -> None:
@@ -419,5 +506,70 @@ def test_reasons_on_the_page_are_text_never_markup(edges: str, tmp_path: Path) -
     page = out.read_text(encoding="utf-8")
     assert "<script>alert(1)" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &#34;&gt;&lt;img src=x onerror=alert(2)&gt;" in page
-    assert "misurazioni-2012.xlsx, foglio Misurazioni, riga 2" in page
+    assert "<bdi>misurazioni-2012.xlsx</bdi>, foglio <bdi>Misurazioni</bdi>, riga 2" in page
     assert '<span class="flag">in ritardo</span>' in page
+
+
+def rtl(text: str) -> str:
+    return f"{HEBREW} {text}"
+
+
+@pytest.fixture(scope="module")
+def rtl_page(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The kit of a ledger whose entity, actors, event ids, titles, reasons, what, act, note, spreadsheet
+    file, policy line, product and signers are right-to-left text."""
+    _needs_render()
+    here = tmp_path_factory.mktemp("rtl")
+    ledger = str(here / "rtl.db")
+    assert run("--ledger", ledger, "init", "--entity", rtl("ente")).exit_code == 0
+    for path in files(here):
+        if path.name.startswith("misurazioni"):
+            path = path.rename(here / f"{HEBREW}-misure.xlsx")
+        assert run("--ledger", ledger, "import", str(path), "--actor", rtl("cdg")).exit_code == 0
+    objs = edge_cases()
+    for o in objs:
+        o.update({k: rtl(k) for k in ("title", "reason", "what") if k in o})
+        o.update(actor=rtl("actor"), id=f"{HEBREW}-{o['id']}")
+    objs[3]["act"] = {"kind": rtl("delibera"), "number": rtl("40"), "date": "2012-05-22"}
+    objs += [
+        ev("PolicyLineDefined", "line-A9", year=2012, line="A9", title=rtl("line")),
+        ev("ObjectiveDefined", "obj-09", year=2012, objective="09", level="strategic", title=rtl("objective"),
+           perspective="Imprese", line="A9"),
+        ev("BudgetItemOpened", "item-A9", item="A9/09/01", line="A9", objective="09", product=rtl("product"),
+           amount="500.00"),
+        ev("IndicatorDefined", "ind-09.1", indicator="09.1", objective="09", title=rtl("indicator"),
+           weight="100", direction="higher", target="10", unit="n."),
+        ev("IndicatorMeasured", "m-09.1", "2012-12-31", indicator="09.1", period_end="2012-12-31", value="ND",
+           note=rtl("note")),
+        ev("IndicatorStruck", "struck-04-a", "2012-06-01", indicator="04-a", cause="external",
+           reason=rtl("strike")),
+    ]
+    assert run("--ledger", ledger, "import", str(write_jsonl(here / "rtl.jsonl", objs))).exit_code == 0
+    events = events_of(ledger)
+    head = anchor_of(events, None, [])
+    signers = (Signer(rtl("registro"), "log", "", "0011aabb"),
+               Signer(rtl("oiv"), "cosigner", "", "2233ccdd", "2013-06-20T10:00:00Z"))
+    anchor = dataclasses.replace(head, kind="checkpoint", signers=signers)
+    return validation.page(document(events, Cut(), None, anchor, "validation"))
+
+
+def test_every_text_from_the_ledger_in_the_kit_sits_in_its_own_bdi(rtl_page: str) -> None:
+    """A right-to-left text beside the kit's own words or numbers would reorder them: each is isolated."""
+    page = parsed(rtl_page)
+
+    def bare(element: Element, inside: bool) -> Iterator[str]:
+        for child in element.children:
+            if isinstance(child, str):
+                yield from [child] if HEBREW in child and not inside else []
+            else:
+                yield from bare(child, inside or child.tag == "bdi")
+
+    for part in (page.by_id("top"), page.by_id("kit")):  # the front page's heading and the kit
+        assert list(bare(part, False)) == []
+    isolated = {b.text() for b in page.by_id("kit").all("bdi")}
+    for text in ("ente", "actor", "reason", "what", "title", "line", "product", "objective", "indicator",
+                 "strike", "note", "registro", "oiv", "cdg"):
+        assert rtl(text) in isolated, text
+    for text in (f"{HEBREW}-misure.xlsx", f"{HEBREW}-change-08", f"{HEBREW}-fix-AMM/04.1-a",
+                 f"{rtl('delibera')} n. {rtl('40')} del 22/05/2012"):
+        assert text in isolated, text

@@ -32,6 +32,7 @@ from cli.header import CutHeader
 from cli.main import main
 from cli.publish.anchor import anchor_of
 from cli.publish.model import document
+from cli.publish.words import anchor_words
 from cli.publish.xlsx import amount, created, workbook
 from ledger import Store
 from projections.facts import Cut
@@ -61,6 +62,7 @@ class Published:
     report: dict[str, Any]
     args: tuple[str, ...]
     output: str
+    ledger: str
 
 
 @pytest.fixture(scope="module", params=list(CUTS))
@@ -70,8 +72,10 @@ def published(request: pytest.FixtureRequest, example: str, tmp_path_factory: py
     out = tmp_path_factory.mktemp("xlsx") / "relazione.xlsx"
     result = run(example, "publish", "--format", "xlsx", "--out", str(out), *args)
     assert result.exit_code == 0, result.output
-    report = json.loads(run(example, "report", "--format", "json", *args).output)
-    return Published(out.read_bytes(), report, args, result.output)
+    # without --as-of the document is the year-end Relazione: the report at 31/12 of its year
+    report_args = args or ("--as-of", "2012-12-31")
+    report = json.loads(run(example, "report", "--format", "json", *report_args).output)
+    return Published(out.read_bytes(), report, args, result.output, example)
 
 
 # -- reading a workbook back --------------------------------------------------------------------------
@@ -284,12 +288,16 @@ def test_the_copertina_states_the_cut_the_ledger_and_that_the_workbook_is_a_copy
     texts = [str(x) for row in rows_of(published.data, "Copertina") for x in row]
     for line in header.lines("it"):
         assert line in texts
-    assert texts[0] == ("Relazione sulla Performance 2012" if as_of is None
+    assert texts[0] == ("Relazione sulla Performance 2012" if not published.args
                         else "Report di monitoraggio al 31/08/2012")
     assert cut["head"] in texts and "CCIAA Massa Carrara" in texts
-    head = "la testa del registro stesso (evento 516) di perfledger.invalid/"
-    assert any(t.startswith(head) for t in texts)
-    assert texts[texts.index("Cosottoscritto da") + 1] == "nessuno"
+    rows = [tuple(row[:2]) for row in rows_of(published.data, "Copertina")]
+    with Store.open(published.ledger) as store:
+        events = list(store.events(upto=store.length()))
+    stated = anchor_words(anchor_of(events, None, []))
+    assert [(row.label, row.text) for row in stated.rows] == [r for r in rows if r[0] in (
+        "Ancoraggio", "Cosottoscrizioni")]  # the front page's words
+    assert any(t.startswith("testa del registro stesso: evento 516 di perfledger.invalid/") for t in texts)
     assert NOTICE in texts
     cell = next(c for c in sheets_xml(published.data)["Copertina"].values() if c.value == NOTICE)
     assert styles(published.data)[cell.style].bold
@@ -311,10 +319,9 @@ def test_a_checkpoint_cosigned_by_the_oiv_is_named_on_the_copertina_with_its_key
     cdg_id = (tmp_path / "cdg.vkey").read_text().split("+")[1]
     oiv_id = (tmp_path / "oiv.vkey").read_text().split("+")[1]
     origin, size, root = (tmp_path / "checkpoint-516.txt").read_text().splitlines()[:3]
-    assert rows["Verificabile rispetto a"] == f"checkpoint {size} di {origin}"
-    assert rows["Radice dell'albero (base64)"] == root
-    assert rows["Firmato da"] == f"cdg (ID chiave {cdg_id})"
-    assert re.fullmatch(rf"oiv\.example \(ID chiave {oiv_id}\) il \d\d/\d\d/\d{{4}} alle \d\d:\d\d:\d\d UTC",
+    assert rows["Ancoraggio"] == f"checkpoint {size} di {origin}, radice {root}"
+    assert rows["Firmato da"] == f"cdg (chiave {cdg_id})"
+    assert re.fullmatch(rf"oiv\.example \(chiave {oiv_id}, il \d\d/\d\d/\d{{4}} \d\d:\d\d:\d\d UTC\)",
                         rows["Cosottoscritto da"])
 
 
@@ -410,6 +417,35 @@ def test_indicators_variations_and_deviations_are_all_listed(published: Publishe
     doc = document(events, Cut(as_of), None, anchor_of(events, None, []))
     deviations = rows_of(published.data, "Scostamenti")
     assert [r[1] for r in deviations[1:]] == [d.indicator for d in doc.deviations]
+
+
+def test_units_and_sources_of_the_indicators_are_in_italian(published: Published) -> None:
+    indicators = rows_of(published.data, "Indicatori")
+    unit, source = indicators[0].index("Unità"), indicators[0].index("Fonte")
+    units = {r[unit] for r in indicators[1:]}
+    sources = {r[source] for r in indicators[1:]}
+    assert "giudizio" in units and "judgement" not in units
+    assert "calcolato dal registro: variazioni agli obiettivi" in sources
+    assert "calcolato dal registro: livello medio dell'ente" in sources
+    assert not [s for s in sources if s.startswith(("derived:", "reference", "measured"))]
+    assert "misurato" in sources and any(s.startswith("per riferimento all'indicatore ") for s in sources)
+
+
+def test_a_long_entity_name_shortens_the_footer_to_excels_limit_without_a_warning(
+        tmp_path: Path, recwarn: pytest.WarningsRecorder) -> None:
+    entity = "Camera di Commercio & Artigianato " * 16
+    store = Store.open(str(tmp_path / "l.db"), create=True)
+    store.init(entity.strip(), actor="cdg")
+    store.append(submissions(small_plan()))
+    events = list(store.events(upto=store.length()))
+    store.close()
+    data = workbook(document(events, Cut(), None, anchor_of(events, None, [])))
+    assert not [w for w in recwarn if "Footer" in str(w.message)]
+    footer = re.search(r"<oddFooter>(.*?)</oddFooter>", sheet_xml(data, "Bilancio"))
+    assert footer is not None
+    text = footer.group(1).replace("&amp;", "&")
+    assert len(text.encode("utf-16-le")) // 2 <= 255
+    assert text.startswith("&LCamera di Commercio && Artigianato") and "…&RPagina &P di &N" in text
 
 
 def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:

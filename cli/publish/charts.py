@@ -8,7 +8,7 @@ value in words, so the chart reads without its colours. Bands are coloured as th
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -170,10 +170,3 @@ def _n(value: Decimal | int) -> str:
 
 def _percent(fraction: Decimal) -> str:
     return percent(fraction, 0, "it")
-
-
-def legend_bands() -> Iterator[tuple[str, str]]:
-    """The traffic lights' colours and Italian words, for a chart's or a table's legend."""
-    for band in ("achieved", "partly", "not_achieved"):
-        yield BAND_COLOURS[band], tr(band, "it")
-

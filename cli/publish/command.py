@@ -11,7 +11,10 @@ import click
 from cli.options import cut_options
 
 if TYPE_CHECKING:
+    from cli.publish.anchor import Anchor
     from cli.publish.model import Document
+    from events import LedgerEvent
+    from ledger.proofs import Verifier
 
 FORMATS = ("html", "pdf", "xlsx")
 KINDS = ("relazione", "validation")
@@ -69,25 +72,70 @@ def publish(ctx: click.Context, year: int | None, as_of: date | None, known_at: 
         raise click.UsageError("the validation kit is written as html or pdf")
     if out is not None and not force:
         refuse_existing(Path(out))  # before the work
-    trusted = [proofs.read_verifier(Path(p)) for p in vkeys]
+    keys = {p: proofs.read_verifier(Path(p)) for p in vkeys}
     cut = Cut(as_of, known_at)
     with replay(ctx) as events:
         if not events:
             raise click.ClickException("the ledger is empty: nothing to publish")
-        anchor = anchor_of(events, None if checkpoint_file is None else Path(checkpoint_file), trusted)
+        if checkpoint_file is None:
+            anchor = anchor_of(events, None, [])
+        else:
+            anchor = _checked(events, Path(checkpoint_file), keys)
         doc = document(events, cut, year, anchor, kind)
     path = Path(out) if out is not None else Path(default_name(doc, fmt))
-    write_new(path, rendered(doc, fmt), force=force)
-    click.echo(f"Wrote {path}: {doc.title} ({summary(doc)}).")
+    page = None if fmt == "xlsx" else html_of(doc)
+    write_new(path, rendered(doc, fmt, page), force=force)
+    click.echo(f"Wrote {path}: {doc.name} ({summary(doc, page)}).")
 
 
-def rendered(doc: Document, fmt: str) -> bytes:
-    """The document in ``fmt``, as the bytes of its file: the PDF is printed from the HTML page."""
+def _checked(events: list[LedgerEvent], checkpoint: Path, keys: dict[str, Verifier]) -> Anchor:
+    """The checkpoint's anchor, its signatures checked with the keys given; an error names the file (and
+    a log's key given for a witness's cosignature)."""
+    from cli.publish.anchor import anchor_of
+    from ledger import proofs
+
+    trusted = list(dict.fromkeys(keys.values()))  # a key given twice is one signer
+    try:
+        return anchor_of(events, checkpoint, trusted)
+    except proofs.ProofError as e:
+        said = str(e)
+        if said.startswith("it is not signed by "):
+            for file, key in keys.items():
+                if _cosigned_as_witness(checkpoint, key):
+                    raise click.ClickException(
+                        f"{Path(file).name} is not a witness key: {key.name} cosigned {checkpoint.name} as"
+                        " a witness (cosignature/v1), which only its witness verifier key checks"
+                        " (perfledger key new --witness writes one)") from None
+            said = checkpoint.name + said.removeprefix("it")
+        elif not said.startswith(checkpoint.name):
+            said = f"{checkpoint.name}: {said}"
+        raise click.ClickException(said) from None
+
+
+def _cosigned_as_witness(checkpoint: Path, key: Verifier) -> bool:
+    """Is ``key``, a log's (Ed25519) verifier key, one whose witness cosignature the checkpoint bears?"""
+    from ledger import proofs
+
+    if key.kind != proofs.ED25519:
+        return False
+    try:
+        found = proofs.read_checkpoint(checkpoint)
+    except proofs.ProofError:
+        return False
+    if not isinstance(found, proofs.Checkpoint):
+        return False
+    witness = proofs.note_key_id(key.name, proofs.COSIGNATURE, key.public)
+    return any(s.name == key.name and s.key_id == witness for s in found.signatures)
+
+
+def rendered(doc: Document, fmt: str, page: str | None = None) -> bytes:
+    """The document in ``fmt``, as the bytes of its file: the PDF is printed from the HTML page (``page``,
+    when it is already rendered)."""
     if fmt == "xlsx":
         from cli.publish.xlsx import workbook
 
         return workbook(doc)
-    page = html_of(doc)
+    page = html_of(doc) if page is None else page
     if fmt == "html":
         return page.encode("utf-8")
     from cli.publish.pdf import pdf
@@ -111,17 +159,25 @@ def default_name(doc: Document, fmt: str) -> str:
     if doc.kind == "validation":
         return f"validazione-{year}.{fmt}"
     as_of = doc.cut.as_of
-    if as_of is None or as_of >= date(year, 12, 31):
+    if as_of is None or doc.year_end:
         return f"relazione-{year}.{fmt}"
     return f"monitoraggio-{as_of.isoformat()}.{fmt}"
 
 
-def summary(doc: Document) -> str:
-    """``618 figures, 506 events, proofs against checkpoint 516 cosigned by oiv``."""
+def summary(doc: Document, page: str | None) -> str:
+    """What was written, in English: ``618 derivations, 506 events, proofs against checkpoint 516 cosigned
+    by oiv`` for a page (``page``: its HTML), ``7 sheets, a copy of the tables, resting on …`` for the
+    workbook."""
     anchor = doc.anchor
     if anchor.kind == "head":
-        against = f"proofs against the ledger's head at event {anchor.size}, signed by nobody"
+        rests = f"the ledger's head at event {anchor.size}, signed by nobody"
     else:
         names = ", ".join(s.name for s in anchor.cosigners) or "nobody"
-        against = f"proofs against checkpoint {anchor.size} cosigned by {names}"
-    return f"{len(doc.figures)} figures, {len(doc.evidence)} events, {against}"
+        rests = f"checkpoint {anchor.size} cosigned by {names}"
+    if page is None:
+        from cli.publish.xlsx import SHEETS
+
+        return f"{len(SHEETS)} sheets, a copy of the tables, resting on {rests}"
+    from cli.publish.html import derivations
+
+    return f"{derivations(page)} derivations, {len(doc.evidence)} events, proofs against {rests}"

@@ -6,38 +6,32 @@ with the plan, deviations between planned and actual results with their reasons,
 objectives during the year (art. 6), the reliability of the data and their sources, and figures
 that can be checked. ``kit(doc, events)`` gathers what each criterion needs from a Document and the
 events it was read from (the same list): pure, no store, no clock. It states facts and counts
-them; every judgement is left to the OIV, as blanks of the draft (``BLANKS``).
-
-Lateness is ``projections.timeliness``'s: the days from a measurement's period end to the
-collection of its data (*rilevazione*), against the target of the plan's own
-``derived:reporting_delay`` indicator (no such indicator: no limit, nothing called late).
+them; every judgement is left to the OIV, as blanks of the draft (``BLANKS``). Criteria 4 and 5 have
+modules of their own (``cli.publish.reliability``, ``cli.publish.recomputation``).
 Shown values and dates are Italian (``cli.output``: the one rounding, half-up).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import shlex
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from cli.audit import diff
-from cli.header import known_at_json
 from cli.labels import tr
-from cli.output import day, to_json
-from cli.publish.anchor import Anchor, Signer
+from cli.output import day
+from cli.publish.html import cut_words
 from cli.publish.model import Document, Figure
-from cli.views import report_data, shown
-from events import EventCorrected, IndicatorMeasured, LedgerEvent
+from cli.publish.prose import Text, blank, counted, joined, plain, quoted, said
+from cli.publish.recomputation import CHECKED, Recomputation, recomputation
+from cli.publish.reliability import Reliability, reliability
+from cli.publish.words import excluded
+from cli.views import shown
+from events import LedgerEvent
 from events.fields import Act
-from events.parse import loads_strict
 from projections.achievement import IndicatorScore, ObjectiveScore
-from projections.explain import SourceRef, sources
-from projections.facts import Fact, in_force, known_facts, of_type
-from projections.timeliness import Period, collected, indicators_of
+from projections.facts import Fact
 
 # The blanks the OIV fills in: the tool never judges.
 JUDGEMENT = "[giudizio dell'OIV]"
@@ -47,7 +41,7 @@ DATE = "[data]"
 SIGNATURES = "[firme dei componenti dell'OIV]"
 APPROVAL = "[atto di approvazione della Relazione: tipo, numero e data]"
 RECEIVED = "[data di trasmissione all'OIV]"
-BLANKS = (JUDGEMENT, VERDICT, PLACE, DATE, SIGNATURES, APPROVAL, RECEIVED)
+BLANKS = (JUDGEMENT, VERDICT, PLACE, DATE, SIGNATURES, APPROVAL, RECEIVED, CHECKED)
 
 # An indicator's status in the Relazione: a value, or the reason it has none.
 VALUED, ND, UNMEASURED, WITHDRAWN = "valued", "nd", "unmeasured", "withdrawn"
@@ -55,7 +49,6 @@ WITHOUT = {ND: ("ND", "ND"), UNMEASURED: ("non misurato", "non misurati"),
            WITHDRAWN: ("ritirato", "ritirati")}
 """The statuses without a value, in Italian (singular, plural)."""
 
-EXCLUDED = {"weight 0": "peso 0"}  # the exclusions cli.labels does not already translate
 LEVELS = {"strategic": ("obiettivo strategico", "obiettivi strategici"),
           "operational": ("obiettivo operativo", "obiettivi operativi"),
           "individual": ("obiettivo individuale", "obiettivi individuali")}
@@ -65,35 +58,16 @@ DERIVED = {"derived:variations": "calcolato dal registro: variazioni agli obiett
            "derived:entity_level": "calcolato dal registro: livello medio dell'ente"}
 
 
-def counted(n: int, singular: str, plural: str) -> str:
-    """``1 indicatore``, ``3 indicatori``, ``3.812 cifre``."""
-    return f"{whole(n)} {singular if n == 1 else plural}"
-
-
-def whole(n: int) -> str:
-    """A count with Italian thousands: ``3.812``."""
-    return f"{n:,}".replace(",", ".")
-
-
-def _level_words(level: str) -> tuple[str, str]:
+def _objectives(n: int, level: str) -> Text:
+    """``18 obiettivi strategici``; a level of the plan's own, by its code: ``2 obiettivi di livello X``."""
     found = LEVELS.get(level)
     if found is not None:
-        return found
-    return f"obiettivo di livello {level}", f"obiettivi di livello {level}"
+        return said(counted(n, *found))
+    return said(counted(n, "obiettivo", "obiettivi"), " di livello ", quoted(level))
 
 
 def act_text(act: Act | None) -> str:
     return "senza atto" if act is None else str(act)
-
-
-def instant(moment: datetime) -> str:
-    """``15/01/2013 11:00 UTC``."""
-    return f"{day(moment.date(), 'it')} {moment.strftime('%H:%M')} UTC"
-
-
-def weight(value: Decimal) -> str:
-    """A weight in percentage points as the plan gives it: ``33,33``, ``50``."""
-    return f"{value.normalize():f}".replace(".", ",")
 
 
 def _unique(figures: Iterator[Figure | None]) -> list[Figure]:
@@ -119,8 +93,8 @@ class IndicatorStatus:
     target: str
     value: str
     status: str
-    reason: str
-    how: str
+    reason: Text
+    how: Text
     figure: Figure | None
 
 
@@ -132,7 +106,7 @@ class ObjectiveStatus:
     title: str
     level: str
     figure: Figure | None
-    withdrawn: str | None
+    withdrawn: Text | None
     indicators: tuple[IndicatorStatus, ...]
 
 
@@ -150,20 +124,20 @@ class LevelCount:
     def valued(self) -> int:
         return self.indicators - sum(self.without.values())
 
-    def sentence(self) -> str:
+    def sentence(self) -> Text:
         """``18 obiettivi strategici, 68 indicatori: 64 con valore, 4 senza (2 ND, 2 non misurati)``."""
-        singular, plural = _level_words(self.level)
-        head = counted(self.objectives, singular, plural)
+        head = _objectives(self.objectives, self.level)
         if self.withdrawn:
-            head += f" ({counted(self.withdrawn, 'ritirato', 'ritirati')})"
+            head = said(head, f" ({counted(self.withdrawn, 'ritirato', 'ritirati')})")
         indicators = counted(self.indicators, "indicatore", "indicatori")
         missing = sum(self.without.values())
         if not self.indicators:
-            return f"{head}, nessun indicatore"
+            return said(head, ", nessun indicatore")
         if not missing:
-            return f"{head}, {indicators}: {'tutti con valore' if self.indicators > 1 else 'con valore'}"
+            every = "tutti con valore" if self.indicators > 1 else "con valore"
+            return said(head, f", {indicators}: {every}")
         reasons = ", ".join(counted(n, *WITHOUT[status]) for status, n in self.without.items() if n)
-        return f"{head}, {indicators}: {self.valued} con valore, {missing} senza ({reasons})"
+        return said(head, f", {indicators}: {self.valued} con valore, {missing} senza ({reasons})")
 
 
 @dataclass(frozen=True)
@@ -171,46 +145,48 @@ class Coherence:
     objectives: tuple[ObjectiveStatus, ...]
     levels: tuple[LevelCount, ...]
 
-    def sentence(self) -> str:
-        return "; ".join(level.sentence() for level in self.levels)
+    def sentence(self) -> Text:
+        return joined((level.sentence() for level in self.levels), "; ")
 
 
-def _strike_text(strike: Fact) -> str:
-    return f"ritirato (causa {tr(strike.cause, 'it')}): {strike.reason}"
+def _strike_text(strike: Fact) -> Text:
+    return said(f"ritirato (causa {tr(strike.cause, 'it')}): ", quoted(strike.reason))
 
 
-def _how(i: IndicatorScore) -> str:
+def _how(i: IndicatorScore) -> Text:
     d = i.definition
     if d.source == "measured":
-        return "misurato"
+        return said("misurato")
     if d.source == "reference":
-        return f"per riferimento all'indicatore {d.uses}"
+        return said("per riferimento all'indicatore ", quoted(d.uses))
     if d.source == "derived:year_ratio":
-        return f"rapporto tra anni: {d.uses} / {d.compared_with}"
-    return str(DERIVED.get(d.source, f"calcolato dal registro ({d.source})"))
+        return said("rapporto tra anni: ", quoted(d.uses), " / ", quoted(d.compared_with))
+    if d.source in DERIVED:
+        return said(DERIVED[d.source])
+    return said("calcolato dal registro (", quoted(d.source), ")")
 
 
 def indicator_status(doc: Document, objective: ObjectiveScore, i: IndicatorScore) -> IndicatorStatus:
     d = i.definition
     unit = str(d.unit)
+    reason: Text
     if i.withdrawn is not None:
         status, reason = WITHDRAWN, _strike_text(i.withdrawn)
     elif i.value is None:
         status = UNMEASURED
-        reason = (f"nessuna misurazione per un periodo concluso entro il {day(doc.cut.as_of, 'it')}"
-                  if doc.cut.as_of is not None else "nessuna misurazione registrata")
+        reason = said(f"nessuna misurazione per un periodo concluso entro il {day(doc.cut.as_of, 'it')}"
+                      if doc.cut.as_of is not None else "nessuna misurazione registrata")
         if d.source == "reference":
-            reason = f"l'indicatore {d.uses}, di cui usa il valore, non ha misurazione"
+            reason = said("l'indicatore ", quoted(d.uses), ", di cui usa il valore, non ha misurazione")
         elif d.source != "measured":
-            reason = "non calcolabile alla data: manca un dato da cui si ricava"
+            reason = said("non calcolabile alla data: manca un dato da cui si ricava")
     elif i.value == "ND":
-        status, reason = ND, "ND (non disponibile)"
+        status, reason = ND, said("ND (non disponibile)")
         if i.measurement is not None and i.measurement.note:
-            reason += f": {i.measurement.note}"
+            reason = said(reason, ": ", quoted(i.measurement.note))
     else:
         status = VALUED
-        reason = "" if i.excluded is None else (
-            "escluso dalla media: " + EXCLUDED.get(i.excluded, tr(i.excluded, "it")))
+        reason = () if i.excluded is None else said("escluso dalla media: " + excluded(i))
     return IndicatorStatus(
         objective=objective.code, code=i.code, title=str(d.title), weight=i.weight,
         target=shown(i.target, unit, "it"), value="" if i.value is None else shown(i.value, unit, "it"),
@@ -281,12 +257,12 @@ class Deviations:
     def unexplained(self) -> int:
         return sum(1 for d in self.indicators if d.unexplained)
 
-    def sentence(self) -> str:
+    def sentence(self) -> Text:
         text = (f"{counted(len(self.indicators), 'indicatore', 'indicatori')} sotto il valore atteso o senza"
                 f" valore, {self.unexplained} senza motivazione registrata")
         lines = [u for u in self.lines if u.available is not None]
-        return (text + f"; disponibilità di budget non utilizzata {self.available.shown}"
-                f" ({self.ratio.shown} del Totale), su {counted(len(lines), 'linea', 'linee')}")
+        return said(text + f"; disponibilità di budget non utilizzata {self.available.shown}"
+                    f" ({self.ratio.shown} del Totale), su {counted(len(lines), 'linea', 'linee')}")
 
 
 def deviations(doc: Document) -> Deviations:
@@ -350,7 +326,7 @@ class Changes:
     def without_act(self) -> tuple[ChangeEntry, ...]:
         return tuple(c for c in self.entries if c.act is None)
 
-    def sentence(self) -> str:
+    def sentence(self) -> Text:
         changes = [c for c in self.entries if c.kind == "variazione"]
         strikes = len(self.entries) - len(changes)
         causes = ", ".join(f"{n} {tr(cause, 'it')}" for cause, n in _by_cause(changes).items() if n)
@@ -362,7 +338,7 @@ class Changes:
                  f" ({counts} su {self.objectives} obiettivi = {self.figure.shown})")
         text += f"; {counted(strikes, 'stralcio', 'stralci')} di obiettivi o indicatori"
         missing = len(self.without_act)
-        return text + ("; tutte con atto" if not missing else f"; {missing} senza atto")
+        return said(text + ("; tutte con atto" if not missing else f"; {missing} senza atto"))
 
 
 def _by_cause(changes: Sequence[ChangeEntry]) -> dict[str, int]:
@@ -397,320 +373,13 @@ def _strike(strike: Fact, kind: str, objective: str, indicator: str | None) -> C
                        str(strike.cause), strike.effective_date, str(strike.reason), "", strike.act, False)
 
 
-# -- 4. Attendibilità dei dati ------------------------------------------------------------------
-@dataclass(frozen=True)
-class CorrectionEntry:
-    """An EventCorrected of a measurement: by whom, when, why, what it changed; ``known``: at the cut (a
-    correction recorded after the cut's known-at is not in the Relazione)."""
-
-    seq: int
-    event: str
-    actor: str
-    recorded_at: datetime
-    reason: str
-    changes: str
-    known: bool
-    source: SourceRef | None
-
-
-@dataclass(frozen=True)
-class MeasurementEntry:
-    """A measurement a published figure rests on (or of the year's indicators, in force at the cut):
-    who recorded it and when, its effective date and period, the day its data were collected and the
-    days from the period's end to it (``projections.timeliness``), whether that is ``late`` against the
-    plan's limit (None: no limit), where it came from and the corrections of it. ``figure``: the
-    indicator's achievement, when this is the value the Relazione shows."""
-
-    seq: int
-    event: str
-    indicator: str
-    period_end: date
-    value: str
-    actor: str
-    recorded_at: datetime
-    effective_date: date
-    collected: date
-    collected_given: bool
-    days: int
-    late: bool | None
-    source: SourceRef | None
-    signed: bool
-    corrections: tuple[CorrectionEntry, ...]
-    figure: Figure | None
-
-    @property
-    def corrected(self) -> bool:
-        """Corrected as known at the cut."""
-        return any(c.known for c in self.corrections)
-
-    @property
-    def typed_in_after(self) -> int:
-        """Days from the collection of its data to its recording (0: recorded the day they were collected)."""
-        return max(0, (self.recorded_at.date() - self.collected).days)
-
-
-@dataclass(frozen=True)
-class Reliability:
-    measurements: tuple[MeasurementEntry, ...]
-    limit: int | None
-    limit_indicator: str | None
-
-    @property
-    def from_spreadsheets(self) -> int:
-        return sum(1 for m in self.measurements if m.source is not None)
-
-    @property
-    def files(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(m.source.file for m in self.measurements if m.source is not None))
-
-    @property
-    def actors(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(m.actor for m in self.measurements))
-
-    @property
-    def late(self) -> int:
-        return sum(1 for m in self.measurements if m.late)
-
-    @property
-    def corrected(self) -> int:
-        return sum(1 for m in self.measurements if m.corrected)
-
-    @property
-    def corrected_after(self) -> int:
-        return sum(1 for m in self.measurements for c in m.corrections if not c.known)
-
-    def sentence(self) -> str:
-        n = len(self.measurements)
-        sheets = self.from_spreadsheets
-        text = (f"{counted(n, 'misurazione', 'misurazioni')}, registrate da {', '.join(self.actors) or '-'};"
-                f" {sheets} da fogli di calcolo"
-                + (f" ({', '.join(self.files)})" if self.files else "")
-                + f", {n - sheets} registrate a mano o da JSON Lines;"
-                f" {counted(self.corrected, 'corretta', 'corrette')}")
-        if self.corrected_after:
-            later = counted(self.corrected_after, "correzione", "correzioni")
-            text += f" ({later} registrate dopo il taglio)"
-        if self.limit is None:
-            return text + "; il Piano non fissa un termine per la rilevazione dei dati"
-        return text + (f"; {counted(self.late, 'rilevata', 'rilevate')} oltre il termine di {self.limit}"
-                       f" giorni dalla fine del periodo (indicatore {self.limit_indicator})")
-
-
-def _limit(doc: Document) -> tuple[int | None, str | None]:
-    """The plan's limit on the days from a period's end to the collection of its data: the target of its
-    ``derived:reporting_delay`` indicator (of the scored level first), as revised at the cut."""
-    found = [(o.definition.level != doc.scores.scored_level, i) for o in doc.scores.objectives
-             for i in o.indicators if i.definition.source == "derived:reporting_delay" and i.target != "ND"]
-    if not found:
-        return None, None
-    _, indicator = min(found, key=lambda pair: pair[0])
-    return int(Decimal(indicator.target)), indicator.code
-
-
-def _changes_text(changes: dict[str, Any]) -> str:
-    return ", ".join(f"{tr(k, 'it')} {v}" for k, v in changes.items())
-
-
-def reliability(doc: Document, events: Sequence[LedgerEvent]) -> Reliability:
-    """Each measurement of the year's indicators in force at the cut (its period ended by then), and any
-    other a published figure rests on (a year ratio's year before), in recording order."""
-    events = list(events)
-    cut = doc.cut
-    known = known_facts(events, cut)
-    own = indicators_of(known, doc.scores.year)
-    measured = [m for m in in_force(of_type(known, IndicatorMeasured), cut)
-                if cut.holds(m.period_end) and (m.indicator in own or m.original.seq in doc.evidence)]
-    by_source = sources(events)
-    later: dict[str, list[EventCorrected]] = {}
-    for event in events:
-        if isinstance(event, EventCorrected) and not cut.knows(event):
-            later.setdefault(event.corrects, []).append(event)
-    published = {}
-    for o in doc.scores.objectives:
-        for i in o.indicators:
-            if i.measurement is not None and i.definition.source == "measured":
-                published[i.measurement.original.event_id] = doc.find("achievement", "indicator", i.code)
-    limit, limit_indicator = _limit(doc)
-    entries = []
-    for m in measured:
-        first = m.original
-        days = Period(m.period_end, (m,)).days  # timeliness's own measure, for this measurement alone
-        corrections = [_correction(c, True, by_source) for c in m.corrections]
-        corrections += [_correction(c, False, by_source) for c in later.get(first.event_id, [])]
-        unit = _unit(doc, str(m.indicator))
-        entries.append(MeasurementEntry(
-            seq=first.seq, event=first.event_id, indicator=str(m.indicator), period_end=m.period_end,
-            value=shown(str(m.value), unit, "it"), actor=first.actor, recorded_at=first.recorded_at,
-            effective_date=m.effective_date, collected=collected(m),
-            collected_given=m.collected_on is not None,
-            days=days, late=None if limit is None else days > limit, source=by_source.get(first.event_id),
-            signed=first.signature is not None, corrections=tuple(corrections),
-            figure=published.get(first.event_id)))
-    return Reliability(tuple(entries), limit, limit_indicator)
-
-
-def _unit(doc: Document, indicator: str) -> str:
-    try:
-        return str(doc.scores.indicator(indicator).definition.unit)
-    except KeyError:  # an indicator of another year, which a year ratio reads
-        return ""
-
-
-def _correction(c: EventCorrected, known: bool, by_source: dict[str, SourceRef]) -> CorrectionEntry:
-    return CorrectionEntry(c.seq, c.event_id, c.actor, c.recorded_at, c.reason, _changes_text(c.changes),
-                           known, by_source.get(c.event_id))
-
-
-# -- 5. Ricalcolo delle cifre -------------------------------------------------------------------
-@dataclass(frozen=True)
-class Command:
-    """A command the OIV (or the body, ``who``) runs, and what it checks."""
-
-    who: str
-    purpose: str
-    line: str
-
-
-@dataclass(frozen=True)
-class Recomputation:
-    """The published figures (``doc.figures_json``: ``report --format json`` at the cut) against a fresh
-    replay of the events at the same cut: ``compared`` values, the ``differences`` (path, published,
-    recomputed); the anchor the proofs end at, and the commands that check the same elsewhere."""
-
-    compared: int
-    differences: tuple[tuple[str, Any, Any], ...]
-    figures: int
-    anchor: Anchor
-    keys: tuple[tuple[str, Signer], ...]
-    commands: tuple[Command, ...]
-
-    @property
-    def equal(self) -> bool:
-        return not self.differences
-
-    def sentence(self) -> str:
-        figures = counted(self.compared, "cifra ricalcolata", "cifre ricalcolate")
-        if self.equal:
-            return f"{figures} dagli eventi: {'tutte uguali' if self.compared > 1 else 'uguale'}"
-        return f"{figures} dagli eventi: {counted(len(self.differences), 'differenza', 'differenze')}"
-
-    def anchor_sentence(self) -> str:
-        return anchor_sentence(self.anchor)
-
-
-def anchor_sentence(anchor: Anchor) -> str:
-    """``checkpoint 516 di ORIGIN firmato da cdg, cosottoscritto da oiv (il 2013-06-20T10:00:00Z)``."""
-    if anchor.kind == "head":
-        return (f"testa del registro (evento {anchor.size}, origine {anchor.origin}), non cosottoscritta:"
-                " nessun checkpoint firmato")
-    logs = ", ".join(s.name for s in anchor.signers if s.role == "log") or "nessuno"
-    text = f"checkpoint {anchor.size} di {anchor.origin} firmato da {logs}"
-    cosigners = [f"{s.name} (il {s.cosigned_at})" for s in anchor.cosigners]
-    return text + (", cosottoscritto da " + ", ".join(cosigners) if cosigners else ", non cosottoscritto")
-
-
-def leaves(data: Any) -> int:
-    """The scalar values of a JSON document."""
-    if isinstance(data, dict):
-        return sum(leaves(v) for v in data.values())
-    if isinstance(data, list):
-        return sum(leaves(v) for v in data)
-    return 1
-
-
-def recomputation(doc: Document, events: Sequence[LedgerEvent]) -> Recomputation:
-    """Replay the events afresh at the document's cut (``views.report_data``) and compare every value with
-    the published figures, key by key (``audit.diff``), as JSON reads them."""
-    fresh = report_data(list(events), doc.cut, doc.scores.year)
-    published, recomputed = (loads_strict(to_json(d)) for d in (doc.figures_json, fresh))
-    differences = tuple(diff(published, recomputed))
-    return Recomputation(leaves(published), differences, len(doc.figures), doc.anchor, _keys(doc.anchor),
-                         _commands(doc))
-
-
-KEY_FILES = {"log": "REGISTRO", "cosigner": "OIV"}
-
-
-def _keys(anchor: Anchor) -> tuple[tuple[str, Signer], ...]:
-    """The signers of the anchor, each with the file name the commands give its verifier key."""
-    found = []
-    counts: dict[str, int] = {}
-    for signer in anchor.signers:
-        stem = KEY_FILES.get(signer.role, "CHIAVE")
-        counts[stem] = counts.get(stem, 0) + 1
-        found.append((f"{stem}{'' if counts[stem] == 1 else counts[stem]}.vkey", signer))
-    return tuple(found)
-
-
-def _commands(doc: Document) -> tuple[Command, ...]:
-    from cli.publish.command import default_name
-
-    year = doc.scores.year
-    bundle = f"bundle-{year}"
-    checkpoint = f"checkpoint-{doc.anchor.size}.txt"
-    relazione = default_name(dataclasses.replace(doc, kind="relazione"), "pdf")
-    names = [name for name, _ in _keys(doc.anchor)] or ["REGISTRO.vkey", "OIV.vkey"]
-    if "OIV.vkey" not in names:
-        names.append("OIV.vkey")
-    vkeys = " ".join(f"--vkey {shlex.quote(n)}" for n in names)
-    log_vkey = next((n for n in names if n.startswith("REGISTRO")), "REGISTRO.vkey")
-    found = []
-    if doc.anchor.kind == "head":
-        found += [
-            Command("Ente", "firma un checkpoint del registro: questo documento poggia sulla sola testa del"
-                    " registro, che nessuno ha firmato", f"perfledger checkpoint --key REGISTRO.key --out"
-                    f" {checkpoint}"),
-            Command("OIV", "cosottoscrive il checkpoint, dopo averne verificato la coerenza con quelli già"
-                    " cosottoscritti", f"perfledger checkpoint cosign {checkpoint} --key OIV.key --log-vkey"
-                    f" {log_vkey} --state oiv-state.json --bundle {bundle}"),
-        ]
-    cut = _cut_flags(doc)
-    found += [
-        Command("Ente", "consegna all'OIV il pacchetto dei dati (eventi, checkpoint, manifesto; nessun"
-                " codice)",
-                f"perfledger export --bundle {bundle} --checkpoint {checkpoint} --vkey {log_vkey}"),
-        Command("OIV", "verifica il pacchetto con il proprio verificatore, sulla propria macchina: catena,"
-                " firme, checkpoint, e che estenda quanto già cosottoscritto",
-                f"perfledger-verify {bundle} {vkeys} --checkpoint {checkpoint} --last oiv-state.json"),
-        Command("OIV", "ricalcola dagli eventi del pacchetto le cifre della Relazione pubblicata, al suo"
-                " stesso taglio, e le confronta una per una",
-                f"perfledger verify --bundle {bundle} {vkeys} --checkpoint {checkpoint}"
-                f" --expect {relazione}"),
-        Command("OIV", "deriva una cifra (qui il livello dell'ente) con gli eventi e le loro prove di"
-                " inclusione",
-                f"perfledger explain achievement entity{cut} --prove {checkpoint} {vkeys}"),
-    ]
-    return tuple(found)
-
-
-def _cut_flags(doc: Document) -> str:
-    flags = ""
-    if doc.cut.as_of is not None:
-        flags += f" --as-of {doc.cut.as_of.isoformat()}"
-    known = known_at_json(doc.cut.known_at)
-    if known is not None:
-        flags += f" --known-at {shlex.quote(str(known))}"
-    return flags
-
-
 # -- 6. Bozza di documento di validazione -------------------------------------------------------
-@dataclass(frozen=True)
-class Segment:
-    """A piece of the draft's text: ``blank`` marks what the OIV fills in."""
-
-    text: str
-    blank: bool = False
-
-
-Paragraph = tuple[Segment, ...]
-
-
 @dataclass(frozen=True)
 class Finding:
     """What the kit found for one criterion, as the draft states it."""
 
     criterion: str
-    text: str
+    text: Text
 
 
 @dataclass(frozen=True)
@@ -719,24 +388,16 @@ class Draft:
     paragraphs, the ``findings`` by criterion, then the ``closing`` paragraphs with the OIV's blanks."""
 
     title: str
-    opening: tuple[Paragraph, ...]
+    opening: tuple[Text, ...]
     findings: tuple[Finding, ...]
-    closing: tuple[Paragraph, ...]
+    closing: tuple[Text, ...]
 
     def text(self) -> str:
         """The draft as plain text (one paragraph a line)."""
-        lines = [self.title, *("".join(s.text for s in p) for p in self.opening)]
-        lines += [f"- {f.criterion}: {f.text}." for f in self.findings]
-        lines += ["".join(s.text for s in p) for p in self.closing]
+        lines = [self.title, *(plain(p) for p in self.opening)]
+        lines += [f"- {f.criterion}: {plain(f.text)}." for f in self.findings]
+        lines += [plain(p) for p in self.closing]
         return "\n".join(lines)
-
-
-def _t(text: str) -> Segment:
-    return Segment(text)
-
-
-def _blank(text: str) -> Segment:
-    return Segment(text, blank=True)
 
 
 CRITERIA = ("Coerenza con il Piano", "Scostamenti", "Variazioni", "Attendibilità dei dati",
@@ -746,32 +407,31 @@ CRITERIA = ("Coerenza con il Piano", "Scostamenti", "Variazioni", "Attendibilit�
 
 def draft(doc: Document, found: tuple[Coherence, Deviations, Changes, Reliability, Recomputation]) -> Draft:
     coherent, deviated, changed, reliable, recomputed = found
-    entity = doc.header.entity or "[ente]"
-    approval = (_blank(APPROVAL) if doc.closing is None or doc.closing.act is None
-                else _t(str(doc.closing.act)))
-    cut, size = doc.header.lines("it")
-    opening: tuple[Paragraph, ...] = (
-        (_t(f"L'Organismo Indipendente di Valutazione (OIV) di {entity}, ai sensi dell'art. 14, comma 4,"
-            f" lettera c), del d.lgs. 150/2009, ha preso in esame la {doc.title}, approvata con "), approval,
-         _t(" e trasmessa all'OIV il "), _blank(RECEIVED),
-         _t(f"; le cifre sono lette dal registro alla situazione: {cut} ({size}).")),
-        (_t("L'OIV ha svolto il lavoro di validazione sulla base degli accertamenti ritenuti opportuni,"
-            " secondo le Linee guida n. 3/2018 del Dipartimento della Funzione Pubblica, e ha esaminato, per"
-            " ciascun criterio, gli elementi del kit di validazione allegato:"),),
+    entity = quoted(doc.header.entity) if doc.header.entity else blank("[ente]")
+    approval = (blank(APPROVAL) if doc.closing is None or doc.closing.act is None
+                else quoted(doc.closing.act))
+    opening = (
+        said("L'Organismo Indipendente di Valutazione (OIV) di ", entity, ", ai sensi dell'art. 14, comma 4,"
+             f" lettera c), del d.lgs. 150/2009, ha preso in esame la {doc.title}, approvata con ", approval,
+             " e trasmessa all'OIV il ", blank(RECEIVED),
+             f"; le cifre sono lette dal registro alla situazione: {cut_words(doc)}"
+             f" ({doc.header.size_line('it')})."),
+        said("L'OIV ha svolto il lavoro di validazione sulla base degli accertamenti ritenuti opportuni,"
+             " secondo le Linee guida n. 3/2018 del Dipartimento della Funzione Pubblica, e ha esaminato, per"
+             " ciascun criterio, gli elementi del kit di validazione allegato:"),
     )
     findings = (
         Finding(CRITERIA[0], coherent.sentence()),
         Finding(CRITERIA[1], deviated.sentence()),
         Finding(CRITERIA[2], changed.sentence()),
         Finding(CRITERIA[3], reliable.sentence()),
-        Finding(CRITERIA[4], f"{recomputed.sentence()}; le prove di inclusione degli eventi poggiano su"
-                             f" {recomputed.anchor_sentence()}"),
+        Finding(CRITERIA[4], recomputed.finding()),
     )
-    closing: tuple[Paragraph, ...] = (
-        (_t("Valutazioni dell'OIV sui criteri esaminati: "), _blank(JUDGEMENT)),
-        (_t(f"Alla luce dell'analisi svolta, la {doc.title} è "), _blank(VERDICT), _t(".")),
-        (_blank(PLACE), _t(", "), _blank(DATE)),
-        (_t("L'OIV: "), _blank(SIGNATURES)),
+    closing = (
+        said("Valutazioni dell'OIV sui criteri esaminati: ", blank(JUDGEMENT)),
+        said(f"Alla luce dell'analisi svolta, la {doc.title} è ", blank(VERDICT), "."),
+        said(blank(PLACE), ", ", blank(DATE)),
+        said("L'OIV: ", blank(SIGNATURES)),
     )
     return Draft(f"Documento di validazione della {doc.title} (bozza)", opening, findings, closing)
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import importlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -30,6 +29,7 @@ from markupsafe import Markup, escape
 
 from cli.labels import tr
 from cli.output import day, money, percent, yes_no
+from cli.publish import charts as drawn
 from cli.publish import words
 from cli.publish.model import Document, Figure
 from cli.views import budget_rows, closing_line, objectives_of, shown, variations_target
@@ -37,16 +37,14 @@ from projections.budget import COLUMNS, LABELS, Budget, Group
 from projections.explain import Derivation, EventRef
 from projections.tree import Node
 
-CHARTS = ("achievement_chart", "budget_chart", "trend_chart")
-"""The charts ``cli.publish.charts`` draws, each ``(doc) -> str`` of inline SVG."""
-
 JSON_IN_HTML = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
 
 
 def page(doc: Document) -> str:
     """The Relazione (or the four-monthly report) of ``doc`` as one HTML page."""
     return render("relazione.html.j2", doc, linked=list(doc.figures.values()), budget=budget_table(doc),
-                  ratios=ratio_table(doc), charts=charts(doc), target=variations_target(doc.scores))
+                  ratios=ratio_table(doc), line_ratios=line_ratio_table(doc), charts=charts(doc),
+                  target=variations_target(doc.scores))
 
 
 def render(template: str, doc: Document, **context: Any) -> str:
@@ -54,10 +52,20 @@ def render(template: str, doc: Document, **context: Any) -> str:
     style, proof script and its CSP hash, the evidence JSON and the cut's words come with it. Given
     ``linked`` (the figures the page links to), the shell puts their derivations after the content."""
     script = static_text("proof.js")
+    anchor = words.anchor_words(doc.anchor)
     shell = {"script": _own(script, "script"), "csp": csp(script),
              "style": _own(static_text("style.css"), "style"), "evidence": evidence_script(doc),
-             "cut_words": cut_words(doc), "anchored": words.anchored(doc.anchor)}
+             "cut_words": cut_words(doc), "anchored": anchor.line, "anchor_rows": anchor.rows}
     return environment().get_template(template).render(doc=doc, **shell, **context)
+
+
+DERIVATION = '<section class="derivation" '
+"""How every derivation of a page opens (``_derivations.html.j2``): ledger text, escaped, never does."""
+
+
+def derivations(page: str) -> int:
+    """The derivations a rendered page holds."""
+    return page.count(DERIVATION)
 
 
 def cut_words(doc: Document) -> str:
@@ -87,12 +95,14 @@ FILTERS: dict[str, Any] = {
     "yes_no": lambda value: yes_no(value, "it"),
     "moment": words.moment,
     "weight": words.weight,
+    "figure_name": words.figure_name,
+    "contribution": words.contribution,
 }
 """The templates' filters: ``u`` for every text from the ledger, the rest Italian formatting."""
 
 GLOBALS: dict[str, Any] = {
     "colour": words.light, "band_word": words.band_word, "figure_title": words.figure_title,
-    "proof_length": words.proof_length, "signer": words.signer, "excluded": words.excluded,
+    "proof_length": words.proof_length, "excluded": words.excluded, "said": lambda parts: said(parts),
     "shown": lambda raw, unit: shown(raw, unit, "it"), "closing_line": lambda c: closing_line(c, "it"),
     "objectives_of": lambda level: objectives_of(level, "it"),
     "part_figure": lambda doc, part: part_figure(doc, part), "seqs": lambda f: seqs(f),
@@ -105,9 +115,9 @@ GLOBALS: dict[str, Any] = {
 
 # -- the page's own text, marked safe --------------------------------------------------------------
 def static_text(name: str) -> str:
-    """A file of the package's ``static`` folder ("" if there is none yet)."""
-    found = files("cli.publish") / "static" / name
-    return found.read_text(encoding="utf-8") if found.is_file() else ""
+    """A file of the package's ``static`` folder (FileNotFoundError if it is missing: a page without its
+    script would name the hash of nothing and never check a proof)."""
+    return (files("cli.publish") / "static" / name).read_text(encoding="utf-8")
 
 
 def _own(text: str, tag: str) -> Markup:
@@ -133,6 +143,16 @@ def evidence_script(doc: Document) -> Markup:
 def isolated(text: object) -> Markup:
     """Text from the ledger, escaped and isolated in ``<bdi>``: it cannot reorder the page around it."""
     return Markup("<bdi>%s</bdi>") % escape(str(text))
+
+
+SAID = {"": "%s", "name": "<bdi>%s</bdi>", "code": "<code><bdi>%s</bdi></code>", "command": "<code>%s</code>",
+        "hash": '<code class="hash">%s</code>'}
+"""How each kind of part of a sentence of ``words`` shows (``words.Part``)."""
+
+
+def said(parts: Iterable[words.Part]) -> Markup:
+    """A sentence of ``words`` (its parts: own words, names, codes, hashes) as the page shows it, escaped."""
+    return Markup("").join(Markup(SAID[style]) % escape(text) for text, style in parts)
 
 
 # -- derivations ---------------------------------------------------------------------------------
@@ -288,8 +308,18 @@ def ratio_table(doc: Document) -> tuple[tuple[str, tuple[Figure | None, ...]], .
     Disponibile/Totale of each objective, then of the whole table."""
     rows = [(f"{g.key}. {g.title}", tuple(doc.find("budget", "objective", g.key, c) for c in RATIO_COLUMNS))
             for g in doc.table.objectives]
-    rows.append(("Totale", tuple(doc.find("budget", "total", c) for c in RATIO_COLUMNS)))
-    return tuple(rows)
+    return (*rows, _total_ratios(doc))
+
+
+def line_ratio_table(doc: Document) -> tuple[tuple[str, tuple[Figure | None, ...]], ...]:
+    """Disponibile/Totale by policy line (with its Totale, Prenotato and Disponibile), then in total."""
+    rows = [(f"{g.key} - {g.title}", tuple(doc.find("budget", "line", g.key, c) for c in RATIO_COLUMNS))
+            for g in doc.table.lines]
+    return (*rows, _total_ratios(doc))
+
+
+def _total_ratios(doc: Document) -> tuple[str, tuple[Figure | None, ...]]:
+    return "Totale", tuple(doc.find("budget", "total", c) for c in RATIO_COLUMNS)
 
 
 # -- the tree ------------------------------------------------------------------------------------
@@ -301,17 +331,6 @@ def cascade(doc: Document, code: str) -> list[Node]:
 
 # -- the charts ----------------------------------------------------------------------------------
 def charts(doc: Document) -> dict[str, Markup]:
-    """Each chart ``cli.publish.charts`` draws (inline SVG), or a placeholder while it draws none."""
-    try:
-        module: Any = importlib.import_module("cli.publish.charts")
-    except ModuleNotFoundError as e:
-        if e.name != "cli.publish.charts":
-            raise  # the module is there, and broken
-        module = None
-    return {name: (Markup(getattr(module, name)(doc)) if hasattr(module, name) else _placeholder(name))
-            for name in CHARTS}
-
-
-def _placeholder(name: str) -> Markup:
-    return Markup('<p class="chart-placeholder" data-chart="%s">Grafico non ancora disponibile: le cifre'
-                  " sono nelle tabelle.</p>") % name
+    """The charts ``cli.publish.charts`` draws, as inline SVG, by name."""
+    return {"achievement_chart": drawn.achievement_chart(doc), "budget_chart": drawn.budget_chart(doc),
+            "trend_chart": drawn.trend_chart(doc)}

@@ -18,7 +18,7 @@ from typing import Any
 
 from cli.header import CutHeader, header_of_events
 from cli.labels import tr
-from cli.output import money, percent
+from cli.output import day, money, percent, ratio_places
 from cli.publish.anchor import Anchor
 from cli.views import report_json
 from events import LedgerEvent
@@ -26,7 +26,7 @@ from projections.achievement import Achievement, achievement, band
 from projections.budget import COLUMNS, Budget, Group, budget, explain_group, explain_ratio, explain_row
 from projections.closing import Closing, closing
 from projections.explain import Derivation, EventRef, SourceRef, sources, with_proofs
-from projections.facts import Cut, known_facts
+from projections.facts import Cut, Known, known_facts, plan_of
 from projections.timeliness import period_ends
 from projections.tree import Tree, tree
 from projections.variations import Variations, variations
@@ -115,13 +115,23 @@ class Document:
     events: list[LedgerEvent] = field(repr=False, compare=False, default_factory=list)  # read from
 
     @property
+    def year_end(self) -> bool:
+        """Is it the year-end Relazione, not a four-monthly report? (``year_end``)"""
+        return year_end(self.cut, self.scores.year)
+
+    @property
     def title(self) -> str:
-        """``Relazione sulla Performance 2012``, or the four-monthly report's ``Report al 31/08/2012``."""
-        year = self.scores.year
+        """``Relazione sulla Performance 2012``, or the four-monthly report's ``Report di monitoraggio al
+        31/08/2012``: the document the figures are of (the OIV's kit validates it)."""
         as_of = self.cut.as_of
-        if as_of is None or as_of >= date(year, 12, 31):
-            return f"Relazione sulla Performance {year}"
-        return f"Report di monitoraggio al {as_of.strftime('%d/%m/%Y')}"
+        if as_of is None or self.year_end:
+            return f"Relazione sulla Performance {self.scores.year}"
+        return f"Report di monitoraggio al {day(as_of, 'it')}"
+
+    @property
+    def name(self) -> str:
+        """What the file written is: the title, or for the kit ``Kit di validazione dell'OIV 2012``."""
+        return f"Kit di validazione dell'OIV {self.scores.year}" if self.kind == "validation" else self.title
 
     def figure(self, *explain: str) -> Figure:
         """The figure ``explain`` derives at the document's own as-of date (KeyError if not published)."""
@@ -144,13 +154,16 @@ class Document:
             object.__setattr__(self, "_names", found)
         return found
 
-    def events_of(self, figure: Figure) -> list[Evidence]:
-        return [self.evidence[seq] for seq in sorted(figure.seqs())]
-
     def evidence_json(self) -> dict[str, Any]:
         """What the page's script checks: the anchor, and every event's line and audit path."""
         return {"anchor": self.anchor.to_json(),
                 "events": {str(seq): e.to_json() for seq, e in sorted(self.evidence.items())}}
+
+
+def year_end(cut: Cut, year: int) -> bool:
+    """Is a document of ``year`` at ``cut`` the year-end Relazione (its cut on or after 31/12), not a
+    four-monthly report?"""
+    return cut.as_of is None or cut.as_of >= date(year, 12, 31)
 
 
 def figure_key(explain: tuple[str, ...], as_of: date | None) -> str:
@@ -160,8 +173,15 @@ def figure_key(explain: tuple[str, ...], as_of: date | None) -> str:
 
 def document(events: list[LedgerEvent], cut: Cut, year: int | None, anchor: Anchor,
              kind: str = "relazione") -> Document:
-    """Fold ``events`` once at ``cut`` into the document: figures, derivations, evidence."""
+    """Fold ``events`` once at ``cut`` into the document: figures, derivations, evidence. A cut without
+    an as-of date is the year-end Relazione's: 31/12 of the plan's year (``year``, or the latest plan
+    known at ``known_at``), so that nothing effective the next year counts and the figures' JSON names
+    the day ``verify --expect`` replays at. The year-end Relazione's ``closing`` is its approval, as known
+    (``approved``): it is no figure, and it comes after the year."""
     known = known_facts(events, cut)
+    if cut.as_of is None:
+        year = int(plan_of(known, cut, year).year)
+        cut = Cut(date(year, 12, 31), cut.known_at)
     scores = achievement(known, cut, year)
     table = budget(known, cut, scores.year)
     changes = variations(known, cut, scores.year)
@@ -169,6 +189,8 @@ def document(events: list[LedgerEvent], cut: Cut, year: int | None, anchor: Anch
     shape = tree(scores)
     header = header_of_events(events, cut, scores.year)
     figures_json = report_json(cut, scores, table, changes, closed, header)
+    if year_end(cut, scores.year):
+        closed = approved(known, cut, scores.year)
     published = [*_achievement_figures(scores, shape, cut), _variations_figure(changes, cut),
                  *_budget_figures(table, cut)]
     trend = tuple(_trend(events, cut, scores))
@@ -179,6 +201,13 @@ def document(events: list[LedgerEvent], cut: Cut, year: int | None, anchor: Anch
     trend = tuple(TrendPoint(p.as_of, figures[p.figure.key]) for p in trend)
     return Document(kind, header, cut, anchor, figures_json, scores, table, changes, shape, closed,
                     figures, evidence, trend, _deviations(scores, figures, cut), events)
+
+
+def approved(known: Known, cut: Cut, year: int) -> Closing | None:
+    """The closing of ``year`` as known at the cut, whatever its effective date: the act approving the
+    Relazione comes after the year (by 30 June), so a closing effective then, outside the figures' cut
+    (the report at 31/12 knows none), is still what the year-end Relazione states of its approval."""
+    return closing(known, Cut(None, cut.known_at), year)
 
 
 # -- the figures --------------------------------------------------------------------------------
@@ -232,13 +261,14 @@ def _money_figure(explain: tuple[str, ...], cut: Cut, derivation: Derivation) ->
 
 def _ratio_figure(explain: tuple[str, ...], cut: Cut, derivation: Derivation) -> Figure:
     value = derivation.value if isinstance(derivation.value, Decimal) else None
-    places = 1 if value is not None and value < Decimal("0.01") else 0
-    return _figure(explain, cut.as_of, derivation, percent(value, places, "it"))
+    return _figure(explain, cut.as_of, derivation, percent(value, ratio_places(value), "it"))
 
 
 def _trend(events: list[LedgerEvent], cut: Cut, scores: Achievement) -> Iterator[TrendPoint]:
-    """The entity's level at each four-monthly cut up to the document's as-of date, as known at its cut."""
-    last = cut.as_of or date(scores.year, 12, 31)
+    """The entity's level at each four-monthly cut of the year up to the document's as-of date, and at
+    that date if it falls between two (not past the year), as known at the document's cut."""
+    year_end = date(scores.year, 12, 31)
+    last = cut.as_of or year_end
     for end in period_ends(scores.year):
         if end > last:
             break
@@ -247,7 +277,7 @@ def _trend(events: list[LedgerEvent], cut: Cut, scores: Achievement) -> Iterator
         level = found.entity
         yield TrendPoint(end, _figure(("achievement", "entity"), end, found.entity_derivation(),
                                       percent(level, 0, "it"), band(level, found.rules)))
-    if cut.as_of is not None and cut.as_of not in period_ends(scores.year) and cut.as_of <= last:
+    if cut.as_of is not None and cut.as_of not in period_ends(scores.year) and cut.as_of < year_end:
         level = scores.entity
         yield TrendPoint(cut.as_of, _figure(("achievement", "entity"), cut.as_of, scores.entity_derivation(),
                                             percent(level, 0, "it"), band(level, scores.rules)))

@@ -3,26 +3,22 @@ documento di validazione with the judgement left blank (the data: ``cli.publish.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 
-from cli.labels import tr
-from cli.output import day
-from cli.publish.criteria import instant, kit, weight
+from cli.publish.criteria import CRITERIA, kit
 from cli.publish.html import render
 from cli.publish.model import Document
+from cli.publish.words import moment
+from events.fields import format_timestamp
 
 
 def page(doc: Document) -> str:
     """The kit's page for ``doc``, read with the events the document was made from."""
     found = kit(doc, doc.events)
-    return render("validation.html.j2", doc, kit=found, linked=found.linked(), day=_day, instant=instant,
-                  weight=weight, word=_word)
+    return render("validation.html.j2", doc, kit=found, linked=found.linked(), criteria=CRITERIA,
+                  instant=instant)
 
 
-def _day(value: date) -> str:
-    return day(value, "it")
-
-
-def _word(code: str) -> str:
-    """A code the ledger defines (a level, a cause) in Italian."""
-    return tr(code, "it")
+def instant(at: datetime) -> str:
+    """A recorded-at instant as the Relazione writes it (``words.moment``): ``15/01/2013 10:00:05 UTC``."""
+    return moment(format_timestamp(at))

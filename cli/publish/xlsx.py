@@ -29,7 +29,8 @@ from typing import Any
 
 from cli.budget_table import HEADERS, caption
 from cli.labels import tr
-from cli.output import day, money, percent, yes_no
+from cli.output import ELLIPSIS, day, money, percent, ratio_places, yes_no
+from cli.publish import words
 from cli.publish.model import Document
 from cli.templates import STYLES as TEMPLATE_STYLES
 from cli.views import budget_rows, withdrawn_text
@@ -42,6 +43,8 @@ CENT = Decimal("0.01")
 EURO = "[$€-410] #,##0.00;-[$€-410] #,##0.00"  # the seed's € 1.306.000,00 and -€ 9.916,67
 MOST = 60  # characters: a column is at most this wide, and longer text wraps
 SUM_ARGUMENTS = 255  # Excel's most arguments of one function
+FOOTER_MOST = 255  # Excel's most characters (UTF-16 code units) of a header or footer, codes included
+PAGES = "&RPagina &P di &N"  # the footer's right part
 
 STYLES: dict[str, dict[str, Any]] = {
     **TEMPLATE_STYLES,
@@ -204,7 +207,7 @@ class Table:
     def ratio(self, row: int, column: int, formula: str, value: Decimal, *style: str) -> None:
         """A ratio as a live formula, cached as ``value``, shown as a percentage (to a tenth below 1%,
         as the report prints it)."""
-        places = 1 if value < CENT else 0
+        places = ratio_places(value)
         shown = self.styles("percent1" if places else "percent", *style)
         self.sheet.write_formula(row, column, formula, shown, float(value))
         self._fit(row, column, percent(value, places, "it"))
@@ -238,7 +241,29 @@ class Table:
         self.sheet.repeat_rows(0)
         self.sheet.set_landscape()
         self.sheet.fit_to_pages(1, 0)
-        self.sheet.set_footer(f"&L{_escaped(self.footer)}&RPagina &P di &N")
+        self.sheet.set_footer(footer(self.footer))
+
+
+def footer(text: str) -> str:
+    """A sheet's footer: ``text`` on the left (``&`` doubled: it starts a code), shortened with an
+    ellipsis to fit Excel's limit, and the page number on the right."""
+    room = FOOTER_MOST - _units("&L" + PAGES)
+    shown = _escaped(text)
+    if _units(shown) > room:
+        kept, used = [], _units(ELLIPSIS)
+        for c in text:
+            piece = _escaped(c)
+            if used + _units(piece) > room:
+                break
+            kept.append(piece)
+            used += _units(piece)
+        shown = "".join(kept).rstrip() + ELLIPSIS
+    return f"&L{shown}{PAGES}"
+
+
+def _units(text: str) -> int:
+    """The UTF-16 code units of ``text``: what Excel's limits count."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 def _escaped(text: str) -> str:
@@ -276,38 +301,18 @@ def _cover(book: Any, styles: Styles, doc: Document) -> None:
 
 
 def cover_lines(doc: Document) -> list[tuple[str, str | int]]:
-    """The Copertina's rows: a label and its value (text, or a count)."""
+    """The Copertina's rows: a label and its value (text, or a count); the anchor in the front page's
+    words (``words.anchor_words``)."""
     header = doc.header
-    anchor = doc.anchor
     lines = header.lines("it")
     rows: list[tuple[str, str | int]] = [
         ("Ente", header.entity), ("Anno", header.year), ("Documento", doc.title),
         ("Situazione", lines[0]), ("Registro", lines[1]),
         ("Eventi del registro letti", header.events), ("Hash dell'ultimo evento", header.head),
     ]
-    if anchor.kind == "checkpoint":
-        rows.append(("Verificabile rispetto a", f"checkpoint {anchor.size} di {anchor.origin}"))
-    else:
-        head = (f"la testa del registro stesso (evento {anchor.size}) di {anchor.origin}: non è un"
-                " checkpoint firmato, nessuno l'ha cosottoscritta")
-        rows.append(("Verificabile rispetto a", head))
-    rows.append(("Radice dell'albero (base64)", anchor.root_b64))
-    for signer in anchor.signers:
-        if signer.role == "log":
-            rows.append(("Firmato da", f"{signer.name} (ID chiave {signer.key_id})"))
-        else:
-            rows.append(("Cosottoscritto da", f"{signer.name} (ID chiave {signer.key_id})"
-                         + ("" if signer.cosigned_at is None else f" il {_moment(signer.cosigned_at)}")))
-    if not anchor.cosigners:
-        rows.append(("Cosottoscritto da", "nessuno"))
+    rows += [(row.label, row.text) for row in words.anchor_words(doc.anchor).rows]
     rows.append(("Fogli", ", ".join(SHEETS[1:])))
     return rows
-
-
-def _moment(iso: str) -> str:
-    """``2013-01-15T10:00:00Z`` as ``15/01/2013 alle 10:00:00 UTC``."""
-    moment = datetime.fromisoformat(iso).astimezone(UTC)
-    return f"{day(moment.date(), 'it')} alle {moment:%H:%M:%S} UTC"
 
 
 # -- Bilancio ---------------------------------------------------------------------------------------
@@ -430,8 +435,8 @@ def _indicators(table: Table, doc: Document) -> None:
             table.text(row, 2, d.title)
             table.number(row, 3, i.weight)
             table.text(row, 4, tr(d.direction, "it"))
-            table.text(row, 5, tr(d.unit, "it"))
-            table.text(row, 6, tr(d.source, "it"))
+            table.text(row, 5, words.unit(str(d.unit)))
+            table.text(row, 6, words.source(d))
             table.measured(row, 7, i.target, d.unit)
             table.measured(row, 8, i.value, d.unit)
             table.fraction(row, 9, i.achievement)
