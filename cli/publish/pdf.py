@@ -14,10 +14,11 @@ to its derivation where the print rules keep the derivation. Attached, as PDF/A-
 
 The same document gives the same bytes: the file identifier is the SHA-256 of ``figures.json``, and
 every date in the file (its creation and modification, the attachments') is the latest moment the
-document rests on, never the clock: the last ``recorded_at`` of its events, or the checkpoint's last
-cosignature if later. Fonts are the system's DejaVu (Debian's ``fonts-dejavu-core``), embedded as
-subsets, as PDF/A requires. WeasyPrint's warnings (CSS it does not support) go to this module's log;
-its errors (a resource it could not load) refuse the PDF, naming them.
+document rests on, never the clock: the last ``recorded_at`` of its events and of the year's closing
+it states, or the checkpoint's last cosignature if later. Fonts are the system's DejaVu (Debian's
+``fonts-dejavu-core``), embedded as subsets, as PDF/A requires. WeasyPrint's warnings (CSS it does
+not support) go to this module's log; its errors (a resource it could not load) refuse the PDF,
+naming them.
 """
 
 from __future__ import annotations
@@ -119,13 +120,16 @@ def figures_bytes(doc: Document) -> bytes:
 
 
 def dated(doc: Document) -> datetime:
-    """The PDF's date: the latest moment the document rests on (its events' last ``recorded_at``, or
-    the checkpoint's last cosignature if later), in UTC to the second."""
-    moments = [e.ref.recorded_at for e in doc.evidence.values()]
-    moments += [s.cosigned_at for s in doc.anchor.signers if s.cosigned_at is not None]
+    """The PDF's date: the latest moment the document rests on, in UTC to the second. That is the last
+    recording among the events its figures rest on and the closings and reopenings of the year it
+    states, or the checkpoint's last cosignature if later."""
+    moments = [datetime.fromisoformat(e.ref.recorded_at) for e in doc.evidence.values()]
+    moments += [datetime.fromisoformat(s.cosigned_at) for s in doc.anchor.signers if s.cosigned_at]
+    cycles = [] if doc.closing is None else [*doc.closing.earlier, doc.closing]
+    moments += [moment for c in cycles for moment in (c.closed_at, *(r.recorded_at for r in c.reopened))]
     if not moments:
         raise click.ClickException("the document rests on no event: nothing to date the PDF by")
-    latest = max(datetime.fromisoformat(m).astimezone(UTC) for m in moments)
+    latest = max(m.astimezone(UTC) for m in moments)
     return latest.replace(microsecond=0, tzinfo=None)  # WeasyPrint writes it with a Z
 
 
