@@ -30,9 +30,9 @@ if TYPE_CHECKING:
 @click.option("--last", type=click.Path(exists=True, dir_okay=False),
               help="With --bundle: your witness state, or the checkpoint you last cosigned.")
 @click.option("--expect", type=click.Path(exists=True, dir_okay=False),
-              help="With --bundle: replay the bundle at this `report --format json`'s own cut (its year,"
-              " as-of date and known-at) and compare; or at a PDF's from `publish --format pdf`, whose"
-              " attached figures.json is that report.")
+              help="With --bundle: replay the bundle at this report's own cut (its year, as-of date and"
+              " known-at) and compare: a `report --format json`, or a PDF from `publish --format pdf`"
+              " (the figures.json it carries).")
 @click.option("--quick", is_flag=True,
               help="Check the chain and signatures only, not the rules and caches (faster on a large"
               " ledger).")
@@ -56,6 +56,7 @@ def verify(ctx: click.Context, checkpoints: tuple[str, ...], vkeys: tuple[str, .
       perfledger verify
       perfledger verify --checkpoint checkpoint-398.txt --vkey cdg.vkey --vkey oiv.vkey
       perfledger verify --bundle bundle-2012/ --vkey cdg.vkey --vkey oiv.vkey --expect report-2012.json
+      perfledger verify --bundle bundle-2012/ --vkey cdg.vkey --expect relazione-2012.pdf
     """
     from ledger import proofs
 
