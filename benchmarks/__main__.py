@@ -12,6 +12,8 @@ maximum resident set. Nothing here passes or fails: it reports.
 
 With --signed, each size is also written into a signed ledger and its signatures are verified
 three ways, against cryptography's own Ed25519 rates measured in the same run (benchmarks.signed).
+With --sheets ROWS, an XLSX of ROWS movements is imported (benchmarks.sheets); with --publish RUNS,
+the 2012 Relazione is published as HTML and PDF (benchmarks.publish). --sizes '' runs only those.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ from tabulate import tabulate
 
 from benchmarks.generate import write
 from benchmarks.processes import run
+from benchmarks.publish import measure_publish
+from benchmarks.publish import summary as publish_summary
 from benchmarks.sheets import measure_in_schema
 from benchmarks.sheets import summary as sheets_summary
 from benchmarks.signed import measure_signed
@@ -230,20 +234,26 @@ def main() -> None:
                         " Ed25519's own rates")
     parser.add_argument("--sheets", type=int, default=0, metavar="ROWS",
                         help="also import an XLSX of this many budget movements (benchmarks.sheets)")
+    parser.add_argument("--publish", type=int, default=0, metavar="RUNS",
+                        help="also publish the 2012 Relazione as HTML and PDF, the median of RUNS runs of"
+                        " each step (benchmarks.publish)")
     args = parser.parse_args()
     compile_bytecode()
     startup = min(run(["--help"])[0] for _ in range(5))
     results: dict[str, Any] = {"cli_startup_ms": 1000 * startup, "sizes": []}
     with tempfile.TemporaryDirectory() as tmp:
-        for size in (int(s) for s in args.sizes.split(",")):
+        for size in (int(s) for s in args.sizes.split(",") if s):  # --sizes '': only the options
             results["sizes"].append(measure(size, Path(tmp), args.postgres, args.queries))
             if args.signed:
                 results.setdefault("signed", []).append(measure_signed(size, Path(tmp)))
         if args.sheets:
             results["sheets"] = measure_in_schema(args.sheets, Path(tmp), args.postgres)
+        if args.publish:
+            results["publish"] = measure_publish(Path(tmp), args.publish)
     Path(args.json_out).write_text(json.dumps(results, indent=2))
     print(f"CLI start-up (--help): {results['cli_startup_ms']:.0f} ms")
-    print(tabulate([summary(r) for r in results["sizes"]], headers="keys", disable_numparse=True))
+    if results["sizes"]:
+        print(tabulate([summary(r) for r in results["sizes"]], headers="keys", disable_numparse=True))
     if args.signed:
         print("\nSigned ledgers (N events imported: N + 2 in the ledger, N + 1 signatures); ratios are"
               " signatures/s over cryptography's Ed25519 verify rate in one process, and per process")
@@ -251,6 +261,8 @@ def main() -> None:
                        disable_numparse=True))
     if args.sheets:
         print("\n" + sheets_summary(results["sheets"]))
+    if args.publish:
+        print("\n" + publish_summary(results["publish"]))
     print(f"(JSON in {args.json_out}; ratios are perfledger / the raw limit measured in this run)")
 
 

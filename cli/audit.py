@@ -30,8 +30,9 @@ if TYPE_CHECKING:
 @click.option("--last", type=click.Path(exists=True, dir_okay=False),
               help="With --bundle: your witness state, or the checkpoint you last cosigned.")
 @click.option("--expect", type=click.Path(exists=True, dir_okay=False),
-              help="With --bundle: replay the bundle at this `report --format json`'s own cut (its year,"
-              " as-of date and known-at) and compare.")
+              help="With --bundle: replay the bundle at this report's own cut (its year, as-of date and"
+              " known-at) and compare: a `report --format json`, or a PDF from `publish --format pdf`"
+              " (the figures.json it carries).")
 @click.option("--quick", is_flag=True,
               help="Check the chain and signatures only, not the rules and caches (faster on a large"
               " ledger).")
@@ -55,6 +56,7 @@ def verify(ctx: click.Context, checkpoints: tuple[str, ...], vkeys: tuple[str, .
       perfledger verify
       perfledger verify --checkpoint checkpoint-398.txt --vkey cdg.vkey --vkey oiv.vkey
       perfledger verify --bundle bundle-2012/ --vkey cdg.vkey --vkey oiv.vkey --expect report-2012.json
+      perfledger verify --bundle bundle-2012/ --vkey cdg.vkey --expect relazione-2012.pdf
     """
     from ledger import proofs
 
@@ -145,6 +147,17 @@ CUT_KEYS = ("year", "as_of", "known_at")  # a report's own cut (views.report_jso
 
 
 def read_report(path: Path) -> tuple[dict[str, Any], Cut, int | None]:
+    """The report in ``path``: a ``report --format json``, or a PDF from ``publish --format pdf``,
+    whose attached ``figures.json`` is that report at the document's cut (``read_report_bytes``)."""
+    data = path.read_bytes()
+    if data.startswith(b"%PDF-"):
+        from cli.publish.pdf import attached_figures
+
+        data = attached_figures(path.name, data)
+    return read_report_bytes(path, data)
+
+
+def read_report_bytes(path: Path, data: bytes) -> tuple[dict[str, Any], Cut, int | None]:
     """A ``report --format json`` and the cut it was made at: its ``year``, ``as_of`` and ``known_at``,
     read as ``--year``, ``--as-of`` and ``--known-at`` are. A report without them (an older format) is
     of the latest plan's year, as of any date, as known at the last event."""
@@ -153,7 +166,7 @@ def read_report(path: Path) -> tuple[dict[str, Any], Cut, int | None]:
     from events.parse import loads_strict
     from projections.facts import Cut
 
-    report = loads_strict(path.read_text(encoding="utf-8"))
+    report = loads_strict(data.decode("utf-8"))
     if not isinstance(report, dict):
         raise click.ClickException(f"{path}: not a report (perfledger report --format json)")
     year, as_of, known_at = (report.get(key) for key in CUT_KEYS)

@@ -73,3 +73,18 @@ def test_a_large_import_on_postgres_completes(tmp_path: Path) -> None:
                                 capture_output=True, text=True, check=False, timeout=300)
         assert result.returncode == 0, result.stderr
         assert "Imported 30001 new event(s)" in result.stdout  # and HistoryMigrated
+
+
+def test_the_publish_benchmark_times_the_relazione_as_html_and_pdf_against_its_raw_limits(
+        tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    result = subprocess.run([sys.executable, "-m", "benchmarks", "--sizes", "", "--publish", "1",
+                             "--postgres", "", "--json", str(out)],
+                            cwd=ROOT, capture_output=True, text=True, check=False, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    published = json.loads(out.read_text())["publish"]
+    assert (published["events"], published["runs"]) == (516, 1)
+    timed = [*published["seconds"].values(), *published["raw_seconds"].values()]
+    assert all(seconds > 0 for seconds in timed)
+    assert published["pdf_s"] > published["html_s"] and set(published["cli"]) == {"html", "pdf"}
+    assert "The 2012 Relazione" in result.stdout and "PDF in all" in result.stdout
