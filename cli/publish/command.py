@@ -83,7 +83,7 @@ def publish(ctx: click.Context, year: int | None, as_of: date | None, known_at: 
             anchor = _checked(events, Path(checkpoint_file), keys)
         doc = document(events, cut, year, anchor, kind)
     path = Path(out) if out is not None else Path(default_name(doc, fmt))
-    page = None if fmt == "xlsx" else html_of(doc)
+    page = None if fmt == "xlsx" else html_of(doc, printed=fmt == "pdf")
     write_new(path, rendered(doc, fmt, page), force=force)
     click.echo(f"Wrote {path}: {doc.name} ({summary(doc, page)}).")
 
@@ -135,7 +135,7 @@ def rendered(doc: Document, fmt: str, page: str | None = None) -> bytes:
         from cli.publish.xlsx import workbook
 
         return workbook(doc)
-    page = html_of(doc) if page is None else page
+    page = html_of(doc, printed=fmt == "pdf") if page is None else page
     if fmt == "html":
         return page.encode("utf-8")
     from cli.publish.pdf import pdf
@@ -143,15 +143,16 @@ def rendered(doc: Document, fmt: str, page: str | None = None) -> bytes:
     return pdf(doc, page)
 
 
-def html_of(doc: Document) -> str:
-    """The document's HTML page: the Relazione's, or the OIV's kit."""
+def html_of(doc: Document, printed: bool = False) -> str:
+    """The document's HTML page: the Relazione's, or the OIV's kit; ``printed``: the page the PDF prints,
+    without the derivations and the evidence (the PDF attaches them) nor the script."""
     if doc.kind == "validation":
         from cli.publish.validation import page as validation_page
 
-        return validation_page(doc)
+        return validation_page(doc, printed)
     from cli.publish.html import page as relazione_page
 
-    return relazione_page(doc)
+    return relazione_page(doc, printed)
 
 
 def default_name(doc: Document, fmt: str) -> str:

@@ -40,23 +40,30 @@ from projections.tree import Node
 JSON_IN_HTML = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
 
 
-def page(doc: Document) -> str:
-    """The Relazione (or the four-monthly report) of ``doc`` as one HTML page."""
-    return render("relazione.html.j2", doc, linked=list(doc.figures.values()), budget=budget_table(doc),
-                  ratios=ratio_table(doc), line_ratios=line_ratio_table(doc), charts=charts(doc),
-                  target=variations_target(doc.scores))
+def page(doc: Document, printed: bool = False) -> str:
+    """The Relazione (or the four-monthly report) of ``doc`` as one HTML page (``printed``: as the PDF
+    prints it, see ``render``)."""
+    return render("relazione.html.j2", doc, printed, linked=list(doc.figures.values()),
+                  budget=budget_table(doc), ratios=ratio_table(doc), line_ratios=line_ratio_table(doc),
+                  charts=charts(doc), target=variations_target(doc.scores))
 
 
-def render(template: str, doc: Document, **context: Any) -> str:
+def render(template: str, doc: Document, printed: bool = False, **context: Any) -> str:
     """Render one of the package's templates (which extends ``_base.html.j2``) for ``doc``: the shell's
     style, proof script and its CSP hash, the evidence JSON and the cut's words come with it. Given
-    ``linked`` (the figures the page links to), the shell puts their derivations after the content."""
+    ``linked`` (the figures the page links to), the shell puts their derivations after the content.
+
+    ``printed``: the page the PDF prints. Its figures are text, and it holds neither the derivations
+    nor the evidence nor the script: the PDF attaches the evidence and the figures, and a printed
+    derivation of every figure would make the document hundreds of pages long (and slow to print)."""
+    if printed:
+        context["linked"] = []
     script = static_text("proof.js")
     anchor = words.anchor_words(doc.anchor)
     shell = {"script": _own(script, "script"), "csp": csp(script),
              "style": _own(static_text("style.css"), "style"), "evidence": evidence_script(doc),
              "cut_words": cut_words(doc), "anchored": anchor.line, "anchor_rows": anchor.rows}
-    return environment().get_template(template).render(doc=doc, **shell, **context)
+    return environment().get_template(template).render(doc=doc, printed=printed, **shell, **context)
 
 
 DERIVATION = '<section class="derivation" '

@@ -12,10 +12,11 @@ from cli.publish.words import moment
 from events.fields import format_timestamp
 
 
-def page(doc: Document) -> str:
-    """The kit's page for ``doc``, read with the events the document was made from."""
+def page(doc: Document, printed: bool = False) -> str:
+    """The kit's page for ``doc``, read with the events the document was made from (``printed``: as
+    the PDF prints it, ``html.render``)."""
     found = kit(doc, doc.events)
-    return render("validation.html.j2", doc, kit=found, linked=found.linked(), criteria=CRITERIA,
+    return render("validation.html.j2", doc, printed, kit=found, linked=found.linked(), criteria=CRITERIA,
                   instant=instant)
 
 
