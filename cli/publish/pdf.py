@@ -1,10 +1,11 @@
 """The PDF/A-3b of a Document, printed from its HTML page by WeasyPrint, with its data attached.
 
-The PDF is the HTML page as printed (its ``@media print`` rules, then ``static/print.css``), its
-scripts left out: WeasyPrint runs no JavaScript, so the page's print rules leave the proof statuses
-out and the proofs are checked in the HTML page or with ``perfledger-verify``. A figure stays a link
-to its derivation where the print rules keep the derivation. Attached, as PDF/A-3 allows (ISO
-19005-3, associated files):
+The PDF is the printed page (``html_of(doc, printed=True)``: the figures as text, without the
+derivations, the evidence or the script) under its ``@media print`` rules, then ``static/print.css``.
+Any script left in a page is taken out first: WeasyPrint runs no JavaScript, and the proofs are
+checked in the HTML page or with ``perfledger-verify``. A link left pointing at a derivation the PDF
+does not print (a chart's mark) prints as its text. Attached, as PDF/A-3 allows (ISO 19005-3,
+associated files):
 
 - ``figures.json`` (AFRelationship ``Data``): the figures the tables and charts show, byte for byte
   what ``perfledger report --format json`` prints at the same cut;
