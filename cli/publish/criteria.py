@@ -26,7 +26,7 @@ from cli.publish.model import Document, Figure
 from cli.publish.prose import Text, blank, counted, joined, plain, quoted, said
 from cli.publish.recomputation import CHECKED, Recomputation, recomputation
 from cli.publish.reliability import Reliability, reliability
-from cli.publish.words import excluded
+from cli.publish.words import excluded, source_parts
 from cli.views import shown
 from events import LedgerEvent
 from events.fields import Act
@@ -52,10 +52,6 @@ WITHOUT = {ND: ("ND", "ND"), UNMEASURED: ("non misurato", "non misurati"),
 LEVELS = {"strategic": ("obiettivo strategico", "obiettivi strategici"),
           "operational": ("obiettivo operativo", "obiettivi operativi"),
           "individual": ("obiettivo individuale", "obiettivi individuali")}
-DERIVED = {"derived:variations": "calcolato dal registro: variazioni agli obiettivi",
-           "derived:reporting_delay": "calcolato dal registro: giorni dalla fine del periodo alla"
-                                      " rilevazione",
-           "derived:entity_level": "calcolato dal registro: livello medio dell'ente"}
 
 
 def _objectives(n: int, level: str) -> Text:
@@ -154,16 +150,8 @@ def _strike_text(strike: Fact) -> Text:
 
 
 def _how(i: IndicatorScore) -> Text:
-    d = i.definition
-    if d.source == "measured":
-        return said("misurato")
-    if d.source == "reference":
-        return said("per riferimento all'indicatore ", quoted(d.uses))
-    if d.source == "derived:year_ratio":
-        return said("rapporto tra anni: ", quoted(d.uses), " / ", quoted(d.compared_with))
-    if d.source in DERIVED:
-        return said(DERIVED[d.source])
-    return said("calcolato dal registro (", quoted(d.source), ")")
+    """Where an indicator's value comes from, in ``words.source``'s words, the ledger's codes quoted."""
+    return said(*(quoted(text) if ledger else text for text, ledger in source_parts(i.definition)))
 
 
 def indicator_status(doc: Document, objective: ObjectiveScore, i: IndicatorScore) -> IndicatorStatus:

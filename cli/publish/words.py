@@ -179,14 +179,23 @@ def unit(code: str) -> str:
 def source(definition: Any) -> str:
     """Where an indicator's value comes from (``definition``: its IndicatorDefined): ``misurato``, ``per
     riferimento all'indicatore 02.2``, ``rapporto tra anni: A / B`` or ``calcolato dal registro: …``."""
+    return "".join(text for text, _ in source_parts(definition))
+
+
+def source_parts(definition: Any) -> tuple[tuple[str, bool], ...]:
+    """``source``'s words in parts, each with whether it is the ledger's own text (an indicator's code
+    or an unknown source), for a page that isolates the ledger's text from its own words."""
     found = str(definition.source)
     if found == "measured":
-        return "misurato"
+        return (("misurato", False),)
     if found == "reference":
-        return f"per riferimento all'indicatore {definition.uses}"
+        return (("per riferimento all'indicatore ", False), (str(definition.uses), True))
     if found == "derived:year_ratio":
-        return f"rapporto tra anni: {definition.uses} / {definition.compared_with}"
-    return DERIVED.get(found, f"calcolato dal registro ({found})")
+        return (("rapporto tra anni: ", False), (str(definition.uses), True), (" / ", False),
+                (str(definition.compared_with), True))
+    if found in DERIVED:
+        return ((DERIVED[found], False),)
+    return (("calcolato dal registro (", False), (found, True), (")", False))
 
 
 # -- the derivations: explain's English, in Italian --------------------------------------------------
