@@ -367,10 +367,17 @@ def report_data(events: list[LedgerEvent], cut: Cut | None, year: int | None) ->
     from cli.header import header_of_events
 
     cut = cut or Cut()
-    known = known_facts(events, cut)  # folded once for the three tables
+    scores, table, changes, closed = report_folds(known_facts(events, cut), cut, year)
+    return report_json(cut, scores, table, changes, closed, header_of_events(events, cut, scores.year))
+
+
+def report_folds(known: Known, cut: Cut, year: int | None) -> tuple[Achievement, Budget, Variations,
+                                                                     Closing | None]:
+    """The report's folds of facts known at ``cut`` (folded once for the three tables): achievement,
+    budget, variations and the year's closing, of ``year`` (default: the latest plan's)."""
     scores = achievement(known, cut, year)
-    return report_json(cut, scores, budget(known, cut, scores.year), variations(known, cut, scores.year),
-                       closing(known, cut, scores.year), header_of_events(events, cut, scores.year))
+    return (scores, budget(known, cut, scores.year), variations(known, cut, scores.year),
+            closing(known, cut, scores.year))
 
 
 def report_json(cut: Cut, scores: Achievement, table: Budget, changes: Variations,

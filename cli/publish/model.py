@@ -20,16 +20,16 @@ from cli.header import CutHeader, header_of_events
 from cli.labels import tr
 from cli.output import day, money, percent, ratio_places
 from cli.publish.anchor import Anchor
-from cli.views import report_json
+from cli.views import report_folds, report_json
 from events import LedgerEvent
 from projections.achievement import Achievement, achievement, band
-from projections.budget import COLUMNS, Budget, Group, budget, explain_group, explain_ratio, explain_row
+from projections.budget import COLUMNS, Budget, Group, explain_group, explain_ratio, explain_row
 from projections.closing import Closing, closing
 from projections.explain import Derivation, EventRef, SourceRef, sources, with_proofs
 from projections.facts import Cut, Known, known_facts, plan_of
 from projections.timeliness import period_ends
 from projections.tree import Tree, tree
-from projections.variations import Variations, variations
+from projections.variations import Variations
 
 
 @dataclass(frozen=True)
@@ -184,10 +184,7 @@ def document(events: list[LedgerEvent], cut: Cut, year: int | None, anchor: Anch
     if cut.as_of is None:
         year = int(plan_of(known, cut, year).year)
         cut = Cut(date(year, 12, 31), cut.known_at)
-    scores = achievement(known, cut, year)
-    table = budget(known, cut, scores.year)
-    changes = variations(known, cut, scores.year)
-    closed = closing(known, cut, scores.year)
+    scores, table, changes, closed = report_folds(known, cut, year)
     shape = tree(scores)
     header = header_of_events(events, cut, scores.year)
     figures_json = report_json(cut, scores, table, changes, closed, header)
