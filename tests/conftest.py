@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import chdir, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,36 @@ def example_on(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     else:
         with postgres_ledger_url() as url:
             yield import_example(url)
+
+
+def ledger_events(ledger: str) -> list[Any]:
+    """Every event of ``ledger``, in order, as the commands read them."""
+    store = Store.open(ledger)
+    try:
+        return list(store.events(upto=store.length()))
+    finally:
+        store.close()
+
+
+def cosign_example(ledger: str, here: Path) -> Path:
+    """``here``, holding the keys ``cdg`` (the ledger's) and ``oiv`` (a witness, named
+    ``oiv.cciaa-ms.example``) and ``checkpoint.txt`` of ``ledger``, signed by cdg and cosigned by oiv
+    (whose state is ``oiv-state.json``)."""
+    from click.testing import CliRunner
+
+    from cli.main import main
+
+    def run(*args: str) -> None:
+        result = CliRunner().invoke(main, list(args))
+        assert result.exit_code == 0, result.output
+
+    with chdir(here):
+        run("key", "new", "cdg")
+        run("key", "new", "oiv", "--key-name", "oiv.cciaa-ms.example", "--witness")
+        run("--ledger", ledger, "checkpoint", "--key", "cdg.key", "--out", "checkpoint.txt")
+        run("--ledger", ledger, "checkpoint", "cosign", "checkpoint.txt", "--key", "oiv.key", "--log-vkey",
+            "cdg.vkey", "--state", "oiv-state.json")
+    return here
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ the checkpoint the document rests on; and the `publish` command's refusals."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -17,52 +16,30 @@ from cli.publish.anchor import anchor_of
 from cli.publish.model import Document, document
 from ledger import Store, proofs
 from projections.facts import Cut
-from tests.conftest import ev, small_plan, submissions
+from tests.conftest import cosign_example, ev, ledger_events, small_plan, submissions
 
 
 def run(*args: str) -> Result:
     return CliRunner().invoke(main, list(args))
 
 
-def events_of(ledger: str) -> list:  # type: ignore[type-arg]
-    store = Store.open(ledger)
-    try:
-        return list(store.events(upto=store.length()))
-    finally:
-        store.close()
-
-
 @pytest.fixture(scope="module")
-def cosigned(example: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The 2012 example, its checkpoint signed by the ledger's key and cosigned by the OIV's."""
-    here = tmp_path_factory.mktemp("cosigned")
-    before = os.getcwd()
-    os.chdir(here)
-    try:
-        os.environ["PERFLEDGER_LEDGER"] = example
-        assert run("key", "new", "cdg").exit_code == 0
-        assert run("key", "new", "oiv", "--key-name", "oiv.cciaa-ms.example", "--witness").exit_code == 0
-        assert run("checkpoint", "--key", "cdg.key", "--out", "checkpoint.txt").exit_code == 0
-        cosign = run("checkpoint", "cosign", "checkpoint.txt", "--key", "oiv.key", "--log-vkey", "cdg.vkey",
-                     "--state", "oiv-state.json")
-        assert cosign.exit_code == 0, cosign.output
-        yield here
-    finally:
-        os.environ.pop("PERFLEDGER_LEDGER", None)
-        os.chdir(before)
+def cosigned(example: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 2012 example, its checkpoint signed by the ledger's key (cdg) and cosigned by the OIV's."""
+    return cosign_example(example, tmp_path_factory.mktemp("cosigned"))
 
 
 def test_the_documents_figures_are_the_reports_json_at_the_same_cut(example: str) -> None:
     for as_of in ("2012-12-31", "2012-08-31"):
         printed = orjson.loads(run("--ledger", example, "report", "--format", "json", "--as-of",
                                    as_of).output)
-        events = events_of(example)
+        events = ledger_events(example)
         doc = document(events, Cut(date.fromisoformat(as_of)), None, anchor_of(events, None, []))
         assert orjson.loads(orjson.dumps(doc.figures_json, default=str)) == printed
 
 
 def test_without_an_as_of_date_the_document_is_the_year_end_relazione_at_31_december(example: str) -> None:
-    events = events_of(example)
+    events = ledger_events(example)
     anchor = anchor_of(events, None, [])
     doc = document(events, Cut(), None, anchor)
     assert doc.cut == Cut(date(2012, 12, 31)) and doc.header.as_of == date(2012, 12, 31)
@@ -81,7 +58,7 @@ def test_without_an_as_of_date_the_document_is_the_year_end_relazione_at_31_dece
 
 
 def test_each_figure_is_what_explain_derives_for_its_arguments(example: str) -> None:
-    events = events_of(example)
+    events = ledger_events(example)
     doc = document(events, Cut(), None, anchor_of(events, None, []))
     for args in (("achievement", "entity"), ("achievement", "objective", "08"),
                  ("budget", "line", "A1", "total"), ("variations",)):
@@ -97,7 +74,7 @@ def without_proofs(derivation: dict) -> dict:  # type: ignore[type-arg]
 
 
 def test_every_event_of_every_figure_is_in_the_evidence_with_a_path_to_the_heads_root(example: str) -> None:
-    events = events_of(example)
+    events = ledger_events(example)
     doc = document(events, Cut(), None, anchor_of(events, None, []))
     wanted = {seq for figure in doc.figures.values() for seq in figure.seqs()}
     assert set(doc.evidence) == wanted and len(wanted) > 400
@@ -112,7 +89,7 @@ def test_every_event_of_every_figure_is_in_the_evidence_with_a_path_to_the_heads
 
 def test_a_cosigned_checkpoint_anchors_the_document_with_its_verified_signers(example: str,
                                                                                cosigned: Path) -> None:
-    events = events_of(example)
+    events = ledger_events(example)
     trusted = [proofs.read_verifier(cosigned / name) for name in ("cdg.vkey", "oiv.vkey")]
     anchor = anchor_of(events, cosigned / "checkpoint.txt", trusted)
     assert (anchor.kind, anchor.size) == ("checkpoint", len(events))
@@ -171,7 +148,7 @@ def _other_key(tmp_path: Path) -> Path:
 
 def test_events_recorded_after_the_checkpoint_have_no_path_and_rest_on_the_ledgers_word(
         example: str, cosigned: Path) -> None:
-    events = events_of(example)
+    events = ledger_events(example)
     trusted = [proofs.read_verifier(cosigned / "cdg.vkey")]
     anchor = anchor_of(events, cosigned / "checkpoint.txt", trusted)
     assert anchor.path(len(events)) is not None and anchor.path(len(events) + 1) is None
@@ -185,7 +162,7 @@ def test_the_year_end_relazione_states_the_act_that_approved_it_the_next_year(tm
     store.init("CCIAA", actor="cdg")
     store.append(submissions([*small_plan(), closed]))
     store.close()
-    events = events_of(path)
+    events = ledger_events(path)
     anchor = anchor_of(events, None, [])
     doc = document(events, Cut(), None, anchor)
     assert doc.closing is not None and str(doc.closing.act) == "Delibera di Giunta n. 75 del 28/06/2013"
@@ -220,7 +197,7 @@ def test_the_validation_kit_is_not_a_spreadsheet(example: str) -> None:
 def test_the_default_file_name_says_which_document_it_is(example: str) -> None:
     from cli.publish.command import default_name
 
-    events = events_of(example)
+    events = ledger_events(example)
     anchor = anchor_of(events, None, [])
     year_end: Document = document(events, Cut(), None, anchor)
     august = document(events, Cut(date(2012, 8, 31)), None, anchor)
@@ -252,7 +229,7 @@ def test_the_success_line_names_the_document_and_counts_its_derivations(example:
 
 def test_a_part_is_linked_only_to_the_figure_whose_derivation_it_is_not_to_its_namesake_of_another_cut(
         example: str) -> None:
-    events = events_of(example)
+    events = ledger_events(example)
     doc = document(events, Cut(), None, anchor_of(events, None, []))
     april = doc.trend[0].figure.derivation.parts[0]  # an objective as of 30/04, named as its year-end figure
     entity = doc.figure("achievement", "entity").derivation

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import os
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -24,11 +23,10 @@ from cli.publish.anchor import Signer, anchor_of
 from cli.publish.criteria import BLANKS, Kit, kit
 from cli.publish.model import Document, document
 from cli.publish.prose import plain
-from events import LedgerEvent
 from events.fields import format_timestamp
-from ledger import Store, proofs
+from ledger import proofs
 from projections.facts import Cut
-from tests.conftest import write_jsonl
+from tests.conftest import cosign_example, ledger_events, write_jsonl
 from tests.test_publish_html import Element, parsed
 from tests.test_spreadsheets_import import files
 
@@ -41,13 +39,8 @@ def run(*args: str) -> Result:
     return CliRunner().invoke(main, list(args))
 
 
-def events_of(ledger: str) -> list[LedgerEvent]:
-    with Store.open(ledger) as store:
-        return list(store.events(upto=store.length()))
-
-
 def kit_of(ledger: str, cut: Cut | None = None) -> tuple[Document, Kit]:
-    events = events_of(ledger)
+    events = ledger_events(ledger)
     cut = cut or Cut()
     doc = document(events, cut, None, anchor_of(events, None, []), "validation")
     return doc, kit(doc, events)
@@ -228,7 +221,7 @@ def test_a_corrected_value_names_who_corrected_it_when_and_why(example_kit: tupl
 
 
 def test_a_correction_recorded_after_the_cut_is_shown_as_not_in_the_relazione(edges: str) -> None:
-    events = events_of(edges)
+    events = ledger_events(edges)
     fix = next(e for e in events if e.event_id == "fix-AMM/04.1-a")
     _, found = kit_of(edges, Cut(known_at=fix.seq - 1))
     entry = measurement(found, "m-AMM/04.1-a-2012-12-31")
@@ -272,7 +265,7 @@ def test_a_published_figure_that_the_replay_does_not_give_is_listed(
     figures["achievement"] = {**figures["achievement"], "bands": {"achieved": 18, "partly": 0,
                                                                    "not_achieved": 0}}
     tampered = dataclasses.replace(doc, figures_json=figures)
-    found = recomputation.recomputation(tampered, events_of(example))
+    found = recomputation.recomputation(tampered, ledger_events(example))
     assert not found.equal
     assert found.differences == (("achievement.bands.achieved", 18, 15),
                                  ("achievement.bands.not_achieved", 0, 1),
@@ -284,7 +277,7 @@ def test_the_figures_are_recomputed_from_the_events_stored_bytes_not_from_the_ev
         example: str) -> None:
     """A document folded from an event whose value in memory is not its stored bytes' (0,10 instead of
     0,91): each event decoded afresh from its bytes gives the ledger's figures, and they differ."""
-    events = events_of(example)
+    events = ledger_events(example)
     n = next(n for n, e in enumerate(events) if e.event_id == "m-01.1-2012-12-31")
     altered = copy.copy(events[n])
     altered.__dict__["value"] = "0.10"  # in memory only: its canonical bytes still say 0.91
@@ -320,28 +313,15 @@ def test_the_recomputation_says_it_is_the_bodys_own_and_names_the_oivs_independe
 
 
 @pytest.fixture(scope="module")
-def cosigned(example: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The 2012 example's checkpoint, signed by the ledger's key (cdg) and cosigned by the OIV's."""
-    here = tmp_path_factory.mktemp("cosigned")
-    before = os.getcwd()
-    os.chdir(here)
-    try:
-        assert run("key", "new", "cdg").exit_code == 0
-        assert run("key", "new", "oiv", "--key-name", "oiv.cciaa-ms.example", "--witness").exit_code == 0
-        signed = run("--ledger", example, "checkpoint", "--key", "cdg.key", "--out", "checkpoint.txt")
-        assert signed.exit_code == 0, signed.output
-        cosign = run("--ledger", example, "checkpoint", "cosign", "checkpoint.txt", "--key", "oiv.key",
-                     "--log-vkey", "cdg.vkey", "--state", "oiv-state.json")
-        assert cosign.exit_code == 0, cosign.output
-        yield here
-    finally:
-        os.chdir(before)
+def cosigned(example: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 2012 example, its checkpoint signed by the ledger's key (cdg) and cosigned by the OIV's."""
+    return cosign_example(example, tmp_path_factory.mktemp("cosigned"))
 
 
 @pytest.fixture(scope="module")
 def cosigned_doc(example: str, cosigned: Path) -> Document:
     """The 2012 example's kit resting on its cosigned checkpoint."""
-    events = events_of(example)
+    events = ledger_events(example)
     trusted = [proofs.read_verifier(cosigned / name) for name in ("cdg.vkey", "oiv.vkey")]
     anchor = anchor_of(events, cosigned / "checkpoint.txt", trusted)
     return document(events, Cut(), None, anchor, "validation")
@@ -412,7 +392,7 @@ def test_the_draft_fills_in_the_facts_and_leaves_the_judgement_to_the_oiv(
 def test_the_draft_names_the_act_that_approved_the_relazione_once_the_year_is_closed(tmp_path: Path,
                                                                                     edges: str) -> None:
     closed = str(tmp_path / "closed.db")
-    events = [e.content() for e in events_of(edges)]
+    events = [e.content() for e in ledger_events(edges)]
     assert run("--ledger", closed, "init", "--entity", "CCIAA Test").exit_code == 0
     later = [e for e in events if e["type"] not in ("LedgerOpened",)]
     later.append(ev("YearClosed", "close-2012", "2013-06-28", year=2012,
@@ -545,7 +525,7 @@ def rtl_page(tmp_path_factory: pytest.TempPathFactory) -> str:
            reason=rtl("strike")),
     ]
     assert run("--ledger", ledger, "import", str(write_jsonl(here / "rtl.jsonl", objs))).exit_code == 0
-    events = events_of(ledger)
+    events = ledger_events(ledger)
     head = anchor_of(events, None, [])
     signers = (Signer(rtl("registro"), "log", "", "0011aabb"),
                Signer(rtl("oiv"), "cosigner", "", "2233ccdd", "2013-06-20T10:00:00Z"))
